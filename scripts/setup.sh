@@ -11,7 +11,6 @@ DEB_PACKAGES=(
   libgtest-dev libgmock-dev libbenchmark-dev
   python3-torch python3-torchvision python3-onnx python3-numpy python3-pytest
   dataset-fashion-mnist libonnx-testdata espeak-ng sox
-  nodejs npm
 )
 
 missing=()
@@ -23,6 +22,11 @@ if ((${#missing[@]})); then
   SUDO=""; [[ $(id -u) -ne 0 ]] && SUDO="sudo"
   $SUDO apt-get update -qq
   DEBIAN_FRONTEND=noninteractive $SUDO apt-get install -y -qq "${missing[@]}" >/dev/null
+fi
+
+if ! command -v npm >/dev/null; then
+  echo "setup: npm not found; installing Debian's nodejs and npm"
+  DEBIAN_FRONTEND=noninteractive apt-get install -y -qq nodejs npm >/dev/null
 fi
 
 # ONNX Runtime (reference and baseline), from npm into an ignored folder.
