@@ -1,0 +1,2 @@
+#include <cstdio>
+int main() { std::puts("sparseloom"); return 0; }

@@ -1,0 +1,18 @@
+// TEMPORARY scaffolding while the op implementations land in parallel: weak definitions that
+// report "not implemented yet". Real definitions (strong symbols) override them at link time.
+// This file is deleted once every op in ops.def has its infer and reference functions.
+#include "graph/infer.h"
+#include "kernels/ref/ref.h"
+
+namespace sl {
+#define SL_OP(name)                                                                          \
+  __attribute__((weak)) Status Infer##name(InferContext& ctx) {                              \
+    return ctx.Error("shape inference not implemented yet");                                 \
+  }                                                                                          \
+  __attribute__((weak)) Status Ref##name(const Node&, std::span<const TensorView>,           \
+                                         std::span<const TensorView>) {                      \
+    return Unsupported("reference kernel for " #name " not implemented yet");                \
+  }
+#include "graph/ops.def"
+#undef SL_OP
+}  // namespace sl

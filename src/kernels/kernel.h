@@ -1,0 +1,44 @@
+// The kernel interface the executor runs. A Kernel is created at prepare time for one node with
+// fixed input/output shapes (weights packed, primitives created) and is immutable afterwards:
+// Execute() may run concurrently from several threads, each with its own ExecContext, and must not
+// allocate memory.
+#pragma once
+
+#include <memory>
+#include <span>
+#include <string>
+
+#include "core/tensor.h"
+#include "graph/graph.h"
+
+namespace sl {
+
+struct ExecContext {
+  int num_threads = 1;        // threads this execution may use
+  void* scratch = nullptr;    // at least Kernel::scratch_bytes(), 64-byte aligned
+};
+
+class Kernel {
+ public:
+  virtual ~Kernel() = default;
+  // Short name of the implementation ("ref", "onednn", "gemv", ...), shown by inspect/traces.
+  virtual std::string name() const = 0;
+  virtual size_t scratch_bytes() const { return 0; }
+  virtual Status Execute(std::span<const TensorView> inputs, std::span<const TensorView> outputs,
+                         const ExecContext& ctx) const = 0;
+};
+
+// What a backend factory sees of the node it compiles: the node plus the graph that gives the
+// input/output values (dtype, bound shape, constants such as weights).
+struct KernelRequest {
+  const Graph& graph;
+  const Node& node;
+  int num_threads = 1;
+  const Value& input(int i) const { return graph.values[node.inputs[i]]; }
+  bool has_input(int i) const {
+    return i < static_cast<int>(node.inputs.size()) && node.inputs[i] != kNoValue;
+  }
+  const Value& output(int i) const { return graph.values[node.outputs[i]]; }
+};
+
+}  // namespace sl
