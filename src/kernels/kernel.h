@@ -13,9 +13,17 @@
 
 namespace sl {
 
+// Per-execution-context state of one kernel (e.g. oneDNN memory objects and a stream), created
+// once per context by Kernel::CreateState() so that Execute() itself allocates nothing.
+class KernelState {
+ public:
+  virtual ~KernelState() = default;
+};
+
 struct ExecContext {
-  int num_threads = 1;        // threads this execution may use
-  void* scratch = nullptr;    // at least Kernel::scratch_bytes(), 64-byte aligned
+  int num_threads = 1;          // threads this execution may use
+  void* scratch = nullptr;      // at least Kernel::scratch_bytes(), 64-byte aligned
+  KernelState* state = nullptr; // what this kernel's CreateState() returned for this context
 };
 
 class Kernel {
@@ -24,6 +32,8 @@ class Kernel {
   // Short name of the implementation ("ref", "onednn", "gemv", ...), shown by inspect/traces.
   virtual std::string name() const = 0;
   virtual size_t scratch_bytes() const { return 0; }
+  // Called once per execution context, outside Execute(). May return nullptr.
+  virtual std::unique_ptr<KernelState> CreateState() const { return nullptr; }
   virtual Status Execute(std::span<const TensorView> inputs, std::span<const TensorView> outputs,
                          const ExecContext& ctx) const = 0;
 };
