@@ -16,3 +16,11 @@ namespace sl {
 #include "graph/ops.def"
 #undef SL_OP
 }  // namespace sl
+
+// Until kernels/dense lands: no dense kernels, every node falls back to its reference kernel.
+#include "kernels/kernel.h"
+namespace sl {
+__attribute__((weak)) Result<std::unique_ptr<Kernel>> CreateDenseKernel(const KernelRequest&) {
+  return Unsupported("dense kernels not built yet");
+}
+}  // namespace sl

@@ -1,0 +1,46 @@
+// Graph preparation: bind input shapes, infer shapes while folding constants, run the rewrite
+// passes, and cut out a subgraph. Produces the graph that Plan compiles.
+#pragma once
+
+#include <map>
+#include <string>
+#include <vector>
+
+#include "graph/graph.h"
+
+namespace sl {
+
+struct PrepareOptions {
+  // Concrete shapes for graph inputs, by name. Unknown dims (-1) not given here become 1.
+  std::map<std::string, Shape> input_shapes;
+  // Subgraph boundary by tensor name: run only the nodes between these inputs and outputs. Empty
+  // means the graph's own inputs / outputs.
+  std::vector<std::string> inputs;
+  std::vector<std::string> outputs;
+  // Threads each execution may use.
+  int num_threads = 1;
+  // Use the reference kernel for every node (the oracle configuration).
+  bool reference_only = false;
+  // Skip the fusion passes (BatchNorm folding stays: it is exact up to rounding).
+  bool fuse = true;
+};
+
+// Sets input shapes, then infers every value's dtype and shape in topological order. A node whose
+// inputs are all constant (Shape of a known shape included) is evaluated by its reference kernel
+// and its outputs become constants.
+Status InferAndFold(Graph& g, const std::map<std::string, Shape>& input_shapes);
+
+// Rewrite passes (each keeps the graph's outputs and value names intact):
+Status DropIdentities(Graph& g);
+Status FoldBatchNormIntoConv(Graph& g);
+Status FuseBiasAndActivation(Graph& g);
+
+// Restricts `g` to the nodes needed to compute `outputs` from `inputs` (tensor names). Fails if an
+// output cannot be computed from the given inputs and constants alone, naming the missing tensor.
+Status ExtractSubgraph(Graph& g, const std::vector<std::string>& inputs,
+                       const std::vector<std::string>& outputs);
+
+// The whole pipeline: infer+fold on the full graph, extract the subgraph, then the passes.
+Result<Graph> PrepareGraph(const Graph& source, const PrepareOptions& options);
+
+}  // namespace sl
