@@ -1,0 +1,33 @@
+// Internal to src/onnx: onnx::TensorProto -> Tensor.
+#pragma once
+
+#include <string>
+
+#include <onnx/onnx_pb.h>
+
+#include "core/status.h"
+#include "core/tensor.h"
+
+namespace sl::onnx_import {
+
+// Converts `proto` to an owning Tensor. Data comes from raw_data, the typed field of its dtype
+// (float_data, double_data, int64_data, or int32_data holding the bit patterns of int32, int16,
+// uint16, int8, uint8, bool and float16), or an external data file relative to `base_dir`.
+// Checks, before allocating: supported dtype, non-negative dims, size below kMaxTensorBytes, and
+// that the data holds exactly dims x dtype-size. `context` starts every error message (for
+// example "model.onnx: initializer 'conv.weight'").
+[[nodiscard]] Result<Tensor> TensorFromProto(const onnx::TensorProto& proto,
+                                             const std::string& base_dir,
+                                             const std::string& context);
+
+// Human-readable name of an ONNX TensorProto.DataType value ("bfloat16", "string", ...).
+std::string OnnxDataTypeName(int32_t onnx_type);
+
+// Reads `bytes` bytes of the external data described by `proto.external_data()` into `dst`.
+// Rejects locations that are absolute or contain '..', that resolve (through links) outside
+// `base_dir`, negative or non-numeric offset/length, a length different from `bytes`, and files
+// too short.
+[[nodiscard]] Status ReadExternalData(const onnx::TensorProto& proto, const std::string& base_dir,
+                                      const std::string& context, void* dst, size_t bytes);
+
+}  // namespace sl::onnx_import
