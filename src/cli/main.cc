@@ -1,2 +1,37 @@
+// `sparseloom`: the command-line tool. One file per subcommand.
 #include <cstdio>
-int main() { std::puts("sparseloom"); return 0; }
+#include <cstring>
+#include <string>
+
+#include "cli/args.h"
+
+namespace {
+
+void PrintUsage() {
+  std::puts(
+      "usage: sparseloom <command> [options]\n"
+      "\n"
+      "commands:\n"
+      "  inspect MODEL.onnx [--json]            ops, parameters, FLOPs, weight sparsity\n"
+      "  run-model MODEL.onnx [--input X.npy]... [--output OUT.npy] [--threads N] [--repeat R]\n"
+      "                                         run a model end to end and time it\n"
+      "  conformance [--backend cpu|ref] [--filter S] [--verbose]\n"
+      "                                         run the ONNX node tests for supported ops\n"
+      "\n"
+      "`sparseloom <command> --help` describes each command.");
+}
+
+}  // namespace
+
+int main(int argc, char** argv) {
+  if (argc < 2 || !std::strcmp(argv[1], "--help") || !std::strcmp(argv[1], "-h")) {
+    PrintUsage();
+    return argc < 2 ? 2 : 0;
+  }
+  std::string cmd = argv[1];
+  if (cmd == "inspect") return sl::cli::RunInspect(argc - 2, argv + 2);
+  if (cmd == "run-model") return sl::cli::RunRunModel(argc - 2, argv + 2);
+  if (cmd == "conformance") return sl::cli::RunConformance(argc - 2, argv + 2);
+  std::fprintf(stderr, "sparseloom: unknown command '%s' (try --help)\n", cmd.c_str());
+  return 2;
+}

@@ -1,0 +1,177 @@
+// `sparseloom conformance`: runs the ONNX backend node tests (Debian's libonnx-testdata) whose
+// ops SparseLoom supports, plus the pytorch-converted Conv/pool/linear cases, and compares every
+// output with the expected one. Unsupported cases (ops or dtypes SparseLoom does not handle) are
+// reported apart from failures.
+#include <algorithm>
+#include <cmath>
+#include <cstdio>
+#include <filesystem>
+
+#include "cli/args.h"
+#include "exec/plan.h"
+#include "onnx/loader.h"
+
+namespace sl::cli {
+
+namespace fs = std::filesystem;
+
+namespace {
+
+constexpr const char* kDefaultData = "/usr/share/libonnx-testdata/data";
+
+// Selected pytorch-converted cases: convolutions, pooling and linear layers.
+bool SelectPytorchConverted(const std::string& name) {
+  for (const char* p : {"Conv", "Pool", "Linear"})
+    if (name.find(p) != std::string::npos) return true;
+  return false;
+}
+
+// Compares within the ONNX backend-test tolerance (rtol 1e-3, atol 1e-7; atol 1e-5 for floats
+// produced by long reductions).
+Status Compare(const Tensor& got, const Tensor& want, const std::string& name) {
+  if (got.dtype() != want.dtype())
+    return InvalidArgument(name + ": dtype " + std::string(DTypeName(got.dtype())) + " != expected " +
+                           std::string(DTypeName(want.dtype())));
+  if (got.shape() != want.shape())
+    return InvalidArgument(name + ": shape " + ShapeToString(got.shape()) + " != expected " +
+                           ShapeToString(want.shape()));
+  std::vector<double> a = got.ToDoubles(), b = want.ToDoubles();
+  bool exact = got.dtype() != DType::kF32 && got.dtype() != DType::kF64 && got.dtype() != DType::kF16;
+  for (size_t i = 0; i < a.size(); ++i) {
+    if (std::isnan(a[i]) && std::isnan(b[i])) continue;
+    double tol = exact ? 0.0 : 1e-5 + 1e-3 * std::fabs(b[i]);
+    if (!(std::fabs(a[i] - b[i]) <= tol) && !(a[i] == b[i])) {
+      char buf[160];
+      std::snprintf(buf, sizeof buf, "%s[%zu] = %.8g, expected %.8g", name.c_str(), i, a[i], b[i]);
+      return InvalidArgument(buf);
+    }
+  }
+  return Status::Ok();
+}
+
+enum class Outcome { kPassed, kFailed, kSkipped };
+
+Outcome RunCase(const fs::path& dir, bool reference, std::string* why) {
+  auto graph = LoadOnnxModel((dir / "model.onnx").string());
+  if (!graph.ok()) {
+    *why = graph.status().message();
+    return graph.status().code() == StatusCode::kUnsupported ? Outcome::kSkipped : Outcome::kFailed;
+  }
+  std::vector<fs::path> sets;
+  for (const auto& e : fs::directory_iterator(dir))
+    if (e.is_directory() && e.path().filename().string().rfind("test_data_set_", 0) == 0)
+      sets.push_back(e.path());
+  std::sort(sets.begin(), sets.end());
+  if (sets.empty()) {
+    *why = "no test_data_set";
+    return Outcome::kSkipped;
+  }
+  for (const auto& set : sets) {
+    std::vector<Tensor> inputs, expected;
+    for (size_t i = 0;; ++i) {
+      fs::path p = set / ("input_" + std::to_string(i) + ".pb");
+      if (!fs::exists(p)) break;
+      auto t = LoadTensorProtoFile(p.string());
+      if (!t.ok()) {
+        *why = t.status().message();
+        return t.status().code() == StatusCode::kUnsupported ? Outcome::kSkipped : Outcome::kFailed;
+      }
+      inputs.push_back(std::move(*t));
+    }
+    for (size_t i = 0;; ++i) {
+      fs::path p = set / ("output_" + std::to_string(i) + ".pb");
+      if (!fs::exists(p)) break;
+      auto t = LoadTensorProtoFile(p.string());
+      if (!t.ok()) {
+        *why = t.status().message();
+        return t.status().code() == StatusCode::kUnsupported ? Outcome::kSkipped : Outcome::kFailed;
+      }
+      expected.push_back(std::move(*t));
+    }
+    if (inputs.size() != graph->inputs.size()) {
+      *why = "test data has " + std::to_string(inputs.size()) + " inputs, model " +
+             std::to_string(graph->inputs.size());
+      return Outcome::kFailed;
+    }
+    PrepareOptions options;
+    options.reference_only = reference;
+    for (size_t i = 0; i < inputs.size(); ++i)
+      options.input_shapes[graph->values[graph->inputs[i]].name] = inputs[i].shape();
+    auto plan = Plan::Prepare(*graph, options);
+    if (!plan.ok()) {
+      *why = plan.status().message();
+      return plan.status().code() == StatusCode::kUnsupported ? Outcome::kSkipped : Outcome::kFailed;
+    }
+    ExecutionContext ctx(*plan);
+    auto outputs = RunOnce(ctx, inputs);
+    if (!outputs.ok()) {
+      *why = outputs.status().message();
+      return outputs.status().code() == StatusCode::kUnsupported ? Outcome::kSkipped : Outcome::kFailed;
+    }
+    if (outputs->size() < expected.size()) {
+      *why = "model produced fewer outputs than expected";
+      return Outcome::kFailed;
+    }
+    for (size_t i = 0; i < expected.size(); ++i) {
+      Status s = Compare((*outputs)[i], expected[i], (*plan)->outputs()[i].name);
+      if (!s.ok()) {
+        *why = set.filename().string() + ": " + s.message();
+        return Outcome::kFailed;
+      }
+    }
+  }
+  return Outcome::kPassed;
+}
+
+}  // namespace
+
+int RunConformance(int argc, char** argv) {
+  auto args = Args::Parse(argc, argv, {"verbose", "help"}, {"backend", "filter", "data"});
+  if (!args.ok()) return Fail("conformance", args.status());
+  if (args->Has("help")) {
+    std::puts("usage: sparseloom conformance [--backend cpu|ref] [--filter SUBSTRING] [--verbose]\n"
+              "                              [--data DIR]\n"
+              "Runs every ONNX node test of libonnx-testdata (DIR/node) whose ops SparseLoom\n"
+              "supports, plus DIR/pytorch-converted Conv/Pool/Linear cases. Prints failures,\n"
+              "with --verbose also skipped cases, and ends with\n"
+              "'conformance: N passed, M failed, K skipped'. Exit code 1 if any failed.");
+    return 0;
+  }
+  std::string backend = args->Get("backend", "cpu");
+  if (backend != "cpu" && backend != "ref")
+    return Fail("conformance", InvalidArgument("unknown backend '" + backend + "' (cpu or ref)"));
+  fs::path data = args->Get("data", kDefaultData);
+  if (!fs::is_directory(data / "node"))
+    return Fail("conformance", NotFound(data.string() + "/node: not found; install libonnx-testdata"));
+  std::vector<fs::path> cases;
+  for (const auto& e : fs::directory_iterator(data / "node"))
+    if (e.is_directory()) cases.push_back(e.path());
+  if (fs::is_directory(data / "pytorch-converted"))
+    for (const auto& e : fs::directory_iterator(data / "pytorch-converted"))
+      if (e.is_directory() && SelectPytorchConverted(e.path().filename().string()))
+        cases.push_back(e.path());
+  std::sort(cases.begin(), cases.end());
+  std::string filter = args->Get("filter");
+  int passed = 0, failed = 0, skipped = 0;
+  for (const auto& dir : cases) {
+    std::string name = dir.parent_path().filename().string() + "/" + dir.filename().string();
+    if (!filter.empty() && name.find(filter) == std::string::npos) continue;
+    std::string why;
+    Outcome o = RunCase(dir, backend == "ref", &why);
+    std::replace(why.begin(), why.end(), '\n', ' ');
+    if (o == Outcome::kPassed) {
+      ++passed;
+      if (args->Has("verbose")) std::printf("PASS %s\n", name.c_str());
+    } else if (o == Outcome::kFailed) {
+      ++failed;
+      std::printf("FAIL %s: %s\n", name.c_str(), why.c_str());
+    } else {
+      ++skipped;
+      if (args->Has("verbose")) std::printf("SKIP %s: %s\n", name.c_str(), why.c_str());
+    }
+  }
+  std::printf("conformance: %d passed, %d failed, %d skipped\n", passed, failed, skipped);
+  return failed ? 1 : 0;
+}
+
+}  // namespace sl::cli

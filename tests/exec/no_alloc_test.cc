@@ -1,0 +1,67 @@
+// Checks that ExecutionContext::Run allocates nothing once the context exists.
+#include <gtest/gtest.h>
+
+#include <atomic>
+#include <cstdlib>
+#include <new>
+
+#include "exec/graph_builder.h"
+#include "exec/plan.h"
+
+namespace {
+thread_local bool g_counting = false;
+thread_local long g_allocations = 0;
+}  // namespace
+
+void* operator new(std::size_t n) {
+  if (g_counting) ++g_allocations;
+  void* p = std::malloc(n ? n : 1);
+  if (!p) throw std::bad_alloc();
+  return p;
+}
+void* operator new[](std::size_t n) { return operator new(n); }
+void operator delete(void* p) noexcept { std::free(p); }
+void operator delete[](void* p) noexcept { std::free(p); }
+void operator delete(void* p, std::size_t) noexcept { std::free(p); }
+void operator delete[](void* p, std::size_t) noexcept { std::free(p); }
+
+namespace sl {
+namespace {
+
+long AllocationsPerRun(bool reference_only) {
+  testing::GraphBuilder b;
+  int x = b.Input("x", {1, 4, 8, 8});
+  Attributes pads;
+  pads.Set("pads", std::vector<int64_t>{1, 1, 1, 1});
+  int c = b.Node(OpType::kConv, "conv", {x, b.RandomConst("w", {6, 4, 3, 3}, 1)}, {"c"}, pads);
+  int r = b.Node(OpType::kRelu, "relu", {c}, {"r"});
+  int s = b.Node(OpType::kAdd, "add", {r, r}, {"s"});
+  int g = b.Node(OpType::kGlobalAveragePool, "gap", {s}, {"g"});
+  Attributes flat;
+  int f = b.Node(OpType::kFlatten, "flat", {g}, {"f"}, flat);
+  int y = b.Node(OpType::kGemm, "fc", {f, b.RandomConst("wf", {6, 3}, 2)}, {"y"});
+  b.Output(y);
+  PrepareOptions o;
+  o.reference_only = reference_only;
+  auto plan = Plan::Prepare(b.Build(), o);
+  EXPECT_TRUE(plan.ok()) << plan.status().message();
+  if (!plan.ok()) return -1;
+  ExecutionContext ctx(*plan);
+  Tensor in = testing::RandomTensor({1, 4, 8, 8}, 3);
+  Tensor out(DType::kF32, {1, 3});
+  TensorView iv = in.view(), ov = out.view();
+  EXPECT_TRUE(ctx.Run({&iv, 1}, {&ov, 1}).ok());  // warm-up
+  g_allocations = 0;
+  g_counting = true;
+  Status st = ctx.Run({&iv, 1}, {&ov, 1});
+  g_counting = false;
+  EXPECT_TRUE(st.ok()) << st.message();
+  return g_allocations;
+}
+
+TEST(NoAllocTest, ReferencePlanRunAllocatesNothing) { EXPECT_EQ(AllocationsPerRun(true), 0); }
+
+TEST(NoAllocTest, DefaultPlanRunAllocatesNothing) { EXPECT_EQ(AllocationsPerRun(false), 0); }
+
+}  // namespace
+}  // namespace sl
