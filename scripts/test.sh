@@ -1,0 +1,21 @@
+#!/usr/bin/env bash
+# The whole test suite: set-up, build, C++ unit tests and ONNX conformance (ctest), the zoo
+# checks and end-to-end comparisons with ONNX Runtime (pytest), and the tiny zoo build smoke test.
+set -euo pipefail
+ROOT="$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)"
+cd "$ROOT"
+start=$(date +%s)
+bash scripts/build.sh
+echo "== ctest (unit tests + conformance)"
+ctest --test-dir build --output-on-failure -j2 --timeout 600
+if [[ -d tests/python || -d tests/e2e ]]; then
+  echo "== pytest (zoo checks, end-to-end comparisons)"
+  dirs=()
+  for d in tests/python tests/e2e; do [[ -d $d ]] && dirs+=("$d"); done
+  SPARSELOOM_BIN="$ROOT/build/bin/sparseloom" /usr/bin/python3 -m pytest -q "${dirs[@]}"
+fi
+if [[ -x scripts/build-zoo.sh ]]; then
+  echo "== tiny zoo build (smoke test)"
+  bash scripts/build-zoo.sh --tiny --out "$ROOT/zoo-work/tiny"
+fi
+echo "test.sh: all passed in $(( $(date +%s) - start )) s"
