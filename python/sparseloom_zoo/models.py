@@ -13,6 +13,40 @@ import torch
 from torch import nn
 import torch.nn.functional as F
 
+# Debian's torch uses the reference BLAS, so matmul/addmm are ~10x slower than oneDNN convs. For
+# training and evaluation every matrix product runs as an (equivalent) oneDNN convolution; under
+# `export_mode()` the ONNX-friendly form (Gemm / MatMul) is traced instead. Same weights, same math.
+_EXPORTING = [False]
+
+
+class export_mode:
+    """Context manager: trace the ONNX form (Gemm, MatMul) instead of the conv-based fast path."""
+
+    def __enter__(self):
+        _EXPORTING[0] = True
+
+    def __exit__(self, *exc):
+        _EXPORTING[0] = False
+
+
+def linear2d(x, weight, bias):
+    """y = x @ weight.T + bias for x [R, in]; a Gemm in ONNX, a 1x1 conv when training."""
+    if _EXPORTING[0]:
+        return F.linear(x, weight, bias)
+    return F.conv1d(x.t().unsqueeze(0), weight.unsqueeze(-1), bias).squeeze(0).t()
+
+
+def bmm(a, b):
+    """Batched a @ b for a [..., M, K], b [..., K, N]; a MatMul in ONNX, a grouped conv otherwise."""
+    if _EXPORTING[0]:
+        return torch.matmul(a, b)
+    lead = a.shape[:-2]
+    m, k = a.shape[-2:]
+    n = b.shape[-1]
+    g = a.numel() // (m * k)
+    out = F.conv1d(b.reshape(1, g * k, n), a.reshape(g * m, k, 1), groups=g)
+    return out.reshape(*lead, m, n)
+
 
 def _fold_conv_bn(conv: nn.Conv2d, bn: nn.BatchNorm2d) -> nn.Conv2d:
     fused = nn.Conv2d(conv.in_channels, conv.out_channels, conv.kernel_size, conv.stride,
@@ -86,7 +120,7 @@ class ResNet(nn.Module):
             x = self.stem_pool(x)
         x = self.blocks(x)
         x = x.mean(dim=(2, 3))
-        return self.fc(x)
+        return linear2d(x, self.fc.weight, self.fc.bias)
 
 
 class TokenLinear(nn.Linear):
@@ -94,7 +128,7 @@ class TokenLinear(nn.Linear):
 
     def forward(self, x):
         b, t, d = x.shape
-        y = F.linear(x.reshape(b * t, d), self.weight, self.bias)
+        y = linear2d(x.reshape(b * t, d), self.weight, self.bias)
         return y.reshape(b, t, self.out_features)
 
 
@@ -104,6 +138,7 @@ class EncoderLayer(nn.Module):
     def __init__(self, dim, heads, mlp_dim):
         super().__init__()
         self.heads = heads
+        self.scale = 1.0 / math.sqrt(dim // heads)
         self.norm1 = nn.LayerNorm(dim)
         self.qkv = TokenLinear(dim, 3 * dim)
         self.proj = TokenLinear(dim, dim)
@@ -116,8 +151,8 @@ class EncoderLayer(nn.Module):
         h = self.heads
         qkv = self.qkv(self.norm1(x)).reshape(b, t, 3, h, d // h).permute(2, 0, 3, 1, 4)
         q, k, v = qkv[0], qkv[1], qkv[2]
-        att = torch.softmax(torch.matmul(q, k.transpose(-2, -1)) * (1.0 / math.sqrt(d // h)), dim=-1)
-        y = torch.matmul(att, v).transpose(1, 2).reshape(b, t, d)
+        att = torch.softmax(bmm(q, k.transpose(-2, -1)) * self.scale, dim=-1)
+        y = bmm(att, v).transpose(1, 2).reshape(b, t, d)
         x = x + self.proj(y)
         x = x + self.fc2(F.gelu(self.fc1(self.norm2(x))))
         return x
@@ -143,7 +178,7 @@ class ViT(nn.Module):
         x = self.patch_embed(x).flatten(2).transpose(1, 2) + self.pos_embed
         x = self.layers(x)
         x = self.norm(x).mean(dim=1)
-        return self.head(x)
+        return linear2d(x, self.head.weight, self.head.bias)
 
 
 def fmnist_resnet():

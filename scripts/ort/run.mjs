@@ -99,7 +99,10 @@ async function main() {
     const data = new first.data.constructor(total);
     let off = 0;
     for (const t of tensors) { data.set(t.data, off); off += t.data.length; }
-    writeNpy(join(args.outputDir, `${name}.npy`), first.type, shape, data);
+    // Tensor names may contain '/', which become sub-folders of the output dir.
+    const file = join(args.outputDir, `${name}.npy`);
+    mkdirSync(dirname(file), { recursive: true });
+    writeNpy(file, first.type, shape, data);
   }
   const sorted = [...times].sort((a, b) => a - b);
   process.stdout.write(JSON.stringify({

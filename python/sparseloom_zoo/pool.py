@@ -1,0 +1,213 @@
+"""build_pool: model + dataset + variant specs -> a SparseLoom pool (ONNX variants + manifest).
+
+Usable with any PyTorch classifier made of Conv2d / Linear layers (see docs/zoo.md):
+
+    from sparseloom_zoo import Dataset, TrainConfig, build_pool, default_variants
+    build_pool("my-task", model, dataset, default_variants(), "zoo/my-task",
+               TrainConfig(epochs=10, lr=1e-3))
+"""
+import copy
+import json
+import os
+import time
+from dataclasses import dataclass, field, asdict
+
+import numpy as np
+import torch
+from torch import nn
+
+from . import onnx_tools, ort, prune, train
+
+
+@dataclass
+class VariantSpec:
+    """One variant of a pool.
+
+    pattern: "dense" | "unstructured" | "block4x1" | "nm2:4" | "int8".
+    sparsity: target fraction of exact zeros over the prunable weights (nm2:4 is always 0.5).
+    parent: the variant whose fine-tuned weights are pruned further (gradual pruning; every chain
+    starts at "dense"). int8 always quantizes the dense model.
+    finetune_epochs: mask-preserving fine-tuning after pruning (None: TrainConfig.finetune_epochs).
+    """
+    name: str
+    pattern: str
+    sparsity: float = 0.0
+    parent: str = "dense"
+    finetune_epochs: float = None
+
+
+def default_variants():
+    """The 11 variants of every bundled pool."""
+    v = [VariantSpec("dense", "dense")]
+    prev = "dense"
+    for s in (50, 70, 80, 90, 95):
+        v.append(VariantSpec(f"unstructured-{s}", "unstructured", s / 100, prev))
+        prev = f"unstructured-{s}"
+    prev = "dense"
+    for s in (50, 75, 90):
+        v.append(VariantSpec(f"block4x1-{s}", "block4x1", s / 100, prev))
+        prev = f"block4x1-{s}"
+    v.append(VariantSpec("nm2of4", "nm2:4", 0.5, "dense"))
+    v.append(VariantSpec("int8", "int8", 0.0, "dense"))
+    return v
+
+
+@dataclass
+class TrainConfig:
+    """Dense training and fine-tuning hyper-parameters (see train.fit)."""
+    epochs: float = 10
+    lr: float = 1e-3
+    batch_size: int = 128
+    weight_decay: float = 0.0
+    optimizer: str = "adamw"
+    warmup_frac: float = 0.0
+    label_smoothing: float = 0.0
+    augment: object = None
+    finetune_epochs: float = 1.0
+    finetune_lr: float = 1e-4
+    seed: int = 0
+
+
+def default_prunable(model):
+    """Every Conv2d / Linear weight except the first conv and the last Linear (module order)."""
+    mods = [(n, m) for n, m in model.named_modules() if isinstance(m, (nn.Conv2d, nn.Linear))]
+    first_conv = next((n for n, m in mods if isinstance(m, nn.Conv2d)), None)
+    last_linear = next((n for n, m in reversed(mods) if isinstance(m, nn.Linear)), None)
+    names = [f"{n}.weight" for n, _ in mods if n not in (first_conv, last_linear)]
+    excluded = [f"{n}.weight" for n in (first_conv, last_linear) if n is not None]
+    return names, excluded
+
+
+def _calibration_ranges(dense_path, dense_onnx, x, input_name, threads):
+    acts = sorted({n.input[0] for n, _ in onnx_tools.weight_nodes(dense_onnx)})
+    extra = [a for a in acts if a != input_name]
+    probe = onnx_tools.add_outputs(dense_onnx, extra)
+    path = dense_path + ".calib.onnx"
+    onnx_tools.save(probe, path)
+    try:
+        outs, _ = ort.run(path, {input_name: x}, threads=threads)
+    finally:
+        os.remove(path)
+    outs[input_name] = x
+    return {a: (float(outs[a].min()), float(outs[a].max())) for a in acts}
+
+
+def build_pool(task, model, data, variants, out_dir, config, *, prunable=None, pretrained=False,
+               calibration_count=512, extra_manifest=None, threads=2, log=print):
+    """Trains (unless `pretrained`), folds BatchNorm, prunes + fine-tunes, quantizes, exports and
+    evaluates every variant of `variants`; writes <out_dir>/{<variant>.onnx, val_x.npy, val_y.npy,
+    manifest.json}. Returns the manifest dict."""
+    t_start = time.time()
+    os.makedirs(out_dir, exist_ok=True)
+    torch.manual_seed(config.seed)
+    np.random.seed(config.seed)
+    fit_kw = dict(batch_size=config.batch_size, weight_decay=config.weight_decay,
+                  optimizer=config.optimizer, label_smoothing=config.label_smoothing,
+                  augment=config.augment, log=log)
+    if not pretrained:
+        log(f"[{task}] training dense model: {config.epochs} epochs on {len(data.train_y)} examples")
+        train.fit(model, data.train_x, data.train_y, epochs=config.epochs, lr=config.lr,
+                  warmup_frac=config.warmup_frac, seed=config.seed, tag="dense", **fit_kw)
+    model.eval()
+    if hasattr(model, "fold_batchnorm"):
+        model.fold_batchnorm()
+    acc = train.accuracy(train.predict(model, data.val_x), data.val_y)
+    log(f"[{task}] dense (BatchNorm folded) val accuracy {acc:.4f} ({time.time() - t_start:.0f}s)")
+
+    if prunable is None:
+        prunable, excluded = default_prunable(model)
+    else:
+        excluded = []
+    params = dict(model.named_parameters())
+    weights = [params[n] for n in prunable]
+    example = torch.from_numpy(data.val_x[:1])
+    states = {"dense": copy.deepcopy(model.state_dict())}
+    entries, onnx_models = [], {}
+    for spec in variants:
+        t0 = time.time()
+        path = os.path.join(out_dir, f"{spec.name}.onnx")
+        entry = {"name": spec.name, "file": f"{spec.name}.onnx", "pattern": spec.pattern,
+                 "target_sparsity": spec.sparsity if spec.pattern != "int8" else 0.0,
+                 "precision": "int8" if spec.pattern == "int8" else "fp32",
+                 "parent": None if spec.name == "dense" else spec.parent}
+        if spec.pattern == "int8":
+            dense_path = os.path.join(out_dir, "dense.onnx")
+            if "dense" not in onnx_models:
+                raise ValueError("the int8 variant needs the dense variant built before it")
+            rng = np.random.default_rng(config.seed)
+            calib = data.train_x[np.sort(rng.choice(len(data.train_x), min(calibration_count, len(data.train_x)), replace=False))]
+            ranges = _calibration_ranges(dense_path, onnx_models["dense"], calib, "input", threads)
+            m = onnx_tools.quantize_qdq(onnx_models["dense"], ranges)
+            onnx_tools.save(m, path)
+            entry["quantization"] = {"weights": "int8 symmetric per output channel (axis 0 of the "
+                                                "Conv / Gemm weight), zero point 0",
+                                     "activations": "int8 per tensor, asymmetric, min/max over "
+                                                    f"{len(calib)} training inputs",
+                                     "calibration_count": int(len(calib))}
+        else:
+            model.load_state_dict(states[spec.parent if spec.pattern != "dense" else "dense"])
+            if spec.pattern != "dense":
+                masks = prune.make_masks(weights, spec.pattern, spec.sparsity)
+                prune.apply_masks(weights, masks)
+                ft = spec.finetune_epochs if spec.finetune_epochs is not None else config.finetune_epochs
+                log(f"[{task}] {spec.name}: pruned from {spec.parent}, fine-tuning {ft} epochs")
+                if ft > 0:
+                    train.fit(model, data.train_x, data.train_y, epochs=ft, lr=config.finetune_lr,
+                              seed=config.seed + len(states), masks=masks, masked_weights=weights,
+                              tag=spec.name, **fit_kw)
+                entry["finetune_epochs"] = ft
+            states[spec.name] = copy.deepcopy(model.state_dict())
+            m = onnx_tools.export(model, example, path)
+        onnx_models[spec.name] = m
+        sp = onnx_tools.sparsity_stats(m, set(prunable))
+        entry.update({"measured_sparsity": round(sp["prunable"], 6),
+                      "weight_sparsity_all": round(sp["all_weights"], 6),
+                      "parameters": onnx_tools.parameter_count(m),
+                      "bytes": os.path.getsize(path)})
+        entry["val_accuracy"] = ort.accuracy(path, data.val_x, data.val_y, threads=threads)
+        entry["test_accuracy"] = ort.accuracy(path, data.test_x, data.test_y, threads=threads)
+        log(f"[{task}] {spec.name}: sparsity {entry['measured_sparsity']:.3f}, "
+            f"val {entry['val_accuracy']:.4f}, test {entry['test_accuracy']:.4f}, "
+            f"{entry['bytes']} bytes ({time.time() - t0:.0f}s)")
+        entries.append(entry)
+
+    # Every variant must share node output names outside Q/DQ nodes (so cuts exist everywhere).
+    ref_names = onnx_tools.node_output_names(onnx_models["dense"])
+    for name, m in onnx_models.items():
+        if onnx_tools.node_output_names(m) != ref_names:
+            raise RuntimeError(f"[{task}] variant {name} has different node outputs than dense")
+        if onnx_tools.disallowed_ops(m):
+            raise RuntimeError(f"[{task}] variant {name} uses ops {onnx_tools.disallowed_ops(m)}")
+    cuts = onnx_tools.find_cuts(onnx_models["dense"])
+
+    np.save(os.path.join(out_dir, "val_x.npy"), np.ascontiguousarray(data.val_x, dtype=np.float32))
+    np.save(os.path.join(out_dir, "val_y.npy"), np.ascontiguousarray(data.val_y, dtype=np.int64))
+    input_shape = ["N"] + list(data.val_x.shape[1:])
+    manifest = {
+        "task": task,
+        "format_version": 1,
+        "input": {"name": "input", "shape": input_shape, "dtype": "float32"},
+        "output": {"name": "logits", "shape": ["N", len(data.labels)], "dtype": "float32"},
+        "labels": list(data.labels),
+        "data": dict(data.description),
+        "val": {"x": "val_x.npy", "y": "val_y.npy", "count": int(len(data.val_y))},
+        "test_count": int(len(data.test_y)),
+        "opset": onnx_tools.OPSET,
+        "cuts": cuts,
+        "prunable_weights": list(prunable),
+        "unpruned_weights": excluded,
+        "pruning_note": "sparsity is measured over prunable_weights (every Conv / Gemm weight except "
+                        "unpruned_weights: the first conv and the final classifier), viewed as "
+                        "[out, in*kh*kw]; zeros are exact zeros in the ONNX initializers",
+        "seed": config.seed,
+        "train_config": {k: (v if not callable(v) else getattr(v, "__name__", str(v)))
+                         for k, v in asdict(config).items()},
+        "variants": entries,
+    }
+    if extra_manifest:
+        manifest.update(extra_manifest)
+    with open(os.path.join(out_dir, "manifest.json"), "w") as f:
+        json.dump(manifest, f, indent=1)
+        f.write("\n")
+    log(f"[{task}] pool written to {out_dir} in {time.time() - t_start:.0f}s")
+    return manifest

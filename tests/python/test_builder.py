@@ -1,0 +1,40 @@
+"""Unit checks of the builder pieces: pruning masks, log-mel front end, npy round trip via ORT."""
+import numpy as np
+import torch
+
+from sparseloom_zoo import audio, prune
+
+
+def test_unstructured_global_count():
+    torch.manual_seed(0)
+    ws = [torch.randn(8, 4, 3, 3), torch.randn(16, 32)]
+    masks = prune.make_masks(ws, "unstructured", 0.7)
+    total = sum(m.numel() for m in masks)
+    assert sum(int((~m).sum()) for m in masks) == round(0.7 * total)
+    assert all(m.float().mean() >= prune.MIN_KEEP for m in masks)
+
+
+def test_block4x1_whole_blocks():
+    torch.manual_seed(1)
+    ws = [torch.randn(8, 4, 3, 3), torch.randn(16, 32)]
+    for w, m in zip(ws, prune.make_masks(ws, "block4x1", 0.75)):
+        z = (~m).reshape(w.shape[0] // 4, 4, -1).sum(dim=1)
+        assert bool(((z == 0) | (z == 4)).all())
+
+
+def test_nm_two_of_four():
+    torch.manual_seed(2)
+    w = torch.randn(6, 8, 1, 1)
+    (m,) = prune.make_masks([w], "nm2:4", 0.5)
+    assert bool((m.reshape(6, 2, 4).sum(-1) == 2).all())
+
+
+def test_log_mel_shape_and_tone():
+    t = np.arange(audio.NUM_SAMPLES) / audio.SAMPLE_RATE
+    x = 0.5 * np.sin(2 * np.pi * 1000.0 * t)
+    f = audio.log_mel(x)
+    assert f.shape == (1, audio.NUM_MELS, audio.NUM_FRAMES) and f.dtype == np.float32
+    centers = audio.mel_to_hz(np.linspace(audio.hz_to_mel(audio.F_MIN), audio.hz_to_mel(audio.F_MAX),
+                                          audio.NUM_MELS + 2))[1:-1]
+    assert abs(int(f[0, :, 10].argmax()) - int(np.abs(centers - 1000.0).argmin())) <= 1
+    assert audio.log_mel(np.zeros((3, 100))).shape == (3, 1, audio.NUM_MELS, audio.NUM_FRAMES)
