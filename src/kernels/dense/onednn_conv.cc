@@ -1,0 +1,255 @@
+// Conv through oneDNN's convolution_forward primitive.
+//
+// Prepare:
+//  1. Resolve the geometry (conv_params.h) and the fused activation (eltwise post-op).
+//  2. Create two primitive descriptors with weights in format `any`: (a) src/dst plain NCHW,
+//     (b) src/dst in format `any` (blocked layouts chosen by oneDNN).
+//  3. Pick (b) with reorders NCHW -> blocked -> NCHW inside Execute when (a) lands on a gemm or
+//     reference implementation and (b) on a direct jit one; otherwise (a).
+//  4. Reorder the constant weights once into the layout the chosen primitive wants.
+// Execute binds the caller's buffers and ctx.scratch (oneDNN scratchpad, blocked src/dst) to the
+// per-context memory objects and runs the prebuilt argument arrays.
+#include <memory>
+#include <optional>
+#include <string>
+
+#include "kernels/dense/conv_params.h"
+#include "kernels/dense/dense.h"
+#include "kernels/dense/onednn_common.h"
+
+namespace sl::dense {
+namespace {
+
+using dnnl::memory;
+using Tag = memory::format_tag;
+
+bool IsDirectJit(const std::string& impl) {
+  return impl.find("jit") != std::string::npos && impl.find("gemm") == std::string::npos &&
+         impl.find("ref") == std::string::npos;
+}
+
+// A reorder between a user layout and a primitive layout, with its scratchpad needs.
+struct LayoutReorder {
+  dnnl::reorder primitive;
+  memory::desc scratchpad_md;
+  size_t scratchpad_offset = 0;
+};
+
+LayoutReorder MakeReorder(const memory::desc& from, const memory::desc& to, ScratchLayout& scratch) {
+  dnnl::primitive_attr attr;
+  attr.set_scratchpad_mode(dnnl::scratchpad_mode::user);
+  dnnl::reorder::primitive_desc pd(CpuEngine(), from, CpuEngine(), to, attr);
+  LayoutReorder r{dnnl::reorder(pd), pd.scratchpad_desc(), 0};
+  r.scratchpad_offset = scratch.Add(r.scratchpad_md.get_size());
+  return r;
+}
+
+struct ConvState : KernelState {
+  dnnl::stream stream;
+  memory src, weights, bias, dst, scratchpad;
+  memory user_src, user_dst, src_reorder_scratchpad, dst_reorder_scratchpad;
+  BoundPrimitive conv, src_reorder, dst_reorder;
+};
+
+class OnednnConv final : public Kernel {
+ public:
+  std::string name() const override { return name_; }
+  size_t scratch_bytes() const override { return scratch_.total(); }
+  std::unique_ptr<KernelState> CreateState() const override;
+  Status Execute(std::span<const TensorView> inputs, std::span<const TensorView> outputs,
+                 const ExecContext& ctx) const override;
+
+  // Built by CreateOnednnConv.
+  std::string name_;
+  ScratchLayout scratch_;
+  dnnl::convolution_forward conv_;
+  memory::desc src_md_, dst_md_, user_src_md_, user_dst_md_, bias_md_, scratchpad_md_;
+  size_t scratchpad_offset_ = 0, src_offset_ = 0, dst_offset_ = 0;
+  memory packed_weights_;
+  Tensor constant_bias_;  // defined when the bias is a constant (kept alive here)
+  bool has_bias_ = false;
+  int64_t src_elements_ = 0, dst_elements_ = 0;
+  std::optional<LayoutReorder> src_reorder_, dst_reorder_;
+};
+
+std::unique_ptr<KernelState> OnednnConv::CreateState() const {
+  try {
+    const dnnl::engine& engine = CpuEngine();
+    auto s = std::make_unique<ConvState>();
+    s->stream = dnnl::stream(engine);
+    s->src = memory(src_md_, engine, DNNL_MEMORY_NONE);
+    s->dst = memory(dst_md_, engine, DNNL_MEMORY_NONE);
+    s->weights = memory(packed_weights_.get_desc(), engine, packed_weights_.get_data_handle());
+    s->conv.primitive = conv_.get();
+    s->conv.Add(DNNL_ARG_SRC, s->src);
+    s->conv.Add(DNNL_ARG_WEIGHTS, s->weights);
+    s->conv.Add(DNNL_ARG_DST, s->dst);
+    if (has_bias_) {
+      s->bias = memory(bias_md_, engine, constant_bias_.defined() ? constant_bias_.raw() : nullptr);
+      s->conv.Add(DNNL_ARG_BIAS, s->bias);
+    }
+    if (scratchpad_md_.get_size() > 0) {
+      s->scratchpad = memory(scratchpad_md_, engine, DNNL_MEMORY_NONE);
+      s->conv.Add(DNNL_ARG_SCRATCHPAD, s->scratchpad);
+    }
+    auto bind_reorder = [&](const LayoutReorder& r, const memory& from, const memory& to,
+                            memory& scratchpad, BoundPrimitive& bound) {
+      bound.primitive = r.primitive.get();
+      bound.Add(DNNL_ARG_FROM, from);
+      bound.Add(DNNL_ARG_TO, to);
+      if (r.scratchpad_md.get_size() > 0) {
+        scratchpad = memory(r.scratchpad_md, engine, DNNL_MEMORY_NONE);
+        bound.Add(DNNL_ARG_SCRATCHPAD, scratchpad);
+      }
+    };
+    if (src_reorder_) {
+      s->user_src = memory(user_src_md_, engine, DNNL_MEMORY_NONE);
+      bind_reorder(*src_reorder_, s->user_src, s->src, s->src_reorder_scratchpad, s->src_reorder);
+    }
+    if (dst_reorder_) {
+      s->user_dst = memory(user_dst_md_, engine, DNNL_MEMORY_NONE);
+      bind_reorder(*dst_reorder_, s->dst, s->user_dst, s->dst_reorder_scratchpad, s->dst_reorder);
+    }
+    return s;
+  } catch (const std::exception&) {
+    return nullptr;  // Execute reports the missing state
+  }
+}
+
+Status OnednnConv::Execute(std::span<const TensorView> inputs, std::span<const TensorView> outputs,
+                           const ExecContext& ctx) const {
+  auto* s = dynamic_cast<ConvState*>(ctx.state);
+  if (s == nullptr) return Internal("dense Conv: missing or foreign kernel state");
+  if (inputs.size() < 2 || outputs.empty() || inputs[0].data == nullptr ||
+      outputs[0].data == nullptr || inputs[0].numel() != src_elements_ ||
+      outputs[0].numel() != dst_elements_ || (has_bias_ && inputs.size() < 3)) {
+    return InvalidArgument("dense Conv: inputs/outputs differ from the prepared shapes");
+  }
+  if (scratch_.total() > 0 && ctx.scratch == nullptr) {
+    return InvalidArgument("dense Conv: missing scratch buffer");
+  }
+  try {
+    SetNumThreads(ctx.num_threads);
+    if (has_bias_ && !constant_bias_.defined()) {
+      if (inputs[2].data == nullptr) return InvalidArgument("dense Conv: missing bias");
+      Bind(s->bias, inputs[2].data);
+    }
+    if (scratchpad_md_.get_size() > 0) Bind(s->scratchpad, At(ctx.scratch, scratchpad_offset_));
+    if (src_reorder_) {
+      Bind(s->user_src, inputs[0].data);
+      Bind(s->src, At(ctx.scratch, src_offset_));
+      if (src_reorder_->scratchpad_md.get_size() > 0) {
+        Bind(s->src_reorder_scratchpad, At(ctx.scratch, src_reorder_->scratchpad_offset));
+      }
+      SL_RETURN_IF_ERROR(Run(s->src_reorder, s->stream));
+    } else {
+      Bind(s->src, inputs[0].data);
+    }
+    if (dst_reorder_) {
+      Bind(s->dst, At(ctx.scratch, dst_offset_));
+      Bind(s->user_dst, outputs[0].data);
+      if (dst_reorder_->scratchpad_md.get_size() > 0) {
+        Bind(s->dst_reorder_scratchpad, At(ctx.scratch, dst_reorder_->scratchpad_offset));
+      }
+    } else {
+      Bind(s->dst, outputs[0].data);
+    }
+    SL_RETURN_IF_ERROR(Run(s->conv, s->stream));
+    if (dst_reorder_) SL_RETURN_IF_ERROR(Run(s->dst_reorder, s->stream));
+  } catch (const std::exception& e) {
+    return Internal(std::string("dense Conv: oneDNN: ") + e.what());
+  }
+  return Status::Ok();
+}
+
+}  // namespace
+
+Result<std::unique_ptr<Kernel>> CreateOnednnConv(const KernelRequest& req) {
+  SL_ASSIGN_OR_RETURN(const ConvParams p, ResolveConvParams(req));
+  SL_ASSIGN_OR_RETURN(const FusedActivation act, ParseFusedActivation(req.node));
+  try {
+    const dnnl::engine& engine = CpuEngine();
+    const memory::dims src_dims = {p.batch, p.in_channels, p.in_h, p.in_w};
+    const memory::dims dst_dims = {p.batch, p.out_channels, p.out_h, p.out_w};
+    const bool grouped = p.groups > 1;
+    const memory::dims wei_dims =
+        grouped ? memory::dims{p.groups, p.out_channels / p.groups, p.in_channels / p.groups,
+                               p.kernel_h, p.kernel_w}
+                : memory::dims{p.out_channels, p.in_channels, p.kernel_h, p.kernel_w};
+    const auto f32 = memory::data_type::f32;
+    const memory::desc user_wei_md(wei_dims, f32, grouped ? Tag::goihw : Tag::oihw);
+    const memory::desc any_wei_md(wei_dims, f32, Tag::any);
+    const memory::desc bias_md =
+        p.has_bias ? memory::desc({p.out_channels}, f32, Tag::x) : memory::desc();
+    const memory::desc user_src_md(src_dims, f32, Tag::nchw);
+    const memory::desc user_dst_md(dst_dims, f32, Tag::nchw);
+
+    dnnl::primitive_attr attr;
+    attr.set_scratchpad_mode(dnnl::scratchpad_mode::user);
+    dnnl::post_ops ops;
+    act.AppendTo(ops);
+    attr.set_post_ops(ops);
+
+    const memory::dims strides = {p.stride_h, p.stride_w};
+    const memory::dims dilates = {p.dilation_h - 1, p.dilation_w - 1};
+    const memory::dims pad_l = {p.pad_top, p.pad_left};
+    const memory::dims pad_r = {p.pad_bottom, p.pad_right};
+    auto make_pd = [&](const memory::desc& src, const memory::desc& dst)
+        -> std::optional<dnnl::convolution_forward::primitive_desc> {
+      try {
+        dnnl::convolution_forward::desc d(dnnl::prop_kind::forward_inference,
+                                          dnnl::algorithm::convolution_direct, src, any_wei_md,
+                                          bias_md, dst, strides, dilates, pad_l, pad_r);
+        return dnnl::convolution_forward::primitive_desc(d, attr, engine);
+      } catch (const dnnl::error&) {
+        return std::nullopt;
+      }
+    };
+    auto plain = make_pd(user_src_md, user_dst_md);
+    auto blocked = make_pd(memory::desc(src_dims, f32, Tag::any),
+                           memory::desc(dst_dims, f32, Tag::any));
+    if (!plain && !blocked) {
+      return Unsupported(DescribeNode(req) + ": oneDNN has no convolution for this geometry");
+    }
+    bool use_blocked = !plain;
+    if (plain && blocked) {
+      const std::string plain_impl = plain->impl_info_str();
+      const bool plain_slow = plain_impl.find("gemm") != std::string::npos ||
+                              plain_impl.find("ref") != std::string::npos;
+      use_blocked = plain_slow && IsDirectJit(blocked->impl_info_str());
+    }
+    const auto& pd = use_blocked ? *blocked : *plain;
+
+    auto k = std::make_unique<OnednnConv>();
+    k->conv_ = dnnl::convolution_forward(pd);
+    k->src_md_ = pd.src_desc();
+    k->dst_md_ = pd.dst_desc();
+    k->user_src_md_ = user_src_md;
+    k->user_dst_md_ = user_dst_md;
+    k->bias_md_ = bias_md;
+    k->scratchpad_md_ = pd.scratchpad_desc();
+    k->scratchpad_offset_ = k->scratch_.Add(k->scratchpad_md_.get_size());
+    k->has_bias_ = p.has_bias;
+    k->src_elements_ = p.batch * p.in_channels * p.in_h * p.in_w;
+    k->dst_elements_ = p.batch * p.out_channels * p.out_h * p.out_w;
+    if (p.has_bias && req.input(2).is_constant()) k->constant_bias_ = req.input(2).constant;
+    k->packed_weights_ = ReorderToNew(user_wei_md, req.input(1).constant.raw(), pd.weights_desc());
+    std::string layout;
+    if (k->src_md_ != user_src_md) {
+      k->src_offset_ = k->scratch_.Add(k->src_md_.get_size());
+      k->src_reorder_ = MakeReorder(user_src_md, k->src_md_, k->scratch_);
+      layout = "+reorder";
+    }
+    if (k->dst_md_ != user_dst_md) {
+      k->dst_offset_ = k->scratch_.Add(k->dst_md_.get_size());
+      k->dst_reorder_ = MakeReorder(k->dst_md_, user_dst_md, k->scratch_);
+      layout = "+reorder";
+    }
+    k->name_ = std::string("onednn:") + pd.impl_info_str() + layout;
+    return std::unique_ptr<Kernel>(std::move(k));
+  } catch (const std::exception& e) {
+    return FromDnnlError(req, "convolution", e);
+  }
+}
+
+}  // namespace sl::dense
