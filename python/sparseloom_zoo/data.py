@@ -134,7 +134,7 @@ def _split_items(rng, variants, per_class, words_for_unknown):
     return items
 
 
-def kws(seed=0, train_per_class=800, val_per_class=200, test_per_class=300, augment_copies=3,
+def kws(seed=0, train_per_class=800, val_per_class=182, test_per_class=300, augment_copies=3,
         cache_dir=None, workers=2, log=print):
     """Synthesised keyword spotting set; voices (espeak variants) split into disjoint train, val and
     test groups, so val and test use voices never heard in training."""
