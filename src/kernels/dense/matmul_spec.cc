@@ -122,7 +122,7 @@ Result<MatMulSpec> ParseMatMul(const KernelRequest& req) {
     }
     s.bias_constant = req.input(2).is_constant();
   }
-  SL_ASSIGN_OR_RETURN(s.act, ParseFusedActivation(req.node));
+  SL_ASSIGN_OR_RETURN(s.act, FusedActivation::FromNode(req.node));
   return s;
 }
 

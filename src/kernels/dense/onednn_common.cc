@@ -2,8 +2,6 @@
 
 #include <omp.h>
 
-#include <limits>
-
 namespace sl::dense {
 
 const dnnl::engine& CpuEngine() {
@@ -11,26 +9,12 @@ const dnnl::engine& CpuEngine() {
   return engine;
 }
 
-void FusedActivation::AppendTo(dnnl::post_ops& ops) const {
-  if (kind == Kind::kRelu) ops.append_eltwise(1.f, dnnl::algorithm::eltwise_relu, 0.f, 0.f);
-  if (kind == Kind::kClip) ops.append_eltwise(1.f, dnnl::algorithm::eltwise_clip, min, max);
-}
-
-Result<FusedActivation> ParseFusedActivation(const Node& node) {
-  FusedActivation act;
-  const std::string name = node.attrs.GetString("_act", "");
-  if (name.empty()) return act;
-  if (name == "Relu") {
-    act.kind = FusedActivation::Kind::kRelu;
-    return act;
+void AppendActivation(const FusedActivation& act, dnnl::post_ops& ops) {
+  if (act.kind == FusedActivation::Kind::kRelu) {
+    ops.append_eltwise(1.f, dnnl::algorithm::eltwise_relu, 0.f, 0.f);
+  } else if (act.kind == FusedActivation::Kind::kClip) {
+    ops.append_eltwise(1.f, dnnl::algorithm::eltwise_clip, act.min, act.max);
   }
-  if (name == "Clip") {
-    act.kind = FusedActivation::Kind::kClip;
-    act.min = node.attrs.GetFloat("_act_min", -std::numeric_limits<float>::infinity());
-    act.max = node.attrs.GetFloat("_act_max", std::numeric_limits<float>::infinity());
-    return act;
-  }
-  return Unsupported("fused activation '" + name + "' is not supported by the dense kernels");
 }
 
 std::string DescribeNode(const KernelRequest& req) {

@@ -12,6 +12,7 @@
 #include "core/status.h"
 #include "graph/graph.h"
 #include "kernels/kernel.h"
+#include "kernels/ref/activation_util.h"
 
 namespace sl::dense {
 
@@ -19,23 +20,9 @@ namespace sl::dense {
 // it inside a try block).
 const dnnl::engine& CpuEngine();
 
-// The fused activation of a Conv/Gemm/MatMul node ("_act", "_act_min", "_act_max").
-struct FusedActivation {
-  enum class Kind { kNone, kRelu, kClip };
-  Kind kind = Kind::kNone;
-  float min = 0.f;  // Clip bounds (infinite when the attribute is absent)
-  float max = 0.f;
-
-  // Appends the matching eltwise post-op (nothing for kNone).
-  void AppendTo(dnnl::post_ops& ops) const;
-  float Apply(float v) const {
-    if (kind == Kind::kRelu) return v > 0.f ? v : 0.f;
-    if (kind == Kind::kClip) return v < min ? min : (v > max ? max : v);
-    return v;
-  }
-};
-// Parses the fused attributes; Unsupported for an unknown "_act".
-Result<FusedActivation> ParseFusedActivation(const Node& node);
+// Appends the eltwise post-op of a fused activation (nothing for kNone). The activation itself is
+// parsed by the shared FusedActivation::FromNode (kernels/ref/activation_util.h).
+void AppendActivation(const FusedActivation& act, dnnl::post_ops& ops);
 
 // "<file>: node 'n' (Op)" for messages about the node of `req`.
 std::string DescribeNode(const KernelRequest& req);

@@ -166,7 +166,7 @@ Status OnednnConv::Execute(std::span<const TensorView> inputs, std::span<const T
 
 Result<std::unique_ptr<Kernel>> CreateOnednnConv(const KernelRequest& req) {
   SL_ASSIGN_OR_RETURN(const ConvParams p, ResolveConvParams(req));
-  SL_ASSIGN_OR_RETURN(const FusedActivation act, ParseFusedActivation(req.node));
+  SL_ASSIGN_OR_RETURN(const FusedActivation act, FusedActivation::FromNode(req.node));
   try {
     const dnnl::engine& engine = CpuEngine();
     const memory::dims src_dims = {p.batch, p.in_channels, p.in_h, p.in_w};
@@ -187,7 +187,7 @@ Result<std::unique_ptr<Kernel>> CreateOnednnConv(const KernelRequest& req) {
     dnnl::primitive_attr attr;
     attr.set_scratchpad_mode(dnnl::scratchpad_mode::user);
     dnnl::post_ops ops;
-    act.AppendTo(ops);
+    AppendActivation(act, ops);
     attr.set_post_ops(ops);
 
     const memory::dims strides = {p.stride_h, p.stride_w};

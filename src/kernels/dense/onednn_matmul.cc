@@ -156,7 +156,7 @@ Result<std::unique_ptr<Kernel>> CreateOnednnMatMul(const KernelRequest& req) {
     attr.set_scratchpad_mode(dnnl::scratchpad_mode::user);
     if (!spec.b_constant && spec.alpha != 1.f) attr.set_output_scales(0, {spec.alpha});
     dnnl::post_ops ops;
-    spec.act.AppendTo(ops);
+    AppendActivation(spec.act, ops);
     attr.set_post_ops(ops);
 
     const dnnl::matmul::desc desc =
