@@ -99,9 +99,8 @@ Status InferGemm(InferContext& ctx) {
   const int64_t kb = trans_b ? b.shape[1] : b.shape[0];
   const int64_t n = trans_b ? b.shape[0] : b.shape[1];
   if (!DimsCompatible(ka, kb)) {
-    return ctx.Error("inner dims differ: A " + ShapeToString(a.shape) + " (transA=" +
-                     S(trans_a) + ") and B " + ShapeToString(b.shape) + " (transB=" + S(trans_b) +
-                     ")");
+    return ctx.Error("inner dims differ: A " + ShapeToString(a.shape) + " (transA=" + S(trans_a) +
+                     ") and B " + ShapeToString(b.shape) + " (transB=" + S(trans_b) + ")");
   }
   if (ctx.has_input(2)) {
     const Value& c = ctx.input(2);

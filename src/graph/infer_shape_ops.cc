@@ -214,8 +214,9 @@ Status InferSqueeze(InferContext& ctx) {
   std::vector<bool> drop(rank, false);
   if (!arg.given) {
     for (int64_t d = 0; d < rank; ++d) {
-      if (x.shape[d] < 0) return ctx.Error("cannot squeeze the unknown dims of an input " +
-                                           ShapeToString(x.shape) + " without axes");
+      if (x.shape[d] < 0)
+        return ctx.Error("cannot squeeze the unknown dims of an input " + ShapeToString(x.shape) +
+                         " without axes");
       drop[d] = x.shape[d] == 1;
     }
   } else {

@@ -40,13 +40,26 @@ inline SliceAxis ClampSliceAxis(int64_t start, int64_t end, int64_t step, int64_
 // Element i of an integer tensor view as int64; false when the dtype is not an integer type.
 inline bool ReadIndexAt(const TensorView& t, int64_t i, int64_t* out) {
   switch (t.dtype) {
-    case DType::kI64: *out = t.data_as<const int64_t>()[i]; return true;
-    case DType::kI32: *out = t.data_as<const int32_t>()[i]; return true;
-    case DType::kI16: *out = t.data_as<const int16_t>()[i]; return true;
-    case DType::kI8: *out = t.data_as<const int8_t>()[i]; return true;
-    case DType::kU8: *out = t.data_as<const uint8_t>()[i]; return true;
-    case DType::kU16: *out = t.data_as<const uint16_t>()[i]; return true;
-    default: return false;
+    case DType::kI64:
+      *out = t.data_as<const int64_t>()[i];
+      return true;
+    case DType::kI32:
+      *out = t.data_as<const int32_t>()[i];
+      return true;
+    case DType::kI16:
+      *out = t.data_as<const int16_t>()[i];
+      return true;
+    case DType::kI8:
+      *out = t.data_as<const int8_t>()[i];
+      return true;
+    case DType::kU8:
+      *out = t.data_as<const uint8_t>()[i];
+      return true;
+    case DType::kU16:
+      *out = t.data_as<const uint16_t>()[i];
+      return true;
+    default:
+      return false;
   }
 }
 

@@ -27,8 +27,8 @@ Status InferSlice(InferContext& ctx) {
                       ReadIntListArg(ctx, from_inputs ? 1 : -1, "starts", "starts"));
   SL_ASSIGN_OR_RETURN(IntListArg ends, ReadIntListArg(ctx, from_inputs ? 2 : -1, "ends", "ends"));
   SL_ASSIGN_OR_RETURN(IntListArg axes, ReadIntListArg(ctx, from_inputs ? 3 : -1, "axes", "axes"));
-  SL_ASSIGN_OR_RETURN(IntListArg steps, ReadIntListArg(ctx, from_inputs ? 4 : -1, nullptr,
-                                                       "steps"));
+  SL_ASSIGN_OR_RETURN(IntListArg steps,
+                      ReadIntListArg(ctx, from_inputs ? 4 : -1, nullptr, "steps"));
   if (axes.dynamic || steps.dynamic) return ctx.Error("dynamic axes or steps not supported");
   if (!starts.dynamic && !starts.given) return ctx.Error("starts are required");
   if (!ends.dynamic && !ends.given) return ctx.Error("ends are required");
@@ -37,7 +37,7 @@ Status InferSlice(InferContext& ctx) {
   size_t n = starts.given ? starts.values.size()
              : ends.given ? ends.values.size()
              : axes.given ? axes.values.size()
-                           : static_cast<size_t>(rank);
+                          : static_cast<size_t>(rank);
   std::vector<int64_t> axis_list;
   if (axes.given) {
     axis_list = axes.values;

@@ -36,13 +36,13 @@ std::string_view AttrString(const Attributes& attrs, std::string_view name);
 inline constexpr int kMaxSpatialDims = 3;
 
 struct WindowDim {
-  int64_t in = 0;         // input extent (-1: unknown)
+  int64_t in = 0;  // input extent (-1: unknown)
   int64_t kernel = 1;
   int64_t stride = 1;
   int64_t dilation = 1;
   int64_t pad_begin = 0;  // meaningful only when `in` is known under SAME_* auto_pad
   int64_t pad_end = 0;
-  int64_t out = 0;        // -1 when `in` is unknown
+  int64_t out = 0;  // -1 when `in` is unknown
 };
 
 struct WindowGeometry {
@@ -58,7 +58,6 @@ struct WindowGeometry {
 // the padded input, more than kMaxSpatialDims dims.
 Result<WindowGeometry> ComputeWindowGeometry(const Attributes& attrs,
                                              std::span<const int64_t> spatial_in,
-                                             std::span<const int64_t> kernel,
-                                             bool allow_ceil_mode);
+                                             std::span<const int64_t> kernel, bool allow_ceil_mode);
 
 }  // namespace sl

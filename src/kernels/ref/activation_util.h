@@ -43,9 +43,12 @@ struct FusedActivation {
 
   float Apply(float x) const {
     switch (kind) {
-      case Kind::kNone: return x;
-      case Kind::kRelu: return x < 0.f ? 0.f : x;
-      case Kind::kClip: return std::min(std::max(x, min), max);
+      case Kind::kNone:
+        return x;
+      case Kind::kRelu:
+        return x < 0.f ? 0.f : x;
+      case Kind::kClip:
+        return std::min(std::max(x, min), max);
     }
     return x;
   }
