@@ -24,19 +24,20 @@ def task_setup(task, tiny, work_dir, log):
                 else datasets.fmnist(SEED))
         if task == "fmnist-resnet":
             model = models.fmnist_resnet()
-            cfg = TrainConfig(epochs=8, lr=0.1, optimizer="sgd", weight_decay=5e-4, warmup_frac=0.05,
-                              augment="image", finetune_epochs=1.0, finetune_lr=0.01, seed=SEED)
+            cfg = TrainConfig(epochs=6, lr=0.1, optimizer="sgd", weight_decay=5e-4, warmup_frac=0.05,
+                              augment="image", finetune_epochs=0.5, finetune_lr=0.01, seed=SEED)
         else:
             model = models.fmnist_vit()
-            cfg = TrainConfig(epochs=12, lr=2e-3, optimizer="adamw", weight_decay=0.05,
+            cfg = TrainConfig(epochs=8, lr=2e-3, optimizer="adamw", weight_decay=0.05,
                               warmup_frac=0.08, label_smoothing=0.1, augment="image",
-                              finetune_epochs=1.0, finetune_lr=4e-4, seed=SEED)
+                              finetune_epochs=0.5, finetune_lr=4e-4, seed=SEED)
     else:
-        kw = dict(train_per_class=24, val_per_class=8, test_per_class=8, augment_copies=1) if tiny else {}
+        kw = (dict(train_per_class=24, val_per_class=8, test_per_class=8, augment_copies=1) if tiny
+              else dict(augment_copies=2))
         data = datasets.kws(SEED, cache_dir=os.path.join(work_dir, "cache"), log=log, **kw)
         model = models.kws_resnet(len(data.labels))
-        cfg = TrainConfig(epochs=15, lr=3e-3, optimizer="adamw", weight_decay=0.01,
-                          warmup_frac=0.05, augment="spectrogram", finetune_epochs=2.0,
+        cfg = TrainConfig(epochs=12, lr=3e-3, optimizer="adamw", weight_decay=0.01,
+                          warmup_frac=0.05, augment="spectrogram", finetune_epochs=1.0,
                           finetune_lr=5e-4, seed=SEED)
     if tiny:
         cfg.epochs, cfg.finetune_epochs = 0.5, 0.1

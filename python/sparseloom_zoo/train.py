@@ -76,8 +76,10 @@ def fit(model, x, y, *, epochs, lr, batch_size=128, weight_decay=0.0, optimizer=
             prune.apply_masks(masked_weights, masks)
         loss_avg = float(loss) if loss_avg is None else 0.98 * loss_avg + 0.02 * float(loss)
         step += 1
-        if step % max(1, steps // 5) == 0 or step == steps:
-            log(f"    {tag} step {step}/{steps} loss {loss_avg:.4f} ({time.time() - t0:.0f}s)")
+        if step % max(1, steps // 10) == 0 or step == steps:
+            el = time.time() - t0
+            log(f"    {tag} step {step}/{steps} (epoch {step * batch_size / n:.2f}) loss {loss_avg:.4f} "
+                f"({el:.0f}s, ~{el * (steps - step) / step:.0f}s left)")
     model.eval()
     return model
 
