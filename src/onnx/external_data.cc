@@ -60,12 +60,12 @@ bool IsWithin(const fs::path& outer, const fs::path& inner) {
 
 }  // namespace
 
-Status ReadExternalData(const onnx::TensorProto& proto, const std::string& base_dir,
-                        const std::string& context, void* dst, size_t bytes) {
+Result<ExternalDataRef> LocateExternalData(const onnx::TensorProto& proto,
+                                           const std::string& base_dir,
+                                           const std::string& context, size_t bytes) {
   // 1. collect location / offset / length (checksum and unknown keys are ignored);
   // 2. check the location lexically, then that it resolves inside base_dir (through links);
-  // 3. check the file holds [offset, offset + bytes) and that length, if given, equals bytes;
-  // 4. read.
+  // 3. check the file holds [offset, offset + bytes) and that length, if given, equals bytes.
   std::string location;
   int64_t offset = 0;
   std::optional<int64_t> length;
@@ -104,12 +104,18 @@ Status ReadExternalData(const onnx::TensorProto& proto, const std::string& base_
     return InvalidArgument(what + " has " + std::to_string(size) + " bytes; the tensor needs " +
                            std::to_string(bytes) + " at offset " + std::to_string(offset));
   }
+  return ExternalDataRef{full.string(), offset};
+}
+
+Status ReadExternalData(const ExternalDataRef& ref, const std::string& context, void* dst,
+                        size_t bytes) {
   if (bytes == 0) return Status::Ok();
-  std::ifstream in(full, std::ios::binary);
+  const std::string what = context + ": external data file '" + ref.path + "'";
+  std::ifstream in(ref.path, std::ios::binary);
   if (!in) return InvalidArgument(what + ": cannot open the file for reading");
-  in.seekg(static_cast<std::streamoff>(offset));
+  in.seekg(static_cast<std::streamoff>(ref.offset));
   if (!in.read(static_cast<char*>(dst), static_cast<std::streamsize>(bytes))) {
-    return InvalidArgument(what + ": read failed at offset " + std::to_string(offset));
+    return InvalidArgument(what + ": read failed at offset " + std::to_string(ref.offset));
   }
   return Status::Ok();
 }

@@ -74,29 +74,35 @@ Status CopyInt32Data(const onnx::TensorProto& proto, Tensor& t, const std::strin
   return Status::Ok();
 }
 
-Result<Tensor> FromTypedFields(const onnx::TensorProto& proto, Tensor t,
+// Counts are checked before the tensor is allocated.
+Result<Tensor> FromTypedFields(const onnx::TensorProto& proto, DType dtype, const Shape& shape,
                                const std::string& context) {
-  const Shape& shape = t.shape();
-  DType dtype = t.dtype();
   switch (dtype) {
-    case DType::kF32:
+    case DType::kF32: {
       SL_RETURN_IF_ERROR(CheckCount(proto.float_data(), "float_data", shape, dtype, context));
+      Tensor t(dtype, shape);
       CopyField<float>(proto.float_data(), t);
-      break;
-    case DType::kF64:
+      return t;
+    }
+    case DType::kF64: {
       SL_RETURN_IF_ERROR(CheckCount(proto.double_data(), "double_data", shape, dtype, context));
+      Tensor t(dtype, shape);
       CopyField<double>(proto.double_data(), t);
-      break;
-    case DType::kI64:
+      return t;
+    }
+    case DType::kI64: {
       SL_RETURN_IF_ERROR(CheckCount(proto.int64_data(), "int64_data", shape, dtype, context));
+      Tensor t(dtype, shape);
       CopyField<int64_t>(proto.int64_data(), t);
-      break;
-    default:
+      return t;
+    }
+    default: {
       SL_RETURN_IF_ERROR(CheckCount(proto.int32_data(), "int32_data", shape, dtype, context));
+      Tensor t(dtype, shape);
       SL_RETURN_IF_ERROR(CopyInt32Data(proto, t, context));
-      break;
+      return t;
+    }
   }
-  return t;
 }
 
 }  // namespace
@@ -139,8 +145,9 @@ Result<Tensor> TensorFromProto(const onnx::TensorProto& proto, const std::string
   const size_t bytes = ByteSize(shape, dtype);
 
   if (proto.data_location() == onnx::TensorProto::EXTERNAL) {
+    SL_ASSIGN_OR_RETURN(ExternalDataRef ref, LocateExternalData(proto, base_dir, context, bytes));
     Tensor t(dtype, shape);
-    SL_RETURN_IF_ERROR(ReadExternalData(proto, base_dir, context, t.raw(), bytes));
+    SL_RETURN_IF_ERROR(ReadExternalData(ref, context, t.raw(), bytes));
     NormalizeBools(t);
     return t;
   }
@@ -160,7 +167,7 @@ Result<Tensor> TensorFromProto(const onnx::TensorProto& proto, const std::string
     NormalizeBools(t);
     return t;
   }
-  return FromTypedFields(proto, Tensor(dtype, shape), context);
+  return FromTypedFields(proto, dtype, shape, context);
 }
 
 }  // namespace sl::onnx_import

@@ -23,11 +23,22 @@ namespace sl::onnx_import {
 // Human-readable name of an ONNX TensorProto.DataType value ("bfloat16", "string", ...).
 std::string OnnxDataTypeName(int32_t onnx_type);
 
-// Reads `bytes` bytes of the external data described by `proto.external_data()` into `dst`.
-// Rejects locations that are absolute or contain '..', that resolve (through links) outside
-// `base_dir`, negative or non-numeric offset/length, a length different from `bytes`, and files
-// too short.
-[[nodiscard]] Status ReadExternalData(const onnx::TensorProto& proto, const std::string& base_dir,
-                                      const std::string& context, void* dst, size_t bytes);
+// Where a tensor's external data lies: a regular file inside the model's folder.
+struct ExternalDataRef {
+  std::string path;  // base_dir joined with the location
+  int64_t offset = 0;
+};
+
+// Checks the external data described by `proto.external_data()` for a tensor of `bytes` bytes,
+// without reading it. Rejects locations that are absolute or contain '..', that resolve (through
+// links) outside `base_dir`, negative or non-numeric offset/length, a length different from
+// `bytes`, missing files and files too short.
+[[nodiscard]] Result<ExternalDataRef> LocateExternalData(const onnx::TensorProto& proto,
+                                                         const std::string& base_dir,
+                                                         const std::string& context, size_t bytes);
+
+// Reads `bytes` bytes at `ref` into `dst`.
+[[nodiscard]] Status ReadExternalData(const ExternalDataRef& ref, const std::string& context,
+                                      void* dst, size_t bytes);
 
 }  // namespace sl::onnx_import
