@@ -24,25 +24,36 @@ AttrType InferType(const onnx::AttributeProto& a) {
 
 std::string TypeName(AttrType t) {
   switch (t) {
-    case onnx::AttributeProto::GRAPH: return "graph";
-    case onnx::AttributeProto::GRAPHS: return "graphs";
-    case onnx::AttributeProto::SPARSE_TENSOR: return "sparse tensor";
-    case onnx::AttributeProto::SPARSE_TENSORS: return "sparse tensors";
-    case onnx::AttributeProto::TENSORS: return "tensors";
-    case onnx::AttributeProto::TYPE_PROTO: return "type proto";
-    case onnx::AttributeProto::TYPE_PROTOS: return "type protos";
-    default: return "type " + std::to_string(static_cast<int>(t));
+    case onnx::AttributeProto::GRAPH:
+      return "graph";
+    case onnx::AttributeProto::GRAPHS:
+      return "graphs";
+    case onnx::AttributeProto::SPARSE_TENSOR:
+      return "sparse tensor";
+    case onnx::AttributeProto::SPARSE_TENSORS:
+      return "sparse tensors";
+    case onnx::AttributeProto::TENSORS:
+      return "tensors";
+    case onnx::AttributeProto::TYPE_PROTO:
+      return "type proto";
+    case onnx::AttributeProto::TYPE_PROTOS:
+      return "type protos";
+    default:
+      return "type " + std::to_string(static_cast<int>(t));
   }
 }
 
 Result<AttrValue> Convert(const onnx::AttributeProto& a, const std::string& base_dir,
                           const std::string& what) {
-  AttrType type = a.has_type() && a.type() != onnx::AttributeProto::UNDEFINED ? a.type()
-                                                                               : InferType(a);
+  AttrType type =
+      a.has_type() && a.type() != onnx::AttributeProto::UNDEFINED ? a.type() : InferType(a);
   switch (type) {
-    case onnx::AttributeProto::FLOAT: return AttrValue(a.f());
-    case onnx::AttributeProto::INT: return AttrValue(static_cast<int64_t>(a.i()));
-    case onnx::AttributeProto::STRING: return AttrValue(a.s());
+    case onnx::AttributeProto::FLOAT:
+      return AttrValue(a.f());
+    case onnx::AttributeProto::INT:
+      return AttrValue(static_cast<int64_t>(a.i()));
+    case onnx::AttributeProto::STRING:
+      return AttrValue(a.s());
     case onnx::AttributeProto::TENSOR: {
       SL_ASSIGN_OR_RETURN(Tensor t, TensorFromProto(a.t(), base_dir, what));
       return AttrValue(std::move(t));
@@ -56,7 +67,8 @@ Result<AttrValue> Convert(const onnx::AttributeProto& a, const std::string& base
     case onnx::AttributeProto::UNDEFINED:
       return InvalidArgument(what + " has no value");
     default:
-      return Unsupported(what + " is a " + TypeName(type) + " attribute, which SparseLoom does "
+      return Unsupported(what + " is a " + TypeName(type) +
+                         " attribute, which SparseLoom does "
                          "not support");
   }
 }

@@ -1,9 +1,9 @@
 // Internal to src/onnx: onnx::AttributeProto -> Attributes.
 #pragma once
 
-#include <string>
-
 #include <onnx/onnx_pb.h>
+
+#include <string>
 
 #include "core/status.h"
 #include "graph/graph.h"

@@ -31,7 +31,8 @@ Result<int64_t> ParseNonNegative(const std::string& text, const std::string& key
 Status CheckLocation(const std::string& location, const std::string& context) {
   const std::string what = context + ": external data location '" + location + "'";
   if (location.empty()) return InvalidArgument(context + ": external data has no location");
-  if (location.find('\0') != std::string::npos) return InvalidArgument(what + " contains a NUL byte");
+  if (location.find('\0') != std::string::npos)
+    return InvalidArgument(what + " contains a NUL byte");
   bool drive = location.size() >= 2 && location[1] == ':';
   if (location[0] == '/' || location[0] == '\\' || drive || fs::path(location).is_absolute()) {
     return InvalidArgument(what + " is absolute; it must be relative to the model's folder");
@@ -61,8 +62,8 @@ bool IsWithin(const fs::path& outer, const fs::path& inner) {
 }  // namespace
 
 Result<ExternalDataRef> LocateExternalData(const onnx::TensorProto& proto,
-                                           const std::string& base_dir,
-                                           const std::string& context, size_t bytes) {
+                                           const std::string& base_dir, const std::string& context,
+                                           size_t bytes) {
   // 1. collect location / offset / length (checksum and unknown keys are ignored);
   // 2. check the location lexically, then that it resolves inside base_dir (through links);
   // 3. check the file holds [offset, offset + bytes) and that length, if given, equals bytes.

@@ -21,11 +21,16 @@ std::string SupportedOpList() {
 
 const char* NonTensorKind(const onnx::TypeProto& type) {
   switch (type.value_case()) {
-    case onnx::TypeProto::kSequenceType: return "a sequence";
-    case onnx::TypeProto::kMapType: return "a map";
-    case onnx::TypeProto::kOptionalType: return "an optional";
-    case onnx::TypeProto::kSparseTensorType: return "a sparse tensor";
-    default: return "a non-tensor";
+    case onnx::TypeProto::kSequenceType:
+      return "a sequence";
+    case onnx::TypeProto::kMapType:
+      return "a map";
+    case onnx::TypeProto::kOptionalType:
+      return "an optional";
+    case onnx::TypeProto::kSparseTensorType:
+      return "a sparse tensor";
+    default:
+      return "a non-tensor";
   }
 }
 
@@ -49,8 +54,7 @@ Status ApplyType(const onnx::TypeProto& type, const std::string& what, Value* v)
   if (tt.has_shape()) {
     for (const auto& dim : tt.shape().dim()) {
       if (dim.has_dim_value() && dim.dim_value() < 0) {
-        return InvalidArgument(what + " has negative dimension " +
-                               std::to_string(dim.dim_value()));
+        return InvalidArgument(what + " has negative dimension " + std::to_string(dim.dim_value()));
       }
       shape.push_back(dim.has_dim_value() ? dim.dim_value() : -1);
       lower_bound.push_back(dim.has_dim_value() ? dim.dim_value() : 1);
@@ -70,7 +74,8 @@ class Importer {
 
   Status Run() {
     if (proto_.sparse_initializer_size() > 0) {
-      return Unsupported(file_ + ": sparse_initializer '" + proto_.sparse_initializer(0).values().name() +
+      return Unsupported(file_ + ": sparse_initializer '" +
+                         proto_.sparse_initializer(0).values().name() +
                          "' is not supported; store it as a dense initializer");
     }
     SL_RETURN_IF_ERROR(ImportInitializers());
@@ -183,7 +188,8 @@ class Importer {
     if (node.outputs.size() != 1) return InvalidArgument(context + ": Constant has one output");
     const auto& all = node.attrs.all();
     if (all.size() != 1) {
-      return InvalidArgument(context + ": needs exactly one of the attributes value, value_float, "
+      return InvalidArgument(context +
+                             ": needs exactly one of the attributes value, value_float, "
                              "value_floats, value_int, value_ints; has " +
                              std::to_string(all.size()));
     }
@@ -225,8 +231,8 @@ class Importer {
       const std::string what = file_ + ": graph output '" + out.name() + "'";
       if (out.name().empty()) return InvalidArgument(file_ + ": graph output without a name");
       int id = g_.FindValue(out.name());
-      if (id == kNoValue || (!produced.count(id) && !is_input_.count(id) &&
-                             !g_.values[id].is_constant())) {
+      if (id == kNoValue ||
+          (!produced.count(id) && !is_input_.count(id) && !g_.values[id].is_constant())) {
         return InvalidArgument(what + " is not produced by any node, input or initializer");
       }
       if (!seen.insert(id).second) return InvalidArgument(what + " is listed twice");

@@ -1,12 +1,12 @@
 #include "onnx/proto_io.h"
 
+#include <google/protobuf/io/coded_stream.h>
+
 #include <climits>
 #include <cstdio>
 #include <filesystem>
 #include <fstream>
 #include <system_error>
-
-#include <google/protobuf/io/coded_stream.h>
 
 namespace sl::onnx_import {
 

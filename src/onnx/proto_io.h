@@ -2,9 +2,9 @@
 // size limits and without trusting the bytes.
 #pragma once
 
-#include <string>
-
 #include <google/protobuf/message_lite.h>
+
+#include <string>
 
 #include "core/status.h"
 

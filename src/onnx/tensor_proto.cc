@@ -49,27 +49,46 @@ void CopyField(const Field& field, Tensor& t) {
 Status CopyInt32Data(const onnx::TensorProto& proto, Tensor& t, const std::string& context) {
   int64_t lo = 0, hi = 0;
   switch (t.dtype()) {
-    case DType::kI32: CopyField<int32_t>(proto.int32_data(), t); return Status::Ok();
-    case DType::kI16: lo = INT16_MIN, hi = INT16_MAX; break;
-    case DType::kU16: case DType::kF16: lo = 0, hi = UINT16_MAX; break;
-    case DType::kI8: lo = INT8_MIN, hi = INT8_MAX; break;
-    case DType::kU8: lo = 0, hi = UINT8_MAX; break;
-    case DType::kBool: lo = 0, hi = 1; break;
-    default: return Internal(context + ": int32_data used for " + std::string(DTypeName(t.dtype())));
+    case DType::kI32:
+      CopyField<int32_t>(proto.int32_data(), t);
+      return Status::Ok();
+    case DType::kI16:
+      lo = INT16_MIN, hi = INT16_MAX;
+      break;
+    case DType::kU16:
+    case DType::kF16:
+      lo = 0, hi = UINT16_MAX;
+      break;
+    case DType::kI8:
+      lo = INT8_MIN, hi = INT8_MAX;
+      break;
+    case DType::kU8:
+      lo = 0, hi = UINT8_MAX;
+      break;
+    case DType::kBool:
+      lo = 0, hi = 1;
+      break;
+    default:
+      return Internal(context + ": int32_data used for " + std::string(DTypeName(t.dtype())));
   }
   const auto& field = proto.int32_data();
   for (int i = 0; i < field.size(); ++i) {
     int64_t v = field.Get(i);
     if (v < lo || v > hi) {
-      return InvalidArgument(context + ": int32_data[" + std::to_string(i) + "] = " +
-                             std::to_string(v) + " does not fit " +
+      return InvalidArgument(context + ": int32_data[" + std::to_string(i) +
+                             "] = " + std::to_string(v) + " does not fit " +
                              std::string(DTypeName(t.dtype())));
     }
   }
   switch (DTypeSize(t.dtype())) {
-    case 1: CopyField<uint8_t>(field, t); break;
-    case 2: CopyField<uint16_t>(field, t); break;
-    default: return Internal(context + ": unexpected element size");
+    case 1:
+      CopyField<uint8_t>(field, t);
+      break;
+    case 2:
+      CopyField<uint16_t>(field, t);
+      break;
+    default:
+      return Internal(context + ": unexpected element size");
   }
   return Status::Ok();
 }
@@ -109,24 +128,42 @@ Result<Tensor> FromTypedFields(const onnx::TensorProto& proto, DType dtype, cons
 
 std::string OnnxDataTypeName(int32_t onnx_type) {
   switch (onnx_type) {
-    case onnx::TensorProto::UNDEFINED: return "undefined";
-    case onnx::TensorProto::FLOAT: return "float32";
-    case onnx::TensorProto::UINT8: return "uint8";
-    case onnx::TensorProto::INT8: return "int8";
-    case onnx::TensorProto::UINT16: return "uint16";
-    case onnx::TensorProto::INT16: return "int16";
-    case onnx::TensorProto::INT32: return "int32";
-    case onnx::TensorProto::INT64: return "int64";
-    case onnx::TensorProto::STRING: return "string";
-    case onnx::TensorProto::BOOL: return "bool";
-    case onnx::TensorProto::FLOAT16: return "float16";
-    case onnx::TensorProto::DOUBLE: return "float64";
-    case onnx::TensorProto::UINT32: return "uint32";
-    case onnx::TensorProto::UINT64: return "uint64";
-    case onnx::TensorProto::COMPLEX64: return "complex64";
-    case onnx::TensorProto::COMPLEX128: return "complex128";
-    case onnx::TensorProto::BFLOAT16: return "bfloat16";
-    default: return "data type " + std::to_string(onnx_type);
+    case onnx::TensorProto::UNDEFINED:
+      return "undefined";
+    case onnx::TensorProto::FLOAT:
+      return "float32";
+    case onnx::TensorProto::UINT8:
+      return "uint8";
+    case onnx::TensorProto::INT8:
+      return "int8";
+    case onnx::TensorProto::UINT16:
+      return "uint16";
+    case onnx::TensorProto::INT16:
+      return "int16";
+    case onnx::TensorProto::INT32:
+      return "int32";
+    case onnx::TensorProto::INT64:
+      return "int64";
+    case onnx::TensorProto::STRING:
+      return "string";
+    case onnx::TensorProto::BOOL:
+      return "bool";
+    case onnx::TensorProto::FLOAT16:
+      return "float16";
+    case onnx::TensorProto::DOUBLE:
+      return "float64";
+    case onnx::TensorProto::UINT32:
+      return "uint32";
+    case onnx::TensorProto::UINT64:
+      return "uint64";
+    case onnx::TensorProto::COMPLEX64:
+      return "complex64";
+    case onnx::TensorProto::COMPLEX128:
+      return "complex128";
+    case onnx::TensorProto::BFLOAT16:
+      return "bfloat16";
+    default:
+      return "data type " + std::to_string(onnx_type);
   }
 }
 

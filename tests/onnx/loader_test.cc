@@ -212,8 +212,8 @@ TEST(OnnxLoaderTest, NodesAreSortedAndSynthesizedNamesAreUnique) {
   auto* g = m.mutable_graph();
   AddInput(g, "x", {4});
   AddOutput(g, "z", {4});
-  AddNode(g, "Relu", {"y"}, {"z"});             // synthesized "Relu_0"
-  AddNode(g, "Relu", {"x"}, {"y"}, "Relu_0");   // explicit name taken first
+  AddNode(g, "Relu", {"y"}, {"z"});            // synthesized "Relu_0"
+  AddNode(g, "Relu", {"x"}, {"y"}, "Relu_0");  // explicit name taken first
   Result<Graph> r = Load(m);
   ASSERT_TRUE(r.ok()) << r.status().message();
   ASSERT_EQ(r->nodes.size(), 2u);

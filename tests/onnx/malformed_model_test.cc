@@ -182,8 +182,7 @@ TEST(MalformedModelTest, BadTypesOnInputsAndOutputs) {
   onnx::ModelProto str = ConvReluModel();
   str.mutable_graph()->mutable_input(0)->mutable_type()->mutable_tensor_type()->set_elem_type(
       onnx::TensorProto::STRING);
-  ExpectError(LoadBytes(Serialize(str)), StatusCode::kUnsupported,
-              {"graph input 'x'", "string"});
+  ExpectError(LoadBytes(Serialize(str)), StatusCode::kUnsupported, {"graph input 'x'", "string"});
 
   onnx::ModelProto seq = ConvReluModel();
   seq.mutable_graph()->mutable_output(0)->mutable_type()->mutable_sequence_type();
@@ -191,14 +190,19 @@ TEST(MalformedModelTest, BadTypesOnInputsAndOutputs) {
               {"graph output 'y'", "sequence"});
 
   onnx::ModelProto neg = ConvReluModel();
-  neg.mutable_graph()->mutable_input(0)->mutable_type()->mutable_tensor_type()
-      ->mutable_shape()->mutable_dim(1)->set_dim_value(-3);
+  neg.mutable_graph()
+      ->mutable_input(0)
+      ->mutable_type()
+      ->mutable_tensor_type()
+      ->mutable_shape()
+      ->mutable_dim(1)
+      ->set_dim_value(-3);
   ExpectError(LoadBytes(Serialize(neg)), StatusCode::kInvalidArgument,
               {"graph input 'x'", "negative dimension -3"});
 
   onnx::ModelProto big = ConvReluModel();
-  auto* shape = big.mutable_graph()->mutable_input(0)->mutable_type()->mutable_tensor_type()
-                    ->mutable_shape();
+  auto* shape =
+      big.mutable_graph()->mutable_input(0)->mutable_type()->mutable_tensor_type()->mutable_shape();
   for (int i = 1; i < 4; ++i) shape->mutable_dim(i)->set_dim_value(int64_t{1} << 20);
   ExpectError(LoadBytes(Serialize(big)), StatusCode::kOutOfRange, {"graph input 'x'"});
 

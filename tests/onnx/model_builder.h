@@ -1,6 +1,7 @@
 // Test helpers: small ONNX models built with the protobuf API, and a self-deleting temp folder.
 #pragma once
 
+#include <onnx/onnx_pb.h>
 #include <unistd.h>
 
 #include <cstdint>
@@ -8,8 +9,6 @@
 #include <fstream>
 #include <string>
 #include <vector>
-
-#include <onnx/onnx_pb.h>
 
 namespace sl::testing {
 
@@ -32,8 +31,10 @@ inline void SetTensorType(onnx::ValueInfoProto* v, int32_t elem_type,
   auto* shape = tt->mutable_shape();
   for (int64_t d : dims) {
     auto* dim = shape->add_dim();
-    if (d == -1) dim->set_dim_param("N");
-    else if (d >= 0) dim->set_dim_value(d);
+    if (d == -1)
+      dim->set_dim_param("N");
+    else if (d >= 0)
+      dim->set_dim_value(d);
   }
 }
 
@@ -93,8 +94,8 @@ inline onnx::TensorProto MakeFloatTensor(const std::string& name, const std::vec
   t.set_data_type(onnx::TensorProto::FLOAT);
   for (int64_t d : dims) t.add_dims(d);
   if (raw) {
-    t.set_raw_data(std::string(reinterpret_cast<const char*>(values.data()),
-                               values.size() * sizeof(float)));
+    t.set_raw_data(
+        std::string(reinterpret_cast<const char*>(values.data()), values.size() * sizeof(float)));
   } else {
     for (float v : values) t.add_float_data(v);
   }

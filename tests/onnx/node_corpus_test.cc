@@ -2,11 +2,10 @@
 // its test_data_set_0/*.pb tensors must read. Models whose values use types SparseLoom does not
 // hold (string, bfloat16, uint32/64, sequences, optionals) must be refused as kUnsupported.
 #include <gtest/gtest.h>
+#include <onnx/onnx_pb.h>
 
 #include <algorithm>
 #include <filesystem>
-
-#include <onnx/onnx_pb.h>
 
 #include "core/dtype.h"
 #include "onnx/loader.h"

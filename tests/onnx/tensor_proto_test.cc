@@ -121,10 +121,10 @@ TEST(TensorProtoTest, SizeMismatchesAreRejected) {
 }
 
 TEST(TensorProtoTest, UnsupportedDTypesAreRejected) {
-  for (int32_t type : std::vector<int32_t>{
-           onnx::TensorProto::STRING, onnx::TensorProto::COMPLEX64, onnx::TensorProto::COMPLEX128,
-           onnx::TensorProto::BFLOAT16, onnx::TensorProto::UINT32, onnx::TensorProto::UINT64, 0,
-           99}) {
+  for (int32_t type :
+       std::vector<int32_t>{onnx::TensorProto::STRING, onnx::TensorProto::COMPLEX64,
+                            onnx::TensorProto::COMPLEX128, onnx::TensorProto::BFLOAT16,
+                            onnx::TensorProto::UINT32, onnx::TensorProto::UINT64, 0, 99}) {
     onnx::TensorProto p;
     p.set_data_type(type);
     p.add_dims(1);
@@ -132,8 +132,8 @@ TEST(TensorProtoTest, UnsupportedDTypesAreRejected) {
     Result<Tensor> t = TensorFromProto(p, "", "m.onnx: initializer 'z'");
     ASSERT_FALSE(t.ok());
     EXPECT_EQ(t.status().code(), StatusCode::kUnsupported);
-    EXPECT_TRUE(Contains(t.status(), "m.onnx: initializer 'z': unsupported dtype " +
-                                         OnnxDataTypeName(type)))
+    EXPECT_TRUE(Contains(t.status(),
+                         "m.onnx: initializer 'z': unsupported dtype " + OnnxDataTypeName(type)))
         << t.status().message();
   }
 }
@@ -222,10 +222,9 @@ TEST_F(ExternalDataTest, PathsEscapingTheFolderAreRejected) {
   std::filesystem::create_directories(dir_.path() / "model");
   std::string model_dir = (dir_.path() / "model").string();
   std::string abs = (dir_.path() / "weights" / "w.bin").string();
-  for (const std::string& loc : {std::string("../weights/w.bin"), abs,
-                                 std::string("a/../../weights/w.bin"),
-                                 std::string("..\\weights\\w.bin"), std::string("C:\\w.bin"),
-                                 std::string("/etc/passwd")}) {
+  for (const std::string& loc :
+       {std::string("../weights/w.bin"), abs, std::string("a/../../weights/w.bin"),
+        std::string("..\\weights\\w.bin"), std::string("C:\\w.bin"), std::string("/etc/passwd")}) {
     SCOPED_TRACE(loc);
     Result<Tensor> t = TensorFromProto(External(loc), model_dir, "m.onnx: initializer 'w'");
     ASSERT_FALSE(t.ok());
