@@ -28,7 +28,7 @@ def task_setup(task, tiny, work_dir, log):
                               augment="image", finetune_epochs=0.5, finetune_lr=0.01, seed=SEED)
         else:
             model = models.fmnist_vit()
-            cfg = TrainConfig(epochs=8, lr=2e-3, optimizer="adamw", weight_decay=0.05,
+            cfg = TrainConfig(epochs=6, lr=2e-3, optimizer="adamw", weight_decay=0.05,
                               warmup_frac=0.08, label_smoothing=0.1, augment="image",
                               finetune_epochs=0.5, finetune_lr=4e-4, seed=SEED)
     else:
