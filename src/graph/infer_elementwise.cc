@@ -10,7 +10,8 @@ namespace {
 
 Status RequireKnownRank(InferContext& ctx, int i) {
   if (!ctx.input(i).known_rank)
-    return ctx.Error("input " + std::to_string(i) + " '" + ctx.input(i).name + "' has unknown rank");
+    return ctx.Error("input " + std::to_string(i) + " '" + ctx.input(i).name +
+                     "' has unknown rank");
   return Status::Ok();
 }
 

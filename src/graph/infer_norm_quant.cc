@@ -11,7 +11,8 @@ namespace {
 
 Status RequireKnownRank(InferContext& ctx, int i) {
   if (!ctx.input(i).known_rank)
-    return ctx.Error("input " + std::to_string(i) + " '" + ctx.input(i).name + "' has unknown rank");
+    return ctx.Error("input " + std::to_string(i) + " '" + ctx.input(i).name +
+                     "' has unknown rank");
   return Status::Ok();
 }
 
@@ -42,8 +43,8 @@ Status InferReduce(InferContext& ctx) {
     if (axes_value.dtype != DType::kI64) return ctx.Error("axes input must be int64");
     const Tensor* constant = ctx.constant_input(1);
     if (constant == nullptr) {
-      int64_t count = axes_value.known_rank && axes_value.shape.size() == 1 ? axes_value.shape[0]
-                                                                            : -1;
+      int64_t count =
+          axes_value.known_rank && axes_value.shape.size() == 1 ? axes_value.shape[0] : -1;
       if (count != 0) {
         if (keepdims) {
           ctx.SetOutput(0, x.dtype, Shape(static_cast<size_t>(rank), -1));
@@ -74,8 +75,10 @@ Status InferReduce(InferContext& ctx) {
   }
   Shape out;
   for (int64_t d = 0; d < rank; ++d) {
-    if (!reduced[d]) out.push_back(x.shape[d]);
-    else if (keepdims) out.push_back(1);
+    if (!reduced[d])
+      out.push_back(x.shape[d]);
+    else if (keepdims)
+      out.push_back(1);
   }
   ctx.SetOutput(0, x.dtype, std::move(out));
   return Status::Ok();

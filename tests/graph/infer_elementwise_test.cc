@@ -1,7 +1,7 @@
 // Shape inference of the elementwise, reduction, normalization and quantization ops.
-#include <vector>
-
 #include <gtest/gtest.h>
+
+#include <vector>
 
 #include "graph/infer.h"
 
@@ -36,7 +36,8 @@ class OneNode {
       g_.values[v].constant = inputs[i].constant;
       node_.inputs.push_back(v);
     }
-    for (int i = 0; i < num_outputs; ++i) node_.outputs.push_back(g_.GetOrAddValue("out" + std::to_string(i)));
+    for (int i = 0; i < num_outputs; ++i)
+      node_.outputs.push_back(g_.GetOrAddValue("out" + std::to_string(i)));
   }
   Status Run() {
     InferContext ctx(g_, node_);
@@ -176,20 +177,24 @@ TEST(InferNormTest, SoftmaxLayerNormBatchNorm) {
   OneNode ln_bad(OpType::kLayerNormalization, {{DType::kF32, {2, 3, 4}}, {DType::kF32, {5}}});
   EXPECT_FALSE(ln_bad.Run().ok());
 
-  OneNode bn(OpType::kBatchNormalization, {{DType::kF32, {1, 3, 4, 4}}, {DType::kF32, {3}},
-                                           {DType::kF32, {3}}, {DType::kF32, {3}},
+  OneNode bn(OpType::kBatchNormalization, {{DType::kF32, {1, 3, 4, 4}},
+                                           {DType::kF32, {3}},
+                                           {DType::kF32, {3}},
+                                           {DType::kF32, {3}},
                                            {DType::kF32, {3}}});
   ASSERT_TRUE(bn.Run().ok());
   EXPECT_EQ(bn.out().shape, (Shape{1, 3, 4, 4}));
-  OneNode bn_bad(OpType::kBatchNormalization, {{DType::kF32, {1, 3, 4, 4}}, {DType::kF32, {3}},
-                                               {DType::kF32, {2}}, {DType::kF32, {3}},
+  OneNode bn_bad(OpType::kBatchNormalization, {{DType::kF32, {1, 3, 4, 4}},
+                                               {DType::kF32, {3}},
+                                               {DType::kF32, {2}},
+                                               {DType::kF32, {3}},
                                                {DType::kF32, {3}}});
   EXPECT_FALSE(bn_bad.Run().ok());
 }
 
 TEST(InferQuantTest, QuantizeDequantize) {
-  OneNode q(OpType::kQuantizeLinear, {{DType::kF32, {1, 3, 2}}, {DType::kF32, {3}},
-                                      {DType::kI8, {3}}});
+  OneNode q(OpType::kQuantizeLinear,
+            {{DType::kF32, {1, 3, 2}}, {DType::kF32, {3}}, {DType::kI8, {3}}});
   ASSERT_TRUE(q.Run().ok());
   EXPECT_EQ(q.out().dtype, DType::kI8);
   OneNode q_default(OpType::kQuantizeLinear, {{DType::kF32, {4}}, {DType::kF32, {}}});

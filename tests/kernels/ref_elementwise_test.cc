@@ -1,10 +1,10 @@
 // Reference kernels of the broadcasting and unary elementwise ops, on hand-computed cases.
+#include <gtest/gtest.h>
+
 #include <cmath>
 #include <limits>
 #include <random>
 #include <vector>
-
-#include <gtest/gtest.h>
 
 #include "kernels/ref/ref.h"
 
@@ -31,7 +31,9 @@ Tensor NanFilled(Shape shape) {
   return t;
 }
 
-std::vector<float> Floats(const Tensor& t) { return {t.data<float>(), t.data<float>() + t.numel()}; }
+std::vector<float> Floats(const Tensor& t) {
+  return {t.data<float>(), t.data<float>() + t.numel()};
+}
 
 TEST(RefElementwiseTest, AddBroadcastsOneDimsAndScalars) {
   Tensor a = Tensor::FromVector<float>({2, 1, 3}, {1, 2, 3, 4, 5, 6});
@@ -61,7 +63,8 @@ TEST(RefElementwiseTest, IntegerArithmeticTruncatesAndWraps) {
   Tensor b = Tensor::FromVector<int64_t>({4}, {2, 2, 1, -1});
   std::vector<Tensor> out = {Tensor(DType::kI64, {4})};
   ASSERT_TRUE(RunRef(OpType::kDiv, {a, b}, out).ok());
-  EXPECT_EQ(out[0].ToInt64s(), (std::vector<int64_t>{3, -3, std::numeric_limits<int64_t>::max(), -9}));
+  EXPECT_EQ(out[0].ToInt64s(),
+            (std::vector<int64_t>{3, -3, std::numeric_limits<int64_t>::max(), -9}));
   ASSERT_TRUE(RunRef(OpType::kAdd, {a, b}, out).ok());
   EXPECT_EQ(out[0].data<int64_t>()[2], std::numeric_limits<int64_t>::min());
 

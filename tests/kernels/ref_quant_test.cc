@@ -1,9 +1,9 @@
 // Reference kernels of Cast, QuantizeLinear and DequantizeLinear.
+#include <gtest/gtest.h>
+
 #include <cmath>
 #include <limits>
 #include <vector>
-
-#include <gtest/gtest.h>
 
 #include "kernels/ref/ref.h"
 

@@ -1,8 +1,8 @@
 // Reference kernels of reductions, Softmax, LayerNormalization and BatchNormalization.
+#include <gtest/gtest.h>
+
 #include <cmath>
 #include <vector>
-
-#include <gtest/gtest.h>
 
 #include "kernels/ref/ref.h"
 
@@ -27,7 +27,9 @@ Tensor NanFilled(Shape shape) {
   return t;
 }
 
-std::vector<float> Floats(const Tensor& t) { return {t.data<float>(), t.data<float>() + t.numel()}; }
+std::vector<float> Floats(const Tensor& t) {
+  return {t.data<float>(), t.data<float>() + t.numel()};
+}
 
 // [[[1,2],[3,4]],[[5,6],[7,8]],[[9,10],[11,12]]]
 Tensor Data322() {

@@ -28,9 +28,12 @@ C ApplyArith(Arith op, C a, C b) {
   if constexpr (std::is_integral_v<C>) {
     using U = WrapT<C>;
     switch (op) {
-      case Arith::kAdd: return static_cast<C>(static_cast<U>(a) + static_cast<U>(b));
-      case Arith::kSub: return static_cast<C>(static_cast<U>(a) - static_cast<U>(b));
-      case Arith::kMul: return static_cast<C>(static_cast<U>(a) * static_cast<U>(b));
+      case Arith::kAdd:
+        return static_cast<C>(static_cast<U>(a) + static_cast<U>(b));
+      case Arith::kSub:
+        return static_cast<C>(static_cast<U>(a) - static_cast<U>(b));
+      case Arith::kMul:
+        return static_cast<C>(static_cast<U>(a) * static_cast<U>(b));
       case Arith::kDiv:
         // The caller rejected b == 0; lowest / -1 wraps to lowest like the other ops.
         if constexpr (std::is_signed_v<C>) {
@@ -40,10 +43,14 @@ C ApplyArith(Arith op, C a, C b) {
     }
   } else {
     switch (op) {
-      case Arith::kAdd: return a + b;
-      case Arith::kSub: return a - b;
-      case Arith::kMul: return a * b;
-      case Arith::kDiv: return a / b;
+      case Arith::kAdd:
+        return a + b;
+      case Arith::kSub:
+        return a - b;
+      case Arith::kMul:
+        return a * b;
+      case Arith::kDiv:
+        return a / b;
     }
   }
   return C{};
@@ -59,10 +66,9 @@ Status CheckBroadcastInputs(const Node& node, std::span<const TensorView> inputs
                                         std::string(DTypeName(dtype)));
     }
     if (!ref::BroadcastsTo(inputs[i].shape, out.shape)) {
-      return ref::NodeInvalid(node, "input " + std::to_string(i) + " of shape " +
-                                        ShapeToString(inputs[i].shape) +
-                                        " does not broadcast to output shape " +
-                                        ShapeToString(out.shape));
+      return ref::NodeInvalid(
+          node, "input " + std::to_string(i) + " of shape " + ShapeToString(inputs[i].shape) +
+                    " does not broadcast to output shape " + ShapeToString(out.shape));
     }
   }
   return Status::Ok();
@@ -124,9 +130,15 @@ Status RefCompare(Compare op, const Node& node, std::span<const TensorView> inpu
       auto va = Load(pa, BroadcastOffset(i, a.shape, y.shape));
       auto vb = Load(pb, BroadcastOffset(i, b.shape, y.shape));
       switch (op) {
-        case Compare::kEqual: py[i] = va == vb; break;
-        case Compare::kLess: py[i] = va < vb; break;
-        case Compare::kGreater: py[i] = va > vb; break;
+        case Compare::kEqual:
+          py[i] = va == vb;
+          break;
+        case Compare::kLess:
+          py[i] = va < vb;
+          break;
+        case Compare::kGreater:
+          py[i] = va > vb;
+          break;
       }
     }
   });
@@ -262,8 +274,8 @@ Status RefPow(const Node& node, std::span<const TensorView> inputs,
         if constexpr (std::is_integral_v<C> && std::is_integral_v<CE>) {
           Store(py, i, IntPow<C>(va, static_cast<int64_t>(vb)));
         } else if constexpr (std::is_integral_v<C>) {
-          Store(py, i, SaturatingTruncate<C>(std::pow(static_cast<double>(va),
-                                                      static_cast<double>(vb))));
+          Store(py, i,
+                SaturatingTruncate<C>(std::pow(static_cast<double>(va), static_cast<double>(vb))));
         } else {
           Store(py, i, static_cast<C>(std::pow(va, static_cast<C>(vb))));
         }

@@ -56,8 +56,8 @@ Status RefLayerNormalization(const Node& node, std::span<const TensorView> input
   int64_t rank = x.rank();
   int64_t axis = node.attrs.GetInt("axis", -1);
   if (axis < -rank || axis >= rank) {
-    return ref::NodeInvalid(node, "axis " + std::to_string(axis) + " out of range for rank " +
-                                      std::to_string(rank));
+    return ref::NodeInvalid(
+        node, "axis " + std::to_string(axis) + " out of range for rank " + std::to_string(rank));
   }
   if (axis < 0) axis += rank;
   std::span<const int64_t> norm_shape = x.shape.subspan(axis);
@@ -71,8 +71,8 @@ Status RefLayerNormalization(const Node& node, std::span<const TensorView> input
       return ref::NodeInvalid(node, "input " + std::to_string(i) + " dtype differs from X");
     if (!ref::BroadcastsTo(inputs[i].shape, norm_shape)) {
       return ref::NodeInvalid(node, "input " + std::to_string(i) + " of shape " +
-                                        ShapeToString(inputs[i].shape) +
-                                        " does not broadcast to " + ShapeToString(norm_shape));
+                                        ShapeToString(inputs[i].shape) + " does not broadcast to " +
+                                        ShapeToString(norm_shape));
     }
   }
   bool want_mean = Present(outputs, 1);
@@ -170,8 +170,10 @@ Status RefBatchNormalization(const Node& node, std::span<const TensorView> input
           }
         }
         double batch_var = sq / count;
-        if (Present(outputs, 1)) StoreStat(outputs[1], c, mean * momentum + batch_mean * (1 - momentum));
-        if (Present(outputs, 2)) StoreStat(outputs[2], c, var * momentum + batch_var * (1 - momentum));
+        if (Present(outputs, 1))
+          StoreStat(outputs[1], c, mean * momentum + batch_mean * (1 - momentum));
+        if (Present(outputs, 2))
+          StoreStat(outputs[2], c, var * momentum + batch_var * (1 - momentum));
         mean = batch_mean;
         var = batch_var;
       }

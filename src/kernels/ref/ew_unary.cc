@@ -19,8 +19,8 @@ using ref::Store;
 
 Status CheckSameShape(const Node& node, const TensorView& x, const TensorView& y) {
   if (x.dtype != y.dtype) return ref::NodeInvalid(node, "output dtype differs from input dtype");
-  if (x.shape.size() != y.shape.size() || !std::equal(x.shape.begin(), x.shape.end(),
-                                                      y.shape.begin())) {
+  if (x.shape.size() != y.shape.size() ||
+      !std::equal(x.shape.begin(), x.shape.end(), y.shape.begin())) {
     return ref::NodeInvalid(node, "output shape " + ShapeToString(y.shape) +
                                       " differs from input shape " + ShapeToString(x.shape));
   }
@@ -54,14 +54,14 @@ C StableSigmoid(C v) {
 
 }  // namespace
 
-#define SL_REF_FLOAT_UNARY(Op, expr)                                                          \
-  Status Ref##Op(const Node& node, std::span<const TensorView> inputs,                        \
-                 std::span<const TensorView> outputs) {                                       \
-    return MapUnary<ref::kFloatTypes>(node, inputs, outputs, [](auto v) -> decltype(v) {      \
-      using C = decltype(v);                                                                  \
-      (void)sizeof(C);                                                                        \
-      return expr;                                                                            \
-    });                                                                                       \
+#define SL_REF_FLOAT_UNARY(Op, expr)                                                     \
+  Status Ref##Op(const Node& node, std::span<const TensorView> inputs,                   \
+                 std::span<const TensorView> outputs) {                                  \
+    return MapUnary<ref::kFloatTypes>(node, inputs, outputs, [](auto v) -> decltype(v) { \
+      using C = decltype(v);                                                             \
+      (void)sizeof(C);                                                                   \
+      return expr;                                                                       \
+    });                                                                                  \
   }
 
 SL_REF_FLOAT_UNARY(Sqrt, std::sqrt(v))
@@ -70,23 +70,23 @@ SL_REF_FLOAT_UNARY(Exp, std::exp(v))
 SL_REF_FLOAT_UNARY(Log, std::log(v))
 SL_REF_FLOAT_UNARY(Tanh, std::tanh(v))
 SL_REF_FLOAT_UNARY(Sigmoid, StableSigmoid<C>(v))
-SL_REF_FLOAT_UNARY(HardSwish, v * std::max(C(0), std::min(C(1), v / C(6) + C(0.5))))
+SL_REF_FLOAT_UNARY(HardSwish, v* std::max(C(0), std::min(C(1), v / C(6) + C(0.5))))
 
 #undef SL_REF_FLOAT_UNARY
 
 Status RefNeg(const Node& node, std::span<const TensorView> inputs,
               std::span<const TensorView> outputs) {
-  return MapUnary<ref::kFloatTypes | ref::kSignedInts>(node, inputs, outputs,
-                  [](auto v) -> decltype(v) {
-                    using C = decltype(v);
-                    if constexpr (std::is_integral_v<C>) {
-                      // Wraps for the lowest value instead of overflowing.
-                      using U = std::make_unsigned_t<C>;
-                      return static_cast<C>(U{0} - static_cast<U>(v));
-                    } else {
-                      return -v;
-                    }
-                  });
+  return MapUnary<ref::kFloatTypes | ref::kSignedInts>(
+      node, inputs, outputs, [](auto v) -> decltype(v) {
+        using C = decltype(v);
+        if constexpr (std::is_integral_v<C>) {
+          // Wraps for the lowest value instead of overflowing.
+          using U = std::make_unsigned_t<C>;
+          return static_cast<C>(U{0} - static_cast<U>(v));
+        } else {
+          return -v;
+        }
+      });
 }
 
 Status RefAbs(const Node& node, std::span<const TensorView> inputs,
@@ -106,8 +106,8 @@ Status RefAbs(const Node& node, std::span<const TensorView> inputs,
 
 Status RefRelu(const Node& node, std::span<const TensorView> inputs,
                std::span<const TensorView> outputs) {
-  return MapUnary<ref::kFloatTypes | ref::kSignedInts>(node, inputs, outputs,
-                  [](auto v) -> decltype(v) { return v > 0 ? v : decltype(v)(0); });
+  return MapUnary<ref::kFloatTypes | ref::kSignedInts>(
+      node, inputs, outputs, [](auto v) -> decltype(v) { return v > 0 ? v : decltype(v)(0); });
 }
 
 Status RefLeakyRelu(const Node& node, std::span<const TensorView> inputs,

@@ -90,8 +90,7 @@ Status RefCast(const Node& node, std::span<const TensorView> inputs,
       using D = typename decltype(dst_tag)::type;
       const S* px = x.data_as<S>();
       D* py = y.data_as<D>();
-      for (int64_t i = 0, n = x.numel(); i < n; ++i)
-        Store(py, i, ConvertElement<D>(Load(px, i)));
+      for (int64_t i = 0, n = x.numel(); i < n; ++i) Store(py, i, ConvertElement<D>(Load(px, i)));
     });
   });
   if (!src_ok) return ref::UnsupportedDType(node, x.dtype);

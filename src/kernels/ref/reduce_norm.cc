@@ -83,58 +83,57 @@ Status RefReduce(Reduction kind, const Node& node, std::span<const TensorView> i
   for (int d = 0; d < x.rank(); ++d) (axes.IsReduced(d) ? reduced : kept) *= x.shape[d];
   if (y.numel() != kept) {
     return ref::NodeInvalid(node, "output shape " + ShapeToString(y.shape) +
-                                      " does not match the reduction of " +
-                                      ShapeToString(x.shape));
+                                      " does not match the reduction of " + ShapeToString(x.shape));
   }
-  bool ok = ref::VisitDType<ref::kFloatTypes | ref::kSignedInts | ref::kUnsignedInts>(x.dtype,
-                            [&](auto tag) {
-    using T = typename decltype(tag)::type;
-    using C = ComputeT<T>;
-    using Acc = std::conditional_t<std::is_floating_point_v<C>, double, C>;
-    const T* px = x.data_as<T>();
-    T* py = y.data_as<T>();
-    for (int64_t o = 0; o < kept; ++o) {
-      Acc acc = kind == Reduction::kMax ? static_cast<Acc>(std::numeric_limits<C>::lowest())
-                                        : Acc{0};
-      if constexpr (std::is_floating_point_v<C>) {
-        if (kind == Reduction::kMax) acc = -std::numeric_limits<double>::infinity();
-      }
-      for (int64_t r = 0; r < reduced; ++r) {
-        // Offset of the element with kept-coordinates `o` and reduced-coordinates `r`.
-        int64_t off = 0, stride = 1, oi = o, ri = r;
-        for (int d = x.rank() - 1; d >= 0; --d) {
-          int64_t dim = x.shape[d];
-          int64_t c;
-          if (axes.IsReduced(d)) {
-            c = ri % dim;
-            ri /= dim;
-          } else {
-            c = oi % dim;
-            oi /= dim;
+  bool ok = ref::VisitDType<ref::kFloatTypes | ref::kSignedInts | ref::kUnsignedInts>(
+      x.dtype, [&](auto tag) {
+        using T = typename decltype(tag)::type;
+        using C = ComputeT<T>;
+        using Acc = std::conditional_t<std::is_floating_point_v<C>, double, C>;
+        const T* px = x.data_as<T>();
+        T* py = y.data_as<T>();
+        for (int64_t o = 0; o < kept; ++o) {
+          Acc acc =
+              kind == Reduction::kMax ? static_cast<Acc>(std::numeric_limits<C>::lowest()) : Acc{0};
+          if constexpr (std::is_floating_point_v<C>) {
+            if (kind == Reduction::kMax) acc = -std::numeric_limits<double>::infinity();
           }
-          off += c * stride;
-          stride *= dim;
-        }
-        Acc v = static_cast<Acc>(Load(px, off));
-        if (kind == Reduction::kMax) {
-          if constexpr (std::is_floating_point_v<Acc>) {
-            if (std::isnan(v)) acc = v;
+          for (int64_t r = 0; r < reduced; ++r) {
+            // Offset of the element with kept-coordinates `o` and reduced-coordinates `r`.
+            int64_t off = 0, stride = 1, oi = o, ri = r;
+            for (int d = x.rank() - 1; d >= 0; --d) {
+              int64_t dim = x.shape[d];
+              int64_t c;
+              if (axes.IsReduced(d)) {
+                c = ri % dim;
+                ri /= dim;
+              } else {
+                c = oi % dim;
+                oi /= dim;
+              }
+              off += c * stride;
+              stride *= dim;
+            }
+            Acc v = static_cast<Acc>(Load(px, off));
+            if (kind == Reduction::kMax) {
+              if constexpr (std::is_floating_point_v<Acc>) {
+                if (std::isnan(v)) acc = v;
+              }
+              if (v > acc) acc = v;
+            } else {
+              acc = static_cast<Acc>(acc + v);
+            }
           }
-          if (v > acc) acc = v;
-        } else {
-          acc = static_cast<Acc>(acc + v);
+          if (kind == Reduction::kMean) {
+            if constexpr (std::is_floating_point_v<Acc>) {
+              acc = acc / static_cast<double>(reduced);
+            } else {
+              acc = reduced == 0 ? Acc{0} : static_cast<Acc>(acc / static_cast<Acc>(reduced));
+            }
+          }
+          Store(py, o, static_cast<C>(acc));
         }
-      }
-      if (kind == Reduction::kMean) {
-        if constexpr (std::is_floating_point_v<Acc>) {
-          acc = acc / static_cast<double>(reduced);
-        } else {
-          acc = reduced == 0 ? Acc{0} : static_cast<Acc>(acc / static_cast<Acc>(reduced));
-        }
-      }
-      Store(py, o, static_cast<C>(acc));
-    }
-  });
+      });
   if (!ok) return ref::UnsupportedDType(node, x.dtype);
   return Status::Ok();
 }
@@ -174,8 +173,8 @@ Status RefSoftmax(const Node& node, std::span<const TensorView> inputs,
   int64_t rank = x.rank();
   int64_t axis = node.attrs.GetInt("axis", legacy ? 1 : -1);
   if (axis < -rank || axis >= rank) {
-    return ref::NodeInvalid(node, "axis " + std::to_string(axis) + " out of range for rank " +
-                                      std::to_string(rank));
+    return ref::NodeInvalid(
+        node, "axis " + std::to_string(axis) + " out of range for rank " + std::to_string(rank));
   }
   if (axis < 0) axis += rank;
   int64_t outer = Product(x.shape.first(axis));

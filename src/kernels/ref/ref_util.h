@@ -49,9 +49,9 @@ struct Tag {
 
 // Sets of dtypes a kernel accepts, combined with |.
 enum TypeSet : unsigned {
-  kFloatTypes = 1,     // float32, float64, float16
-  kSignedInts = 2,     // int8, int16, int32, int64
-  kUnsignedInts = 4,   // uint8, uint16
+  kFloatTypes = 1,    // float32, float64, float16
+  kSignedInts = 2,    // int8, int16, int32, int64
+  kUnsignedInts = 4,  // uint8, uint16
   kBoolType = 8,
   kNumericTypes = kFloatTypes | kSignedInts | kUnsignedInts,
   kAllTypes = kNumericTypes | kBoolType,
@@ -61,12 +61,12 @@ enum TypeSet : unsigned {
 // false (without calling fn) otherwise. Only the types in kSet are instantiated.
 template <unsigned kSet, typename Fn>
 bool VisitDType(DType dtype, Fn&& fn) {
-#define SL_REF_VISIT_CASE(dt, set, T)  \
-  case DType::dt:                      \
+#define SL_REF_VISIT_CASE(dt, set, T)    \
+  case DType::dt:                        \
     if constexpr ((kSet & (set)) != 0) { \
-      fn(Tag<T>{});                    \
-      return true;                     \
-    }                                  \
+      fn(Tag<T>{});                      \
+      return true;                       \
+    }                                    \
     break;
   switch (dtype) {
     SL_REF_VISIT_CASE(kF32, kFloatTypes, float)
@@ -79,7 +79,8 @@ bool VisitDType(DType dtype, Fn&& fn) {
     SL_REF_VISIT_CASE(kU8, kUnsignedInts, uint8_t)
     SL_REF_VISIT_CASE(kU16, kUnsignedInts, uint16_t)
     SL_REF_VISIT_CASE(kBool, kBoolType, bool)
-    default: break;
+    default:
+      break;
   }
 #undef SL_REF_VISIT_CASE
   return false;
