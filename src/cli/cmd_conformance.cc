@@ -95,15 +95,25 @@ Outcome RunCase(const fs::path& dir, bool reference, std::string* why) {
     }
     PrepareOptions options;
     options.reference_only = reference;
-    for (size_t i = 0; i < inputs.size(); ++i)
-      options.input_shapes[graph->values[graph->inputs[i]].name] = inputs[i].shape();
+    // Integer inputs usually carry shapes, axes or indices, which SparseLoom binds at prepare
+    // time: pass them as constants, the others as run-time inputs.
+    std::vector<Tensor> runtime_inputs;
+    for (size_t i = 0; i < inputs.size(); ++i) {
+      const std::string& name = graph->values[graph->inputs[i]].name;
+      if (inputs[i].dtype() == DType::kI64 || inputs[i].dtype() == DType::kI32) {
+        options.constant_inputs[name] = inputs[i];
+      } else {
+        options.input_shapes[name] = inputs[i].shape();
+        runtime_inputs.push_back(inputs[i]);
+      }
+    }
     auto plan = Plan::Prepare(*graph, options);
     if (!plan.ok()) {
       *why = plan.status().message();
       return plan.status().code() == StatusCode::kUnsupported ? Outcome::kSkipped : Outcome::kFailed;
     }
     ExecutionContext ctx(*plan);
-    auto outputs = RunOnce(ctx, inputs);
+    auto outputs = RunOnce(ctx, runtime_inputs);
     if (!outputs.ok()) {
       *why = outputs.status().message();
       return outputs.status().code() == StatusCode::kUnsupported ? Outcome::kSkipped : Outcome::kFailed;

@@ -42,7 +42,27 @@ bool AllDimsKnown(const Value& v) {
 
 }  // namespace
 
-Status InferAndFold(Graph& g, const std::map<std::string, Shape>& input_shapes) {
+Status InferAndFold(Graph& g, const std::map<std::string, Shape>& input_shapes,
+                    const std::map<std::string, Tensor>& constant_inputs) {
+  if (g.opset > 0 && g.opset < 13) {
+    for (Node& n : g.nodes)
+      if (n.op == OpType::kSoftmax) n.attrs.Set("_legacy_flatten", int64_t{1});
+  }
+  for (const auto& [name, tensor] : constant_inputs) {
+    int v = g.FindValue(name);
+    auto it = std::find(g.inputs.begin(), g.inputs.end(), v);
+    if (v == kNoValue || it == g.inputs.end())
+      return InvalidArgument(g.source + ": '" + name + "' is not a graph input");
+    Value& val = g.values[v];
+    if (val.dtype != tensor.dtype())
+      return InvalidArgument(g.source + ": input '" + name + "' is " +
+                             std::string(DTypeName(val.dtype)) + ", given " +
+                             std::string(DTypeName(tensor.dtype())));
+    val.constant = tensor;
+    val.shape = tensor.shape();
+    val.known_rank = true;
+    g.inputs.erase(it);
+  }
   for (const auto& [name, shape] : input_shapes) {
     int v = g.FindValue(name);
     bool is_input = false;

@@ -13,6 +13,9 @@ namespace sl {
 struct PrepareOptions {
   // Concrete shapes for graph inputs, by name. Unknown dims (-1) not given here become 1.
   std::map<std::string, Shape> input_shapes;
+  // Graph inputs bound to constant values (they stop being inputs of the plan). Used for inputs
+  // that determine shapes, such as a Reshape target fed from outside.
+  std::map<std::string, Tensor> constant_inputs;
   // Subgraph boundary by tensor name: run only the nodes between these inputs and outputs. Empty
   // means the graph's own inputs / outputs.
   std::vector<std::string> inputs;
@@ -28,7 +31,9 @@ struct PrepareOptions {
 // Sets input shapes, then infers every value's dtype and shape in topological order. A node whose
 // inputs are all constant (Shape of a known shape included) is evaluated by its reference kernel
 // and its outputs become constants.
-Status InferAndFold(Graph& g, const std::map<std::string, Shape>& input_shapes);
+// Softmax of opsets before 13 is marked with "_legacy_flatten" first.
+Status InferAndFold(Graph& g, const std::map<std::string, Shape>& input_shapes,
+                    const std::map<std::string, Tensor>& constant_inputs = {});
 
 // Rewrite passes (each keeps the graph's outputs and value names intact):
 Status DropIdentities(Graph& g);

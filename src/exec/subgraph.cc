@@ -60,7 +60,7 @@ Status ExtractSubgraph(Graph& g, const std::vector<std::string>& inputs,
 
 Result<Graph> PrepareGraph(const Graph& source, const PrepareOptions& options) {
   Graph g = source;
-  SL_RETURN_IF_ERROR(InferAndFold(g, options.input_shapes));
+  SL_RETURN_IF_ERROR(InferAndFold(g, options.input_shapes, options.constant_inputs));
   // Nodes whose outputs were all folded into constants need not run.
   std::vector<Node> live;
   for (Node& n : g.nodes) {
