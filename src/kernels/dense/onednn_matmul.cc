@@ -8,6 +8,7 @@
 //     run time when beta == 1. Alpha on a non-constant B becomes an output scale when there is no
 //     bias; combinations oneDNN cannot express exactly return Unsupported (reference runs).
 //  4. The fused activation becomes an eltwise post-op; the scratchpad lives in ctx.scratch.
+#include <algorithm>
 #include <memory>
 #include <string>
 
@@ -26,12 +27,27 @@ memory::desc MatrixDesc(const std::vector<int64_t>& dims, bool transposed) {
   return memory::desc(ToDims(dims), memory::data_type::f32, memory::dims{1, dims[0]});
 }
 
-// The bias beta * C expanded into a tensor of `bias_dims` (C's own data, already rank-aligned).
-Tensor ScaledCopy(const Tensor& src, const std::vector<int64_t>& dims, float scale) {
+// scale * src (of `src_dims`, rank-aligned with `dims`) broadcast to a new tensor of `dims`.
+Tensor BroadcastScaled(const Tensor& src, const std::vector<int64_t>& src_dims,
+                       const std::vector<int64_t>& dims, float scale) {
   Tensor out(DType::kF32, Shape(dims));
+  const int rank = static_cast<int>(dims.size());
+  std::vector<int64_t> src_strides(rank, 0);
+  int64_t stride = 1;
+  for (int i = rank - 1; i >= 0; --i) {
+    src_strides[i] = src_dims[i] == 1 ? 0 : stride;
+    stride *= src_dims[i];
+  }
   const float* s = src.data<float>();
   float* d = out.data<float>();
-  for (int64_t i = 0; i < out.numel(); ++i) d[i] = scale * s[i];
+  for (int64_t flat = 0; flat < out.numel(); ++flat) {
+    int64_t rest = flat, offset = 0;
+    for (int i = rank - 1; i >= 0; --i) {
+      offset += (rest % dims[i]) * src_strides[i];
+      rest /= dims[i];
+    }
+    d[flat] = scale * s[offset];
+  }
   return out;
 }
 
@@ -146,11 +162,16 @@ Result<std::unique_ptr<Kernel>> CreateOnednnMatMul(const KernelRequest& req) {
             : user_weights_md;
     if (has_bias) {
       k->bias_input_ = spec.bias_input;
-      k->bias_md_ = PlainDesc(ToDims(spec.bias_dims));
       if (spec.bias_constant) {
-        k->constant_bias_ = ScaledCopy(req.input(spec.bias_input).constant, spec.bias_dims,
-                                       spec.beta);
+        // oneDNN's fast matmuls take a per-column bias [1.., N] or a full one; expand scalars and
+        // columns (Gemm C of [M, 1]) to those at prepare time.
+        std::vector<int64_t> dims = spec.y_dims;
+        if (spec.bias_is_row()) std::fill(dims.begin(), dims.end() - 1, 1);
+        k->constant_bias_ =
+            BroadcastScaled(req.input(spec.bias_input).constant, spec.bias_dims, dims, spec.beta);
+        spec.bias_dims = dims;
       }
+      k->bias_md_ = PlainDesc(ToDims(spec.bias_dims));
     }
     dnnl::primitive_attr attr;
     attr.set_scratchpad_mode(dnnl::scratchpad_mode::user);
@@ -172,7 +193,7 @@ Result<std::unique_ptr<Kernel>> CreateOnednnMatMul(const KernelRequest& req) {
     if (spec.b_constant) {
       const Tensor& b = req.input(1).constant;
       if (spec.alpha != 1.f) {
-        const Tensor scaled = ScaledCopy(b, b.shape(), spec.alpha);
+        const Tensor scaled = BroadcastScaled(b, spec.b_dims, spec.b_dims, spec.alpha);
         k->packed_weights_ = ReorderToNew(user_weights_md, scaled.raw(), k->weights_md_);
       } else {
         k->packed_weights_ = ReorderToNew(user_weights_md, b.raw(), k->weights_md_);
