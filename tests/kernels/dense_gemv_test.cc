@@ -62,7 +62,8 @@ class GemvHarness {
       s = GetRefFn(graph_.nodes[0].op)(graph_.nodes[0], in, {&out, 1});
     } else {
       std::unique_ptr<KernelState> state = kernel->CreateState();
-      std::shared_ptr<void> scratch = AllocateAligned(std::max<size_t>(kernel->scratch_bytes(), 64));
+      std::shared_ptr<void> scratch =
+          AllocateAligned(std::max<size_t>(kernel->scratch_bytes(), 64));
       s = kernel->Execute(in, {&out, 1}, ExecContext{threads, scratch.get(), state.get()});
     }
     EXPECT_TRUE(s.ok()) << s.message();

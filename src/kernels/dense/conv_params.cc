@@ -37,8 +37,9 @@ Status ResolveAxis(const std::string& auto_pad, Axis& a) {
 
 Result<ConvParams> ResolveConvParams(const KernelRequest& req) {
   const std::string where = DescribeNode(req);
-  if (req.node.inputs.size() < 2 || !req.has_input(0) || !req.has_input(1)) {
-    return InvalidArgument(where + ": Conv needs X and W");
+  if (req.node.inputs.size() < 2 || !req.has_input(0) || !req.has_input(1) ||
+      req.node.outputs.empty()) {
+    return InvalidArgument(where + ": Conv needs X, W and an output");
   }
   const Value& x = req.input(0);
   const Value& w = req.input(1);
@@ -75,13 +76,15 @@ Result<ConvParams> ResolveConvParams(const KernelRequest& req) {
                            std::to_string(p.groups));
   }
   if (has_bias && NumElements(req.input(2).shape) != p.out_channels) {
-    return InvalidArgument(where + ": bias must have " + std::to_string(p.out_channels) + " values");
+    return InvalidArgument(where + ": bias must have " + std::to_string(p.out_channels) +
+                           " values");
   }
   const std::vector<int64_t> ones(spatial, 1);
   const std::vector<int64_t> strides = at.GetInts("strides", ones);
   const std::vector<int64_t> dilations = at.GetInts("dilations", ones);
   const std::vector<int64_t> pads = at.GetInts("pads", std::vector<int64_t>(2 * spatial, 0));
-  const std::vector<int64_t> kernel = at.GetInts("kernel_shape", {w.shape.begin() + 2, w.shape.end()});
+  const std::vector<int64_t> kernel =
+      at.GetInts("kernel_shape", {w.shape.begin() + 2, w.shape.end()});
   if (static_cast<int>(strides.size()) != spatial ||
       static_cast<int>(dilations.size()) != spatial ||
       static_cast<int>(pads.size()) != 2 * spatial || static_cast<int>(kernel.size()) != spatial) {
@@ -89,14 +92,14 @@ Result<ConvParams> ResolveConvParams(const KernelRequest& req) {
   }
   std::vector<Axis> axes(spatial);
   for (int i = 0; i < spatial; ++i) {
-    if (kernel[i] != w.shape[2 + i]) return InvalidArgument(where + ": kernel_shape differs from W");
+    if (kernel[i] != w.shape[2 + i])
+      return InvalidArgument(where + ": kernel_shape differs from W");
     if (strides[i] <= 0 || dilations[i] <= 0 || pads[i] < 0 || pads[i + spatial] < 0 ||
         kernel[i] <= 0) {
       return InvalidArgument(where + ": non-positive stride/dilation/kernel or negative pad");
     }
     axes[i] = {x.shape[2 + i], kernel[i], strides[i], dilations[i], pads[i], pads[i + spatial], 0};
-    SL_RETURN_IF_ERROR(
-        ResolveAxis(at.GetString("auto_pad", "NOTSET"), axes[i]).WithContext(where));
+    SL_RETURN_IF_ERROR(ResolveAxis(at.GetString("auto_pad", "NOTSET"), axes[i]).WithContext(where));
   }
   const Axis unit{1, 1, 1, 1, 0, 0, 1};
   const Axis& h = p.is_1d ? unit : axes[0];

@@ -30,7 +30,7 @@ void GemvPanelsScalar(const GemvArgs& a, int64_t panel_begin, int64_t panel_end)
 }
 
 __attribute__((target("avx2,fma"))) void GemvPanelsAvx2(const GemvArgs& a, int64_t panel_begin,
-                                                          int64_t panel_end) {
+                                                        int64_t panel_end) {
   const __m256 lo = _mm256_set1_ps(a.clamp.lo), hi = _mm256_set1_ps(a.clamp.hi);
   for (int64_t p = panel_begin; p < panel_end; ++p) {
     const float* w = a.packed + p * a.k * kGemvPanel;
@@ -68,7 +68,7 @@ __attribute__((target("avx2,fma"))) void GemvPanelsAvx2(const GemvArgs& a, int64
 }
 
 __attribute__((target("avx512f"))) void GemvPanelsAvx512(const GemvArgs& a, int64_t panel_begin,
-                                                           int64_t panel_end) {
+                                                         int64_t panel_end) {
   const __m512 lo = _mm512_set1_ps(a.clamp.lo), hi = _mm512_set1_ps(a.clamp.hi);
   for (int64_t p = panel_begin; p < panel_end; ++p) {
     const float* w = a.packed + p * a.k * kGemvPanel;

@@ -17,8 +17,9 @@ Status ParseGemm(const KernelRequest& req, MatMulSpec& s) {
   s.beta = at.GetFloat("beta", 1.f);
   const int64_t m = s.trans_a ? a[1] : a[0], k = s.trans_a ? a[0] : a[1];
   const int64_t kb = s.trans_b ? b[1] : b[0], n = s.trans_b ? b[0] : b[1];
-  if (k != kb) return InvalidArgument("Gemm inner dims differ: " + std::to_string(k) + " vs " +
-                                      std::to_string(kb));
+  if (k != kb)
+    return InvalidArgument("Gemm inner dims differ: " + std::to_string(k) + " vs " +
+                           std::to_string(kb));
   s.a_dims = {m, k};
   s.b_dims = {k, n};
   s.y_dims = {m, n};

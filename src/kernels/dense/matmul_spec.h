@@ -19,8 +19,8 @@ struct MatMulSpec {
   bool trans_a = false, trans_b = false;
   float alpha = 1.f, beta = 1.f;
   bool b_constant = false;
-  int bias_input = -1;               // input index of C (Gemm) or the bias (MatMul); -1 when none
-  std::vector<int64_t> bias_dims;    // rank r, each dim 1 or equal to Y's
+  int bias_input = -1;             // input index of C (Gemm) or the bias (MatMul); -1 when none
+  std::vector<int64_t> bias_dims;  // rank r, each dim 1 or equal to Y's
   bool bias_constant = false;
   FusedActivation act;
 

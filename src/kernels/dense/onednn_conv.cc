@@ -41,7 +41,8 @@ struct LayoutReorder {
   size_t scratchpad_offset = 0;
 };
 
-LayoutReorder MakeReorder(const memory::desc& from, const memory::desc& to, ScratchLayout& scratch) {
+LayoutReorder MakeReorder(const memory::desc& from, const memory::desc& to,
+                          ScratchLayout& scratch) {
   dnnl::primitive_attr attr;
   attr.set_scratchpad_mode(dnnl::scratchpad_mode::user);
   dnnl::reorder::primitive_desc pd(CpuEngine(), from, CpuEngine(), to, attr);
@@ -200,8 +201,9 @@ Result<std::unique_ptr<Kernel>> CreateOnednnConv(const KernelRequest& req) {
     const memory::dims dilates = {p.dilation_h - 1, p.dilation_w - 1};
     const memory::dims pad_l = {p.pad_top, p.pad_left};
     const memory::dims pad_r = {p.pad_bottom, p.pad_right};
-    auto make_pd = [&](const memory::desc& src, const memory::desc& dst)
-        -> std::optional<dnnl::convolution_forward::primitive_desc> {
+    auto make_pd =
+        [&](const memory::desc& src,
+            const memory::desc& dst) -> std::optional<dnnl::convolution_forward::primitive_desc> {
       try {
         dnnl::convolution_forward::desc d(dnnl::prop_kind::forward_inference,
                                           dnnl::algorithm::convolution_direct, src, any_wei_md,
@@ -212,8 +214,8 @@ Result<std::unique_ptr<Kernel>> CreateOnednnConv(const KernelRequest& req) {
       }
     };
     auto plain = make_pd(user_src_md, user_dst_md);
-    auto blocked = make_pd(memory::desc(src_dims, f32, Tag::any),
-                           memory::desc(dst_dims, f32, Tag::any));
+    auto blocked =
+        make_pd(memory::desc(src_dims, f32, Tag::any), memory::desc(dst_dims, f32, Tag::any));
     if (!plain && !blocked) {
       return Unsupported(DescribeNode(req) + ": oneDNN has no convolution for this geometry");
     }

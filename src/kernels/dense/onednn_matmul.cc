@@ -69,9 +69,9 @@ class OnednnMatMul final : public Kernel {
   std::string name_;
   dnnl::matmul matmul_;
   memory::desc src_md_, weights_md_, bias_md_, dst_md_, scratchpad_md_;
-  memory packed_weights_;     // constant B (null memory otherwise)
-  Tensor constant_bias_;      // beta * C when C is constant
-  int bias_input_ = -1;       // -1: no bias
+  memory packed_weights_;  // constant B (null memory otherwise)
+  Tensor constant_bias_;   // beta * C when C is constant
+  int bias_input_ = -1;    // -1: no bias
   int64_t src_elements_ = 0, weight_elements_ = 0, dst_elements_ = 0;
 };
 
