@@ -75,7 +75,7 @@ Status InferConv(InferContext& ctx) {
 
   std::span<const int64_t> spatial(x.shape.begin() + 2, x.shape.end());
   Result<WindowGeometry> g = ComputeWindowGeometry(ctx.attrs(), spatial, kernel, false);
-  if (!g.ok()) return ctx.Error(g.status().message());
+  if (!g.ok()) return WindowError(ctx, g.status());
   Shape out = {x.shape[0], m};
   for (int i = 0; i < g->rank; ++i) out.push_back((*g)[i].out);
   ctx.SetOutput(0, x.dtype, std::move(out));

@@ -20,7 +20,7 @@ Status InferWindowPool(InferContext& ctx) {
     return Unsupported(ctx.Error("storage_order=1 is not supported").message());
   std::span<const int64_t> spatial(x.shape.begin() + 2, x.shape.end());
   Result<WindowGeometry> g = ComputeWindowGeometry(ctx.attrs(), spatial, {}, true);
-  if (!g.ok()) return ctx.Error(g.status().message());
+  if (!g.ok()) return WindowError(ctx, g.status());
   Shape out = {x.shape[0], x.shape[1]};
   for (int i = 0; i < g->rank; ++i) out.push_back((*g)[i].out);
   ctx.SetOutput(0, x.dtype, std::move(out));

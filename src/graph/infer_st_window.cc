@@ -134,4 +134,10 @@ Result<WindowGeometry> ComputeWindowGeometry(const Attributes& attrs,
   return g;
 }
 
+Status WindowError(const InferContext& ctx, const Status& status) {
+  Status wrapped = ctx.Error(status.message());
+  if (status.code() == StatusCode::kUnsupported) return Unsupported(wrapped.message());
+  return wrapped;
+}
+
 }  // namespace sl

@@ -19,6 +19,7 @@
 
 #include "core/status.h"
 #include "graph/graph.h"
+#include "graph/infer.h"
 
 namespace sl {
 
@@ -59,5 +60,8 @@ struct WindowGeometry {
 Result<WindowGeometry> ComputeWindowGeometry(const Attributes& attrs,
                                              std::span<const int64_t> spatial_in,
                                              std::span<const int64_t> kernel, bool allow_ceil_mode);
+
+// Wraps a ComputeWindowGeometry failure with the node's name, keeping kUnsupported apart.
+Status WindowError(const InferContext& ctx, const Status& status);
 
 }  // namespace sl

@@ -49,7 +49,7 @@ Status RefConv(const Node& node, std::span<const TensorView> inputs,
     return ConvError(node, "bias " + ShapeToString(b->shape) + " needs one value per channel");
   Result<WindowGeometry> geo =
       ComputeWindowGeometry(node.attrs, x.shape.subspan(2), w.shape.subspan(2), false);
-  if (!geo.ok()) return ConvError(node, geo.status().message());
+  if (!geo.ok()) return geo.status().WithContext("node '" + node.name + "' (Conv)");
   const WindowGeometry& g = *geo;
   bool shape_ok = y.dim(0) == batch && y.dim(1) == out_channels;
   for (int i = 0; i < g.rank; ++i) shape_ok = shape_ok && y.dim(2 + i) == g[i].out;

@@ -36,7 +36,7 @@ Status CheckPoolShapes(const Node& node, const char* op, std::span<const TensorV
 Result<WindowGeometry> Geometry(const Node& node, const char* op, const TensorView& x,
                                 const TensorView& y) {
   Result<WindowGeometry> g = ComputeWindowGeometry(node.attrs, x.shape.subspan(2), {}, true);
-  if (!g.ok()) return PoolError(node, op, g.status().message());
+  if (!g.ok()) return g.status().WithContext("node '" + node.name + "' (" + op + ")");
   for (int i = 0; i < g->rank; ++i) {
     if (y.dim(2 + i) != (*g)[i].out)
       return PoolError(node, op, "output shape " + ShapeToString(y.shape) + " is wrong");
