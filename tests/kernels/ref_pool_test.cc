@@ -95,6 +95,22 @@ TEST(RefPoolTest, MaxPoolPadsDilationsAndSameLower) {
   EXPECT_EQ(Values(*upper), (std::vector<float>{5, 5, 4, 4}));
 }
 
+TEST(RefPoolTest, MaxPoolIndicesAreFlatInputPositions) {
+  // Two planes; ties keep the first maximum, padding never counts.
+  Tensor x = Tensor::FromVector<float>({1, 2, 2, 2}, {1, 4, 4, 2, 0, 0, 9, 0});
+  Tensor y(DType::kF32, {1, 2, 2, 2});
+  Tensor idx(DType::kI64, {1, 2, 2, 2});
+  Node node = Attrs({{"kernel_shape", Ints{2, 2}}, {"pads", Ints{1, 0, 0, 1}}});
+  node.name = "mp";
+  std::vector<TensorView> in = {x.view()}, out = {y.view(), idx.view()};
+  ASSERT_TRUE(RefMaxPool(node, in, out).ok());
+  EXPECT_EQ(Values(y), (std::vector<float>{4, 4, 4, 4, 0, 0, 9, 0}));
+  EXPECT_EQ(Values<int64_t>(idx), (std::vector<int64_t>{1, 1, 1, 1, 4, 5, 6, 5}));
+  node.attrs.Set("storage_order", int64_t{1});  // column-major spatial index: h + w * H
+  ASSERT_TRUE(RefMaxPool(node, in, out).ok());
+  EXPECT_EQ(Values<int64_t>(idx), (std::vector<int64_t>{2, 2, 2, 2, 4, 6, 5, 6}));
+}
+
 TEST(RefPoolTest, MaxPoolIntegerTypes) {
   Tensor x = Tensor::FromVector<uint8_t>({1, 1, 2, 2}, {3, 250, 7, 1});
   Result<Tensor> y =

@@ -72,8 +72,25 @@ int64_t KernelSize(const WindowGeometry& g) {
   return size;
 }
 
+// `indices` (optional, int64, y's shape) receives the flat NCHW input index of each maximum
+// (the first one on ties, -1 for a window holding only padding); with `column_major` the spatial
+// part of the index is column-major (storage_order = 1).
+// Row-major spatial index -> column-major (storage_order = 1: the first spatial dim varies
+// fastest).
+int64_t ColumnMajor(const WindowGeometry& g, int64_t row_major) {
+  int64_t col = 0, stride = 1;
+  for (int i = 0; i < g.rank; ++i) {
+    int64_t inner = 1;
+    for (int j = i + 1; j < g.rank; ++j) inner *= g[j].in;
+    col += (row_major / inner % g[i].in) * stride;
+    stride *= g[i].in;
+  }
+  return col;
+}
+
 template <typename T>
-void MaxPoolTyped(const TensorView& x, const TensorView& y, const WindowGeometry& g) {
+void MaxPoolTyped(const TensorView& x, const TensorView& y, const TensorView* indices,
+                  bool column_major, const WindowGeometry& g) {
   const int64_t planes = x.dim(0) * x.dim(1);
   const int64_t in_size = NumElements(x.shape.subspan(2));
   const int64_t out_size = NumElements(y.shape.subspan(2));
@@ -85,10 +102,19 @@ void MaxPoolTyped(const TensorView& x, const TensorView& y, const WindowGeometry
       T best = std::numeric_limits<T>::lowest();
       if constexpr (std::numeric_limits<T>::has_infinity)
         best = -std::numeric_limits<T>::infinity();
+      int64_t best_index = -1;
       ForEachTap(g, o, kernel_size, [&](int64_t i, bool inside, bool) {
-        if (inside && xp[i] > best) best = xp[i];
+        if (inside && (best_index < 0 || xp[i] > best)) {
+          best = xp[i];
+          best_index = i;
+        }
       });
       yp[o] = best;
+      if (indices != nullptr) {
+        indices->data_as<int64_t>()[p * out_size + o] =
+            best_index < 0 ? -1
+                           : p * in_size + (column_major ? ColumnMajor(g, best_index) : best_index);
+      }
     }
   }
 }
@@ -98,22 +124,23 @@ void MaxPoolTyped(const TensorView& x, const TensorView& y, const WindowGeometry
 Status RefMaxPool(const Node& node, std::span<const TensorView> inputs,
                   std::span<const TensorView> outputs) {
   SL_RETURN_IF_ERROR(CheckPoolShapes(node, "MaxPool", inputs, outputs));
-  if (outputs.size() > 1 && outputs[1].data != nullptr)
-    return Unsupported("node '" + node.name + "' (MaxPool): the Indices output is not supported");
-  if (AttrInt(node.attrs, "storage_order", 0) != 0)
-    return Unsupported("node '" + node.name + "' (MaxPool): storage_order=1 is not supported");
+  const bool column_major = AttrInt(node.attrs, "storage_order", 0) != 0;
   const TensorView& x = inputs[0];
   const TensorView& y = outputs[0];
+  const TensorView* indices =
+      outputs.size() > 1 && outputs[1].data != nullptr ? &outputs[1] : nullptr;
+  if (indices != nullptr && (indices->dtype != DType::kI64 || indices->numel() != y.numel()))
+    return PoolError(node, "MaxPool", "Indices must be int64 with the shape of Y");
   SL_ASSIGN_OR_RETURN(WindowGeometry g, Geometry(node, "MaxPool", x, y));
   switch (x.dtype) {
     case DType::kF32:
-      MaxPoolTyped<float>(x, y, g);
+      MaxPoolTyped<float>(x, y, indices, column_major, g);
       return Status::Ok();
     case DType::kU8:
-      MaxPoolTyped<uint8_t>(x, y, g);
+      MaxPoolTyped<uint8_t>(x, y, indices, column_major, g);
       return Status::Ok();
     case DType::kI8:
-      MaxPoolTyped<int8_t>(x, y, g);
+      MaxPoolTyped<int8_t>(x, y, indices, column_major, g);
       return Status::Ok();
     default:
       return Unsupported("node '" + node.name + "' (MaxPool): reference kernel does not support " +
