@@ -1,5 +1,7 @@
 // `sparseloom run-model`: run a model end to end on given or seeded random inputs and time it.
+#include <algorithm>
 #include <chrono>
+#include <map>
 #include <cstdio>
 
 #include "cli/args.h"
@@ -13,14 +15,42 @@ namespace {
 constexpr const char* kHelp =
     "usage: sparseloom run-model MODEL.onnx [--input [NAME=]X.npy]... [--output OUT.npy]\n"
     "                            [--output-dir DIR] [--threads N] [--repeat R] [--seed S]\n"
-    "                            [--reference]\n"
+    "                            [--reference] [--profile]\n"
     "Runs MODEL on the given NumPy inputs (missing ones: seeded random values) and prints the\n"
     "latency median and p90 over R timed runs after one warm-up. --output writes the first\n"
-    "output, --output-dir every output as <name>.npy. --reference uses only reference kernels.";
+    "output, --output-dir every output as <name>.npy. --reference uses only reference kernels.\n"
+    "--profile prints time per op type and the slowest steps with their kernels.";
+void PrintProfile(const Plan& plan, const std::vector<double>& us, int64_t runs) {
+  std::map<std::string, std::pair<double, int>> by_op;
+  double total = 0;
+  for (size_t s = 0; s < us.size(); ++s) {
+    const StepInfo& st = plan.steps()[s];
+    auto& e = by_op[std::string(OpTypeName(st.op)) + " [" + st.kernel + "]"];
+    e.first += us[s] / runs;
+    e.second++;
+    total += us[s] / runs;
+  }
+  std::vector<std::pair<double, std::string>> rows;
+  for (auto& [k, v] : by_op) rows.push_back({v.first, k + " x" + std::to_string(v.second)});
+  std::sort(rows.rbegin(), rows.rend());
+  std::printf("profile (mean per run, %.3f ms in steps):\n", total / 1000);
+  for (auto& [t, k] : rows) std::printf("  %9.3f ms %5.1f%%  %s\n", t / 1000, 100 * t / total, k.c_str());
+  std::vector<std::pair<double, size_t>> steps;
+  for (size_t s = 0; s < us.size(); ++s) steps.push_back({us[s] / runs, s});
+  std::sort(steps.rbegin(), steps.rend());
+  std::printf("slowest steps:\n");
+  for (size_t i = 0; i < std::min<size_t>(10, steps.size()); ++i) {
+    const StepInfo& st = plan.steps()[steps[i].second];
+    std::printf("  %9.3f ms  %s (%s) [%s]%s%s\n", steps[i].first / 1000, st.node.c_str(),
+                std::string(OpTypeName(st.op)).c_str(), st.kernel.c_str(),
+                st.reason.empty() ? "" : " ", st.reason.c_str());
+  }
+}
+
 }  // namespace
 
 int RunRunModel(int argc, char** argv) {
-  auto args = Args::Parse(argc, argv, {"reference", "help"},
+  auto args = Args::Parse(argc, argv, {"reference", "profile", "help"},
                           {"input", "output", "output-dir", "threads", "repeat", "seed"});
   if (!args.ok()) return Fail("run-model", args.status());
   if (args->Has("help")) {
@@ -74,6 +104,7 @@ int RunRunModel(int argc, char** argv) {
   std::vector<TensorView> in_views, out_views;
   for (auto& t : inputs) in_views.push_back(t.view());
   for (auto& t : *outputs) out_views.push_back(t.view());
+  ctx.EnableProfiling(args->Has("profile"));
   std::vector<double> ms;
   for (int64_t r = 0; r < *repeat; ++r) {
     auto t0 = std::chrono::steady_clock::now();
@@ -91,6 +122,7 @@ int RunRunModel(int argc, char** argv) {
   }
   std::printf("latency: median %.3f ms, p90 %.3f ms over %lld runs, %d thread(s)\n", median, p90,
               static_cast<long long>(*repeat), options.num_threads);
+  if (args->Has("profile")) PrintProfile(**plan, ctx.step_time_us(), *repeat);
   if (args->Has("output")) {
     Status s = WriteNpy(args->Get("output"), (*outputs)[0]);
     if (!s.ok()) return Fail("run-model", s);

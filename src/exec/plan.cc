@@ -1,5 +1,6 @@
 #include "exec/plan.h"
 
+#include <chrono>
 #include <cstring>
 
 #include "exec/memory_planner.h"
@@ -170,7 +171,11 @@ Status ExecutionContext::Run(std::span<const TensorView> inputs,
   ectx.scratch = scratch_.get();
   for (size_t s = 0; s < p.steps_.size(); ++s) {
     ectx.state = states_[s].get();
+    auto t0 = profiling_ ? std::chrono::steady_clock::now() : std::chrono::steady_clock::time_point();
     Status st = p.steps_[s].kernel->Execute(step_inputs_[s], step_outputs_[s], ectx);
+    if (profiling_) {
+      step_time_us_[s] += std::chrono::duration<double, std::micro>(std::chrono::steady_clock::now() - t0).count();
+    }
     if (!st.ok()) return st.WithContext(src + ": " + p.step_info_[s].node);
   }
   char* base = static_cast<char*>(arena_.get());

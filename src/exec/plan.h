@@ -81,8 +81,13 @@ class ExecutionContext {
   // count, dtype or shape mismatch.
   Status Run(std::span<const TensorView> inputs, std::span<const TensorView> outputs);
   const Plan& plan() const { return *plan_; }
+  // When on, Run() records each step's wall time (summed over runs) in step_time_us().
+  void EnableProfiling(bool on) { profiling_ = on; step_time_us_.assign(plan_->steps().size(), 0.0); }
+  const std::vector<double>& step_time_us() const { return step_time_us_; }
 
  private:
+  bool profiling_ = false;
+  std::vector<double> step_time_us_;
   std::shared_ptr<const Plan> plan_;
   std::shared_ptr<void> arena_, scratch_;
   std::vector<std::unique_ptr<KernelState>> states_;

@@ -35,7 +35,14 @@ Result<int64_t> CheckModel(const onnx::ModelProto& model, const std::string& nam
     }
     opset = id.version();
   }
-  if (opset == 0) return InvalidArgument(not_onnx + " (no default-domain opset in opset_import)");
+  if (opset == 0) {
+    // Valid ONNX that only uses other operator domains (e.g. ai.onnx.preview.training).
+    std::string domains;
+    for (const onnx::OperatorSetIdProto& id : model.opset_import())
+      domains += (domains.empty() ? "" : ", ") + id.domain();
+    return Unsupported(name + ": model imports only the operator domains " + domains +
+                       "; SparseLoom supports the default ONNX domain");
+  }
   if (opset > kMaxOnnxOpset) {
     return Unsupported(name + ": opset " + std::to_string(opset) + " is newer than opset " +
                        std::to_string(kMaxOnnxOpset) +

@@ -1,10 +1,28 @@
 #include "kernels/dense/dense.h"
 
+#include <omp.h>
+
 #include "kernels/dense/onednn_common.h"
 
 namespace sl {
 
+namespace {
+
+// oneDNN sizes its work split by the OpenMP thread count current when a primitive is created, so
+// primitives are created under the thread count they will execute with.
+class ScopedOmpThreads {
+ public:
+  explicit ScopedOmpThreads(int n) : saved_(omp_get_max_threads()) { dense::SetNumThreads(n); }
+  ~ScopedOmpThreads() { omp_set_num_threads(saved_); }
+
+ private:
+  int saved_;
+};
+
+}  // namespace
+
 Result<std::unique_ptr<Kernel>> CreateDenseKernel(const KernelRequest& req) {
+  ScopedOmpThreads threads(req.num_threads);
   switch (req.node.op) {
     case OpType::kConv:
       return dense::CreateOnednnConv(req);
