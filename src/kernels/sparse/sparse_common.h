@@ -1,0 +1,50 @@
+// Small helpers shared by the sparse Conv and MatMul kernels.
+#pragma once
+
+#include <algorithm>
+#include <cstdint>
+#include <limits>
+#include <string>
+
+#include "kernels/dense/cpu_features.h"
+#include "kernels/kernel.h"
+#include "kernels/ref/activation_util.h"
+#include "kernels/sparse/packed_matrix.h"
+
+namespace sl::sparse {
+
+// "<file>: node 'n' (Op)" for messages about the node of `req`.
+inline std::string Where(const KernelRequest& req) {
+  return req.graph.source + ": " + req.graph.Describe(req.node);
+}
+
+struct Clamp {
+  float lo = -std::numeric_limits<float>::infinity();
+  float hi = std::numeric_limits<float>::infinity();
+};
+inline Clamp ClampOf(const FusedActivation& act) {
+  Clamp c;
+  if (act.kind == FusedActivation::Kind::kRelu) c.lo = 0.f;
+  if (act.kind == FusedActivation::Kind::kClip) c = {act.min, act.max};
+  return c;
+}
+
+inline std::string KernelName(SparseFormat f, dense::SimdLevel level) {
+  return "sparse-" + std::string(FormatName(f)) + ":" + std::string(dense::SimdLevelName(level));
+}
+
+// Operand tile width (columns) for an operand of `rows` rows: about kTileFloats floats, a multiple
+// of `quantum`, between `quantum` and `max_cols` rounded up to the quantum.
+inline int64_t TileColumns(int64_t rows, int64_t quantum, int64_t max_cols) {
+  constexpr int64_t kTileFloats = 32 * 1024;
+  const int64_t limit = (max_cols + quantum - 1) / quantum * quantum;
+  int64_t t = kTileFloats / std::max<int64_t>(rows, 1) / quantum * quantum;
+  return std::clamp<int64_t>(t, quantum, std::max(limit, quantum));
+}
+
+// Bytes of one thread's scratch region holding `floats` floats, a multiple of 64.
+inline size_t RegionBytes(int64_t floats) {
+  return (static_cast<size_t>(floats) * sizeof(float) + 63) / 64 * 64;
+}
+
+}  // namespace sl::sparse

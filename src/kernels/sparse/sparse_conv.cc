@@ -1,0 +1,210 @@
+// Sparse Conv: per group, the weight flattened to [OC/g, IC/g * KH * KW] is a PackedMatrix and the
+// output of image n, group g is Y[oc, p] = act(bias + sum_k W[oc, k] * X_col[k, p]) over output
+// positions p of OH * OW (spmm.h).
+//
+// Operand X_col:
+//   - 1x1, stride 1, no padding: the input channels themselves ([IC/g, H * W]), no copy;
+//   - otherwise an implicit im2col per tile: for a tile of output positions, only the operand rows
+//     that some nonzero weight reads (PackedMatrix::col_map) are gathered from the input (padding
+//     as zeros) into the thread's region of ctx.scratch, never the full im2col matrix.
+//
+// Work: items (image, group, position tile, row split) are spread over up to ctx.num_threads
+// OpenMP threads; row splits only when there are fewer tiles than threads.
+#include <omp.h>
+
+#include <algorithm>
+#include <cstring>
+#include <memory>
+#include <string>
+#include <vector>
+
+#include "kernels/dense/conv_params.h"
+#include "kernels/sparse/sparse.h"
+#include "kernels/sparse/sparse_common.h"
+#include "kernels/sparse/spmm.h"
+
+namespace sl::sparse {
+namespace {
+
+int64_t CeilDiv(int64_t a, int64_t b) { return a >= 0 ? (a + b - 1) / b : -((-a) / b); }
+
+class SparseConvKernel final : public Kernel {
+ public:
+  std::string name() const override { return KernelName(format_, level_); }
+  size_t scratch_bytes() const override {
+    return direct_ ? 0 : static_cast<size_t>(max_threads_) * region_bytes_;
+  }
+  Status Execute(std::span<const TensorView> inputs, std::span<const TensorView> outputs,
+                 const ExecContext& ctx) const override;
+
+  dense::ConvParams p_;
+  SparseFormat format_ = SparseFormat::kCsr;
+  dense::SimdLevel level_ = dense::SimdLevel::kScalar;
+  SpmmFn spmm_ = nullptr;
+  std::vector<PackedMatrix> groups_;
+  std::vector<float> bias_;
+  Clamp clamp_;
+  bool direct_ = false;
+  int64_t tile_ = 1;          // output positions per tile
+  int max_threads_ = 1;
+  size_t region_bytes_ = 0;   // scratch per thread (im2col path)
+
+ private:
+  // Fills tile[c][0, cols) with the input values operand row c of `w` reads at output positions
+  // [p0, p0 + cols) of one image and group (`x` points at the group's first input channel).
+  void BuildTile(const PackedMatrix& w, const float* x, int64_t p0, int64_t cols,
+                 float* tile) const;
+  void RunItem(const float* x, float* y, int64_t item, int64_t splits, float* region) const;
+};
+
+void SparseConvKernel::BuildTile(const PackedMatrix& w, const float* x, int64_t p0, int64_t cols,
+                                 float* tile) const {
+  const int64_t kk = p_.kernel_h * p_.kernel_w, in_hw = p_.in_h * p_.in_w;
+  for (int64_t c = 0; c < w.operand_rows(); ++c) {
+    const int64_t k = w.col_map[c];
+    const int64_t ic = k / kk, kh = (k / p_.kernel_w) % p_.kernel_h, kw = k % p_.kernel_w;
+    const float* xc = x + ic * in_hw;
+    float* dst = tile + c * tile_;
+    const int64_t off_w = kw * p_.dilation_w - p_.pad_left;
+    for (int64_t t = 0; t < cols;) {
+      const int64_t pos = p0 + t, oh = pos / p_.out_w, ow = pos % p_.out_w;
+      const int64_t run = std::min(p_.out_w - ow, cols - t);
+      const int64_t ih = oh * p_.stride_h - p_.pad_top + kh * p_.dilation_h;
+      float* d = dst + t;
+      t += run;
+      if (ih < 0 || ih >= p_.in_h) {
+        std::fill(d, d + run, 0.f);
+        continue;
+      }
+      // Valid i: 0 <= (ow + i) * stride + off_w < in_w.
+      const int64_t base = ow * p_.stride_w + off_w;
+      const int64_t lo = std::clamp<int64_t>(CeilDiv(-base, p_.stride_w), 0, run);
+      const int64_t hi = std::clamp<int64_t>(CeilDiv(p_.in_w - base, p_.stride_w), lo, run);
+      std::fill(d, d + lo, 0.f);
+      const float* row = xc + ih * p_.in_w + base;
+      if (p_.stride_w == 1) {
+        std::memcpy(d + lo, row + lo, static_cast<size_t>(hi - lo) * sizeof(float));
+      } else {
+        for (int64_t i = lo; i < hi; ++i) d[i] = row[i * p_.stride_w];
+      }
+      std::fill(d + hi, d + run, 0.f);
+    }
+  }
+}
+
+void SparseConvKernel::RunItem(const float* x, float* y, int64_t item, int64_t splits,
+                               float* region) const {
+  const int64_t out_hw = p_.out_h * p_.out_w;
+  const int64_t tiles = (out_hw + tile_ - 1) / tile_;
+  const int64_t split = item % splits;
+  int64_t rest = item / splits;
+  const int64_t tile = rest % tiles;
+  rest /= tiles;
+  const int64_t g = rest % p_.groups, n = rest / p_.groups;
+  const PackedMatrix& w = groups_[g];
+  const int64_t ic_g = p_.in_channels / p_.groups, oc_g = p_.out_channels / p_.groups;
+  const float* xg = x + (n * p_.in_channels + g * ic_g) * p_.in_h * p_.in_w;
+  const int64_t p0 = tile * tile_, cols = std::min(tile_, out_hw - p0);
+  SpmmArgs a;
+  a.w = &w;
+  a.cols = cols;
+  a.y = y + (n * p_.out_channels + g * oc_g) * out_hw + p0;
+  a.ldy = out_hw;
+  a.bias = bias_.data() + g * oc_g;
+  a.lo = clamp_.lo;
+  a.hi = clamp_.hi;
+  if (direct_) {
+    a.x = xg + p0;
+    a.ldx = p_.in_h * p_.in_w;
+  } else {
+    BuildTile(w, xg, p0, cols, region);
+    a.x = region;
+    a.ldx = tile_;
+  }
+  const int64_t units = w.units();
+  spmm_(a, units * split / splits, units * (split + 1) / splits);
+}
+
+Status SparseConvKernel::Execute(std::span<const TensorView> inputs,
+                                 std::span<const TensorView> outputs,
+                                 const ExecContext& ctx) const {
+  const int64_t x_numel = p_.batch * p_.in_channels * p_.in_h * p_.in_w;
+  const int64_t y_numel = p_.batch * p_.out_channels * p_.out_h * p_.out_w;
+  if (inputs.empty() || outputs.empty() || inputs[0].data == nullptr ||
+      outputs[0].data == nullptr || inputs[0].numel() != x_numel ||
+      outputs[0].numel() != y_numel) {
+    return InvalidArgument("sparse conv: inputs/outputs differ from the prepared shapes");
+  }
+  if (!direct_ && ctx.scratch == nullptr) return InvalidArgument("sparse conv: no scratch");
+  const float* x = inputs[0].data_as<const float>();
+  float* y = outputs[0].data_as<float>();
+  const int64_t tiles = (p_.out_h * p_.out_w + tile_ - 1) / tile_;
+  const int64_t base_items = p_.batch * p_.groups * tiles;
+  const int threads = std::clamp(ctx.num_threads, 1, max_threads_);
+  int64_t splits = 1;
+  if (base_items < threads) {
+    splits = std::min<int64_t>((threads + base_items - 1) / base_items, groups_[0].units());
+    splits = std::max<int64_t>(splits, 1);
+  }
+  const int64_t items = base_items * splits;
+  char* scratch = static_cast<char*>(ctx.scratch);
+  if (threads == 1 || items == 1) {
+    for (int64_t i = 0; i < items; ++i) RunItem(x, y, i, splits, reinterpret_cast<float*>(scratch));
+    return Status::Ok();
+  }
+  const size_t region = region_bytes_;
+#pragma omp parallel for num_threads(threads) schedule(static)
+  for (int64_t i = 0; i < items; ++i) {
+    float* mine = direct_ ? nullptr
+                          : reinterpret_cast<float*>(scratch + omp_get_thread_num() * region);
+    RunItem(x, y, i, splits, mine);
+  }
+  return Status::Ok();
+}
+
+}  // namespace
+
+Result<std::unique_ptr<Kernel>> CreateSparseConv(const KernelRequest& req, SparseFormat format) {
+  SL_ASSIGN_OR_RETURN(dense::ConvParams p, dense::ResolveConvParams(req));
+  SL_ASSIGN_OR_RETURN(FusedActivation act, FusedActivation::FromNode(req.node));
+  auto kernel = std::make_unique<SparseConvKernel>();
+  SparseConvKernel& k = *kernel;
+  k.p_ = p;
+  k.format_ = format;
+  k.level_ = dense::ActiveSimdLevel();
+  k.spmm_ = SpmmFor(k.level_);
+  k.clamp_ = ClampOf(act);
+  k.max_threads_ = std::max(1, req.num_threads);
+  k.direct_ = p.kernel_h == 1 && p.kernel_w == 1 && p.stride_h == 1 && p.stride_w == 1 &&
+              p.pad_top == 0 && p.pad_left == 0 && p.pad_bottom == 0 && p.pad_right == 0;
+  const int64_t oc_g = p.out_channels / p.groups;
+  const int64_t k_g = (p.in_channels / p.groups) * p.kernel_h * p.kernel_w;
+  const float* w = req.input(1).constant.data<float>();
+  int64_t max_operand_rows = 1;
+  for (int64_t g = 0; g < p.groups; ++g) {
+    const float* wg = w + g * oc_g * k_g;
+    if (!CanPack(format, AnalyzeWeights(wg, oc_g, k_g))) {
+      return Unsupported(Where(req) + ": weights do not fit " + std::string(FormatName(format)));
+    }
+    k.groups_.push_back(Pack(format, wg, oc_g, k_g, /*compact_cols=*/!k.direct_));
+    max_operand_rows = std::max(max_operand_rows, k.groups_.back().operand_rows());
+  }
+  k.bias_.assign(static_cast<size_t>(p.out_channels), 0.f);
+  if (p.has_bias) {
+    if (!req.input(2).is_constant()) return Unsupported(Where(req) + ": bias is not constant");
+    const float* b = req.input(2).constant.data<float>();
+    std::copy(b, b + p.out_channels, k.bias_.begin());
+  }
+  // Tiles: cache-sized operand tiles, but enough of them to feed every thread.
+  const int64_t out_hw = p.out_h * p.out_w;
+  const int64_t quantum = VectorWidth(k.level_);
+  k.tile_ = TileColumns(k.direct_ ? k_g : max_operand_rows, quantum * 4, out_hw);
+  const int64_t per_thread = (out_hw * p.batch * p.groups + k.max_threads_ - 1) / k.max_threads_;
+  if (k.max_threads_ > 1 && p.batch * p.groups * ((out_hw + k.tile_ - 1) / k.tile_) < k.max_threads_) {
+    k.tile_ = std::max<int64_t>(quantum, (per_thread + quantum - 1) / quantum * quantum);
+  }
+  k.region_bytes_ = RegionBytes(max_operand_rows * k.tile_);
+  return std::unique_ptr<Kernel>(std::move(kernel));
+}
+
+}  // namespace sl::sparse

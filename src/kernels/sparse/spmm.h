@@ -1,0 +1,44 @@
+// The sparse x dense product every sparse kernel runs, one implementation per SIMD level:
+//
+//   Y[r, 0:cols] = clamp(bias[r] + sum_c W[r, c] * X[c, 0:cols], lo, hi)
+//
+// for the rows of units [unit_begin, unit_end) of a PackedMatrix W (rows, or groups of 4 rows for
+// kBlock4x1). Row c of the dense operand X (c an operand row of W: compact or original column,
+// see PackedMatrix) starts at x + c * ldx; row r of Y at y + r * ldy. Rows of W that hold no
+// nonzero cost one store of the bias. Only rows < W.rows and columns < cols are written.
+//
+// Steps of one unit: 1. for each chunk of up to kChunks vectors of columns, load the bias into
+// the accumulators (kBlock4x1: 4 rows of accumulators); 2. for each stored nonzero (block) of the
+// unit, broadcast the weight(s) and FMA the operand row's chunk into the accumulators (one operand
+// load feeds 4 rows for blocks); 3. clamp and store. Column tails use masked or partial vectors.
+#pragma once
+
+#include <cstdint>
+
+#include "kernels/dense/cpu_features.h"
+#include "kernels/sparse/packed_matrix.h"
+
+namespace sl::sparse {
+
+struct SpmmArgs {
+  const PackedMatrix* w = nullptr;
+  const float* x = nullptr;
+  int64_t ldx = 0;
+  float* y = nullptr;
+  int64_t ldy = 0;
+  int64_t cols = 0;
+  const float* bias = nullptr;  // one value per row of W, never null
+  float lo = 0.f, hi = 0.f;     // activation clamp
+};
+
+using SpmmFn = void (*)(const SpmmArgs& a, int64_t unit_begin, int64_t unit_end);
+
+void SpmmScalar(const SpmmArgs& a, int64_t unit_begin, int64_t unit_end);
+void SpmmAvx2(const SpmmArgs& a, int64_t unit_begin, int64_t unit_end);
+void SpmmAvx512(const SpmmArgs& a, int64_t unit_begin, int64_t unit_end);
+
+SpmmFn SpmmFor(dense::SimdLevel level);
+// Vector width in floats of `level` (1 for scalar): the column granularity kernels tile by.
+int64_t VectorWidth(dense::SimdLevel level);
+
+}  // namespace sl::sparse

@@ -1,0 +1,48 @@
+// AVX2 + FMA SpMM (spmm.h). Every function of this file is compiled for avx2,fma (pragma below);
+// it is only called after run-time dispatch found those features.
+#include <immintrin.h>
+
+#include <algorithm>
+#include <cstdint>
+#include <vector>
+
+#include "kernels/sparse/packed_matrix.h"
+#include "kernels/sparse/spmm.h"
+
+#pragma GCC push_options
+#pragma GCC target("avx2,fma")
+
+#include "kernels/sparse/spmm_impl.h"
+
+namespace sl::sparse {
+namespace {
+
+inline __m256i TailMask(int n) {
+  alignas(32) static const int32_t kMask[16] = {-1, -1, -1, -1, -1, -1, -1, -1,
+                                                0,  0,  0,  0,  0,  0,  0,  0};
+  return _mm256_loadu_si256(reinterpret_cast<const __m256i*>(kMask + 8 - n));
+}
+
+struct Avx2Vec {
+  using R = __m256;
+  static constexpr int W = 8;
+  static constexpr int kChunks = 4;
+  static constexpr int kBlockChunks = 2;
+  static R set1(float v) { return _mm256_set1_ps(v); }
+  static R load(const float* p) { return _mm256_loadu_ps(p); }
+  static R load_part(const float* p, int n) { return _mm256_maskload_ps(p, TailMask(n)); }
+  static void store(float* p, R v) { _mm256_storeu_ps(p, v); }
+  static void store_part(float* p, R v, int n) { _mm256_maskstore_ps(p, TailMask(n), v); }
+  static R fma(R a, R b, R c) { return _mm256_fmadd_ps(a, b, c); }
+  static R clamp(R v, R lo, R hi) { return _mm256_min_ps(hi, _mm256_max_ps(lo, v)); }
+};
+
+}  // namespace
+
+void SpmmAvx2(const SpmmArgs& a, int64_t unit_begin, int64_t unit_end) {
+  SpmmImpl<Avx2Vec>(a, unit_begin, unit_end);
+}
+
+}  // namespace sl::sparse
+
+#pragma GCC pop_options

@@ -1,0 +1,46 @@
+// AVX-512 SpMM (spmm.h). Every function of this file is compiled for avx512f (pragma below); it
+// is only called after run-time dispatch found that feature.
+#include <immintrin.h>
+
+#include <algorithm>
+#include <cstdint>
+#include <vector>
+
+#include "kernels/sparse/packed_matrix.h"
+#include "kernels/sparse/spmm.h"
+
+#pragma GCC push_options
+#pragma GCC target("avx512f,avx2,fma")
+
+#include "kernels/sparse/spmm_impl.h"
+
+namespace sl::sparse {
+namespace {
+
+struct Avx512Vec {
+  using R = __m512;
+  static constexpr int W = 16;
+  static constexpr int kChunks = 4;
+  static constexpr int kBlockChunks = 4;
+  static __mmask16 Mask(int n) { return static_cast<__mmask16>((1u << n) - 1u); }
+  static R set1(float v) { return _mm512_set1_ps(v); }
+  static R load(const float* p) { return _mm512_loadu_ps(p); }
+  static R load_part(const float* p, int n) { return _mm512_maskz_loadu_ps(Mask(n), p); }
+  static void store(float* p, R v) { _mm512_storeu_ps(p, v); }
+  static void store_part(float* p, R v, int n) { _mm512_mask_storeu_ps(p, Mask(n), v); }
+  static R fma(R a, R b, R c) { return _mm512_fmadd_ps(a, b, c); }
+  // maskz avoids GCC 12's -Wmaybe-uninitialized false alarm on the plain min/max.
+  static R clamp(R v, R lo, R hi) {
+    return _mm512_maskz_min_ps(0xFFFF, hi, _mm512_maskz_max_ps(0xFFFF, lo, v));
+  }
+};
+
+}  // namespace
+
+void SpmmAvx512(const SpmmArgs& a, int64_t unit_begin, int64_t unit_end) {
+  SpmmImpl<Avx512Vec>(a, unit_begin, unit_end);
+}
+
+}  // namespace sl::sparse
+
+#pragma GCC pop_options

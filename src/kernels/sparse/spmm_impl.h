@@ -1,0 +1,158 @@
+// The SpMM loops of spmm.h written once over a vector type V; spmm_{scalar,avx2,avx512}.cc include
+// this after selecting their target, so each gets its own internal copy (anonymous namespace).
+//
+// V provides: R (register), W (floats per R), kChunks / kBlockChunks (vectors of columns held in
+// accumulators for one row / for a 4-row block), set1, load, load_part(p, n), store,
+// store_part(p, r, n), fma(a, b, c) = a * b + c, clamp(r, lo, hi).
+#pragma once
+
+#include <algorithm>
+#include <cstdint>
+
+#include "kernels/sparse/spmm.h"
+
+namespace sl::sparse {
+namespace {
+
+template <class V, int A, bool kPartial>
+inline void CsrTile(const SpmmArgs& a, int64_t r, int64_t c0, int n) {
+  using R = typename V::R;
+  R acc[A];
+  const R b = V::set1(a.bias[r]);
+  for (int i = 0; i < A; ++i) acc[i] = b;
+  const int32_t* idx = a.w->idx.data();
+  const float* val = a.w->val.data();
+  const int32_t end = a.w->ptr[r + 1];
+  for (int32_t j = a.w->ptr[r]; j < end; ++j) {
+    const R wv = V::set1(val[j]);
+    const float* x = a.x + idx[j] * a.ldx + c0;
+    for (int i = 0; i < A; ++i) {
+      acc[i] = V::fma(wv, kPartial ? V::load_part(x, n) : V::load(x + i * V::W), acc[i]);
+    }
+  }
+  const R lo = V::set1(a.lo), hi = V::set1(a.hi);
+  float* y = a.y + r * a.ldy + c0;
+  for (int i = 0; i < A; ++i) {
+    if (kPartial) {
+      V::store_part(y, V::clamp(acc[i], lo, hi), n);
+    } else {
+      V::store(y + i * V::W, V::clamp(acc[i], lo, hi));
+    }
+  }
+}
+
+template <class V, int A, bool kPartial>
+inline void NmTile(const SpmmArgs& a, int64_t r, int64_t c0, int n) {
+  using R = typename V::R;
+  R acc[A];
+  const R b = V::set1(a.bias[r]);
+  for (int i = 0; i < A; ++i) acc[i] = b;
+  const int64_t groups = a.w->nm_groups();
+  const float* val = a.w->val.data() + r * groups * 2;
+  const uint8_t* off = a.w->nm_off.data() + r * groups * 2;
+  const float* xr = a.x + c0;
+  for (int64_t g = 0; g < groups; ++g) {
+    const R w0 = V::set1(val[2 * g]), w1 = V::set1(val[2 * g + 1]);
+    const float* x0 = xr + (g * 4 + off[2 * g]) * a.ldx;
+    const float* x1 = xr + (g * 4 + off[2 * g + 1]) * a.ldx;
+    for (int i = 0; i < A; ++i) {
+      const R v0 = kPartial ? V::load_part(x0, n) : V::load(x0 + i * V::W);
+      const R v1 = kPartial ? V::load_part(x1, n) : V::load(x1 + i * V::W);
+      acc[i] = V::fma(w1, v1, V::fma(w0, v0, acc[i]));
+    }
+  }
+  const R lo = V::set1(a.lo), hi = V::set1(a.hi);
+  float* y = a.y + r * a.ldy + c0;
+  for (int i = 0; i < A; ++i) {
+    if (kPartial) {
+      V::store_part(y, V::clamp(acc[i], lo, hi), n);
+    } else {
+      V::store(y + i * V::W, V::clamp(acc[i], lo, hi));
+    }
+  }
+}
+
+// Rows 4u .. 4u+3 (those < rows) of a kBlock4x1 matrix.
+template <class V, int A, bool kPartial>
+inline void BlockTile(const SpmmArgs& a, int64_t u, int64_t c0, int n) {
+  using R = typename V::R;
+  const int64_t r0 = u * kBlockRows;
+  const int rows = static_cast<int>(std::min<int64_t>(kBlockRows, a.w->rows - r0));
+  R acc[kBlockRows][A];
+  for (int k = 0; k < kBlockRows; ++k) {
+    const R b = V::set1(k < rows ? a.bias[r0 + k] : 0.f);
+    for (int i = 0; i < A; ++i) acc[k][i] = b;
+  }
+  const int32_t* idx = a.w->idx.data();
+  const float* val = a.w->val.data();
+  const int32_t end = a.w->ptr[u + 1];
+  for (int32_t j = a.w->ptr[u]; j < end; ++j) {
+    const float* x = a.x + idx[j] * a.ldx + c0;
+    const R w0 = V::set1(val[4 * j]), w1 = V::set1(val[4 * j + 1]);
+    const R w2 = V::set1(val[4 * j + 2]), w3 = V::set1(val[4 * j + 3]);
+    for (int i = 0; i < A; ++i) {
+      const R v = kPartial ? V::load_part(x, n) : V::load(x + i * V::W);
+      acc[0][i] = V::fma(w0, v, acc[0][i]);
+      acc[1][i] = V::fma(w1, v, acc[1][i]);
+      acc[2][i] = V::fma(w2, v, acc[2][i]);
+      acc[3][i] = V::fma(w3, v, acc[3][i]);
+    }
+  }
+  const R lo = V::set1(a.lo), hi = V::set1(a.hi);
+  for (int k = 0; k < rows; ++k) {
+    float* y = a.y + (r0 + k) * a.ldy + c0;
+    for (int i = 0; i < A; ++i) {
+      if (kPartial) {
+        V::store_part(y, V::clamp(acc[k][i], lo, hi), n);
+      } else {
+        V::store(y + i * V::W, V::clamp(acc[k][i], lo, hi));
+      }
+    }
+  }
+}
+
+// Walks the columns of one unit in chunks of A vectors, then single vectors, then a partial one.
+template <class V, int A, template <class, int, bool> class Tile>
+struct ColumnWalk {
+  static void Run(const SpmmArgs& a, int64_t unit) {
+    int64_t c0 = 0;
+    for (; c0 + A * V::W <= a.cols; c0 += A * V::W) Tile<V, A, false>::Do(a, unit, c0, V::W);
+    for (; c0 + V::W <= a.cols; c0 += V::W) Tile<V, 1, false>::Do(a, unit, c0, V::W);
+    if (c0 < a.cols) Tile<V, 1, true>::Do(a, unit, c0, static_cast<int>(a.cols - c0));
+  }
+};
+
+template <class V, int A, bool P>
+struct CsrOp {
+  static void Do(const SpmmArgs& a, int64_t u, int64_t c0, int n) { CsrTile<V, A, P>(a, u, c0, n); }
+};
+template <class V, int A, bool P>
+struct NmOp {
+  static void Do(const SpmmArgs& a, int64_t u, int64_t c0, int n) { NmTile<V, A, P>(a, u, c0, n); }
+};
+template <class V, int A, bool P>
+struct BlockOp {
+  static void Do(const SpmmArgs& a, int64_t u, int64_t c0, int n) {
+    BlockTile<V, A, P>(a, u, c0, n);
+  }
+};
+
+template <class V>
+void SpmmImpl(const SpmmArgs& a, int64_t unit_begin, int64_t unit_end) {
+  for (int64_t u = unit_begin; u < unit_end; ++u) {
+    switch (a.w->format) {
+      case SparseFormat::kCsr:
+        ColumnWalk<V, V::kChunks, CsrOp>::Run(a, u);
+        break;
+      case SparseFormat::kNm24:
+        ColumnWalk<V, V::kChunks, NmOp>::Run(a, u);
+        break;
+      case SparseFormat::kBlock4x1:
+        ColumnWalk<V, V::kBlockChunks, BlockOp>::Run(a, u);
+        break;
+    }
+  }
+}
+
+}  // namespace
+}  // namespace sl::sparse
