@@ -8,6 +8,8 @@
 set -euo pipefail
 ROOT="$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)"
 PY=/usr/bin/python3
+# Passive OpenMP waits: spinning threads waste the CPU when the cores are shared.
+export OMP_WAIT_POLICY="${OMP_WAIT_POLICY:-PASSIVE}"
 start=$(date +%s)
 PYTHONPATH="$ROOT/python${PYTHONPATH:+:$PYTHONPATH}" "$PY" -m sparseloom_zoo.build "$@"
 echo "build-zoo: total $(( $(date +%s) - start ))s"

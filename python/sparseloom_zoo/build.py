@@ -28,7 +28,7 @@ def task_setup(task, tiny, work_dir, log):
                               augment="image", finetune_epochs=0.5, finetune_lr=0.01, seed=SEED)
         else:
             model = models.fmnist_vit()
-            cfg = TrainConfig(epochs=6, lr=2e-3, optimizer="adamw", weight_decay=0.05,
+            cfg = TrainConfig(epochs=5, lr=2e-3, optimizer="adamw", weight_decay=0.05,
                               warmup_frac=0.08, label_smoothing=0.1, augment="image",
                               finetune_epochs=0.5, finetune_lr=4e-4, seed=SEED)
     else:
@@ -50,6 +50,13 @@ def main(argv=None):
     p.add_argument("--out", default=None, help="output folder (default: zoo/, or zoo-work/tiny with --tiny)")
     p.add_argument("--tasks", nargs="*", default=list(TASKS), choices=TASKS)
     p.add_argument("--threads", type=int, default=2)
+    p.add_argument("--only", default=None,
+                   help="comma-separated variant names: build just these (parents from the state "
+                        "dir), no manifest; for running pruning chains in parallel processes")
+    p.add_argument("--state-dir", default=None,
+                   help="where finished variants are kept for resuming (default zoo-work/state"
+                        "[-tiny]/<task>; 'none' disables)")
+    p.add_argument("--wait", type=float, default=7200, help="with --only: seconds to wait for parents")
     args = p.parse_args(argv)
     root = os.path.abspath(os.path.join(os.path.dirname(__file__), "..", ".."))
     out = args.out or os.path.join(root, "zoo-work", "tiny" if args.tiny else "zoo")
@@ -72,8 +79,13 @@ def main(argv=None):
         model, data, cfg = task_setup(task, args.tiny, work, log)
         log(f"[{task}] data ready: train {data.train_x.shape}, val {data.val_x.shape}, "
             f"test {data.test_x.shape}")
+        # Full builds keep finished variants in zoo-work/state/<task> (resume, parallel chains);
+        # tiny builds start from scratch unless --state-dir is given.
+        sd = args.state_dir or (None if args.tiny else os.path.join(work, "state"))
+        state_dir = None if sd in (None, "none") else os.path.join(sd, task)
         build_pool(task, model, data, default_variants(), os.path.join(out, task), cfg,
-                   threads=args.threads, log=log,
+                   threads=args.threads, log=log, state_dir=state_dir,
+                   only=set(args.only.split(",")) if args.only else None, wait_s=args.wait,
                    extra_manifest={"build": {"tiny": args.tiny, "seed": SEED}})
         log(f"[{task}] done in {time.time() - ts:.0f}s")
     log(f"zoo built in {time.time() - t0:.0f}s total ({(time.time() - t0) / 60:.1f} min)")

@@ -92,11 +92,46 @@ def _calibration_ranges(dense_path, dense_onnx, x, input_name, threads):
     return {a: (float(outs[a].min()), float(outs[a].max())) for a in acts}
 
 
+def _wait_for(path, wait_s, log):
+    t0 = time.time()
+    if not os.path.exists(path):
+        log(f"  waiting for {path}")
+    while not os.path.exists(path):
+        if time.time() - t0 > wait_s:
+            raise FileNotFoundError(f"{path} (parent weights) not found")
+        time.sleep(10)
+    time.sleep(2)  # let the writer finish
+
+
+def _load_cached(state_dir, spec, path):
+    """(entry, state or None) of a variant finished by an earlier run, or None."""
+    if not state_dir:
+        return None
+    ep = os.path.join(state_dir, f"{spec.name}.json")
+    sp = os.path.join(state_dir, f"{spec.name}.pt")
+    if not (os.path.exists(ep) and os.path.exists(path)):
+        return None
+    if spec.pattern != "int8" and not os.path.exists(sp):
+        return None
+    with open(ep) as f:
+        entry = json.load(f)
+    if entry.get("bytes") != os.path.getsize(path):
+        return None
+    return entry, (torch.load(sp) if spec.pattern != "int8" else None)
+
+
 def build_pool(task, model, data, variants, out_dir, config, *, prunable=None, pretrained=False,
-               calibration_count=512, extra_manifest=None, threads=2, log=print):
+               calibration_count=512, extra_manifest=None, threads=2, log=print, state_dir=None,
+               only=None, wait_s=0):
     """Trains (unless `pretrained`), folds BatchNorm, prunes + fine-tunes, quantizes, exports and
     evaluates every variant of `variants`; writes <out_dir>/{<variant>.onnx, val_x.npy, val_y.npy,
-    manifest.json}. Returns the manifest dict."""
+    manifest.json}. Returns the manifest dict.
+
+    With `state_dir`, every finished variant's weights (<name>.pt) and manifest entry (<name>.json)
+    are saved there and reused by later runs (resume). With `only` (variant names), just those
+    variants are built (their parents must exist in state_dir, waiting up to `wait_s` seconds for
+    them) and no manifest is written: several processes can build the pruning chains of one pool in
+    parallel, then a last run without `only` collects everything."""
     t_start = time.time()
     os.makedirs(out_dir, exist_ok=True)
     torch.manual_seed(config.seed)
@@ -104,6 +139,15 @@ def build_pool(task, model, data, variants, out_dir, config, *, prunable=None, p
     fit_kw = dict(batch_size=config.batch_size, weight_decay=config.weight_decay,
                   optimizer=config.optimizer, label_smoothing=config.label_smoothing,
                   augment=config.augment, log=log)
+    cached_dense = os.path.join(state_dir, "dense.pt") if state_dir else None
+    if cached_dense and only and "dense" not in only:
+        _wait_for(cached_dense, wait_s, log)
+    if cached_dense and os.path.exists(cached_dense):
+        if hasattr(model, "fold_batchnorm"):
+            model.fold_batchnorm()
+        model.load_state_dict(torch.load(cached_dense))
+        pretrained = True
+        log(f"[{task}] dense weights from {cached_dense}")
     if not pretrained:
         log(f"[{task}] training dense model: {config.epochs} epochs on {len(data.train_y)} examples")
         train.fit(model, data.train_x, data.train_y, epochs=config.epochs, lr=config.lr,
@@ -122,10 +166,32 @@ def build_pool(task, model, data, variants, out_dir, config, *, prunable=None, p
     weights = [params[n] for n in prunable]
     example = torch.from_numpy(data.val_x[:1])
     states = {"dense": copy.deepcopy(model.state_dict())}
+    if state_dir:
+        os.makedirs(state_dir, exist_ok=True)
+        if not os.path.exists(cached_dense):
+            torch.save(states["dense"], cached_dense)
     entries, onnx_models = [], {}
-    for spec in variants:
+    for spec_index, spec in enumerate(variants):
         t0 = time.time()
         path = os.path.join(out_dir, f"{spec.name}.onnx")
+        if only and spec.name not in only:
+            continue
+        cached = _load_cached(state_dir, spec, path)
+        if cached is not None:
+            entry, state = cached
+            if state is not None:
+                states[spec.name] = state
+            onnx_models[spec.name] = onnx_tools.onnx.load(path)
+            entries.append(entry)
+            log(f"[{task}] {spec.name}: cached (test {entry['test_accuracy']:.4f})")
+            continue
+        if spec.pattern not in ("dense", "int8") and spec.parent not in states and state_dir:
+            ppath = os.path.join(state_dir, f"{spec.parent}.pt")
+            _wait_for(ppath, wait_s, log)
+            states[spec.parent] = torch.load(ppath)
+        if spec.pattern == "int8" and "dense" not in onnx_models and os.path.exists(
+                os.path.join(out_dir, "dense.onnx")):
+            onnx_models["dense"] = onnx_tools.onnx.load(os.path.join(out_dir, "dense.onnx"))
         entry = {"name": spec.name, "file": f"{spec.name}.onnx", "pattern": spec.pattern,
                  "target_sparsity": spec.sparsity if spec.pattern != "int8" else 0.0,
                  "precision": "int8" if spec.pattern == "int8" else "fp32",
@@ -153,7 +219,7 @@ def build_pool(task, model, data, variants, out_dir, config, *, prunable=None, p
                 log(f"[{task}] {spec.name}: pruned from {spec.parent}, fine-tuning {ft} epochs")
                 if ft > 0:
                     train.fit(model, data.train_x, data.train_y, epochs=ft, lr=config.finetune_lr,
-                              seed=config.seed + len(states), masks=masks, masked_weights=weights,
+                              seed=config.seed + spec_index, masks=masks, masked_weights=weights,
                               tag=spec.name, **fit_kw)
                 entry["finetune_epochs"] = ft
             states[spec.name] = copy.deepcopy(model.state_dict())
@@ -166,11 +232,19 @@ def build_pool(task, model, data, variants, out_dir, config, *, prunable=None, p
                       "bytes": os.path.getsize(path)})
         entry["val_accuracy"] = ort.accuracy(path, data.val_x, data.val_y, threads=threads)
         entry["test_accuracy"] = ort.accuracy(path, data.test_x, data.test_y, threads=threads)
+        if state_dir:
+            with open(os.path.join(state_dir, f"{spec.name}.json"), "w") as f:
+                json.dump(entry, f)
+            if spec.name in states:
+                torch.save(states[spec.name], os.path.join(state_dir, f"{spec.name}.pt"))
         log(f"[{task}] {spec.name}: sparsity {entry['measured_sparsity']:.3f}, "
             f"val {entry['val_accuracy']:.4f}, test {entry['test_accuracy']:.4f}, "
             f"{entry['bytes']} bytes ({time.time() - t0:.0f}s)")
         entries.append(entry)
 
+    if only:
+        log(f"[{task}] built {sorted(only)} in {time.time() - t_start:.0f}s (no manifest: partial run)")
+        return None
     # Every variant must share node output names outside Q/DQ nodes (so cuts exist everywhere).
     ref_names = onnx_tools.node_output_names(onnx_models["dense"])
     for name, m in onnx_models.items():
