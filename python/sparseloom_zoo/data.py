@@ -135,7 +135,7 @@ def _split_items(rng, variants, per_class, words_for_unknown):
 
 
 def kws(seed=0, train_per_class=800, val_per_class=182, test_per_class=300, augment_copies=3,
-        cache_dir=None, workers=2, log=print):
+        cache_dir=None, workers=2, log=print, only_splits=("train", "val", "test")):
     """Synthesised keyword spotting set; voices (espeak variants) split into disjoint train, val and
     test groups, so val and test use voices never heard in training."""
     rng = np.random.default_rng(seed)
@@ -151,6 +151,9 @@ def kws(seed=0, train_per_class=800, val_per_class=182, test_per_class=300, augm
         items = _split_items(rng, voices, per_class, KWS_UNKNOWN_WORDS)
         key = hashlib.sha256(repr((items, copies, seed)).encode()).hexdigest()[:16]
         path = os.path.join(cache_dir, f"kws-{name}-{key}.npz") if cache_dir else None
+        if name not in only_splits:
+            arrays[name] = (None, None)
+            continue
         if path and os.path.exists(path):
             d = np.load(path)
             arrays[name] = (d["x"], d["y"])
@@ -170,7 +173,8 @@ def kws(seed=0, train_per_class=800, val_per_class=182, test_per_class=300, augm
         y = np.asarray(labels, dtype=np.int64)
         if path:
             os.makedirs(cache_dir, exist_ok=True)
-            np.savez(path, x=x, y=y)
+            np.savez(path + ".tmp.npz", x=x, y=y)
+            os.replace(path + ".tmp.npz", path)
         arrays[name] = (x, y)
     return Dataset(*arrays["train"], *arrays["val"], *arrays["test"], list(KWS_LABELS),
                    {"source": "spoken words synthesised with espeak-ng "
