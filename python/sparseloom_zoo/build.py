@@ -36,8 +36,8 @@ def task_setup(task, tiny, work_dir, log):
               else dict(augment_copies=2))
         data = datasets.kws(SEED, cache_dir=os.path.join(work_dir, "cache"), log=log, **kw)
         model = models.kws_resnet(len(data.labels))
-        cfg = TrainConfig(epochs=12, lr=3e-3, optimizer="adamw", weight_decay=0.01,
-                          warmup_frac=0.05, augment="spectrogram", finetune_epochs=1.0,
+        cfg = TrainConfig(epochs=10, lr=3e-3, optimizer="adamw", weight_decay=0.01,
+                          warmup_frac=0.05, augment="spectrogram", finetune_epochs=0.75,
                           finetune_lr=5e-4, seed=SEED)
     if tiny:
         cfg.epochs, cfg.finetune_epochs = 0.5, 0.1
