@@ -5,7 +5,8 @@
 //   1. gather A^T[c, 0:T] for the operand rows c that some nonzero reads (PackedMatrix::col_map)
 //      into the thread's region of ctx.scratch (Gemm transA reads A's storage directly);
 //   2. SpMM (spmm.h): Y^T[n, 0:T] = act(bias[n] + sum_c W[n, c] * A^T[c, 0:T]) into the region;
-//   3. transpose Y^T into Y's rows. With T == 1, step 2 writes Y directly.
+//   3. transpose Y^T into Y's rows. Steps 2-3 run per chunk of 128 outputs so the chunk of Y^T
+//      stays in cache; with T == 1, step 2 writes Y directly.
 // Work: items (row tile, split of the N outputs) over up to ctx.num_threads OpenMP threads.
 #include <omp.h>
 
@@ -42,7 +43,8 @@ class SparseMatMulKernel final : public Kernel {
   int64_t tile_ = 1;           // activation rows per tile
   int max_threads_ = 1;
   size_t region_bytes_ = 0;
-  size_t yt_offset_ = 0;       // floats from the region start to the Y^T tile
+  size_t yt_offset_ = 0;       // floats from the region start to the Y^T chunk
+  int64_t chunk_units_ = 1;    // units per Y^T chunk
 };
 
 void SparseMatMulKernel::RunItem(const float* a, float* y, int64_t item, int64_t splits,
@@ -77,15 +79,20 @@ void SparseMatMulKernel::RunItem(const float* a, float* y, int64_t item, int64_t
     spmm_(args, u0, u1);
     return;
   }
+  // Y^T in chunks of about kChunkRows outputs so the chunk stays in cache until transposed.
   float* yt = region + yt_offset_;
-  args.y = yt;
   args.ldy = tile_;
-  spmm_(args, u0, u1);
-  const int64_t r0 = w_.unit_row_begin(u0);
-  const int64_t r1 = u1 == units ? n_ : w_.unit_row_begin(u1);
-  for (int64_t t = 0; t < cols; ++t) {
-    float* yrow = y + (m0 + t) * n_;
-    for (int64_t r = r0; r < r1; ++r) yrow[r] = yt[r * tile_ + t];
+  for (int64_t c0 = u0; c0 < u1; c0 += chunk_units_) {
+    const int64_t c1 = std::min(u1, c0 + chunk_units_);
+    const int64_t r0 = w_.unit_row_begin(c0);
+    const int64_t r1 = c1 == units ? n_ : w_.unit_row_begin(c1);
+    args.y = yt;
+    args.y_row0 = r0;
+    spmm_(args, c0, c1);
+    for (int64_t t = 0; t < cols; ++t) {
+      float* yrow = y + (m0 + t) * n_;
+      for (int64_t r = r0; r < r1; ++r) yrow[r] = yt[(r - r0) * tile_ + t];
+    }
   }
 }
 
@@ -172,7 +179,10 @@ Result<std::unique_ptr<Kernel>> CreateSparseMatMul(const KernelRequest& req, Spa
   k.tile_ = k.rows_ == 1 ? 1 : std::min<int64_t>(4 * quantum, (k.rows_ + quantum - 1) / quantum * quantum);
   const size_t at_bytes = RegionBytes(std::max<int64_t>(k.w_.operand_rows(), 1) * k.tile_);
   k.yt_offset_ = at_bytes / sizeof(float);
-  k.region_bytes_ = at_bytes + (k.tile_ == 1 ? 0 : RegionBytes(k.n_ * k.tile_));
+  constexpr int64_t kChunkRows = 128;
+  k.chunk_units_ = std::max<int64_t>(1, kChunkRows / (format == SparseFormat::kBlock4x1 ? kBlockRows : 1));
+  const int64_t chunk_rows = std::min(k.n_, k.chunk_units_ * (format == SparseFormat::kBlock4x1 ? kBlockRows : 1));
+  k.region_bytes_ = at_bytes + (k.tile_ == 1 ? 0 : RegionBytes(chunk_rows * k.tile_));
   return std::unique_ptr<Kernel>(std::move(kernel));
 }
 

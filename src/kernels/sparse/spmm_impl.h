@@ -31,7 +31,7 @@ inline void CsrTile(const SpmmArgs& a, int64_t r, int64_t c0, int n) {
     }
   }
   const R lo = V::set1(a.lo), hi = V::set1(a.hi);
-  float* y = a.y + r * a.ldy + c0;
+  float* y = a.y + (r - a.y_row0) * a.ldy + c0;
   for (int i = 0; i < A; ++i) {
     if (kPartial) {
       V::store_part(y, V::clamp(acc[i], lo, hi), n);
@@ -62,7 +62,7 @@ inline void NmTile(const SpmmArgs& a, int64_t r, int64_t c0, int n) {
     }
   }
   const R lo = V::set1(a.lo), hi = V::set1(a.hi);
-  float* y = a.y + r * a.ldy + c0;
+  float* y = a.y + (r - a.y_row0) * a.ldy + c0;
   for (int i = 0; i < A; ++i) {
     if (kPartial) {
       V::store_part(y, V::clamp(acc[i], lo, hi), n);
@@ -100,7 +100,7 @@ inline void BlockTile(const SpmmArgs& a, int64_t u, int64_t c0, int n) {
   }
   const R lo = V::set1(a.lo), hi = V::set1(a.hi);
   for (int k = 0; k < rows; ++k) {
-    float* y = a.y + (r0 + k) * a.ldy + c0;
+    float* y = a.y + (r0 + k - a.y_row0) * a.ldy + c0;
     for (int i = 0; i < A; ++i) {
       if (kPartial) {
         V::store_part(y, V::clamp(acc[k][i], lo, hi), n);
