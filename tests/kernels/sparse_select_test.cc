@@ -1,0 +1,195 @@
+// Weight analysis, packing, and the per-layer choice of CreateSparseKernel (threshold, force,
+// cost model, decision cache, unsupported nodes, concurrent use).
+#include <gtest/gtest.h>
+
+#include <cmath>
+#include <random>
+#include <string>
+#include <thread>
+#include <vector>
+
+#include "graph/infer.h"
+#include "kernels/ref/ref.h"
+#include "kernels/sparse/packed_matrix.h"
+#include "kernels/sparse/sparse.h"
+
+namespace sl {
+namespace {
+
+using sparse::SparseFormat;
+constexpr uint32_t kSeed = 99;
+
+// A MatMul [m, k] x constant [k, n] whose B keeps each value with probability 1 - sparsity.
+class MatMulNode {
+ public:
+  MatMulNode(int64_t m, int64_t k, int64_t n, double sparsity, DType wtype = DType::kF32,
+             bool constant = true) {
+    std::mt19937 rng(kSeed);
+    std::uniform_real_distribution<float> dist(-1.f, 1.f);
+    Node node;
+    node.op = OpType::kMatMul;
+    node.name = "mm";
+    const Shape shapes[2] = {{m, k}, {k, n}};
+    for (int i = 0; i < 2; ++i) {
+      const int id = graph_.GetOrAddValue(i == 0 ? "a" : "b");
+      Value& v = graph_.values[id];
+      v.dtype = i == 0 ? DType::kF32 : wtype;
+      v.shape = shapes[i];
+      v.known_rank = true;
+      Tensor t(v.dtype, v.shape);
+      if (v.dtype == DType::kF32) {
+        for (int64_t j = 0; j < t.numel(); ++j) {
+          const float x = dist(rng);
+          t.data<float>()[j] = (i == 1 && (x + 1.f) / 2.f < sparsity) ? 0.f : dist(rng);
+        }
+      }
+      if (i == 1 && constant) v.constant = t;
+      data_.push_back(t);
+      node.inputs.push_back(id);
+    }
+    node.outputs.push_back(graph_.GetOrAddValue("y"));
+    graph_.source = "sparse_select_test";
+    graph_.nodes.push_back(std::move(node));
+    InferContext ctx(graph_, graph_.nodes[0]);
+    const Status inferred = GetInferFn(OpType::kMatMul)(ctx);
+    if (wtype == DType::kF32) EXPECT_TRUE(inferred.ok()) << inferred.message();
+  }
+  KernelRequest request(int threads = 1) const {
+    return KernelRequest{graph_, graph_.nodes[0], threads};
+  }
+  Tensor Run(const Kernel* kernel) const {
+    Tensor y(DType::kF32, graph_.values[graph_.nodes[0].outputs[0]].shape);
+    for (int64_t i = 0; i < y.numel(); ++i) y.data<float>()[i] = std::nanf("");
+    const TensorView out = y.view();
+    const TensorView in[2] = {data_[0].view(), data_[1].view()};
+    if (kernel == nullptr) {
+      EXPECT_TRUE(RefMatMul(graph_.nodes[0], in, {&out, 1}).ok());
+      return y;
+    }
+    std::unique_ptr<KernelState> state = kernel->CreateState();
+    std::shared_ptr<void> scratch = AllocateAligned(std::max<size_t>(kernel->scratch_bytes(), 64));
+    const ExecContext ctx{2, scratch.get(), state.get()};
+    EXPECT_TRUE(kernel->Execute(in, {&out, 1}, ctx).ok());
+    return y;
+  }
+
+ private:
+  Graph graph_;
+  std::vector<Tensor> data_;
+};
+
+void ExpectNear(const Tensor& got, const Tensor& want) {
+  ASSERT_EQ(got.numel(), want.numel());
+  for (int64_t i = 0; i < got.numel(); ++i) {
+    const float g = got.data<float>()[i], w = want.data<float>()[i];
+    ASSERT_LE(std::fabs(g - w), 2e-4f * std::max(1.f, std::fabs(w))) << "element " << i;
+  }
+}
+
+TEST(SparseAnalyzeTest, CountsZeroRowsColumnsBlocksAndNm) {
+  // 5 x 8: row 1 and column 7 all zero; every group of 4 has <= 2 nonzeros.
+  const std::vector<float> w = {1, 0, 2, 0, 0, 3, 0, 0,  //
+                                0, 0, 0, 0, 0, 0, 0, 0,  //
+                                0, 4, 0, 0, 5, 0, 0, 0,  //
+                                6, 0, 0, 7, 0, 0, 8, 0,  //
+                                0, 0, 9, 0, 0, 0, 0, 0};
+  const sparse::WeightStats s = sparse::AnalyzeWeights(w.data(), 5, 8);
+  EXPECT_EQ(s.nnz, 9);
+  EXPECT_EQ(s.zero_rows, 1);
+  EXPECT_EQ(s.zero_cols, 1);
+  EXPECT_TRUE(s.fits_nm24);
+  EXPECT_EQ(s.nonzero_blocks, 7 + 1);  // rows 0-3: columns 0,1,2,3,4,5,6; row 4: column 2
+  EXPECT_NEAR(s.sparsity(), 1.0 - 9.0 / 40, 1e-12);
+  const sparse::PackedMatrix p = sparse::Pack(SparseFormat::kCsr, w.data(), 5, 8, true, 2.f);
+  EXPECT_EQ(p.operand_rows(), 7);  // column 7 dropped
+  EXPECT_EQ(p.val.size(), 9u);
+  EXPECT_EQ(p.val[0], 2.f);
+  EXPECT_EQ(p.ptr[2] - p.ptr[1], 0);  // the empty row stores nothing
+}
+
+TEST(SparseAnalyzeTest, Nm24DetectsViolations) {
+  const std::vector<float> w = {1, 1, 1, 0};
+  EXPECT_FALSE(sparse::AnalyzeWeights(w.data(), 1, 4).fits_nm24);
+  EXPECT_FALSE(sparse::CanPack(SparseFormat::kNm24, sparse::AnalyzeWeights(w.data(), 1, 4)));
+}
+
+TEST(SparseSelectTest, BelowThresholdIsUnsupportedWithReason) {
+  const MatMulNode node(8, 64, 32, 0.1);
+  auto k = CreateSparseKernel(node.request());
+  ASSERT_FALSE(k.ok());
+  EXPECT_EQ(k.status().code(), StatusCode::kUnsupported);
+  EXPECT_NE(k.status().message().find("below threshold"), std::string::npos)
+      << k.status().message();
+}
+
+TEST(SparseSelectTest, ForceAlwaysGivesACorrectSparseKernel) {
+  const MatMulNode node(8, 64, 32, 0.0);
+  SparseOptions opts;
+  opts.force = true;
+  auto k = CreateSparseKernel(node.request(2), opts);
+  ASSERT_TRUE(k.ok()) << k.status().message();
+  EXPECT_EQ((*k)->name().rfind("sparse-", 0), 0u) << (*k)->name();
+  ExpectNear(node.Run(k->get()), node.Run(nullptr));
+}
+
+TEST(SparseSelectTest, CostModelPicksSparseForVerySparseWeights) {
+  const MatMulNode node(64, 256, 256, 0.97);
+  SparseOptions opts;
+  opts.measure = false;
+  auto k = CreateSparseKernel(node.request(), opts);
+  ASSERT_TRUE(k.ok()) << k.status().message();
+  ExpectNear(node.Run(k->get()), node.Run(nullptr));
+}
+
+TEST(SparseSelectTest, MeasuredDecisionIsCachedAndReturnsAValidChoice) {
+  sparse::ClearDecisionCacheForTesting();
+  const MatMulNode node(32, 128, 96, 0.9);
+  auto first = CreateSparseKernel(node.request());
+  EXPECT_EQ(sparse::DecisionCacheSize(), 1u);
+  auto second = CreateSparseKernel(node.request());
+  EXPECT_EQ(sparse::DecisionCacheSize(), 1u);
+  ASSERT_EQ(first.ok(), second.ok());
+  if (first.ok()) {
+    EXPECT_EQ((*first)->name(), (*second)->name());
+    ExpectNear(node.Run(first->get()), node.Run(nullptr));
+  } else {
+    EXPECT_NE(first.status().message().find("dense measured faster"), std::string::npos);
+  }
+}
+
+TEST(SparseSelectTest, UnsupportedNodesSayWhy) {
+  const MatMulNode non_constant(4, 16, 8, 0.9, DType::kF32, /*constant=*/false);
+  EXPECT_EQ(CreateSparseKernel(non_constant.request()).status().code(), StatusCode::kUnsupported);
+  const MatMulNode int_weights(4, 16, 8, 0.9, DType::kI64);
+  EXPECT_EQ(CreateSparseKernel(int_weights.request()).status().code(), StatusCode::kUnsupported);
+  SparseOptions nm;
+  nm.format = SparseFormat::kNm24;
+  const MatMulNode dense_weights(4, 16, 8, 0.0);
+  EXPECT_EQ(CreateSparseKernel(dense_weights.request(), nm).status().code(),
+            StatusCode::kUnsupported);
+}
+
+TEST(SparseSelectTest, ConcurrentPrepareAndExecuteAgree) {
+  const MatMulNode node(40, 96, 72, 0.9);
+  SparseOptions opts;
+  opts.format = SparseFormat::kCsr;
+  auto k = CreateSparseKernel(node.request(2), opts);
+  ASSERT_TRUE(k.ok());
+  const Tensor want = node.Run(nullptr);
+  std::vector<std::thread> threads;
+  std::vector<Tensor> got(3);
+  for (int t = 0; t < 3; ++t) {
+    threads.emplace_back([&, t] {
+      SparseOptions o;
+      o.measure = false;
+      o.force = true;
+      (void)CreateSparseKernel(node.request(), o);
+      got[t] = node.Run(k->get());
+    });
+  }
+  for (std::thread& t : threads) t.join();
+  for (const Tensor& g : got) ExpectNear(g, want);
+}
+
+}  // namespace
+}  // namespace sl
