@@ -1,4 +1,6 @@
 // Graph rewrite passes run at prepare time.
+// FuseBiasAndActivation also fuses Relu into a float Add (residual connections): kernels of Add
+// apply "_act" to their output.
 #include <cmath>
 #include <vector>
 
@@ -124,7 +126,8 @@ Status FuseBiasAndActivation(Graph& g) {
   for (size_t i = 0; i < g.nodes.size(); ++i) {
     Node& n = g.nodes[i];
     if (removed[i]) continue;
-    if (n.op != OpType::kConv && n.op != OpType::kGemm && n.op != OpType::kMatMul) continue;
+    bool gemm_like = n.op == OpType::kConv || n.op == OpType::kGemm || n.op == OpType::kMatMul;
+    if (!gemm_like && n.op != OpType::kAdd) continue;
     if (g.values[n.outputs[0]].dtype != DType::kF32) continue;
     // 1. MatMul + Add(constant bias along the last dim) -> MatMul with a bias input.
     if (n.op == OpType::kMatMul && n.inputs.size() == 2 && !n.attrs.Has("_act")) {
@@ -150,6 +153,7 @@ Status FuseBiasAndActivation(Graph& g) {
     int c = SoleConsumer(g, n.outputs[0], uses);
     if (c < 0 || removed[c]) continue;
     const Node& act = g.nodes[c];
+    if (!gemm_like && act.op != OpType::kRelu) continue;  // Add fuses Relu only
     if (act.op == OpType::kRelu) {
       n.attrs.Set("_act", std::string("Relu"));
     } else if (act.op == OpType::kClip) {

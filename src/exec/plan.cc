@@ -4,6 +4,7 @@
 #include <cstring>
 
 #include "exec/memory_planner.h"
+#include "kernels/ref/activation_util.h"
 #include "kernels/ref/ref.h"
 
 namespace sl {
@@ -15,17 +16,34 @@ namespace {
 
 class RefKernel final : public Kernel {
  public:
-  RefKernel(const Node* node, RefFn fn) : node_(node), fn_(fn) {}
+  RefKernel(const Node* node, RefFn fn) : node_(node), fn_(fn) {
+    if (node->op == OpType::kConv || node->op == OpType::kGemm || node->op == OpType::kMatMul) return;
+    auto act = FusedActivation::FromNode(*node);
+    if (act.ok()) act_ = *act;
+  }
   std::string name() const override { return "ref"; }
   Status Execute(std::span<const TensorView> inputs, std::span<const TensorView> outputs,
                  const ExecContext&) const override {
-    return fn_(*node_, inputs, outputs);
+    SL_RETURN_IF_ERROR(fn_(*node_, inputs, outputs));
+    // Conv/Gemm/MatMul apply a fused activation themselves; other ops get it applied here.
+    if (act_.kind != FusedActivation::Kind::kNone) {
+      float* y = outputs[0].data_as<float>();
+      for (int64_t i = 0, n = outputs[0].numel(); i < n; ++i) y[i] = act_.Apply(y[i]);
+    }
+    return Status::Ok();
   }
 
  private:
   const Node* node_;
   RefFn fn_;
+  FusedActivation act_;
 };
+
+// Ops whose output is their first input reinterpreted: they run as aliases, not as steps.
+bool IsAliasOp(OpType op) {
+  return op == OpType::kReshape || op == OpType::kFlatten || op == OpType::kSqueeze ||
+         op == OpType::kUnsqueeze || op == OpType::kIdentity;
+}
 
 bool IsDenseCandidate(OpType op) {
   return op == OpType::kConv || op == OpType::kGemm || op == OpType::kMatMul;
@@ -55,8 +73,15 @@ Status Plan::Compile(const PrepareOptions& options) {
   for (size_t v = 0; v < g.values.size(); ++v)
     if (g.values[v].is_constant()) slots_[v].kind = SlotKind::kConstant;
 
-  // Kernels, one per node.
+  // Kernels, one per node; reshape-like nodes become aliases of their input's storage.
+  std::vector<int> root(g.values.size());
+  for (size_t v = 0; v < root.size(); ++v) root[v] = static_cast<int>(v);
   for (const Node& n : g.nodes) {
+    if (IsAliasOp(n.op) && !n.inputs.empty() && n.inputs[0] != kNoValue &&
+        n.outputs.size() == 1 && g.values[n.outputs[0]].dtype == g.values[n.inputs[0]].dtype) {
+      root[n.outputs[0]] = root[n.inputs[0]];
+      continue;
+    }
     Step step;
     step.inputs = n.inputs;
     step.outputs = n.outputs;
@@ -89,9 +114,9 @@ Status Plan::Compile(const PrepareOptions& options) {
     for (int v : steps_[s].outputs)
       if (v != kNoValue && first[v] < 0) first[v] = last[v] = s;
     for (int v : steps_[s].inputs)
-      if (v != kNoValue) last[v] = std::max(last[v], s);
+      if (v != kNoValue) last[root[v]] = std::max(last[root[v]], s);
   }
-  for (int o : g.outputs) last[o] = end;
+  for (int o : g.outputs) last[root[o]] = end;
   std::vector<BufferRequest> requests;
   std::vector<int> request_value;
   for (size_t v = 0; v < g.values.size(); ++v) {
@@ -104,6 +129,12 @@ Status Plan::Compile(const PrepareOptions& options) {
   MemoryPlan mp = PlanMemory(requests);
   for (size_t r = 0; r < requests.size(); ++r) slots_[request_value[r]].offset = mp.offsets[r];
   arena_bytes_ = mp.arena_bytes;
+  for (size_t v = 0; v < g.values.size(); ++v) {
+    if (root[v] != static_cast<int>(v)) {
+      slots_[v] = slots_[root[v]];
+      first[v] = first[root[v]];
+    }
+  }
   for (int o : g.outputs) {
     if (slots_[o].kind == SlotKind::kArena && first[o] < 0) {
       return Internal(g.source + ": output '" + g.values[o].name + "' is produced by no step");
