@@ -26,7 +26,9 @@ class InferContext {
   const Tensor* constant_input(int i) const {
     return has_input(i) && input(i).is_constant() ? &input(i).constant : nullptr;
   }
+  // Omitted outputs (kNoValue) are skipped.
   void SetOutput(int i, DType dtype, Shape shape) {
+    if (i >= num_outputs() || node_.outputs[i] == kNoValue) return;
     Value& v = graph_.values[node_.outputs[i]];
     v.dtype = dtype;
     v.shape = std::move(shape);
