@@ -176,6 +176,8 @@ def kws(seed=0, train_per_class=800, val_per_class=182, test_per_class=300, augm
             np.savez(path + ".tmp.npz", x=x, y=y)
             os.replace(path + ".tmp.npz", path)
         arrays[name] = (x, y)
+    if any(arrays[n][0] is None for n in arrays):
+        return None  # partial synthesis (cache filling)
     return Dataset(*arrays["train"], *arrays["val"], *arrays["test"], list(KWS_LABELS),
                    {"source": "spoken words synthesised with espeak-ng "
                               f"({len(KWS_ACCENTS)} English accents x {len(variants)} voice variants, "
