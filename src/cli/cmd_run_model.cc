@@ -15,11 +15,28 @@ namespace {
 constexpr const char* kHelp =
     "usage: sparseloom run-model MODEL.onnx [--input [NAME=]X.npy]... [--output OUT.npy]\n"
     "                            [--output-dir DIR] [--threads N] [--repeat R] [--seed S]\n"
-    "                            [--reference] [--profile]\n"
+    "                            [--reference] [--profile] [--labels Y.npy]\n"
     "Runs MODEL on the given NumPy inputs (missing ones: seeded random values) and prints the\n"
     "latency median and p90 over R timed runs after one warm-up. --output writes the first\n"
     "output, --output-dir every output as <name>.npy. --reference uses only reference kernels.\n"
-    "--profile prints time per op type and the slowest steps with their kernels.";
+    "--profile prints time per op type and the slowest steps with their kernels.\n"
+    "--labels Y.npy (int64 [N]) prints the top-1 accuracy of the first output ([N, classes]).";
+// Fraction of rows of `logits` [N, C] whose argmax equals the label in `labels_path`.
+Result<double> TopOneAccuracy(const Tensor& logits, const std::string& labels_path) {
+  SL_ASSIGN_OR_RETURN(Tensor labels, ReadNpy(labels_path));
+  if (labels.dtype() != DType::kI64 || labels.rank() != 1)
+    return InvalidArgument(labels_path + ": labels must be int64 [N]");
+  if (logits.dtype() != DType::kF32 || logits.rank() != 2 || logits.shape()[0] != labels.numel())
+    return InvalidArgument(labels_path + ": " + std::to_string(labels.numel()) +
+                           " labels do not match the first output " + ShapeToString(logits.shape()));
+  int64_t n = logits.shape()[0], c = logits.shape()[1], correct = 0;
+  for (int64_t i = 0; i < n; ++i) {
+    const float* row = logits.data<float>() + i * c;
+    correct += (std::max_element(row, row + c) - row) == labels.data<int64_t>()[i];
+  }
+  return n ? static_cast<double>(correct) / n : 0.0;
+}
+
 void PrintProfile(const Plan& plan, const std::vector<double>& us, int64_t runs) {
   std::map<std::string, std::pair<double, int>> by_op;
   double total = 0;
@@ -51,7 +68,7 @@ void PrintProfile(const Plan& plan, const std::vector<double>& us, int64_t runs)
 
 int RunRunModel(int argc, char** argv) {
   auto args = Args::Parse(argc, argv, {"reference", "profile", "help"},
-                          {"input", "output", "output-dir", "threads", "repeat", "seed"});
+                          {"input", "output", "output-dir", "threads", "repeat", "seed", "labels"});
   if (!args.ok()) return Fail("run-model", args.status());
   if (args->Has("help")) {
     std::puts(kHelp);
@@ -122,6 +139,12 @@ int RunRunModel(int argc, char** argv) {
   }
   std::printf("latency: median %.3f ms, p90 %.3f ms over %lld runs, %d thread(s)\n", median, p90,
               static_cast<long long>(*repeat), options.num_threads);
+  if (args->Has("labels")) {
+    auto acc = TopOneAccuracy((*outputs)[0], args->Get("labels"));
+    if (!acc.ok()) return Fail("run-model", acc.status());
+    std::printf("top-1 accuracy: %.2f%% of %lld labelled inputs\n", 100.0 * *acc,
+                static_cast<long long>((*outputs)[0].shape()[0]));
+  }
   if (args->Has("profile")) PrintProfile(**plan, ctx.step_time_us(), *repeat);
   if (args->Has("output")) {
     Status s = WriteNpy(args->Get("output"), (*outputs)[0]);
