@@ -22,6 +22,6 @@ for manifest in "${pools[@]}"; do
     out=$("$BIN" run-model "$dir/$onnx" --input "$dir/val_x.npy" --labels "$dir/val_y.npy" --repeat 3)
     acc=$(sed -n 's/^top-1 accuracy: \([0-9.]*%\).*/\1/p' <<<"$out")
     ms=$(sed -n 's/^latency: median \([0-9.]*\) ms.*/\1/p' <<<"$out")
-    printf '%-18s %10s %12s %14.4f\n' "${onnx%.onnx}" "$acc" "$ms" "$(echo "$ms / $n" | bc -l)"
+    printf '%-18s %10s %12s %14.4f\n' "${onnx%.onnx}" "$acc" "$ms" "$(awk -v a="$ms" -v b="$n" 'BEGIN{print a/b}')"
   done
 done
