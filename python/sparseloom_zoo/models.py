@@ -33,7 +33,9 @@ def linear2d(x, weight, bias):
     """y = x @ weight.T + bias for x [R, in]; a Gemm in ONNX, a 1x1 conv when training."""
     if _EXPORTING[0]:
         return F.linear(x, weight, bias)
-    return F.conv1d(x.t().unsqueeze(0), weight.unsqueeze(-1), bias).squeeze(0).t()
+    # dilation=2 changes nothing for a 1-wide kernel but keeps torch on oneDNN when single-threaded
+    # (torch 1.13 picks its slow native conv for undilated 1x1 kernels at batch < 16, 1 thread).
+    return F.conv1d(x.t().unsqueeze(0), weight.unsqueeze(-1), bias, dilation=2).squeeze(0).t()
 
 
 def bmm(a, b):
@@ -44,7 +46,7 @@ def bmm(a, b):
     m, k = a.shape[-2:]
     n = b.shape[-1]
     g = a.numel() // (m * k)
-    out = F.conv1d(b.reshape(1, g * k, n), a.reshape(g * m, k, 1), groups=g)
+    out = F.conv1d(b.reshape(1, g * k, n), a.reshape(g * m, k, 1), groups=g, dilation=2)
     return out.reshape(*lead, m, n)
 
 
