@@ -137,8 +137,35 @@ struct BlockOp {
   }
 };
 
+// One column (a single activation row, e.g. batch-1 fully connected): a dot product per row with
+// four independent scalar accumulators, so the FMA latency chain does not bound the loop.
+inline float Dot1(const float* val, const int32_t* idx, int64_t count, const float* x,
+                  int64_t ldx) {
+  float s0 = 0.f, s1 = 0.f, s2 = 0.f, s3 = 0.f;
+  int64_t j = 0;
+  for (; j + 4 <= count; j += 4) {
+    s0 += val[j] * x[idx[j] * ldx];
+    s1 += val[j + 1] * x[idx[j + 1] * ldx];
+    s2 += val[j + 2] * x[idx[j + 2] * ldx];
+    s3 += val[j + 3] * x[idx[j + 3] * ldx];
+  }
+  for (; j < count; ++j) s0 += val[j] * x[idx[j] * ldx];
+  return (s0 + s1) + (s2 + s3);
+}
+
+inline void CsrColumn(const SpmmArgs& a, int64_t r) {
+  const int32_t begin = a.w->ptr[r];
+  const float s = a.bias[r] + Dot1(a.w->val.data() + begin, a.w->idx.data() + begin,
+                                   a.w->ptr[r + 1] - begin, a.x, a.ldx);
+  a.y[(r - a.y_row0) * a.ldy] = std::min(std::max(s, a.lo), a.hi);
+}
+
 template <class V>
 void SpmmImpl(const SpmmArgs& a, int64_t unit_begin, int64_t unit_end) {
+  if (a.cols == 1 && a.w->format == SparseFormat::kCsr) {
+    for (int64_t u = unit_begin; u < unit_end; ++u) CsrColumn(a, u);
+    return;
+  }
   for (int64_t u = unit_begin; u < unit_end; ++u) {
     switch (a.w->format) {
       case SparseFormat::kCsr:
