@@ -1,0 +1,49 @@
+// CreateCpuKernel: the table from op to the fast CPU kernel family that handles it.
+#include "kernels/cpu/cpu_common.h"
+#include "kernels/cpu/cpu_kernels.h"
+
+namespace sl {
+
+namespace {
+
+using Factory = Result<std::unique_ptr<Kernel>> (*)(const KernelRequest&);
+
+Factory FactoryFor(OpType op) {
+  switch (op) {
+    case OpType::kAdd:
+    case OpType::kSub:
+    case OpType::kMul:
+    case OpType::kDiv:
+      return &cpu::CreateBinaryKernel;
+    case OpType::kRelu:
+    case OpType::kLeakyRelu:
+    case OpType::kSigmoid:
+    case OpType::kTanh:
+    case OpType::kErf:
+    case OpType::kSqrt:
+    case OpType::kExp:
+    case OpType::kNeg:
+    case OpType::kAbs:
+    case OpType::kHardSigmoid:
+    case OpType::kHardSwish:
+    case OpType::kClip:
+      return &cpu::CreateUnaryKernel;
+    case OpType::kMaxPool:
+    case OpType::kAveragePool:
+    case OpType::kGlobalAveragePool:
+    case OpType::kGlobalMaxPool:
+      return &cpu::CreatePoolKernel;
+    default:
+      return nullptr;
+  }
+}
+
+}  // namespace
+
+Result<std::unique_ptr<Kernel>> CreateCpuKernel(const KernelRequest& req) {
+  const Factory factory = FactoryFor(req.node.op);
+  if (factory == nullptr) return Unsupported(cpu::Describe(req) + ": no fast cpu kernel for this op");
+  return factory(req);
+}
+
+}  // namespace sl
