@@ -51,7 +51,7 @@ Status Compare(const Tensor& got, const Tensor& want, const std::string& name) {
 
 enum class Outcome { kPassed, kFailed, kSkipped };
 
-Outcome RunCase(const fs::path& dir, bool reference, std::string* why) {
+Outcome RunCase(const fs::path& dir, bool reference, bool force_sparse, std::string* why) {
   auto graph = LoadOnnxModel((dir / "model.onnx").string());
   if (!graph.ok()) {
     *why = graph.status().message();
@@ -95,6 +95,7 @@ Outcome RunCase(const fs::path& dir, bool reference, std::string* why) {
     }
     PrepareOptions options;
     options.reference_only = reference;
+    options.force_sparse = force_sparse;
     // Integer inputs usually carry shapes, axes or indices, which SparseLoom binds at prepare
     // time: pass them as constants, the others as run-time inputs.
     std::vector<Tensor> runtime_inputs;
@@ -144,11 +145,12 @@ Outcome RunCase(const fs::path& dir, bool reference, std::string* why) {
 }  // namespace
 
 int RunConformance(int argc, char** argv) {
-  auto args = Args::Parse(argc, argv, {"verbose", "help"}, {"backend", "filter", "data"});
+  auto args = Args::Parse(argc, argv, {"verbose", "force-sparse", "help"}, {"backend", "filter", "data"});
   if (!args.ok()) return Fail("conformance", args.status());
   if (args->Has("help")) {
     std::puts("usage: sparseloom conformance [--backend cpu|ref] [--filter SUBSTRING] [--verbose]\n"
-              "                              [--data DIR]\n"
+              "                              [--data DIR] [--force-sparse]\n"
+              "--force-sparse runs every Conv/Gemm/MatMul with constant weights on a sparse kernel.\n"
               "Runs every ONNX node test of libonnx-testdata (DIR/node) whose ops SparseLoom\n"
               "supports, plus DIR/pytorch-converted Conv/Pool/Linear cases. Prints failures,\n"
               "with --verbose also skipped cases, and ends with\n"
@@ -175,7 +177,7 @@ int RunConformance(int argc, char** argv) {
     std::string name = dir.parent_path().filename().string() + "/" + dir.filename().string();
     if (!filter.empty() && name.find(filter) == std::string::npos) continue;
     std::string why;
-    Outcome o = RunCase(dir, backend == "ref", &why);
+    Outcome o = RunCase(dir, backend == "ref", args->Has("force-sparse"), &why);
     std::replace(why.begin(), why.end(), '\n', ' ');
     if (o == Outcome::kPassed) {
       ++passed;

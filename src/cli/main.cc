@@ -15,7 +15,7 @@ void PrintUsage() {
       "  inspect MODEL.onnx [--json]            ops, parameters, FLOPs, weight sparsity\n"
       "  run-model MODEL.onnx [--input X.npy]... [--output OUT.npy] [--threads N] [--repeat R]\n"
       "                                         run a model end to end and time it\n"
-      "  conformance [--backend cpu|ref] [--filter S] [--verbose]\n"
+      "  conformance [--backend cpu|ref] [--filter S] [--verbose] [--force-sparse]\n"
       "                                         run the ONNX node tests for supported ops\n"
       "\n"
       "`sparseloom <command> --help` describes each command.");

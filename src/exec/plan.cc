@@ -4,13 +4,13 @@
 #include <cstring>
 
 #include "exec/memory_planner.h"
+#include "kernels/dense/dense.h"
 #include "kernels/ref/activation_util.h"
 #include "kernels/ref/ref.h"
+#include "kernels/sparse/sparse.h"
 
 namespace sl {
 
-// Implemented in kernels/dense/.
-Result<std::unique_ptr<Kernel>> CreateDenseKernel(const KernelRequest& req);
 
 namespace {
 
@@ -88,9 +88,20 @@ Status Plan::Compile(const PrepareOptions& options) {
     StepInfo info{n.name, n.op, "", ""};
     if (!options.reference_only && IsDenseCandidate(n.op)) {
       KernelRequest req{g, n, num_threads_};
-      auto k = CreateDenseKernel(req);
-      if (k.ok()) step.kernel = std::move(k.value());
-      else info.reason = k.status().message();
+      std::string why_not_sparse;
+      if (options.sparse_kernels) {
+        SparseOptions so;
+        so.force = options.force_sparse;
+        auto k = CreateSparseKernel(req, so);
+        if (k.ok()) step.kernel = std::move(k.value());
+        else why_not_sparse = k.status().message();
+      }
+      if (!step.kernel) {
+        auto k = CreateDenseKernel(req);
+        if (k.ok()) step.kernel = std::move(k.value());
+        info.reason = why_not_sparse;
+        if (!k.ok()) info.reason += (info.reason.empty() ? "" : "; ") + k.status().message();
+      }
     } else if (options.reference_only) {
       info.reason = "reference kernels requested";
     }

@@ -24,6 +24,11 @@ struct PrepareOptions {
   int num_threads = 1;
   // Use the reference kernel for every node (the oracle configuration).
   bool reference_only = false;
+  // Try the sparse kernels (kernels/sparse) before dense for Conv/Gemm/MatMul with constant
+  // weights; they are chosen per layer by measurement. `force_sparse` takes the best sparse format
+  // whenever one can hold the weights (the forced-sparse conformance run).
+  bool sparse_kernels = true;
+  bool force_sparse = false;
   // Skip the fusion passes (BatchNorm folding stays: it is exact up to rounding).
   bool fuse = true;
 };
