@@ -33,6 +33,10 @@ Factory FactoryFor(OpType op) {
     case OpType::kGlobalAveragePool:
     case OpType::kGlobalMaxPool:
       return &cpu::CreatePoolKernel;
+    case OpType::kSoftmax:
+      return &cpu::CreateSoftmaxKernel;
+    case OpType::kLayerNormalization:
+      return &cpu::CreateLayerNormKernel;
     default:
       return nullptr;
   }

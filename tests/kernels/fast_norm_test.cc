@@ -1,0 +1,85 @@
+// Fast CPU Softmax and LayerNormalization against the reference kernels.
+#include <gtest/gtest.h>
+
+#include <cmath>
+#include <limits>
+
+#include "fast_test_util.h"
+
+namespace sl {
+namespace {
+
+using fasttest::CheckAgainstRef;
+using fasttest::InputSpec;
+using fasttest::OneNode;
+
+TEST(FastSoftmax, MatchesReferenceOnEveryAxis) {
+  struct Case {
+    Shape shape;
+    int64_t axis;
+    bool legacy;
+  };
+  const Case cases[] = {
+      {{2, 3, 17}, -1, false},   {{2, 3, 17}, 1, false},    {{2, 3, 17}, 0, false},
+      {{4, 130, 70}, 1, false},  {{1, 12, 64, 128}, -1, false}, {{3, 1}, -1, false},
+      {{5}, 0, false},           {{0, 5}, -1, false},       {{2, 3, 4}, 1, true},
+      {{2, 3, 4}, 0, true},      {{7, 33}, 0, false},       {{2, 200, 300}, 1, false},
+  };
+  uint32_t seed = 1;
+  for (const Case& c : cases) {
+    Attributes attrs;
+    attrs.Set("axis", c.axis);
+    if (c.legacy) attrs.Set("_legacy_flatten", int64_t{1});
+    OneNode t(OpType::kSoftmax, {{c.shape}}, attrs, 1, seed++, -30.f, 30.f);
+    CheckAgainstRef(t, "Softmax " + ShapeToString(c.shape) + " axis " + std::to_string(c.axis),
+                    1e-7f, 1e-5f);
+  }
+}
+
+TEST(FastSoftmax, SpecialValues) {
+  const float inf = std::numeric_limits<float>::infinity();
+  // Rows of 4: plain, with -inf, all -inf, with NaN, with +inf, huge spread.
+  const std::vector<double> v = {1, 2, 3, 4,     -inf, 0,    1,    -inf, -inf, -inf, -inf, -inf,
+                                 1, NAN, 2, 3,   inf,  1,    2,    3,    -1e30, 0,   1e30, 5};
+  for (int64_t axis : {-1, 0}) {
+    Attributes attrs;
+    attrs.Set("axis", axis);
+    OneNode t(OpType::kSoftmax, {InputSpec({6, 4}, DType::kF32, false, v)}, attrs);
+    CheckAgainstRef(t, "Softmax special values axis " + std::to_string(axis), 1e-7f, 1e-5f);
+  }
+}
+
+TEST(FastLayerNorm, MatchesReference) {
+  struct Case {
+    Shape x, scale;
+    int64_t axis;
+    bool bias;
+    int outputs;
+  };
+  const Case cases[] = {
+      {{2, 5, 768}, {768}, -1, true, 1},  {{2, 5, 768}, {768}, -1, false, 1},
+      {{2, 3, 4, 5}, {4, 5}, -2, true, 1}, {{128, 768}, {768}, -1, true, 1},
+      {{3, 7}, {7}, 1, true, 3},          {{4, 1}, {1}, -1, true, 3},
+      {{0, 8}, {8}, -1, true, 1},         {{2, 6, 33}, {6, 33}, 1, false, 3},
+  };
+  uint32_t seed = 40;
+  for (const Case& c : cases) {
+    Attributes attrs;
+    attrs.Set("axis", c.axis);
+    attrs.Set("epsilon", 1e-5f);
+    std::vector<InputSpec> in = {InputSpec(c.x), InputSpec(c.scale, DType::kF32, true)};
+    if (c.bias) in.push_back(InputSpec(c.scale, DType::kF32, true));
+    OneNode t(OpType::kLayerNormalization, in, attrs, c.outputs, seed++, -4.f, 6.f);
+    CheckAgainstRef(t, "LayerNorm " + ShapeToString(c.x), 1e-5f, 1e-5f);
+  }
+}
+
+TEST(FastLayerNorm, BroadcastScaleIsLeftToReference) {
+  OneNode t(OpType::kLayerNormalization, {InputSpec({4, 5}), InputSpec({1}, DType::kF32, true)},
+            {});
+  ASSERT_TRUE(t.infer_status().ok());
+  EXPECT_EQ(CreateCpuKernel(t.request()).status().code(), StatusCode::kUnsupported);
+}
+
+}  // namespace
+}  // namespace sl
