@@ -1,0 +1,212 @@
+#include "profile/latency.h"
+
+#include <algorithm>
+#include <atomic>
+#include <chrono>
+#include <cstring>
+#include <random>
+#include <thread>
+
+namespace sl {
+
+namespace {
+
+using Clock = std::chrono::steady_clock;
+
+// Waits until `a` reaches `want`: spins briefly, then blocks on the futex.
+void WaitFor(std::atomic<int64_t>& a, int64_t want) {
+  for (int i = 0; i < 2000; ++i) {
+    if (a.load(std::memory_order_acquire) >= want) return;
+#if defined(__x86_64__)
+    __builtin_ia32_pause();
+#endif
+  }
+  for (int64_t cur; (cur = a.load(std::memory_order_acquire)) < want;) a.wait(cur);
+}
+
+void Signal(std::atomic<int64_t>& a, int64_t value) {
+  a.store(value, std::memory_order_release);
+  a.notify_all();
+}
+
+}  // namespace
+
+double Median(std::vector<double> v) {
+  if (v.empty()) return 0;
+  std::sort(v.begin(), v.end());
+  size_t m = v.size() / 2;
+  return v.size() % 2 ? v[m] : 0.5 * (v[m - 1] + v[m]);
+}
+
+struct PinnedChain::Impl {
+  std::vector<Stage> stages;
+  std::vector<std::thread> threads;
+  // go[j]: round number stage j may run; go[size] is the end of the chain.
+  std::vector<std::atomic<int64_t>> go;
+  std::atomic<bool> stop{false};
+  Clock::time_point start, end;
+  Status error;
+  int64_t round = 0;
+  explicit Impl(std::vector<Stage> s) : stages(std::move(s)), go(stages.size() + 1) {
+    for (auto& g : go) g.store(0);
+  }
+};
+
+PinnedChain::PinnedChain(std::vector<Stage> stages) : impl_(std::make_unique<Impl>(std::move(stages))) {
+  Impl* im = impl_.get();
+  const size_t n = im->stages.size();
+  for (size_t j = 0; j < n; ++j) {
+    im->threads.emplace_back([im, j, n] {
+      Status pin = PinCurrentThread(im->stages[j].cores);
+      for (int64_t r = 1;; ++r) {
+        WaitFor(im->go[j], r);
+        if (im->stop.load()) return;
+        if (j == 0) im->start = Clock::now();
+        Status st = pin.ok() ? im->stages[j].fn() : pin;
+        if (j + 1 == n) im->end = Clock::now();
+        if (!st.ok() && im->error.ok()) im->error = st;
+        Signal(im->go[j + 1], r);
+      }
+    });
+  }
+}
+
+PinnedChain::~PinnedChain() {
+  Impl* im = impl_.get();
+  im->stop.store(true);
+  for (auto& g : im->go) Signal(g, std::numeric_limits<int64_t>::max() / 2);
+  for (auto& t : im->threads) t.join();
+}
+
+Result<double> PinnedChain::RunOnce() {
+  Impl* im = impl_.get();
+  if (im->stages.empty()) return 0.0;
+  const int64_t r = ++im->round;
+  Signal(im->go[0], r);
+  WaitFor(im->go[im->stages.size()], r);
+  if (!im->error.ok()) return im->error;
+  return std::chrono::duration<double, std::micro>(im->end - im->start).count();
+}
+
+Result<std::vector<std::vector<double>>> MeasureSegmentLatency(
+    const SegmentSetLookup& sets, int num_variants, int num_segments,
+    const std::vector<ProcessorSpec>& processors, const LatencyOptions& options,
+    const std::function<void(int64_t, int64_t)>& progress) {
+  const int64_t count = static_cast<int64_t>(num_variants) * num_segments;
+  std::vector<std::vector<double>> out(count, std::vector<double>(processors.size(), 0));
+  int64_t done = 0;
+  for (size_t p = 0; p < processors.size(); ++p) {
+    const SegmentSet& set = sets(processors[p].threads);
+    Status st = RunPinned(processors[p].cores, [&]() -> Status {
+      StitchRunner runner(set);
+      std::mt19937 rng(17);
+      std::uniform_real_distribution<float> dist(-1, 1);
+      for (int v = 0; v < num_variants; ++v) {
+        for (int i = 0; i < num_segments; ++i) {
+          const Plan& plan = *set.segment(v, i).plan;
+          Tensor in(plan.inputs()[0].dtype, plan.inputs()[0].shape);
+          Tensor o(plan.outputs()[0].dtype, plan.outputs()[0].shape);
+          if (in.dtype() == DType::kF32)
+            for (int64_t e = 0; e < in.numel(); ++e) in.data<float>()[e] = dist(rng);
+          for (int w = 0; w < options.warmup; ++w)
+            SL_RETURN_IF_ERROR(runner.RunSegment(v, i, in.view(), o.view()));
+          std::vector<double> times;
+          for (int r = 0; r < std::max(1, options.repeats); ++r) {
+            auto t0 = Clock::now();
+            SL_RETURN_IF_ERROR(runner.RunSegment(v, i, in.view(), o.view()));
+            times.push_back(std::chrono::duration<double, std::micro>(Clock::now() - t0).count());
+          }
+          out[static_cast<size_t>(v) * num_segments + i][p] = Median(times);
+          if (progress) progress(++done, count * static_cast<int64_t>(processors.size()));
+        }
+      }
+      return Status::Ok();
+    });
+    if (!st.ok()) return st.WithContext("latency on " + processors[p].name);
+  }
+  return out;
+}
+
+Result<std::vector<std::vector<double>>> MeasureHandoff(size_t bytes,
+                                                        const std::vector<ProcessorSpec>& processors,
+                                                        const LatencyOptions& options) {
+  const size_t np = processors.size();
+  std::vector<std::vector<double>> out(np, std::vector<double>(np, 0));
+  std::vector<char> src(std::max<size_t>(bytes, 1), 1), shared(src.size()), dst(src.size());
+  auto copy_out = [&]() -> Status { std::memcpy(shared.data(), src.data(), bytes); return Status::Ok(); };
+  auto copy_in = [&]() -> Status { std::memcpy(dst.data(), shared.data(), bytes); return Status::Ok(); };
+  auto both = [&]() -> Status { SL_RETURN_IF_ERROR(copy_out()); return copy_in(); };
+  auto median_of = [&](PinnedChain& chain) -> Result<double> {
+    std::vector<double> t;
+    for (int w = 0; w < options.warmup; ++w) SL_RETURN_IF_ERROR(chain.RunOnce().status());
+    for (int r = 0; r < std::max(3, options.repeats); ++r) {
+      SL_ASSIGN_OR_RETURN(double us, chain.RunOnce());
+      t.push_back(us);
+    }
+    return Median(t);
+  };
+  for (size_t a = 0; a < np; ++a) {
+    PinnedChain single({{processors[a].cores, both}});
+    SL_ASSIGN_OR_RETURN(double base, median_of(single));
+    for (size_t b = 0; b < np; ++b) {
+      if (a == b) continue;
+      PinnedChain two({{processors[a].cores, copy_out}, {processors[b].cores, copy_in}});
+      SL_ASSIGN_OR_RETURN(double t, median_of(two));
+      out[a][b] = std::max(0.0, t - base);
+    }
+  }
+  return out;
+}
+
+Result<double> MeasureStitchLatency(const SegmentSetLookup& sets, const Stitch& stitch,
+                                    const std::vector<int>& placement,
+                                    const std::vector<ProcessorSpec>& processors,
+                                    const Tensor& input, const LatencyOptions& options) {
+  const int k = static_cast<int>(stitch.size());
+  if (static_cast<int>(placement.size()) != k)
+    return InvalidArgument("a placement needs one processor per segment");
+  for (int p : placement)
+    if (p < 0 || p >= static_cast<int>(processors.size()))
+      return OutOfRange("placement names processor " + std::to_string(p) + " of " +
+                        std::to_string(processors.size()));
+  // Stages: runs of consecutive segments on one processor. Each stage has its own runner; the
+  // boundary tensors between stages are the runners' buffers (the hand-off is the next stage
+  // reading them).
+  struct StageState {
+    int processor, first, last;
+    std::unique_ptr<StitchRunner> runner;
+  };
+  std::vector<StageState> states;
+  for (int i = 0; i < k; ++i) {
+    if (states.empty() || states.back().processor != placement[i])
+      states.push_back({placement[i], i, i, nullptr});
+    else
+      states.back().last = i;
+  }
+  for (auto& s : states)
+    s.runner = std::make_unique<StitchRunner>(sets(processors[s.processor].threads));
+  std::vector<PinnedChain::Stage> stages;
+  for (size_t j = 0; j < states.size(); ++j) {
+    StageState* s = &states[j];
+    StageState* prev = j ? &states[j - 1] : nullptr;
+    stages.push_back({processors[s->processor].cores, [s, prev, &input, &stitch]() -> Status {
+                        TensorView in = prev ? prev->runner->boundary(prev->last).view() : input.view();
+                        for (int i = s->first; i <= s->last; ++i) {
+                          TensorView out = s->runner->boundary(i).view();
+                          SL_RETURN_IF_ERROR(s->runner->RunSegment(stitch[i], i, in, out));
+                          in = out;
+                        }
+                        return Status::Ok();
+                      }});
+  }
+  PinnedChain chain(std::move(stages));
+  std::vector<double> t;
+  for (int w = 0; w < options.warmup; ++w) SL_RETURN_IF_ERROR(chain.RunOnce().status());
+  for (int r = 0; r < std::max(1, options.repeats); ++r) {
+    SL_ASSIGN_OR_RETURN(double us, chain.RunOnce());
+    t.push_back(us);
+  }
+  return Median(t);
+}
+
+}  // namespace sl
