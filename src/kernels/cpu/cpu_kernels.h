@@ -1,7 +1,7 @@
 // Fast CPU kernels (float32) for the non-GEMM ops that dominate whole-model latency once Conv,
 // Gemm and MatMul run on oneDNN: broadcasting Add/Sub/Mul/Div (with an optional fused "_act"),
-// unary activations and math, 2-D pools, Softmax, LayerNormalization, Transpose, Gather, Concat,
-// Split and Slice.
+// unary activations and math, 2-D pools, Softmax, LayerNormalization, Transpose, Gather, Concat
+// and Split.
 //
 // Contract: CreateCpuKernel is called at prepare time with every input/output shape bound. It
 // returns a prepared kernel, or Unsupported (with the reason) when it has no fast path for that
@@ -35,7 +35,7 @@ Result<std::unique_ptr<Kernel>> CreateSoftmaxKernel(const KernelRequest& req);
 Result<std::unique_ptr<Kernel>> CreateLayerNormKernel(const KernelRequest& req);
 Result<std::unique_ptr<Kernel>> CreateTransposeKernel(const KernelRequest& req);
 Result<std::unique_ptr<Kernel>> CreateGatherKernel(const KernelRequest& req);
-Result<std::unique_ptr<Kernel>> CreateCopyKernel(const KernelRequest& req);       // Concat Split Slice
+Result<std::unique_ptr<Kernel>> CreateConcatSplitKernel(const KernelRequest& req);
 
 }  // namespace cpu
 }  // namespace sl

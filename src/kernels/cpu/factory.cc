@@ -37,6 +37,13 @@ Factory FactoryFor(OpType op) {
       return &cpu::CreateSoftmaxKernel;
     case OpType::kLayerNormalization:
       return &cpu::CreateLayerNormKernel;
+    case OpType::kTranspose:
+      return &cpu::CreateTransposeKernel;
+    case OpType::kGather:
+      return &cpu::CreateGatherKernel;
+    case OpType::kConcat:
+    case OpType::kSplit:
+      return &cpu::CreateConcatSplitKernel;
     default:
       return nullptr;
   }
