@@ -31,6 +31,9 @@ class Args {
 int RunInspect(int argc, char** argv);
 int RunRunModel(int argc, char** argv);
 int RunConformance(int argc, char** argv);
+int RunPool(int argc, char** argv);
+int RunProfile(int argc, char** argv);
+int RunPareto(int argc, char** argv);
 
 // Prints "sparseloom <cmd>: <message>" on stderr and returns 1.
 int Fail(const std::string& cmd, const Status& status);

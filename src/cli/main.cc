@@ -17,6 +17,13 @@ void PrintUsage() {
       "                                         run a model end to end and time it\n"
       "  conformance [--backend cpu|ref] [--filter S] [--verbose] [--force-sparse]\n"
       "                                         run the ONNX node tests for supported ops\n"
+      "  pool zoo/TASK [--segments K] [--cuts A,B]\n"
+      "                                         valid cuts, chosen cuts, segments, stitches\n"
+      "  profile --zoo DIR [--tasks ...] [--segments K] [--processors cpu0,cpu1,cpu01]\n"
+      "          [--accuracy exact|estimate] -o profile.json\n"
+      "                                         measure latency and stitch accuracy per pool\n"
+      "  pareto profile.json --task T [--processor P] [--svg out.svg]\n"
+      "                                         accuracy-latency front of the stitches\n"
       "\n"
       "`sparseloom <command> --help` describes each command.");
 }
@@ -32,6 +39,9 @@ int main(int argc, char** argv) {
   if (cmd == "inspect") return sl::cli::RunInspect(argc - 2, argv + 2);
   if (cmd == "run-model") return sl::cli::RunRunModel(argc - 2, argv + 2);
   if (cmd == "conformance") return sl::cli::RunConformance(argc - 2, argv + 2);
+  if (cmd == "pool") return sl::cli::RunPool(argc - 2, argv + 2);
+  if (cmd == "profile") return sl::cli::RunProfile(argc - 2, argv + 2);
+  if (cmd == "pareto") return sl::cli::RunPareto(argc - 2, argv + 2);
   std::fprintf(stderr, "sparseloom: unknown command '%s' (try --help)\n", cmd.c_str());
   return 2;
 }
