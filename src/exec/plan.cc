@@ -4,6 +4,7 @@
 #include <cstring>
 
 #include "exec/memory_planner.h"
+#include "kernels/cpu/cpu_kernels.h"
 #include "kernels/dense/dense.h"
 #include "kernels/ref/activation_util.h"
 #include "kernels/ref/ref.h"
@@ -102,7 +103,12 @@ Status Plan::Compile(const PrepareOptions& options) {
         info.reason = why_not_sparse;
         if (!k.ok()) info.reason += (info.reason.empty() ? "" : "; ") + k.status().message();
       }
-    } else if (options.reference_only) {
+    } else if (!options.reference_only) {
+      KernelRequest req{g, n, num_threads_};
+      auto k = CreateCpuKernel(req);
+      if (k.ok()) step.kernel = std::move(k.value());
+      else info.reason = k.status().message();
+    } else {
       info.reason = "reference kernels requested";
     }
     if (!step.kernel) step.kernel = std::make_unique<RefKernel>(&n, GetRefFn(n.op));
