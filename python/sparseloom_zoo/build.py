@@ -18,8 +18,8 @@ TASKS = ("fmnist-resnet", "fmnist-vit", "kws")
 # Longer mask-preserving fine-tuning for the high-sparsity steps of the unstructured chain.
 FINETUNE_EPOCHS = {
     "fmnist-resnet": {"unstructured-80": 1.0, "unstructured-90": 2.0, "unstructured-95": 1.0},
-    "fmnist-vit": {"unstructured-50": 0.25, "unstructured-70": 0.25, "unstructured-80": 0.75,
-                   "unstructured-90": 1.25, "unstructured-95": 0.5},
+    "fmnist-vit": {"unstructured-50": 0.25, "unstructured-70": 0.25, "unstructured-80": 0.5,
+                   "unstructured-90": 1.0, "unstructured-95": 0.4},
     "kws": {"unstructured-70": 1.5, "unstructured-80": 2.5, "unstructured-90": 3.5,
             "unstructured-95": 2.0},
 }
