@@ -222,6 +222,7 @@ def build_pool(task, model, data, variants, out_dir, config, *, prunable=None, p
                               seed=config.seed + spec_index, masks=masks, masked_weights=weights,
                               tag=spec.name, **fit_kw)
                 entry["finetune_epochs"] = ft
+                entry["finetune_lr"] = config.finetune_lr
             states[spec.name] = copy.deepcopy(model.state_dict())
             m = onnx_tools.export(model, example, path)
         onnx_models[spec.name] = m
