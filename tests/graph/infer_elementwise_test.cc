@@ -4,40 +4,21 @@
 #include <vector>
 
 #include "graph/infer.h"
+#include "graph/infer_test_util.h"
 
 namespace sl {
 namespace {
 
-struct InputSpec {
-  DType dtype;
-  Shape shape;
-  Tensor constant = {};
-  bool omitted = false;
-};
+using InputSpec = infertest::InferInput;
 
 // Builds a one-node graph and runs the op's shape inference on it.
 class OneNode {
  public:
   OneNode(OpType op, std::vector<InputSpec> inputs, int num_outputs = 1, Attributes attrs = {}) {
-    g_.source = "test.onnx";
-    g_.opset = 17;
     node_.op = op;
     node_.name = "n";
     node_.attrs = std::move(attrs);
-    for (size_t i = 0; i < inputs.size(); ++i) {
-      if (inputs[i].omitted) {
-        node_.inputs.push_back(kNoValue);
-        continue;
-      }
-      int v = g_.GetOrAddValue("in" + std::to_string(i));
-      g_.values[v].dtype = inputs[i].dtype;
-      g_.values[v].shape = inputs[i].shape;
-      g_.values[v].known_rank = true;
-      g_.values[v].constant = inputs[i].constant;
-      node_.inputs.push_back(v);
-    }
-    for (int i = 0; i < num_outputs; ++i)
-      node_.outputs.push_back(g_.GetOrAddValue("out" + std::to_string(i)));
+    infertest::BuildOneNodeGraph(g_, node_, inputs, num_outputs);
   }
   Status Run() {
     InferContext ctx(g_, node_);

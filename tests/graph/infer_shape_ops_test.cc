@@ -5,18 +5,14 @@
 #include <vector>
 
 #include "graph/infer.h"
+#include "graph/infer_test_util.h"
 
 namespace sl {
 namespace {
 
 using Ints = std::vector<int64_t>;
 
-struct In {
-  DType dtype = DType::kF32;
-  Shape shape;
-  Tensor constant;  // defined: the input is a constant
-  bool omitted = false;
-};
+using In = infertest::InferInput;
 
 In V(Shape s, DType t = DType::kF32) { return In{t, std::move(s), Tensor(), false}; }
 In C(Ints v) {
@@ -34,26 +30,11 @@ Out Infer(OpType op, std::vector<In> inputs,
           std::initializer_list<std::pair<const char*, AttrValue>> attrs = {},
           int num_outputs = 1) {
   Graph g;
-  g.source = "test.onnx";
-  g.opset = 17;
   Node node;
   node.op = op;
   node.name = "node7";
   for (const auto& [k, v] : attrs) node.attrs.Set(k, v);
-  for (size_t i = 0; i < inputs.size(); ++i) {
-    if (inputs[i].omitted) {
-      node.inputs.push_back(kNoValue);
-      continue;
-    }
-    int v = g.GetOrAddValue("in" + std::to_string(i));
-    g.values[v].dtype = inputs[i].dtype;
-    g.values[v].shape = inputs[i].shape;
-    g.values[v].known_rank = true;
-    g.values[v].constant = inputs[i].constant;
-    node.inputs.push_back(v);
-  }
-  for (int i = 0; i < num_outputs; ++i)
-    node.outputs.push_back(g.GetOrAddValue("out" + std::to_string(i)));
+  infertest::BuildOneNodeGraph(g, node, inputs, num_outputs);
   InferContext ctx(g, node);
   Out out{GetInferFn(op)(ctx), {}};
   for (int o : node.outputs) out.values.push_back(g.values[o]);

@@ -10,6 +10,7 @@
 
 #include "graph/infer.h"
 #include "kernels/dense/dense.h"
+#include "kernels/kernel_test_util.h"
 #include "kernels/ref/ref.h"
 
 namespace sl {
@@ -18,87 +19,24 @@ namespace {
 constexpr float kTolerance = 1e-4f;
 
 // One Conv node with random X, constant random W and an optional bias, its output shape inferred.
-class ConvHarness {
+class ConvHarness : public kerneltest::NodeHarness {
  public:
-  ConvHarness(Shape x_shape, Shape w_shape, bool bias, bool constant_bias, Attributes attrs,
-              uint32_t seed) {
-    std::mt19937 rng(seed);
-    std::uniform_real_distribution<float> dist(-1.f, 1.f);
-    auto add = [&](const std::string& name, const Shape& shape, bool constant) {
-      const int id = graph_.GetOrAddValue(name);
-      Value& v = graph_.values[id];
-      v.dtype = DType::kF32;
-      v.shape = shape;
-      v.known_rank = true;
-      Tensor t(DType::kF32, shape);
-      for (int64_t i = 0; i < t.numel(); ++i) t.data<float>()[i] = dist(rng);
-      if (constant) v.constant = t;
-      data_.push_back(t);
-      return id;
-    };
-    Node node;
-    node.op = OpType::kConv;
-    node.name = "conv";
-    node.attrs = std::move(attrs);
-    node.inputs.push_back(add("x", x_shape, false));
-    node.inputs.push_back(add("w", w_shape, true));
-    if (bias) node.inputs.push_back(add("b", {w_shape[0]}, constant_bias));
-    node.outputs.push_back(graph_.GetOrAddValue("y"));
-    graph_.source = "dense_conv_test";
-    graph_.nodes.push_back(std::move(node));
-    InferContext ctx(graph_, graph_.nodes[0]);
-    infer_status_ = GetInferFn(OpType::kConv)(ctx);
-  }
-
-  const Status& infer_status() const { return infer_status_; }
-  KernelRequest request() const { return KernelRequest{graph_, graph_.nodes[0], 1}; }
-  const Shape& y_shape() const { return graph_.values[graph_.nodes[0].outputs[0]].shape; }
-  std::vector<TensorView> inputs() const {
-    std::vector<TensorView> v;
-    for (const Tensor& t : data_) v.push_back(t.view());
-    return v;
-  }
-  Tensor NanOutput() const {
-    Tensor y(DType::kF32, y_shape());
-    for (int64_t i = 0; i < y.numel(); ++i) y.data<float>()[i] = std::nanf("");
-    return y;
-  }
-  Tensor RunRef() const {
-    Tensor y = NanOutput();
-    const TensorView out = y.view();
-    const std::vector<TensorView> in = inputs();
-    const Status s = RefConv(graph_.nodes[0], in, {&out, 1});
-    EXPECT_TRUE(s.ok()) << s.message();
-    return y;
-  }
-  // Runs `kernel` with a fresh state and scratch on `threads` threads.
-  Tensor Run(const Kernel& kernel, int threads) const {
-    std::unique_ptr<KernelState> state = kernel.CreateState();
-    std::shared_ptr<void> scratch = AllocateAligned(std::max<size_t>(kernel.scratch_bytes(), 64));
-    ExecContext ctx{threads, scratch.get(), state.get()};
-    Tensor y = NanOutput();
-    const TensorView out = y.view();
-    const std::vector<TensorView> in = inputs();
-    const Status s = kernel.Execute(in, {&out, 1}, ctx);
-    EXPECT_TRUE(s.ok()) << s.message();
-    return y;
-  }
+  ConvHarness(const Shape& x_shape, const Shape& w_shape, bool bias, bool constant_bias,
+              Attributes attrs, uint32_t seed)
+      : NodeHarness(OpType::kConv, Specs(x_shape, w_shape, bias, constant_bias), std::move(attrs),
+                    seed, "conv", "dense_conv_test") {}
 
  private:
-  Graph graph_;
-  std::vector<Tensor> data_;
-  Status infer_status_;
+  static std::vector<kerneltest::InputSpec> Specs(const Shape& x_shape, const Shape& w_shape,
+                                                  bool bias, bool constant_bias) {
+    std::vector<kerneltest::InputSpec> specs = {{x_shape, false}, {w_shape, true}};
+    if (bias) specs.push_back({{w_shape[0]}, constant_bias});
+    return specs;
+  }
 };
 
 void ExpectNear(const Tensor& got, const Tensor& want, const std::string& what) {
-  ASSERT_EQ(got.numel(), want.numel()) << what;
-  int reported = 0;
-  for (int64_t i = 0; i < got.numel(); ++i) {
-    const float g = got.data<float>()[i], w = want.data<float>()[i];
-    if (!(std::fabs(g - w) <= kTolerance * std::max(1.f, std::fabs(w))) && reported++ < 5) {
-      ADD_FAILURE() << what << ": element " << i << " is " << g << ", reference " << w;
-    }
-  }
+  kerneltest::ExpectNear(got, want, what, kTolerance);
 }
 
 struct ConvCase {
@@ -118,11 +56,7 @@ Attributes MakeAttrs(const ConvCase& c) {
   if (!c.pads.empty()) a.Set("pads", c.pads);
   if (!c.dilations.empty()) a.Set("dilations", c.dilations);
   if (!c.auto_pad.empty()) a.Set("auto_pad", c.auto_pad);
-  if (!c.act.empty()) a.Set("_act", c.act);
-  if (c.act == "Clip") {
-    a.Set("_act_min", -0.25f);
-    a.Set("_act_max", 0.5f);
-  }
+  kerneltest::SetFusedActivation(a, c.act, -0.25f, 0.5f);
   return a;
 }
 
@@ -201,19 +135,8 @@ TEST(DenseConvTest, ConcurrentContextsGiveIdenticalResults) {
   auto kernel = CreateDenseKernel(h.request());
   ASSERT_TRUE(kernel.ok()) << kernel.status().message();
   const Tensor want = h.RunRef();
-  std::vector<Tensor> results(2);
-  {
-    std::vector<std::thread> threads;
-    for (int t = 0; t < 2; ++t) {
-      threads.emplace_back([&, t] {
-        for (int rep = 0; rep < 5; ++rep) results[t] = h.Run(**kernel, 1);
-      });
-    }
-    for (std::thread& t : threads) t.join();
-  }
-  for (int64_t i = 0; i < want.numel(); ++i) {
-    ASSERT_EQ(results[0].data<float>()[i], results[1].data<float>()[i]) << "element " << i;
-  }
+  const std::vector<Tensor> results = kerneltest::RunConcurrently(h, **kernel, 2, 5);
+  kerneltest::ExpectIdentical(results[0], results[1]);
   ExpectNear(results[0], want, "concurrent");
 }
 

@@ -11,6 +11,7 @@
 #include "graph/infer.h"
 #include "kernels/dense/cpu_features.h"
 #include "kernels/dense/dense.h"
+#include "kernels/kernel_test_util.h"
 #include "kernels/ref/ref.h"
 
 namespace sl {
@@ -21,70 +22,26 @@ using dense::SimdLevel;
 constexpr float kTolerance = 1e-4f;
 
 // One Gemm/MatMul node: a random activation row and constant random weights (and bias).
-class GemvHarness {
+class GemvHarness : public kerneltest::NodeHarness {
  public:
-  GemvHarness(OpType op, std::vector<Shape> shapes, Attributes attrs, uint32_t seed) {
-    std::mt19937 rng(seed);
-    std::uniform_real_distribution<float> dist(-1.f, 1.f);
-    Node node;
-    node.op = op;
-    node.name = "fc";
-    node.attrs = std::move(attrs);
-    for (size_t i = 0; i < shapes.size(); ++i) {
-      const int id = graph_.GetOrAddValue("in" + std::to_string(i));
-      Value& v = graph_.values[id];
-      v.dtype = DType::kF32;
-      v.shape = shapes[i];
-      v.known_rank = true;
-      Tensor t(DType::kF32, shapes[i]);
-      for (int64_t j = 0; j < t.numel(); ++j) t.data<float>()[j] = dist(rng);
-      if (i > 0) v.constant = t;
-      data_.push_back(t);
-      node.inputs.push_back(id);
-    }
-    node.outputs.push_back(graph_.GetOrAddValue("y"));
-    graph_.source = "dense_gemv_test";
-    graph_.nodes.push_back(std::move(node));
-    InferContext ctx(graph_, graph_.nodes[0]);
-    infer_status_ = GetInferFn(op)(ctx);
-  }
+  GemvHarness(OpType op, const std::vector<Shape>& shapes, Attributes attrs, uint32_t seed)
+      : NodeHarness(op, Specs(shapes), std::move(attrs), seed, "fc", "dense_gemv_test") {}
 
-  const Status& infer_status() const { return infer_status_; }
-  KernelRequest request() const { return KernelRequest{graph_, graph_.nodes[0], 1}; }
+  // The reference kernel (kernel == nullptr) or `kernel` on `threads` threads.
   Tensor Run(const Kernel* kernel, int threads) const {
-    Tensor y(DType::kF32, graph_.values[graph_.nodes[0].outputs[0]].shape);
-    for (int64_t i = 0; i < y.numel(); ++i) y.data<float>()[i] = std::nanf("");
-    const TensorView out = y.view();
-    std::vector<TensorView> in;
-    for (const Tensor& t : data_) in.push_back(t.view());
-    Status s;
-    if (kernel == nullptr) {
-      s = GetRefFn(graph_.nodes[0].op)(graph_.nodes[0], in, {&out, 1});
-    } else {
-      std::unique_ptr<KernelState> state = kernel->CreateState();
-      std::shared_ptr<void> scratch =
-          AllocateAligned(std::max<size_t>(kernel->scratch_bytes(), 64));
-      s = kernel->Execute(in, {&out, 1}, ExecContext{threads, scratch.get(), state.get()});
-    }
-    EXPECT_TRUE(s.ok()) << s.message();
-    return y;
+    return kernel == nullptr ? RunRef() : NodeHarness::Run(*kernel, threads);
   }
 
  private:
-  Graph graph_;
-  std::vector<Tensor> data_;
-  Status infer_status_;
+  static std::vector<kerneltest::InputSpec> Specs(const std::vector<Shape>& shapes) {
+    std::vector<kerneltest::InputSpec> specs;
+    for (size_t i = 0; i < shapes.size(); ++i) specs.push_back({shapes[i], i > 0});
+    return specs;
+  }
 };
 
 void ExpectNear(const Tensor& got, const Tensor& want, const std::string& what) {
-  ASSERT_EQ(got.numel(), want.numel()) << what;
-  int reported = 0;
-  for (int64_t i = 0; i < got.numel(); ++i) {
-    const float g = got.data<float>()[i], w = want.data<float>()[i];
-    if (!(std::fabs(g - w) <= kTolerance * std::max(1.f, std::fabs(w))) && reported++ < 5) {
-      ADD_FAILURE() << what << ": element " << i << " is " << g << ", reference " << w;
-    }
-  }
+  kerneltest::ExpectNear(got, want, what, kTolerance);
 }
 
 // Every level up to what this CPU runs; the scalar fallback is always included.
@@ -112,19 +69,7 @@ struct GemvCase {
 };
 
 Attributes MakeAttrs(const GemvCase& c) {
-  Attributes a;
-  if (c.op == OpType::kGemm) {
-    a.Set("transA", c.trans_a);
-    a.Set("transB", c.trans_b);
-    a.Set("alpha", c.alpha);
-    a.Set("beta", c.beta);
-  }
-  if (!c.act.empty()) a.Set("_act", c.act);
-  if (c.act == "Clip") {
-    a.Set("_act_min", -0.75f);
-    a.Set("_act_max", 0.75f);
-  }
-  return a;
+  return kerneltest::GemmAttrs(c.op, c.trans_a, c.trans_b, c.alpha, c.beta, c.act, -0.75f, 0.75f);
 }
 
 std::vector<GemvCase> Cases() {
@@ -190,9 +135,7 @@ TEST(DenseGemvTest, ConcurrentContextsGiveIdenticalResults) {
   std::thread b([&] { results[1] = h.Run(kernel->get(), 1); });
   a.join();
   b.join();
-  for (int64_t i = 0; i < results[0].numel(); ++i) {
-    ASSERT_EQ(results[0].data<float>()[i], results[1].data<float>()[i]) << "element " << i;
-  }
+  kerneltest::ExpectIdentical(results[0], results[1]);
 }
 
 }  // namespace

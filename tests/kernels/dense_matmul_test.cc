@@ -10,98 +10,25 @@
 
 #include "graph/infer.h"
 #include "kernels/dense/dense.h"
+#include "kernels/kernel_test_util.h"
 #include "kernels/ref/ref.h"
 
 namespace sl {
 namespace {
 
+using kerneltest::InputSpec;
+
 constexpr float kTolerance = 1e-4f;
 
-struct InputSpec {
-  Shape shape;
-  bool constant = false;
-  DType dtype = DType::kF32;
-};
-
 // One Gemm/MatMul node with random inputs, its output shape inferred.
-class MatMulHarness {
+class MatMulHarness : public kerneltest::NodeHarness {
  public:
-  MatMulHarness(OpType op, std::vector<InputSpec> specs, Attributes attrs, uint32_t seed) {
-    std::mt19937 rng(seed);
-    std::uniform_real_distribution<float> dist(-1.f, 1.f);
-    Node node;
-    node.op = op;
-    node.name = "mm";
-    node.attrs = std::move(attrs);
-    for (size_t i = 0; i < specs.size(); ++i) {
-      const int id = graph_.GetOrAddValue("in" + std::to_string(i));
-      Value& v = graph_.values[id];
-      v.dtype = specs[i].dtype;
-      v.shape = specs[i].shape;
-      v.known_rank = true;
-      Tensor t(specs[i].dtype, specs[i].shape);
-      for (int64_t j = 0; j < t.numel(); ++j) {
-        if (t.dtype() == DType::kF32) t.data<float>()[j] = dist(rng);
-        if (t.dtype() == DType::kI64) t.data<int64_t>()[j] = static_cast<int64_t>(rng() % 7);
-      }
-      if (specs[i].constant) v.constant = t;
-      data_.push_back(t);
-      node.inputs.push_back(id);
-    }
-    node.outputs.push_back(graph_.GetOrAddValue("y"));
-    graph_.source = "dense_matmul_test";
-    graph_.nodes.push_back(std::move(node));
-    InferContext ctx(graph_, graph_.nodes[0]);
-    infer_status_ = GetInferFn(op)(ctx);
-  }
-
-  const Status& infer_status() const { return infer_status_; }
-  KernelRequest request() const { return KernelRequest{graph_, graph_.nodes[0], 1}; }
-  std::vector<TensorView> inputs() const {
-    std::vector<TensorView> v;
-    for (const Tensor& t : data_) v.push_back(t.view());
-    return v;
-  }
-  Tensor NanOutput() const {
-    Tensor y(DType::kF32, graph_.values[graph_.nodes[0].outputs[0]].shape);
-    for (int64_t i = 0; i < y.numel(); ++i) y.data<float>()[i] = std::nanf("");
-    return y;
-  }
-  Tensor RunRef() const {
-    Tensor y = NanOutput();
-    const TensorView out = y.view();
-    const std::vector<TensorView> in = inputs();
-    const Status s = GetRefFn(graph_.nodes[0].op)(graph_.nodes[0], in, {&out, 1});
-    EXPECT_TRUE(s.ok()) << s.message();
-    return y;
-  }
-  Tensor Run(const Kernel& kernel, int threads) const {
-    std::unique_ptr<KernelState> state = kernel.CreateState();
-    std::shared_ptr<void> scratch = AllocateAligned(std::max<size_t>(kernel.scratch_bytes(), 64));
-    ExecContext ctx{threads, scratch.get(), state.get()};
-    Tensor y = NanOutput();
-    const TensorView out = y.view();
-    const std::vector<TensorView> in = inputs();
-    const Status s = kernel.Execute(in, {&out, 1}, ctx);
-    EXPECT_TRUE(s.ok()) << s.message();
-    return y;
-  }
-
- private:
-  Graph graph_;
-  std::vector<Tensor> data_;
-  Status infer_status_;
+  MatMulHarness(OpType op, const std::vector<InputSpec>& specs, Attributes attrs, uint32_t seed)
+      : NodeHarness(op, specs, std::move(attrs), seed, "mm", "dense_matmul_test") {}
 };
 
 void ExpectNear(const Tensor& got, const Tensor& want, const std::string& what) {
-  ASSERT_EQ(got.numel(), want.numel()) << what;
-  int reported = 0;
-  for (int64_t i = 0; i < got.numel(); ++i) {
-    const float g = got.data<float>()[i], w = want.data<float>()[i];
-    if (!(std::fabs(g - w) <= kTolerance * std::max(1.f, std::fabs(w))) && reported++ < 5) {
-      ADD_FAILURE() << what << ": element " << i << " is " << g << ", reference " << w;
-    }
-  }
+  kerneltest::ExpectNear(got, want, what, kTolerance);
 }
 
 struct MatMulCase {
@@ -114,19 +41,7 @@ struct MatMulCase {
 };
 
 Attributes MakeAttrs(const MatMulCase& c) {
-  Attributes a;
-  if (c.op == OpType::kGemm) {
-    a.Set("transA", c.trans_a);
-    a.Set("transB", c.trans_b);
-    a.Set("alpha", c.alpha);
-    a.Set("beta", c.beta);
-  }
-  if (!c.act.empty()) a.Set("_act", c.act);
-  if (c.act == "Clip") {
-    a.Set("_act_min", -0.5f);
-    a.Set("_act_max", 1.5f);
-  }
-  return a;
+  return kerneltest::GemmAttrs(c.op, c.trans_a, c.trans_b, c.alpha, c.beta, c.act, -0.5f, 1.5f);
 }
 
 std::vector<MatMulCase> Cases() {
@@ -192,19 +107,8 @@ TEST(DenseMatMulTest, ConcurrentContextsGiveIdenticalResults) {
   ASSERT_TRUE(h.infer_status().ok());
   auto kernel = CreateDenseKernel(h.request());
   ASSERT_TRUE(kernel.ok()) << kernel.status().message();
-  std::vector<Tensor> results(2);
-  {
-    std::vector<std::thread> threads;
-    for (int t = 0; t < 2; ++t) {
-      threads.emplace_back([&, t] {
-        for (int rep = 0; rep < 5; ++rep) results[t] = h.Run(**kernel, 1);
-      });
-    }
-    for (std::thread& t : threads) t.join();
-  }
-  for (int64_t i = 0; i < results[0].numel(); ++i) {
-    ASSERT_EQ(results[0].data<float>()[i], results[1].data<float>()[i]) << "element " << i;
-  }
+  const std::vector<Tensor> results = kerneltest::RunConcurrently(h, **kernel, 2, 5);
+  kerneltest::ExpectIdentical(results[0], results[1]);
   ExpectNear(results[0], h.RunRef(), "concurrent");
 }
 

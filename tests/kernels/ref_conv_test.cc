@@ -9,56 +9,24 @@
 #include <vector>
 
 #include "graph/infer.h"
+#include "kernels/kernel_test_util.h"
 #include "kernels/ref/ref.h"
 
 namespace sl {
 namespace {
 
-std::vector<float> Iota(int64_t n, float start = 0.f) {
-  std::vector<float> v(n);
-  for (int64_t i = 0; i < n; ++i) v[i] = start + static_cast<float>(i);
-  return v;
-}
+using kerneltest::Ints;
+using kerneltest::Iota;
+using kerneltest::Values;
 
 // Infers the output shape through InferConv, runs RefConv on a NaN-filled output.
 Result<Tensor> RunConv(const Node& attrs_node, const std::vector<Tensor>& in) {
-  Graph g;
-  g.opset = 17;
-  Node node = attrs_node;
-  node.op = OpType::kConv;
-  node.inputs.clear();
-  for (size_t i = 0; i < in.size(); ++i) {
-    int v = g.GetOrAddValue("in" + std::to_string(i));
-    g.values[v].dtype = in[i].dtype();
-    g.values[v].shape = in[i].shape();
-    g.values[v].known_rank = true;
-    node.inputs.push_back(v);
-  }
-  node.outputs = {g.GetOrAddValue("y")};
-  InferContext ctx(g, node);
-  SL_RETURN_IF_ERROR(InferConv(ctx));
-  const Value& yv = g.values[node.outputs[0]];
-  Tensor y(yv.dtype, yv.shape);
-  for (int64_t i = 0; i < y.numel(); ++i) y.data<float>()[i] = std::nanf("");
-  std::vector<TensorView> views;
-  for (const Tensor& t : in) views.push_back(t.view());
-  std::vector<TensorView> outs = {y.view()};
-  SL_RETURN_IF_ERROR(RefConv(node, views, outs));
-  return y;
-}
-
-std::vector<float> Values(const Tensor& t) {
-  return std::vector<float>(t.data<float>(), t.data<float>() + t.numel());
+  return kerneltest::RunInferredRefOne(OpType::kConv, attrs_node, in);
 }
 
 Node WithAttrs(std::initializer_list<std::pair<const char*, AttrValue>> attrs) {
-  Node n;
-  n.name = "conv";
-  for (const auto& [k, v] : attrs) n.attrs.Set(k, v);
-  return n;
+  return kerneltest::Attrs(attrs, "conv");
 }
-
-using Ints = std::vector<int64_t>;
 
 TEST(RefConvTest, OnnxExamplePadded) {
   Tensor x = Tensor::FromVector<float>({1, 1, 5, 5}, Iota(25));

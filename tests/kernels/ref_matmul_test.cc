@@ -6,58 +6,25 @@
 #include <vector>
 
 #include "graph/infer.h"
+#include "kernels/kernel_test_util.h"
 #include "kernels/ref/ref.h"
 
 namespace sl {
 namespace {
 
+using kerneltest::Attrs;
+using kerneltest::Values;
+
 // Infers the output through the op's infer function, then runs its reference kernel on a
 // NaN-filled (or 0x7f-filled for integers) output.
 Result<Tensor> RunOp(OpType op, const Node& attrs_node, const std::vector<Tensor>& in) {
-  Graph g;
-  g.opset = 17;
-  Node node = attrs_node;
-  node.op = op;
-  node.name = "n";
-  for (size_t i = 0; i < in.size(); ++i) {
-    int v = g.GetOrAddValue("in" + std::to_string(i));
-    g.values[v].dtype = in[i].dtype();
-    g.values[v].shape = in[i].shape();
-    g.values[v].known_rank = true;
-    node.inputs.push_back(v);
-  }
-  node.outputs = {g.GetOrAddValue("y")};
-  InferContext ctx(g, node);
-  SL_RETURN_IF_ERROR(GetInferFn(op)(ctx));
-  const Value& yv = g.values[node.outputs[0]];
-  Tensor y(yv.dtype, yv.shape);
-  if (y.dtype() == DType::kF32) {
-    for (int64_t i = 0; i < y.numel(); ++i) y.data<float>()[i] = std::nanf("");
-  } else {
-    std::fill_n(static_cast<char*>(y.raw()), y.bytes(), 0x7f);
-  }
-  std::vector<TensorView> views;
-  for (const Tensor& t : in) views.push_back(t.view());
-  std::vector<TensorView> outs = {y.view()};
-  SL_RETURN_IF_ERROR(GetRefFn(op)(node, views, outs));
-  return y;
-}
-
-template <typename T = float>
-std::vector<T> Values(const Tensor& t) {
-  return std::vector<T>(t.data<T>(), t.data<T>() + t.numel());
+  return kerneltest::RunInferredRefOne(op, attrs_node, in, kerneltest::Poison::kNanFloatsElse7f);
 }
 
 template <typename T = float>
 std::vector<T> Values(Result<Tensor>&& r) {
   EXPECT_TRUE(r.ok()) << r.status().message();
   return r.ok() ? Values<T>(r.value()) : std::vector<T>();
-}
-
-Node Attrs(std::initializer_list<std::pair<const char*, AttrValue>> attrs) {
-  Node n;
-  for (const auto& [k, v] : attrs) n.attrs.Set(k, v);
-  return n;
 }
 
 TEST(RefGemmTest, DefaultAndBiasBroadcasts) {

@@ -6,52 +6,20 @@
 #include <vector>
 
 #include "graph/infer.h"
+#include "kernels/kernel_test_util.h"
 #include "kernels/ref/ref.h"
 
 namespace sl {
 namespace {
 
-using Ints = std::vector<int64_t>;
+using kerneltest::Attrs;
+using kerneltest::Ints;
+using kerneltest::Iota;
+using kerneltest::Values;
 
-Result<Tensor> RunOp(OpType op, const Node& attrs_node, const Tensor& x) {
-  Graph g;
-  g.opset = 17;
-  Node node = attrs_node;
-  node.op = op;
+Result<Tensor> RunOp(OpType op, Node node, const Tensor& x) {
   node.name = "pool";
-  int v = g.GetOrAddValue("x");
-  g.values[v].dtype = x.dtype();
-  g.values[v].shape = x.shape();
-  g.values[v].known_rank = true;
-  node.inputs = {v};
-  node.outputs = {g.GetOrAddValue("y")};
-  InferContext ctx(g, node);
-  SL_RETURN_IF_ERROR(GetInferFn(op)(ctx));
-  const Value& yv = g.values[node.outputs[0]];
-  Tensor y(yv.dtype, yv.shape);
-  if (y.dtype() == DType::kF32) {
-    for (int64_t i = 0; i < y.numel(); ++i) y.data<float>()[i] = std::nanf("");
-  }
-  std::vector<TensorView> in = {x.view()}, out = {y.view()};
-  SL_RETURN_IF_ERROR(GetRefFn(op)(node, in, out));
-  return y;
-}
-
-template <typename T = float>
-std::vector<T> Values(const Tensor& t) {
-  return std::vector<T>(t.data<T>(), t.data<T>() + t.numel());
-}
-
-Node Attrs(std::initializer_list<std::pair<const char*, AttrValue>> attrs) {
-  Node n;
-  for (const auto& [k, v] : attrs) n.attrs.Set(k, v);
-  return n;
-}
-
-std::vector<float> Iota(int64_t n, float start) {
-  std::vector<float> v(n);
-  for (int64_t i = 0; i < n; ++i) v[i] = start + static_cast<float>(i);
-  return v;
+  return kerneltest::RunInferredRefOne(op, node, {x});
 }
 
 TEST(RefPoolTest, MaxPoolCeilModeAndStrides) {

@@ -5,22 +5,13 @@
 #include <limits>
 #include <vector>
 
+#include "kernels/kernel_test_util.h"
 #include "kernels/ref/ref.h"
 
 namespace sl {
 namespace {
 
-Status RunRef(OpType op, const std::vector<Tensor>& inputs, std::vector<Tensor>& outputs,
-              Attributes attrs = {}) {
-  Node node;
-  node.op = op;
-  node.name = "n";
-  node.attrs = std::move(attrs);
-  std::vector<TensorView> in, out;
-  for (const Tensor& t : inputs) in.push_back(t.defined() ? t.view() : TensorView{});
-  for (const Tensor& t : outputs) out.push_back(t.view());
-  return GetRefFn(op)(node, in, out);
-}
+using kerneltest::RunRef;
 
 TEST(RefCastTest, FloatToIntTruncatesTowardZeroAndSaturates) {
   Tensor x = Tensor::FromVector<float>({6}, {1.7f, -1.7f, 300.f, -300.f, std::nanf(""), 0.f});

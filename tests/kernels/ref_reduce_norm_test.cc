@@ -4,32 +4,15 @@
 #include <cmath>
 #include <vector>
 
+#include "kernels/kernel_test_util.h"
 #include "kernels/ref/ref.h"
 
 namespace sl {
 namespace {
 
-Status RunRef(OpType op, const std::vector<Tensor>& inputs, std::vector<Tensor>& outputs,
-              Attributes attrs = {}) {
-  Node node;
-  node.op = op;
-  node.name = "n";
-  node.attrs = std::move(attrs);
-  std::vector<TensorView> in, out;
-  for (const Tensor& t : inputs) in.push_back(t.defined() ? t.view() : TensorView{});
-  for (const Tensor& t : outputs) out.push_back(t.defined() ? t.view() : TensorView{});
-  return GetRefFn(op)(node, in, out);
-}
-
-Tensor NanFilled(Shape shape) {
-  Tensor t(DType::kF32, std::move(shape));
-  for (int64_t i = 0; i < t.numel(); ++i) t.data<float>()[i] = std::nanf("");
-  return t;
-}
-
-std::vector<float> Floats(const Tensor& t) {
-  return {t.data<float>(), t.data<float>() + t.numel()};
-}
+using kerneltest::Floats;
+using kerneltest::NanFilled;
+using kerneltest::RunRef;
 
 // [[[1,2],[3,4]],[[5,6],[7,8]],[[9,10],[11,12]]]
 Tensor Data322() {

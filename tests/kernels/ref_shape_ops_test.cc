@@ -7,64 +7,22 @@
 #include <vector>
 
 #include "graph/infer.h"
+#include "kernels/kernel_test_util.h"
 #include "kernels/ref/ref.h"
 
 namespace sl {
 namespace {
 
-using Ints = std::vector<int64_t>;
+using kerneltest::Attrs;
+using kerneltest::Ints;
+using kerneltest::Iota;
+using kerneltest::Values;
 
 // Input i is a graph input unless constant[i] (then it is a constant value).
 Result<std::vector<Tensor>> RunOp(OpType op, const Node& attrs_node, const std::vector<Tensor>& in,
                                   std::vector<bool> constant = {}, int num_outputs = 1) {
-  Graph g;
-  g.opset = 17;
-  Node node = attrs_node;
-  node.op = op;
-  node.name = "n";
-  for (size_t i = 0; i < in.size(); ++i) {
-    if (!in[i].defined()) {
-      node.inputs.push_back(kNoValue);
-      continue;
-    }
-    int v = g.GetOrAddValue("in" + std::to_string(i));
-    g.values[v].dtype = in[i].dtype();
-    g.values[v].shape = in[i].shape();
-    g.values[v].known_rank = true;
-    if (i < constant.size() && constant[i]) g.values[v].constant = in[i];
-    node.inputs.push_back(v);
-  }
-  for (int i = 0; i < num_outputs; ++i)
-    node.outputs.push_back(g.GetOrAddValue("y" + std::to_string(i)));
-  InferContext ctx(g, node);
-  SL_RETURN_IF_ERROR(GetInferFn(op)(ctx));
-  std::vector<Tensor> outs;
-  std::vector<TensorView> out_views, in_views;
-  for (int o : node.outputs) {
-    outs.emplace_back(g.values[o].dtype, g.values[o].shape);
-    std::memset(outs.back().raw(), 0x5a, outs.back().bytes());
-    out_views.push_back(outs.back().view());
-  }
-  for (const Tensor& t : in) in_views.push_back(t.defined() ? t.view() : TensorView{});
-  SL_RETURN_IF_ERROR(GetRefFn(op)(node, in_views, out_views));
-  return outs;
-}
-
-template <typename T = float>
-std::vector<T> Values(const Tensor& t) {
-  return std::vector<T>(t.data<T>(), t.data<T>() + t.numel());
-}
-
-Node Attrs(std::initializer_list<std::pair<const char*, AttrValue>> attrs) {
-  Node n;
-  for (const auto& [k, v] : attrs) n.attrs.Set(k, v);
-  return n;
-}
-
-std::vector<float> Iota(int64_t n) {
-  std::vector<float> v(n);
-  for (int64_t i = 0; i < n; ++i) v[i] = static_cast<float>(i);
-  return v;
+  return kerneltest::RunInferredRef(
+      op, attrs_node, in, {std::move(constant), num_outputs, kerneltest::Poison::kBytes5a});
 }
 
 Tensor I64(Ints v) { return Tensor::FromVector<int64_t>({static_cast<int64_t>(v.size())}, v); }

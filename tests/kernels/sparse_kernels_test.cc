@@ -11,6 +11,7 @@
 
 #include "graph/infer.h"
 #include "kernels/dense/cpu_features.h"
+#include "kernels/kernel_test_util.h"
 #include "kernels/ref/ref.h"
 #include "kernels/sparse/sparse.h"
 
@@ -66,106 +67,43 @@ void Prune(std::vector<float>& w, int64_t rows, int64_t cols, Pattern pattern, d
   zero_fraction(ids, rest, [&](int64_t i) { w[i] = 0.f; });
 }
 
-struct InputSpec {
-  Shape shape;
-  bool constant = false;
-};
+using kerneltest::InputSpec;
 
-// One node with random inputs, input 1 the weight, pruned as the logical [rows, cols] matrix
-// (stored transposed as [cols, rows] when `weight_transposed`, i.e. a MatMul B [K, N]).
-class Harness {
- public:
-  Harness(OpType op, std::vector<InputSpec> specs, Attributes attrs, bool weight_transposed,
-          Pattern pattern, double sparsity, uint32_t seed) {
-    std::mt19937 rng(seed);
-    std::uniform_real_distribution<float> dist(-1.f, 1.f);
-    Node node;
-    node.op = op;
-    node.name = "node";
-    node.attrs = std::move(attrs);
-    for (size_t i = 0; i < specs.size(); ++i) {
-      const int id = graph_.GetOrAddValue("in" + std::to_string(i));
-      Value& v = graph_.values[id];
-      v.dtype = DType::kF32;
-      v.shape = specs[i].shape;
-      v.known_rank = true;
-      Tensor t(DType::kF32, specs[i].shape);
-      float* d = t.data<float>();
-      for (int64_t j = 0; j < t.numel(); ++j) d[j] = dist(rng);
-      if (i == 1) {
-        const int64_t outer = specs[i].shape[0], inner = t.numel() / outer;
-        const int64_t rows = weight_transposed ? inner : outer, cols = t.numel() / rows;
-        std::vector<float> w(static_cast<size_t>(t.numel()));
-        for (int64_t r = 0; r < rows; ++r) {
-          for (int64_t c = 0; c < cols; ++c) {
-            w[r * cols + c] = weight_transposed ? d[c * rows + r] : d[r * cols + c];
-          }
-        }
-        Prune(w, rows, cols, pattern, sparsity, rng);
-        for (int64_t r = 0; r < rows; ++r) {
-          for (int64_t c = 0; c < cols; ++c) {
-            (weight_transposed ? d[c * rows + r] : d[r * cols + c]) = w[r * cols + c];
-          }
-        }
-      }
-      if (specs[i].constant) v.constant = t;
-      data_.push_back(t);
-      node.inputs.push_back(id);
+// Prunes the weight w (input 1, freshly filled with random values) as the logical [rows, cols]
+// matrix (stored transposed as [cols, rows] when `weight_transposed`, i.e. a MatMul B [K, N]).
+void PruneWeight(Tensor& t, bool weight_transposed, Pattern pattern, double sparsity,
+                 std::mt19937& rng) {
+  float* d = t.data<float>();
+  const int64_t outer = t.shape()[0], inner = t.numel() / outer;
+  const int64_t rows = weight_transposed ? inner : outer, cols = t.numel() / rows;
+  std::vector<float> w(static_cast<size_t>(t.numel()));
+  for (int64_t r = 0; r < rows; ++r) {
+    for (int64_t c = 0; c < cols; ++c) {
+      w[r * cols + c] = weight_transposed ? d[c * rows + r] : d[r * cols + c];
     }
-    node.outputs.push_back(graph_.GetOrAddValue("y"));
-    graph_.source = "sparse_kernels_test";
-    graph_.nodes.push_back(std::move(node));
-    InferContext ctx(graph_, graph_.nodes[0]);
-    infer_status_ = GetInferFn(op)(ctx);
   }
+  Prune(w, rows, cols, pattern, sparsity, rng);
+  for (int64_t r = 0; r < rows; ++r) {
+    for (int64_t c = 0; c < cols; ++c) {
+      (weight_transposed ? d[c * rows + r] : d[r * cols + c]) = w[r * cols + c];
+    }
+  }
+}
 
-  const Status& infer_status() const { return infer_status_; }
-  KernelRequest request(int threads) const { return KernelRequest{graph_, graph_.nodes[0], threads}; }
-  Tensor NanOutput() const {
-    Tensor y(DType::kF32, graph_.values[graph_.nodes[0].outputs[0]].shape);
-    for (int64_t i = 0; i < y.numel(); ++i) y.data<float>()[i] = std::nanf("");
-    return y;
-  }
-  std::vector<TensorView> inputs() const {
-    std::vector<TensorView> v;
-    for (const Tensor& t : data_) v.push_back(t.view());
-    return v;
-  }
-  Tensor RunRef() const {
-    Tensor y = NanOutput();
-    const TensorView out = y.view();
-    const std::vector<TensorView> in = inputs();
-    const Status s = GetRefFn(graph_.nodes[0].op)(graph_.nodes[0], in, {&out, 1});
-    EXPECT_TRUE(s.ok()) << s.message();
-    return y;
-  }
-  Tensor Run(const Kernel& kernel, int threads) const {
-    std::unique_ptr<KernelState> state = kernel.CreateState();
-    std::shared_ptr<void> scratch = AllocateAligned(std::max<size_t>(kernel.scratch_bytes(), 64));
-    ExecContext ctx{threads, scratch.get(), state.get()};
-    Tensor y = NanOutput();
-    const TensorView out = y.view();
-    const std::vector<TensorView> in = inputs();
-    const Status s = kernel.Execute(in, {&out, 1}, ctx);
-    EXPECT_TRUE(s.ok()) << s.message();
-    return y;
-  }
-
- private:
-  Graph graph_;
-  std::vector<Tensor> data_;
-  Status infer_status_;
+// One node with random float32 inputs, input 1 the weight, pruned by PruneWeight.
+class Harness : public kerneltest::NodeHarness {
+ public:
+  Harness(OpType op, const std::vector<InputSpec>& specs, Attributes attrs, bool weight_transposed,
+          Pattern pattern, double sparsity, uint32_t seed)
+      : NodeHarness(op, specs, std::move(attrs), seed, "node", "sparse_kernels_test",
+                    [&](size_t i, Tensor& t, std::mt19937& rng) {
+                      kerneltest::FillRandom(t, rng);
+                      if (i == 1) PruneWeight(t, weight_transposed, pattern, sparsity, rng);
+                    }) {}
 };
 
 void ExpectNear(const Tensor& got, const Tensor& want, const std::string& what) {
-  ASSERT_EQ(got.numel(), want.numel()) << what;
-  int reported = 0;
-  for (int64_t i = 0; i < got.numel(); ++i) {
-    const float g = got.data<float>()[i], w = want.data<float>()[i];
-    if (!(std::fabs(g - w) <= kTolerance * std::max(1.f, std::fabs(w))) && reported++ < 3) {
-      ADD_FAILURE() << what << ": element " << i << " is " << g << ", reference " << w;
-    }
-  }
+  kerneltest::ExpectNear(got, want, what, kTolerance, 3);
 }
 
 struct Case {
@@ -176,12 +114,8 @@ struct Case {
   bool weight_transposed = false;
 };
 
-Attributes Attrs(std::vector<std::pair<std::string, AttrValue>> list) {
-  Attributes a;
-  for (auto& [k, v] : list) a.Set(k, v);
-  return a;
-}
-using Ints = std::vector<int64_t>;
+constexpr auto Attrs = kerneltest::MakeAttributes;
+using kerneltest::Ints;
 
 std::vector<Case> Cases() {
   const OpType mm = OpType::kMatMul, gemm = OpType::kGemm, conv = OpType::kConv;

@@ -9,6 +9,7 @@
 #include <vector>
 
 #include "graph/infer.h"
+#include "kernels/kernel_test_util.h"
 #include "kernels/ref/ref.h"
 #include "kernels/sparse/packed_matrix.h"
 #include "kernels/sparse/sparse.h"
@@ -20,70 +21,32 @@ using sparse::SparseFormat;
 constexpr uint32_t kSeed = 99;
 
 // A MatMul [m, k] x constant [k, n] whose B keeps each value with probability 1 - sparsity.
-class MatMulNode {
+class MatMulNode : public kerneltest::NodeHarness {
  public:
   MatMulNode(int64_t m, int64_t k, int64_t n, double sparsity, DType wtype = DType::kF32,
-             bool constant = true) {
-    std::mt19937 rng(kSeed);
-    std::uniform_real_distribution<float> dist(-1.f, 1.f);
-    Node node;
-    node.op = OpType::kMatMul;
-    node.name = "mm";
-    const Shape shapes[2] = {{m, k}, {k, n}};
-    for (int i = 0; i < 2; ++i) {
-      const int id = graph_.GetOrAddValue(i == 0 ? "a" : "b");
-      Value& v = graph_.values[id];
-      v.dtype = i == 0 ? DType::kF32 : wtype;
-      v.shape = shapes[i];
-      v.known_rank = true;
-      Tensor t(v.dtype, v.shape);
-      if (v.dtype == DType::kF32) {
-        for (int64_t j = 0; j < t.numel(); ++j) {
-          const float x = dist(rng);
-          t.data<float>()[j] = (i == 1 && (x + 1.f) / 2.f < sparsity) ? 0.f : dist(rng);
-        }
-      }
-      if (i == 1 && constant) v.constant = t;
-      data_.push_back(t);
-      node.inputs.push_back(id);
+             bool constant = true)
+      : NodeHarness(OpType::kMatMul, {{{m, k}}, {{k, n}, constant, wtype}}, Attributes(), kSeed,
+                    "mm", "sparse_select_test", [&](size_t i, Tensor& t, std::mt19937& rng) {
+                      if (t.dtype() != DType::kF32) return;
+                      std::uniform_real_distribution<float> dist(-1.f, 1.f);
+                      for (int64_t j = 0; j < t.numel(); ++j) {
+                        const float x = dist(rng);
+                        t.data<float>()[j] =
+                            (i == 1 && (x + 1.f) / 2.f < sparsity) ? 0.f : dist(rng);
+                      }
+                    }) {
+    if (wtype == DType::kF32) {
+      EXPECT_TRUE(infer_status().ok()) << infer_status().message();
     }
-    node.outputs.push_back(graph_.GetOrAddValue("y"));
-    graph_.source = "sparse_select_test";
-    graph_.nodes.push_back(std::move(node));
-    InferContext ctx(graph_, graph_.nodes[0]);
-    const Status inferred = GetInferFn(OpType::kMatMul)(ctx);
-    if (wtype == DType::kF32) EXPECT_TRUE(inferred.ok()) << inferred.message();
   }
-  KernelRequest request(int threads = 1) const {
-    return KernelRequest{graph_, graph_.nodes[0], threads};
-  }
+  // The reference kernel (kernel == nullptr) or `kernel` on 2 threads.
   Tensor Run(const Kernel* kernel) const {
-    Tensor y(DType::kF32, graph_.values[graph_.nodes[0].outputs[0]].shape);
-    for (int64_t i = 0; i < y.numel(); ++i) y.data<float>()[i] = std::nanf("");
-    const TensorView out = y.view();
-    const TensorView in[2] = {data_[0].view(), data_[1].view()};
-    if (kernel == nullptr) {
-      EXPECT_TRUE(RefMatMul(graph_.nodes[0], in, {&out, 1}).ok());
-      return y;
-    }
-    std::unique_ptr<KernelState> state = kernel->CreateState();
-    std::shared_ptr<void> scratch = AllocateAligned(std::max<size_t>(kernel->scratch_bytes(), 64));
-    const ExecContext ctx{2, scratch.get(), state.get()};
-    EXPECT_TRUE(kernel->Execute(in, {&out, 1}, ctx).ok());
-    return y;
+    return kernel == nullptr ? RunRef() : NodeHarness::Run(*kernel, 2);
   }
-
- private:
-  Graph graph_;
-  std::vector<Tensor> data_;
 };
 
 void ExpectNear(const Tensor& got, const Tensor& want) {
-  ASSERT_EQ(got.numel(), want.numel());
-  for (int64_t i = 0; i < got.numel(); ++i) {
-    const float g = got.data<float>()[i], w = want.data<float>()[i];
-    ASSERT_LE(std::fabs(g - w), 2e-4f * std::max(1.f, std::fabs(w))) << "element " << i;
-  }
+  kerneltest::ExpectNear(got, want, "", 2e-4f, 1);
 }
 
 TEST(SparseAnalyzeTest, CountsZeroRowsColumnsBlocksAndNm) {
