@@ -26,6 +26,13 @@ Status CheckSameDtype(const InferContext& ctx, int a, int b) {
                    " but input " + S(b) + " is " + std::string(DTypeName(ctx.input(b).dtype)));
 }
 
+// Gemm / MatMul: A, B and an optional bias / C, a valid fused activation, A and B of one dtype.
+Status CheckMatMulInputs(InferContext& ctx) {
+  SL_RETURN_IF_ERROR(ctx.ExpectInputs(2, 3));
+  SL_RETURN_IF_ERROR(CheckFusedActivation(ctx));
+  return CheckSameDtype(ctx, 0, 1);
+}
+
 }  // namespace
 
 Status InferConv(InferContext& ctx) {
@@ -83,9 +90,7 @@ Status InferConv(InferContext& ctx) {
 }
 
 Status InferGemm(InferContext& ctx) {
-  SL_RETURN_IF_ERROR(ctx.ExpectInputs(2, 3));
-  SL_RETURN_IF_ERROR(CheckFusedActivation(ctx));
-  SL_RETURN_IF_ERROR(CheckSameDtype(ctx, 0, 1));
+  SL_RETURN_IF_ERROR(CheckMatMulInputs(ctx));
   const Value& a = ctx.input(0);
   const Value& b = ctx.input(1);
   if (a.shape.size() != 2 || b.shape.size() != 2) {
@@ -120,9 +125,7 @@ Status InferGemm(InferContext& ctx) {
 }
 
 Status InferMatMul(InferContext& ctx) {
-  SL_RETURN_IF_ERROR(ctx.ExpectInputs(2, 3));
-  SL_RETURN_IF_ERROR(CheckFusedActivation(ctx));
-  SL_RETURN_IF_ERROR(CheckSameDtype(ctx, 0, 1));
+  SL_RETURN_IF_ERROR(CheckMatMulInputs(ctx));
   const Value& a = ctx.input(0);
   const Value& b = ctx.input(1);
   if (!a.known_rank || !b.known_rank) return ctx.Error("inputs of unknown rank");

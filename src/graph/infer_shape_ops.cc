@@ -88,19 +88,32 @@ Status InferFlatten(InferContext& ctx) {
   return Status::Ok();
 }
 
-// Reshape: 0 copies the input dim (unless allowzero), a single -1 is inferred from the rest.
-Status InferReshape(InferContext& ctx) {
+namespace {
+
+// Checks the inputs of Reshape / Expand (X of known rank, then the target shape, input 1) and
+// reads the target shape. A target that is not constant (`dynamic`) is accepted only when it is
+// 1-D of known length; the caller then reads that length from input 1's shape.
+Result<IntListArg> ReadTargetShape(InferContext& ctx) {
   SL_RETURN_IF_ERROR(ctx.ExpectInputs(2, 2));
-  const Value& x = ctx.input(0);
-  if (!x.known_rank) return ctx.Error("input has unknown rank");
+  if (!ctx.input(0).known_rank) return ctx.Error("input has unknown rank");
   SL_ASSIGN_OR_RETURN(IntListArg arg, ReadIntListArg(ctx, 1, nullptr, "shape"));
   if (arg.dynamic) {
     const Value& s = ctx.input(1);
-    if (s.shape.size() == 1 && s.shape[0] >= 0) {
-      ctx.SetOutput(0, x.dtype, Shape(s.shape[0], -1));
-      return Status::Ok();
-    }
-    return ctx.Error("dynamic shape input not supported");
+    if (s.shape.size() != 1 || s.shape[0] < 0)
+      return ctx.Error("dynamic shape input not supported");
+  }
+  return arg;
+}
+
+}  // namespace
+
+// Reshape: 0 copies the input dim (unless allowzero), a single -1 is inferred from the rest.
+Status InferReshape(InferContext& ctx) {
+  SL_ASSIGN_OR_RETURN(IntListArg arg, ReadTargetShape(ctx));
+  const Value& x = ctx.input(0);
+  if (arg.dynamic) {
+    ctx.SetOutput(0, x.dtype, Shape(ctx.input(1).shape[0], -1));
+    return Status::Ok();
   }
   Shape out = arg.values;
   const bool allow_zero = ctx.attrs().GetInt("allowzero", 0) != 0;
@@ -275,18 +288,12 @@ Status InferShape(InferContext& ctx) {
 }
 
 Status InferExpand(InferContext& ctx) {
-  SL_RETURN_IF_ERROR(ctx.ExpectInputs(2, 2));
+  SL_ASSIGN_OR_RETURN(IntListArg arg, ReadTargetShape(ctx));
   const Value& x = ctx.input(0);
-  if (!x.known_rank) return ctx.Error("input has unknown rank");
-  SL_ASSIGN_OR_RETURN(IntListArg arg, ReadIntListArg(ctx, 1, nullptr, "shape"));
   if (arg.dynamic) {
-    const Value& s = ctx.input(1);
-    if (s.shape.size() == 1 && s.shape[0] >= 0) {
-      int64_t rank = std::max<int64_t>(s.shape[0], static_cast<int64_t>(x.shape.size()));
-      ctx.SetOutput(0, x.dtype, Shape(rank, -1));
-      return Status::Ok();
-    }
-    return ctx.Error("dynamic shape input not supported");
+    int64_t rank = std::max<int64_t>(ctx.input(1).shape[0], static_cast<int64_t>(x.shape.size()));
+    ctx.SetOutput(0, x.dtype, Shape(rank, -1));
+    return Status::Ok();
   }
   for (int64_t d : arg.values)
     if (d < 0) return ctx.Error("shape " + ListToString(arg.values) + " has a negative dim");

@@ -12,6 +12,7 @@
 #include "graph/infer_st_window.h"
 #include "kernels/ref/activation_util.h"
 #include "kernels/ref/ref.h"
+#include "kernels/ref/ref_util.h"
 
 namespace sl {
 
@@ -70,27 +71,14 @@ Status RefConv(const Node& node, std::span<const TensorView> inputs,
       const int64_t first_channel = (m / group_out) * group_in;
       for (int64_t o = 0; o < out_size; ++o) {
         double acc = b != nullptr ? b->data_as<const float>()[m] : 0.0;
-        for (int64_t k = 0; k < kernel_size; ++k) {
-          // Input position of kernel tap k for output position o, dim by dim from the last.
-          int64_t in_index = 0, in_stride = 1, o_rest = o, k_rest = k;
-          bool inside = true;
-          for (int i = g.rank - 1; i >= 0; --i) {
-            const WindowDim& d = g[i];
-            const int64_t oi = o_rest % d.out, ki = k_rest % d.kernel;
-            o_rest /= d.out;
-            k_rest /= d.kernel;
-            const int64_t pos = oi * d.stride - d.pad_begin + ki * d.dilation;
-            if (pos < 0 || pos >= d.in) inside = false;
-            in_index += pos * in_stride;
-            in_stride *= d.in;
-          }
-          if (!inside) continue;
+        ref::ForEachTap(g, o, kernel_size, [&](int64_t k, int64_t in_index, bool inside, bool) {
+          if (!inside) return;
           for (int64_t c = 0; c < group_in; ++c) {
             const float xv = xd[(n * channels + first_channel + c) * in_size + in_index];
             const float wv = wd[(m * group_in + c) * kernel_size + k];
             acc += static_cast<double>(xv) * wv;
           }
-        }
+        });
         yd[(n * out_channels + m) * out_size + o] = act.Apply(static_cast<float>(acc));
       }
     }

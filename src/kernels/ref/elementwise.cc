@@ -210,42 +210,15 @@ C SaturatingTruncate(double v) {
 
 }  // namespace
 
-Status RefAdd(const Node& node, std::span<const TensorView> inputs,
-              std::span<const TensorView> outputs) {
-  return RefArith(Arith::kAdd, node, inputs, outputs);
-}
-Status RefSub(const Node& node, std::span<const TensorView> inputs,
-              std::span<const TensorView> outputs) {
-  return RefArith(Arith::kSub, node, inputs, outputs);
-}
-Status RefMul(const Node& node, std::span<const TensorView> inputs,
-              std::span<const TensorView> outputs) {
-  return RefArith(Arith::kMul, node, inputs, outputs);
-}
-Status RefDiv(const Node& node, std::span<const TensorView> inputs,
-              std::span<const TensorView> outputs) {
-  return RefArith(Arith::kDiv, node, inputs, outputs);
-}
-Status RefEqual(const Node& node, std::span<const TensorView> inputs,
-                std::span<const TensorView> outputs) {
-  return RefCompare(Compare::kEqual, node, inputs, outputs);
-}
-Status RefLess(const Node& node, std::span<const TensorView> inputs,
-               std::span<const TensorView> outputs) {
-  return RefCompare(Compare::kLess, node, inputs, outputs);
-}
-Status RefGreater(const Node& node, std::span<const TensorView> inputs,
-                  std::span<const TensorView> outputs) {
-  return RefCompare(Compare::kGreater, node, inputs, outputs);
-}
-Status RefMax(const Node& node, std::span<const TensorView> inputs,
-              std::span<const TensorView> outputs) {
-  return RefExtremum(true, node, inputs, outputs);
-}
-Status RefMin(const Node& node, std::span<const TensorView> inputs,
-              std::span<const TensorView> outputs) {
-  return RefExtremum(false, node, inputs, outputs);
-}
+SL_REF_KERNEL_VIA(Add, RefArith, Arith::kAdd)
+SL_REF_KERNEL_VIA(Sub, RefArith, Arith::kSub)
+SL_REF_KERNEL_VIA(Mul, RefArith, Arith::kMul)
+SL_REF_KERNEL_VIA(Div, RefArith, Arith::kDiv)
+SL_REF_KERNEL_VIA(Equal, RefCompare, Compare::kEqual)
+SL_REF_KERNEL_VIA(Less, RefCompare, Compare::kLess)
+SL_REF_KERNEL_VIA(Greater, RefCompare, Compare::kGreater)
+SL_REF_KERNEL_VIA(Max, RefExtremum, true)
+SL_REF_KERNEL_VIA(Min, RefExtremum, false)
 
 // Pow: the output has the base's dtype; the exponent may have any numeric dtype. Integer bases
 // with integer exponents are computed exactly; otherwise in double, truncated back to integers.
@@ -258,33 +231,29 @@ Status RefPow(const Node& node, std::span<const TensorView> inputs,
   if (y.dtype != a.dtype) return ref::NodeInvalid(node, "output dtype differs from base dtype");
   SL_RETURN_IF_ERROR(CheckBroadcastInputs(node, inputs.first(1), y, a.dtype));
   SL_RETURN_IF_ERROR(CheckBroadcastInputs(node, inputs.first(2), y, b.dtype, 1));
-  bool inner_ok = true;
-  bool ok = ref::VisitDType<ref::kNumericTypes>(a.dtype, [&](auto base_tag) {
-    using T = typename decltype(base_tag)::type;
-    using C = ComputeT<T>;
-    inner_ok = ref::VisitDType<ref::kNumericTypes>(b.dtype, [&](auto exp_tag) {
-      using E = typename decltype(exp_tag)::type;
-      using CE = ComputeT<E>;
-      const T* pa = a.data_as<T>();
-      const E* pb = b.data_as<E>();
-      T* py = y.data_as<T>();
-      for (int64_t i = 0, n = y.numel(); i < n; ++i) {
-        C va = Load(pa, BroadcastOffset(i, a.shape, y.shape));
-        CE vb = Load(pb, BroadcastOffset(i, b.shape, y.shape));
-        if constexpr (std::is_integral_v<C> && std::is_integral_v<CE>) {
-          Store(py, i, IntPow<C>(va, static_cast<int64_t>(vb)));
-        } else if constexpr (std::is_integral_v<C>) {
-          Store(py, i,
+  return ref::VisitDTypePair<ref::kNumericTypes, ref::kNumericTypes>(
+      node, a.dtype, b.dtype, [&](auto base_tag, auto exp_tag) {
+        using T = typename decltype(base_tag)::type;
+        using C = ComputeT<T>;
+        using E = typename decltype(exp_tag)::type;
+        using CE = ComputeT<E>;
+        const T* pa = a.data_as<T>();
+        const E* pb = b.data_as<E>();
+        T* py = y.data_as<T>();
+        for (int64_t i = 0, n = y.numel(); i < n; ++i) {
+          C va = Load(pa, BroadcastOffset(i, a.shape, y.shape));
+          CE vb = Load(pb, BroadcastOffset(i, b.shape, y.shape));
+          if constexpr (std::is_integral_v<C> && std::is_integral_v<CE>) {
+            Store(py, i, IntPow<C>(va, static_cast<int64_t>(vb)));
+          } else if constexpr (std::is_integral_v<C>) {
+            Store(
+                py, i,
                 SaturatingTruncate<C>(std::pow(static_cast<double>(va), static_cast<double>(vb))));
-        } else {
-          Store(py, i, static_cast<C>(std::pow(va, static_cast<C>(vb))));
+          } else {
+            Store(py, i, static_cast<C>(std::pow(va, static_cast<C>(vb))));
+          }
         }
-      }
-    });
-  });
-  if (!ok) return ref::UnsupportedDType(node, a.dtype);
-  if (!inner_ok) return ref::UnsupportedDType(node, b.dtype);
-  return Status::Ok();
+      });
 }
 
 // Where(condition, X, Y): three-way broadcast; any dtype for X and Y.

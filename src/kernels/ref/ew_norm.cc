@@ -11,17 +11,9 @@ namespace {
 
 using ref::ComputeT;
 using ref::Load;
+using ref::Present;
+using ref::Product;
 using ref::Store;
-
-int64_t Product(std::span<const int64_t> dims) {
-  int64_t p = 1;
-  for (int64_t d : dims) p *= d;
-  return p;
-}
-
-bool Present(std::span<const TensorView> views, size_t i) {
-  return i < views.size() && views[i].data != nullptr;
-}
 
 // Writes `v` into element i of a float32 / float64 / float16 statistics output.
 void StoreStat(const TensorView& t, int64_t i, double v) {

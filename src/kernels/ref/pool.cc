@@ -10,6 +10,7 @@
 
 #include "graph/infer_st_window.h"
 #include "kernels/ref/ref.h"
+#include "kernels/ref/ref_util.h"
 
 namespace sl {
 
@@ -44,28 +45,6 @@ Result<WindowGeometry> Geometry(const Node& node, const char* op, const TensorVi
   return g;
 }
 
-// Visits the taps of window `o` (flat output position) on one plane: calls
-// visit(in_index, inside_input, inside_padded_input) for every kernel position.
-template <typename Visit>
-void ForEachTap(const WindowGeometry& g, int64_t o, int64_t kernel_size, Visit&& visit) {
-  for (int64_t k = 0; k < kernel_size; ++k) {
-    int64_t in_index = 0, in_stride = 1, o_rest = o, k_rest = k;
-    bool inside = true, inside_padded = true;
-    for (int i = g.rank - 1; i >= 0; --i) {
-      const WindowDim& d = g[i];
-      const int64_t oi = o_rest % d.out, ki = k_rest % d.kernel;
-      o_rest /= d.out;
-      k_rest /= d.kernel;
-      const int64_t pos = oi * d.stride - d.pad_begin + ki * d.dilation;
-      if (pos < 0 || pos >= d.in) inside = false;
-      if (pos < -d.pad_begin || pos >= d.in + d.pad_end) inside_padded = false;
-      in_index += pos * in_stride;
-      in_stride *= d.in;
-    }
-    visit(in_index, inside, inside_padded);
-  }
-}
-
 int64_t KernelSize(const WindowGeometry& g) {
   int64_t size = 1;
   for (int i = 0; i < g.rank; ++i) size *= g[i].kernel;
@@ -88,13 +67,20 @@ int64_t ColumnMajor(const WindowGeometry& g, int64_t row_major) {
   return col;
 }
 
+// Sizes of a pooling over X [N, C, spatial...] into Y: N * C planes, the elements of one input
+// and one output plane, and the taps of one window.
+struct PlaneSizes {
+  int64_t planes, in_size, out_size, kernel_size;
+};
+PlaneSizes PoolSizes(const TensorView& x, const TensorView& y, const WindowGeometry& g) {
+  return {x.dim(0) * x.dim(1), NumElements(x.shape.subspan(2)), NumElements(y.shape.subspan(2)),
+          KernelSize(g)};
+}
+
 template <typename T>
 void MaxPoolTyped(const TensorView& x, const TensorView& y, const TensorView* indices,
                   bool column_major, const WindowGeometry& g) {
-  const int64_t planes = x.dim(0) * x.dim(1);
-  const int64_t in_size = NumElements(x.shape.subspan(2));
-  const int64_t out_size = NumElements(y.shape.subspan(2));
-  const int64_t kernel_size = KernelSize(g);
+  const auto [planes, in_size, out_size, kernel_size] = PoolSizes(x, y, g);
   for (int64_t p = 0; p < planes; ++p) {
     const T* xp = x.data_as<const T>() + p * in_size;
     T* yp = y.data_as<T>() + p * out_size;
@@ -103,7 +89,7 @@ void MaxPoolTyped(const TensorView& x, const TensorView& y, const TensorView* in
       if constexpr (std::numeric_limits<T>::has_infinity)
         best = -std::numeric_limits<T>::infinity();
       int64_t best_index = -1;
-      ForEachTap(g, o, kernel_size, [&](int64_t i, bool inside, bool) {
+      ref::ForEachTap(g, o, kernel_size, [&](int64_t, int64_t i, bool inside, bool) {
         if (inside && (best_index < 0 || xp[i] > best)) {
           best = xp[i];
           best_index = i;
@@ -160,17 +146,14 @@ Status RefAveragePool(const Node& node, std::span<const TensorView> inputs,
                        std::string(DTypeName(x.dtype)));
   SL_ASSIGN_OR_RETURN(WindowGeometry g, Geometry(node, "AveragePool", x, y));
   const bool include_pad = AttrInt(node.attrs, "count_include_pad", 0) != 0;
-  const int64_t planes = x.dim(0) * x.dim(1);
-  const int64_t in_size = NumElements(x.shape.subspan(2));
-  const int64_t out_size = NumElements(y.shape.subspan(2));
-  const int64_t kernel_size = KernelSize(g);
+  const auto [planes, in_size, out_size, kernel_size] = PoolSizes(x, y, g);
   for (int64_t p = 0; p < planes; ++p) {
     const float* xp = x.data_as<const float>() + p * in_size;
     float* yp = y.data_as<float>() + p * out_size;
     for (int64_t o = 0; o < out_size; ++o) {
       double sum = 0;
       int64_t count = 0;
-      ForEachTap(g, o, kernel_size, [&](int64_t i, bool inside, bool inside_padded) {
+      ref::ForEachTap(g, o, kernel_size, [&](int64_t, int64_t i, bool inside, bool inside_padded) {
         if (inside) sum += xp[i];
         if (include_pad ? inside_padded : inside) ++count;
       });

@@ -75,6 +75,40 @@ Status MakeQuantLayout(const Node& node, const TensorView& x, const TensorView& 
   return Status::Ok();
 }
 
+// The operands of QuantizeLinear (X float, Y integer) or DequantizeLinear (X integer, Y float):
+// X, scale, the optional zero point and Y, with the scale's layout.
+struct QuantOperands {
+  const TensorView* x = nullptr;
+  const TensorView* scale = nullptr;
+  const TensorView* zero_point = nullptr;  // null when absent
+  const TensorView* y = nullptr;
+  QuantLayout layout;
+};
+
+// Checks arity, shapes and the dtype agreements: the scale has the float side's dtype and the
+// zero point the integer side's (Y when quantizing, X when dequantizing).
+Status PrepareQuant(const Node& node, std::span<const TensorView> inputs,
+                    std::span<const TensorView> outputs, bool quantize, QuantOperands* q) {
+  SL_RETURN_IF_ERROR(ref::CheckArity(node, inputs, outputs, 2, 1));
+  q->x = &inputs[0];
+  q->scale = &inputs[1];
+  q->zero_point = ref::Optional(inputs, 2);
+  q->y = &outputs[0];
+  const TensorView& float_side = quantize ? *q->x : *q->y;
+  const TensorView& int_side = quantize ? *q->y : *q->x;
+  if (!SameShape(*q->x, *q->y))
+    return ref::NodeInvalid(node, "output shape differs from input shape");
+  if (q->scale->dtype != float_side.dtype) {
+    return ref::NodeInvalid(
+        node, quantize ? "scale dtype differs from X dtype" : "scale dtype differs from output");
+  }
+  if (q->zero_point && q->zero_point->dtype != int_side.dtype) {
+    return ref::NodeInvalid(node, quantize ? "zero point dtype differs from output dtype"
+                                           : "zero point dtype differs from X dtype");
+  }
+  return MakeQuantLayout(node, *q->x, *q->scale, q->zero_point, &q->layout);
+}
+
 }  // namespace
 
 Status RefCast(const Node& node, std::span<const TensorView> inputs,
@@ -83,93 +117,64 @@ Status RefCast(const Node& node, std::span<const TensorView> inputs,
   const TensorView& x = inputs[0];
   const TensorView& y = outputs[0];
   if (!SameShape(x, y)) return ref::NodeInvalid(node, "output shape differs from input shape");
-  bool dst_ok = true;
-  bool src_ok = ref::VisitDType<ref::kAllTypes>(x.dtype, [&](auto src_tag) {
-    using S = typename decltype(src_tag)::type;
-    dst_ok = ref::VisitDType<ref::kAllTypes>(y.dtype, [&](auto dst_tag) {
-      using D = typename decltype(dst_tag)::type;
-      const S* px = x.data_as<S>();
-      D* py = y.data_as<D>();
-      for (int64_t i = 0, n = x.numel(); i < n; ++i) Store(py, i, ConvertElement<D>(Load(px, i)));
-    });
-  });
-  if (!src_ok) return ref::UnsupportedDType(node, x.dtype);
-  if (!dst_ok) return ref::UnsupportedDType(node, y.dtype);
-  return Status::Ok();
+  return ref::VisitDTypePair<ref::kAllTypes, ref::kAllTypes>(
+      node, x.dtype, y.dtype, [&](auto src_tag, auto dst_tag) {
+        using S = typename decltype(src_tag)::type;
+        using D = typename decltype(dst_tag)::type;
+        const S* px = x.data_as<S>();
+        D* py = y.data_as<D>();
+        for (int64_t i = 0, n = x.numel(); i < n; ++i) Store(py, i, ConvertElement<D>(Load(px, i)));
+      });
 }
 
 Status RefQuantizeLinear(const Node& node, std::span<const TensorView> inputs,
                          std::span<const TensorView> outputs) {
-  SL_RETURN_IF_ERROR(ref::CheckArity(node, inputs, outputs, 2, 1));
-  const TensorView& x = inputs[0];
-  const TensorView& scale = inputs[1];
-  const TensorView* zp = inputs.size() > 2 && inputs[2].data ? &inputs[2] : nullptr;
-  const TensorView& y = outputs[0];
-  if (!SameShape(x, y)) return ref::NodeInvalid(node, "output shape differs from input shape");
-  if (scale.dtype != x.dtype) return ref::NodeInvalid(node, "scale dtype differs from X dtype");
-  if (zp && zp->dtype != y.dtype)
-    return ref::NodeInvalid(node, "zero point dtype differs from output dtype");
-  QuantLayout layout;
-  SL_RETURN_IF_ERROR(MakeQuantLayout(node, x, scale, zp, &layout));
-  bool out_ok = true;
-  bool in_ok = ref::VisitDType<ref::kFloatTypes>(x.dtype, [&](auto in_tag) {
-    using T = typename decltype(in_tag)::type;
-    using C = ComputeT<T>;
-    out_ok = ref::VisitDType<ref::kSignedInts | ref::kUnsignedInts>(y.dtype, [&](auto out_tag) {
-      using Q = typename decltype(out_tag)::type;
-      const T* px = x.data_as<T>();
-      const T* ps = scale.data_as<T>();
-      const Q* pz = zp ? zp->data_as<Q>() : nullptr;
-      Q* py = y.data_as<Q>();
-      constexpr double kLo = static_cast<double>(std::numeric_limits<Q>::lowest());
-      constexpr double kHi = static_cast<double>(std::numeric_limits<Q>::max());
-      for (int64_t i = 0, n = x.numel(); i < n; ++i) {
-        int64_t c = layout.Channel(i);
-        C scaled = Load(px, i) / Load(ps, c);
-        double q = std::nearbyint(static_cast<double>(scaled)) + (pz ? pz[c] : 0);
-        if (std::isnan(q)) q = 0;
-        py[i] = static_cast<Q>(q < kLo ? kLo : (q > kHi ? kHi : q));
-      }
-    });
-  });
-  if (!in_ok) return ref::UnsupportedDType(node, x.dtype);
-  if (!out_ok) return ref::UnsupportedDType(node, y.dtype);
-  return Status::Ok();
+  QuantOperands q;
+  SL_RETURN_IF_ERROR(PrepareQuant(node, inputs, outputs, /*quantize=*/true, &q));
+  const TensorView &x = *q.x, &scale = *q.scale, &y = *q.y;
+  const TensorView* zp = q.zero_point;
+  return ref::VisitDTypePair<ref::kFloatTypes, ref::kSignedInts | ref::kUnsignedInts>(
+      node, x.dtype, y.dtype, [&](auto in_tag, auto out_tag) {
+        using T = typename decltype(in_tag)::type;
+        using C = ComputeT<T>;
+        using Q = typename decltype(out_tag)::type;
+        const T* px = x.data_as<T>();
+        const T* ps = scale.data_as<T>();
+        const Q* pz = zp ? zp->data_as<Q>() : nullptr;
+        Q* py = y.data_as<Q>();
+        constexpr double kLo = static_cast<double>(std::numeric_limits<Q>::lowest());
+        constexpr double kHi = static_cast<double>(std::numeric_limits<Q>::max());
+        for (int64_t i = 0, n = x.numel(); i < n; ++i) {
+          int64_t c = q.layout.Channel(i);
+          C scaled = Load(px, i) / Load(ps, c);
+          double v = std::nearbyint(static_cast<double>(scaled)) + (pz ? pz[c] : 0);
+          if (std::isnan(v)) v = 0;
+          py[i] = static_cast<Q>(v < kLo ? kLo : (v > kHi ? kHi : v));
+        }
+      });
 }
 
 Status RefDequantizeLinear(const Node& node, std::span<const TensorView> inputs,
                            std::span<const TensorView> outputs) {
-  SL_RETURN_IF_ERROR(ref::CheckArity(node, inputs, outputs, 2, 1));
-  const TensorView& x = inputs[0];
-  const TensorView& scale = inputs[1];
-  const TensorView* zp = inputs.size() > 2 && inputs[2].data ? &inputs[2] : nullptr;
-  const TensorView& y = outputs[0];
-  if (!SameShape(x, y)) return ref::NodeInvalid(node, "output shape differs from input shape");
-  if (scale.dtype != y.dtype) return ref::NodeInvalid(node, "scale dtype differs from output");
-  if (zp && zp->dtype != x.dtype)
-    return ref::NodeInvalid(node, "zero point dtype differs from X dtype");
-  QuantLayout layout;
-  SL_RETURN_IF_ERROR(MakeQuantLayout(node, x, scale, zp, &layout));
-  bool out_ok = true;
-  bool in_ok = ref::VisitDType<ref::kSignedInts | ref::kUnsignedInts>(x.dtype, [&](auto in_tag) {
-    using Q = typename decltype(in_tag)::type;
-    out_ok = ref::VisitDType<ref::kFloatTypes>(y.dtype, [&](auto out_tag) {
-      using T = typename decltype(out_tag)::type;
-      using C = ComputeT<T>;
-      const Q* px = x.data_as<Q>();
-      const T* ps = scale.data_as<T>();
-      const Q* pz = zp ? zp->data_as<Q>() : nullptr;
-      T* py = y.data_as<T>();
-      for (int64_t i = 0, n = x.numel(); i < n; ++i) {
-        int64_t c = layout.Channel(i);
-        C diff = static_cast<C>(px[i]) - static_cast<C>(pz ? pz[c] : Q{0});
-        Store(py, i, static_cast<C>(diff * Load(ps, c)));
-      }
-    });
-  });
-  if (!in_ok) return ref::UnsupportedDType(node, x.dtype);
-  if (!out_ok) return ref::UnsupportedDType(node, y.dtype);
-  return Status::Ok();
+  QuantOperands q;
+  SL_RETURN_IF_ERROR(PrepareQuant(node, inputs, outputs, /*quantize=*/false, &q));
+  const TensorView &x = *q.x, &scale = *q.scale, &y = *q.y;
+  const TensorView* zp = q.zero_point;
+  return ref::VisitDTypePair<ref::kSignedInts | ref::kUnsignedInts, ref::kFloatTypes>(
+      node, x.dtype, y.dtype, [&](auto in_tag, auto out_tag) {
+        using Q = typename decltype(in_tag)::type;
+        using T = typename decltype(out_tag)::type;
+        using C = ComputeT<T>;
+        const Q* px = x.data_as<Q>();
+        const T* ps = scale.data_as<T>();
+        const Q* pz = zp ? zp->data_as<Q>() : nullptr;
+        T* py = y.data_as<T>();
+        for (int64_t i = 0, n = x.numel(); i < n; ++i) {
+          int64_t c = q.layout.Channel(i);
+          C diff = static_cast<C>(px[i]) - static_cast<C>(pz ? pz[c] : Q{0});
+          Store(py, i, static_cast<C>(diff * Load(ps, c)));
+        }
+      });
 }
 
 }  // namespace sl

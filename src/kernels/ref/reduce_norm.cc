@@ -14,13 +14,8 @@ namespace {
 
 using ref::ComputeT;
 using ref::Load;
+using ref::Product;
 using ref::Store;
-
-int64_t Product(std::span<const int64_t> dims) {
-  int64_t p = 1;
-  for (int64_t d : dims) p *= d;
-  return p;
-}
 
 // The axes a Reduce node reduces over, read in place (no copy) from the optional second input
 // (ReduceSum from opset 13) or else the "axes" attribute. Empty axes mean "all axes" unless
@@ -147,18 +142,9 @@ Status CheckSameShape(const Node& node, const TensorView& x, const TensorView& y
 
 }  // namespace
 
-Status RefReduceSum(const Node& node, std::span<const TensorView> inputs,
-                    std::span<const TensorView> outputs) {
-  return RefReduce(Reduction::kSum, node, inputs, outputs);
-}
-Status RefReduceMean(const Node& node, std::span<const TensorView> inputs,
-                     std::span<const TensorView> outputs) {
-  return RefReduce(Reduction::kMean, node, inputs, outputs);
-}
-Status RefReduceMax(const Node& node, std::span<const TensorView> inputs,
-                    std::span<const TensorView> outputs) {
-  return RefReduce(Reduction::kMax, node, inputs, outputs);
-}
+SL_REF_KERNEL_VIA(ReduceSum, RefReduce, Reduction::kSum)
+SL_REF_KERNEL_VIA(ReduceMean, RefReduce, Reduction::kMean)
+SL_REF_KERNEL_VIA(ReduceMax, RefReduce, Reduction::kMax)
 
 // Softmax from opset 13: along one axis (default -1). With the internal attribute
 // "_legacy_flatten" = 1 (set by the importer for opset < 13) the input is flattened to 2-D at

@@ -11,6 +11,7 @@
 #include "core/dtype.h"
 #include "core/tensor.h"
 #include "graph/graph.h"
+#include "graph/infer_st_window.h"
 
 namespace sl::ref {
 
@@ -100,6 +101,43 @@ inline Status UnsupportedDType(const Node& node, DType dtype) {
   return NodeUnsupported(node, "dtype " + std::string(DTypeName(dtype)) + " is not supported");
 }
 
+// Calls fn(Tag<A>{}, Tag<B>{}) with A the storage type of `a` (in kSetA) and B that of `b` (in
+// kSetB). Returns UnsupportedDType naming `a` when it is outside kSetA, else naming `b` when it is
+// outside kSetB (fn is not called then), else Ok.
+template <unsigned kSetA, unsigned kSetB, typename Fn>
+Status VisitDTypePair(const Node& node, DType a, DType b, Fn&& fn) {
+  bool b_ok = true;
+  const bool a_ok = VisitDType<kSetA>(
+      a, [&](auto a_tag) { b_ok = VisitDType<kSetB>(b, [&](auto b_tag) { fn(a_tag, b_tag); }); });
+  if (!a_ok) return UnsupportedDType(node, a);
+  if (!b_ok) return UnsupportedDType(node, b);
+  return Status::Ok();
+}
+
+// Product of `dims` (1 for none).
+inline int64_t Product(std::span<const int64_t> dims) {
+  int64_t p = 1;
+  for (int64_t d : dims) p *= d;
+  return p;
+}
+
+// True when optional tensor i is given (present in the span and not a null placeholder).
+inline bool Present(std::span<const TensorView> views, size_t i) {
+  return i < views.size() && views[i].data != nullptr;
+}
+// Optional tensor i, or nullptr when it is absent (see Present).
+inline const TensorView* Optional(std::span<const TensorView> views, size_t i) {
+  return Present(views, i) ? &views[i] : nullptr;
+}
+
+// Defines the reference kernel `Ref<name>` as impl(arg, node, inputs, outputs), for op families
+// that share one implementation selected by `arg`.
+#define SL_REF_KERNEL_VIA(name, impl, arg)                               \
+  Status Ref##name(const Node& node, std::span<const TensorView> inputs, \
+                   std::span<const TensorView> outputs) {                \
+    return impl(arg, node, inputs, outputs);                             \
+  }
+
 // Checks the kernel got at least `min_inputs` present inputs and `min_outputs` outputs.
 inline Status CheckArity(const Node& node, std::span<const TensorView> inputs,
                          std::span<const TensorView> outputs, size_t min_inputs,
@@ -140,6 +178,29 @@ inline int64_t BroadcastOffset(int64_t out_index, std::span<const int64_t> in,
     stride *= in[j];
   }
   return offset;
+}
+
+// Visits the taps of window `o` (flat output position) on one plane of a Conv / pool: calls
+// visit(k, in_index, inside_input, inside_padded_input) for every kernel position k in order,
+// in_index the flat position in the input plane (meaningful only when inside_input).
+template <typename Visit>
+void ForEachTap(const WindowGeometry& g, int64_t o, int64_t kernel_size, Visit&& visit) {
+  for (int64_t k = 0; k < kernel_size; ++k) {
+    int64_t in_index = 0, in_stride = 1, o_rest = o, k_rest = k;
+    bool inside = true, inside_padded = true;
+    for (int i = g.rank - 1; i >= 0; --i) {
+      const WindowDim& d = g[i];
+      const int64_t oi = o_rest % d.out, ki = k_rest % d.kernel;
+      o_rest /= d.out;
+      k_rest /= d.kernel;
+      const int64_t pos = oi * d.stride - d.pad_begin + ki * d.dilation;
+      if (pos < 0 || pos >= d.in) inside = false;
+      if (pos < -d.pad_begin || pos >= d.in + d.pad_end) inside_padded = false;
+      in_index += pos * in_stride;
+      in_stride *= d.in;
+    }
+    visit(k, in_index, inside, inside_padded);
+  }
 }
 
 }  // namespace sl::ref
