@@ -185,6 +185,7 @@ int RunProfile(int argc, char** argv) {
                 "task total %.1f s\n",
                 tp->latency_validation.samples, tp->latency_validation.mape_percent,
                 static_cast<unsigned long long>(tp->latency_validation.seed), task_s);
+    std::fflush(stdout);
     profile.tasks.push_back(std::move(tp).value());
   }
   if (Status st = profile.Write(out); !st.ok()) return Fail("profile", st);

@@ -139,7 +139,8 @@ Result<std::vector<std::vector<double>>> MeasureHandoff(size_t bytes,
   auto median_of = [&](PinnedChain& chain) -> Result<double> {
     std::vector<double> t;
     for (int w = 0; w < options.warmup; ++w) SL_RETURN_IF_ERROR(chain.RunOnce().status());
-    for (int r = 0; r < std::max(3, options.repeats); ++r) {
+    // Copies of a cut are cheap: three times the repeats, to damp scheduling noise.
+    for (int r = 0; r < std::max(9, 3 * options.repeats); ++r) {
       SL_ASSIGN_OR_RETURN(double us, chain.RunOnce());
       t.push_back(us);
     }

@@ -7,7 +7,7 @@
 //     `repeats` timed runs; the median is kept.
 //   - hand-off of a cut between processors p != q: a two-stage chain (stage 1 on p copies the cut
 //     tensor into a shared buffer and signals, stage 2 on q copies it into its own input buffer),
-//     minus the same two copies done by one thread on p; median over repeats, floored at 0.
+//     minus the same two copies done by one thread on p; median over 3x repeats, floored at 0.
 //   - end to end: consecutive segments on the same processor are merged into one stage; stages
 //     run on their own pinned threads and signal the next (spin briefly, then futex wait); the
 //     time is from stage 1 starting to the last stage finishing, median over repeats.
