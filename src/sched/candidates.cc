@@ -1,0 +1,211 @@
+#include "sched/candidates.h"
+
+#include <algorithm>
+#include <numeric>
+#include <string>
+
+namespace sl {
+namespace {
+
+void PlaceNoRevisit(const std::vector<int>& alive, int k, int i, std::vector<int>& cur,
+                    std::vector<uint8_t>& used, std::vector<int>& out) {
+  if (i == k) {
+    out.insert(out.end(), cur.begin(), cur.end());
+    return;
+  }
+  if (i > 0) {  // continue the current run
+    cur[i] = cur[i - 1];
+    PlaceNoRevisit(alive, k, i + 1, cur, used, out);
+  }
+  for (size_t a = 0; a < alive.size(); ++a) {  // start a run on an unused processor
+    if (used[a]) continue;
+    used[a] = 1;
+    cur[i] = alive[a];
+    PlaceNoRevisit(alive, k, i + 1, cur, used, out);
+    used[a] = 0;
+  }
+}
+
+}  // namespace
+
+std::vector<int> EnumeratePlacements(PlacementFamily family, const std::vector<int>& alive, int k) {
+  std::vector<int> out;
+  if (alive.empty() || k < 1) return out;
+  switch (family) {
+    case PlacementFamily::kSingle:
+      for (int p : alive) out.insert(out.end(), static_cast<size_t>(k), p);
+      break;
+    case PlacementFamily::kRoundRobin:
+      for (int i = 0; i < k; ++i) out.push_back(alive[static_cast<size_t>(i) % alive.size()]);
+      break;
+    case PlacementFamily::kAny: {
+      std::vector<int> cur(static_cast<size_t>(k), 0);
+      std::vector<uint8_t> used(alive.size(), 0);
+      PlaceNoRevisit(alive, k, 0, cur, used, out);
+      break;
+    }
+  }
+  return out;
+}
+
+Result<CandidateSet> BuildCandidates(const Snapshot& snap, int task, const std::vector<int>& alive,
+                                     const JointOptimizerConfig& config, bool bytes_matter) {
+  const TaskState& ts = snap.tasks[task];
+  const TaskProfile& tp = *ts.profile;
+  const int P = static_cast<int>(snap.processors.size());
+  const int n = tp.num_variants(), K = tp.num_segments;
+  CandidateSet cs;
+  cs.task = task;
+  cs.num_processors = P;
+  cs.num_segments = K;
+  cs.rate_per_us = std::max(0.0, ts.arrival_rate_rps) * 1e-6;
+  cs.weight = std::max(ts.arrival_rate_rps, 1e-3);
+  cs.slo_us = ts.slo.latency_us();
+
+  // 1. Stitches meeting the floor (else the most accurate ones).
+  std::vector<int64_t> stitches;
+  if (config.plain_variants_only) {
+    for (int v = 0; v < n; ++v) stitches.push_back(IndexOfStitch(std::vector<int>(K, v), n));
+  } else {
+    const int64_t total = tp.num_stitches();
+    if (total > config.max_stitches)
+      return Unsupported("task '" + ts.name + "': " + std::to_string(total) +
+                         " stitches exceed the optimizer's limit of " +
+                         std::to_string(config.max_stitches) + "; use fewer segments or variants");
+    stitches.resize(static_cast<size_t>(total));
+    std::iota(stitches.begin(), stitches.end(), int64_t{0});
+  }
+  const auto& acc = tp.accuracy.stitches;
+  std::vector<int64_t> kept;
+  for (int64_t s : stitches)
+    if (acc[s] >= ts.slo.accuracy_min) kept.push_back(s);
+  if (kept.empty()) {
+    cs.meets_floor = false;
+    double best = -1;
+    for (int64_t s : stitches) best = std::max(best, acc[s]);
+    for (int64_t s : stitches)
+      if (acc[s] == best) kept.push_back(s);
+  }
+
+  // 2. Placement-independent stitch pruning.
+  // dom[i][a * n + b]: Segment(a, i) is no slower than Segment(b, i) on every alive processor.
+  std::vector<std::vector<uint8_t>> dom(static_cast<size_t>(K), std::vector<uint8_t>(n * n, 0));
+  for (int i = 0; i < K; ++i)
+    for (int a = 0; a < n; ++a)
+      for (int b = 0; b < n; ++b) {
+        bool d = true;
+        for (int p : alive) d = d && tp.segment(a, i).latency_us[p] <= tp.segment(b, i).latency_us[p];
+        dom[i][a * n + b] = d;
+      }
+  const size_t m = kept.size();
+  std::vector<int> digits(m * K);
+  std::vector<int64_t> sbytes(m, 0);
+  for (size_t j = 0; j < m; ++j) {
+    int64_t x = kept[j];
+    for (int i = K - 1; i >= 0; --i) {
+      digits[j * K + i] = static_cast<int>(x % n);
+      x /= n;
+    }
+    for (int i = 0; i < K; ++i) sbytes[j] += tp.segment(digits[j * K + i], i).weight_bytes;
+  }
+  std::vector<size_t> order(m);
+  std::iota(order.begin(), order.end(), size_t{0});
+  std::sort(order.begin(), order.end(), [&](size_t x, size_t y) {
+    if (acc[kept[x]] != acc[kept[y]]) return acc[kept[x]] > acc[kept[y]];
+    if (bytes_matter && sbytes[x] != sbytes[y]) return sbytes[x] < sbytes[y];
+    return kept[x] < kept[y];
+  });
+  std::vector<size_t> front;
+  for (size_t x : order) {
+    bool dominated = false;
+    for (size_t y : front) {
+      if (bytes_matter && sbytes[y] > sbytes[x]) continue;
+      bool d = true;
+      for (int i = 0; d && i < K; ++i) d = dom[i][digits[y * K + i] * n + digits[x * K + i]];
+      if (d) {
+        dominated = true;
+        break;
+      }
+    }
+    if (!dominated) front.push_back(x);
+  }
+  std::sort(front.begin(), front.end(), [&](size_t x, size_t y) { return kept[x] < kept[y]; });
+
+  // 3. Placements.
+  cs.placements = EnumeratePlacements(config.placements, alive, K);
+  const int num_placements = K > 0 ? static_cast<int>(cs.placements.size()) / K : 0;
+
+  // 4. Options per placement, pruned within the placement. Attributes of the front stitches are
+  // copied into flat arrays so that the dominance scan reads contiguous memory.
+  const size_t f = front.size();
+  std::vector<double> facc(f), service(f), gbusy(f * P), kbusy;
+  std::vector<int64_t> fbytes(f), dbytes(f);  // dbytes: bytes as far as dominance is concerned
+  for (size_t j = 0; j < f; ++j) {
+    facc[j] = acc[kept[front[j]]];
+    fbytes[j] = sbytes[front[j]];
+    dbytes[j] = bytes_matter ? fbytes[j] : 0;
+  }
+  std::vector<double> kacc;
+  std::vector<int64_t> kbytes;
+  std::vector<size_t> gorder(f), gkept;
+  for (int pl = 0; pl < num_placements; ++pl) {
+    const int* place = &cs.placements[static_cast<size_t>(pl) * K];
+    double handoff = 0;
+    for (int i = 1; i < K; ++i)
+      if (place[i] != place[i - 1]) handoff += tp.handoffs[i - 1].us[place[i - 1]][place[i]];
+    for (size_t j = 0; j < f; ++j) {
+      double* b = &gbusy[j * P];
+      std::fill(b, b + P, 0.0);
+      double sv = handoff;
+      for (int i = 0; i < K; ++i) {
+        double us = tp.segment(digits[front[j] * K + i], i).latency_us[place[i]];
+        b[place[i]] += us;
+        sv += us;
+      }
+      service[j] = sv;
+    }
+    std::iota(gorder.begin(), gorder.end(), size_t{0});
+    std::sort(gorder.begin(), gorder.end(), [&](size_t x, size_t y) {
+      if (service[x] != service[y]) return service[x] < service[y];
+      if (facc[x] != facc[y]) return facc[x] > facc[y];
+      if (dbytes[x] != dbytes[y]) return dbytes[x] < dbytes[y];
+      return x < y;
+    });
+    gkept.clear();
+    kacc.clear();
+    kbytes.clear();
+    kbusy.clear();
+    for (size_t x : gorder) {
+      const double ax = facc[x];
+      const int64_t bx = dbytes[x];
+      const double* bu = &gbusy[x * P];
+      bool dominated = false;
+      for (size_t y = 0; y < gkept.size() && !dominated; ++y) {
+        if (kacc[y] < ax || kbytes[y] > bx) continue;
+        const double* by = &kbusy[y * P];
+        bool d = true;
+        for (int p = 0; d && p < P; ++p) d = by[p] <= bu[p];
+        dominated = d;
+      }
+      if (dominated) continue;
+      gkept.push_back(x);
+      kacc.push_back(ax);
+      kbytes.push_back(bx);
+      kbusy.insert(kbusy.end(), bu, bu + P);
+    }
+    std::sort(gkept.begin(), gkept.end());
+    for (size_t x : gkept) {
+      cs.stitch.push_back(kept[front[x]]);
+      cs.placement.push_back(pl);
+      cs.service_us.push_back(service[x]);
+      cs.accuracy.push_back(facc[x]);
+      cs.bytes.push_back(fbytes[x]);
+      cs.busy_us.insert(cs.busy_us.end(), gbusy.begin() + x * P, gbusy.begin() + (x + 1) * P);
+      for (int p = 0; p < P; ++p) cs.visits.push_back(0);
+      for (int i = 0; i < K; ++i) cs.visits[cs.visits.size() - P + place[i]] = 1;
+    }
+  }
+  return cs;
+}
+
+}  // namespace sl

@@ -1,0 +1,177 @@
+#include <gtest/gtest.h>
+
+#include "sched/optimizer.h"
+#include "sched_test_util.h"
+
+namespace sl {
+namespace {
+
+using testing::MakeTask;
+using testing::Processors;
+using testing::Task;
+
+// fast: 10 + 10 us, accuracy 0.7; accurate: 30 + 30 us, 0.9.
+// (fast, accurate) 40 us, 0.85; (accurate, fast) 40 us, 0.6.
+TaskProfile TwoByTwo(int processors = 1) {
+  return MakeTask("t", 2, 2, processors, [](int v, int, int) { return v ? 30.0 : 10.0; },
+                  [](int64_t s) { return std::vector<double>{0.7, 0.85, 0.6, 0.9}[s]; });
+}
+
+TEST(JointOptimizer, PicksAStitchThatMeetsAnSloNoVariantMeets) {
+  TaskProfile tp = TwoByTwo();
+  Snapshot snap;
+  snap.processors = Processors(1);
+  snap.tasks = {Task(7, &tp, 0.045, 0.8, 1.0)};  // 45 us, floor 0.8: fast too inaccurate, accurate too slow
+  auto r = JointOptimizer().Solve(snap);
+  ASSERT_TRUE(r.ok()) << r.status().message();
+  ASSERT_EQ(r->choices.size(), 1u);
+  const Choice& ch = r->choices[0];
+  EXPECT_EQ(ch.task, 0);
+  EXPECT_EQ(ch.task_id, 7);
+  ASSERT_FALSE(ch.options.empty());
+  EXPECT_EQ(ch.options[0].stitch, (std::vector<int>{0, 1}));
+  EXPECT_EQ(ch.options[0].stitch_index, 1);
+  EXPECT_DOUBLE_EQ(ch.options[0].predicted_latency_us, 40);
+  EXPECT_LE(ch.options[0].expected_latency_us, 45);
+  EXPECT_DOUBLE_EQ(ch.options[0].accuracy, 0.85);
+  EXPECT_EQ(r->objective.satisfied_tasks, 1);
+  EXPECT_TRUE(r->exact);
+
+  // The av baseline (plain variants only) cannot meet it.
+  JointOptimizerConfig plain;
+  plain.plain_variants_only = true;
+  auto a = JointOptimizer(plain, "av-np").Solve(snap);
+  ASSERT_TRUE(a.ok());
+  EXPECT_EQ(a->objective.satisfied_tasks, 0);
+}
+
+TEST(JointOptimizer, RespectsAccuracyFloors) {
+  TaskProfile tp = TwoByTwo(2);
+  Snapshot snap;
+  snap.processors = Processors(2);
+  snap.tasks = {Task(0, &tp, 1.0, 0.84, 10.0)};
+  auto r = JointOptimizer().Optimize(snap);
+  ASSERT_TRUE(r.ok()) << r.status().message();
+  for (const Option& o : (*r)[0].options) EXPECT_GE(o.accuracy, 0.84);
+  // Lenient latency, light load: every option is in the lowest utilisation bucket, so the most
+  // accurate stitch wins.
+  EXPECT_EQ((*r)[0].options[0].stitch, (std::vector<int>{1, 1}));
+  // Floor above every stitch: served by the most accurate, SLO not counted as met.
+  snap.tasks[0].slo.accuracy_min = 0.95;
+  auto s = JointOptimizer().Solve(snap);
+  ASSERT_TRUE(s.ok());
+  EXPECT_EQ(s->objective.satisfied_tasks, 0);
+  for (const Option& o : s->choices[0].options) EXPECT_DOUBLE_EQ(o.accuracy, 0.9);
+}
+
+TEST(JointOptimizer, BalancesTwoTasksAcrossProcessors) {
+  // One segment of 1000 us on either processor; 600 rps each: both on one processor would load it
+  // to 1.2, one each to 0.6.
+  TaskProfile a = MakeTask("a", 1, 1, 2, [](int, int, int) { return 1000.0; }, [](int64_t) { return 0.9; });
+  TaskProfile b = MakeTask("b", 1, 1, 2, [](int, int, int) { return 1000.0; }, [](int64_t) { return 0.9; });
+  Snapshot snap;
+  snap.processors = Processors(2);
+  snap.tasks = {Task(0, &a, 10.0, 0.5, 600), Task(1, &b, 10.0, 0.5, 600)};
+  auto r = JointOptimizer().Solve(snap);
+  ASSERT_TRUE(r.ok()) << r.status().message();
+  ASSERT_EQ(r->choices.size(), 2u);
+  EXPECT_NE(r->choices[0].options[0].placement[0], r->choices[1].options[0].placement[0]);
+  EXPECT_NEAR(r->objective.bottleneck_utilisation, 0.6, 1e-9);
+  EXPECT_EQ(r->objective.satisfied_tasks, 2);
+  EXPECT_NEAR(r->choices[0].options[0].utilisation[r->choices[0].options[0].placement[0]], 0.6, 1e-9);
+  // M/G/1 with deterministic service: W = rate S^2 / (2 (1 - U)) = 600e-6 * 1e6 / 0.8 = 750 us.
+  EXPECT_NEAR(r->choices[0].options[0].expected_latency_us, 1750, 1e-6);
+}
+
+TEST(JointOptimizer, AvoidsADeadProcessor) {
+  // Processor 0 is ten times faster but dead.
+  TaskProfile tp = MakeTask("t", 2, 2, 3, [](int v, int, int p) { return (p == 0 ? 10.0 : 100.0) * (v + 1); },
+                            [](int64_t s) { return 0.5 + 0.1 * s; }, 5);
+  Snapshot snap;
+  snap.processors = Processors(3);
+  snap.processors[0].alive = false;
+  snap.tasks = {Task(0, &tp, 5.0, 0.0, 50)};
+  auto r = JointOptimizer().Optimize(snap);
+  ASSERT_TRUE(r.ok()) << r.status().message();
+  for (const Option& o : (*r)[0].options)
+    for (int p : o.placement) EXPECT_NE(p, 0);
+  for (auto& ps : snap.processors) ps.alive = false;
+  EXPECT_FALSE(JointOptimizer().Optimize(snap).ok());
+}
+
+TEST(JointOptimizer, SkipsInactiveTasksAndRejectsBadInput) {
+  TaskProfile tp = TwoByTwo();
+  Snapshot snap;
+  snap.processors = Processors(1);
+  snap.tasks = {Task(0, &tp, 1, 0, 1), Task(1, &tp, 1, 0, 1)};
+  snap.tasks[0].active = false;
+  auto r = JointOptimizer().Optimize(snap);
+  ASSERT_TRUE(r.ok());
+  ASSERT_EQ(r->size(), 1u);
+  EXPECT_EQ((*r)[0].task, 1);
+
+  TaskProfile broken = tp;
+  broken.accuracy.stitches.pop_back();
+  snap.tasks[1].profile = &broken;
+  auto e = JointOptimizer().Optimize(snap);
+  ASSERT_FALSE(e.ok());
+  EXPECT_NE(e.status().message().find("stitch accuracies"), std::string::npos);
+  snap.tasks[1].profile = nullptr;
+  EXPECT_FALSE(JointOptimizer().Optimize(snap).ok());
+  snap.tasks[1].profile = &tp;
+  snap.tasks[1].slo.latency_ms = 0;
+  EXPECT_FALSE(JointOptimizer().Optimize(snap).ok());
+}
+
+TEST(JointOptimizer, RankedListIsDiverseAndBounded) {
+  auto sc = testing::RandomScenario(11, 2, 3, 3, 3, 0.7);
+  JointOptimizerConfig cfg;
+  cfg.max_options = 5;
+  cfg.max_options_per_placement = 1;
+  auto r = JointOptimizer(cfg).Optimize(sc.snapshot);
+  ASSERT_TRUE(r.ok()) << r.status().message();
+  for (const Choice& ch : *r) {
+    EXPECT_LE(ch.options.size(), 5u);
+    EXPECT_GE(ch.options.size(), 2u);
+    for (size_t a = 0; a < ch.options.size(); ++a)
+      for (size_t b = a + 1; b < ch.options.size(); ++b)
+        EXPECT_NE(ch.options[a].placement, ch.options[b].placement);
+  }
+}
+
+TEST(JointOptimizer, IsDeterministic) {
+  for (uint64_t seed : {1, 2, 3}) {
+    auto sc = testing::RandomScenario(seed, 3, 3, 2, 2, 0.9);
+    for (SearchMode mode : {SearchMode::kExact, SearchMode::kHeuristic}) {
+      JointOptimizerConfig cfg;
+      cfg.search = mode;
+      JointOptimizer opt(cfg);
+      auto a = opt.Optimize(sc.snapshot);
+      auto b = opt.Optimize(sc.snapshot);
+      ASSERT_TRUE(a.ok() && b.ok());
+      ASSERT_EQ(a->size(), b->size());
+      for (size_t t = 0; t < a->size(); ++t) {
+        ASSERT_EQ((*a)[t].options.size(), (*b)[t].options.size());
+        for (size_t o = 0; o < (*a)[t].options.size(); ++o) {
+          EXPECT_EQ((*a)[t].options[o].stitch, (*b)[t].options[o].stitch);
+          EXPECT_EQ((*a)[t].options[o].placement, (*b)[t].options[o].placement);
+          EXPECT_EQ((*a)[t].options[o].expected_latency_us, (*b)[t].options[o].expected_latency_us);
+        }
+      }
+    }
+  }
+}
+
+TEST(JointOptimizer, PlacementsHaveNoRevisits) {
+  TaskProfile tp = MakeTask("t", 1, 3, 3, [](int, int, int) { return 10.0; }, [](int64_t) { return 1.0; });
+  Snapshot snap;
+  snap.processors = Processors(3);
+  snap.tasks = {Task(0, &tp, 1, 0, 1)};
+  auto r = JointOptimizer().Solve(snap);
+  ASSERT_TRUE(r.ok());
+  // 3 single-processor + 12 two-stage + 6 three-stage placements, none dominated (symmetric).
+  EXPECT_EQ(r->candidates[0], 21);
+}
+
+}  // namespace
+}  // namespace sl
