@@ -5,11 +5,11 @@
 //   2. Build each active task's candidate options (candidates.h: floor filter, lossless pruning).
 //   3. Search one candidate per task:
 //      exact      enumerate every combination (odometer over tasks), keep the first best;
-//      heuristic  a. greedy: tasks by decreasing rate, each takes the candidate that is best for
-//                    the tasks placed so far;
-//                 b. local search: sweep the tasks in order; each moves to its best candidate given
-//                    the others (best improvement); repeat until a sweep changes nothing or
-//                    max_local_search_rounds.
+//      heuristic  three starts (greedy by decreasing rate, greedy by increasing latency bound,
+//                 every task on its lightest candidate), each refined by LocalSearch: single-task
+//                 best-improvement sweeps until none improves, then the best two-task move among
+//                 each task's 8 best single moves; repeat until neither improves or
+//                 max_local_search_rounds. The best of the three wins.
 //   4. Rank each task's list: the chosen candidate first, then the others by the objective the
 //      assignment would have if this task switched to them, at most max_options_per_placement per
 //      placement, at most max_options in all.
@@ -27,10 +27,12 @@ namespace sl {
 namespace {
 
 constexpr double kUnboundedLatencyUs = 1e15;
+constexpr double kMaxLateness = 1e3;  // latency / bound of a task that misses, capped
 
 struct Key {  // the objective as a tuple with an exact total order
   int64_t satisfied_mrps;
   int satisfied_tasks;
+  double lateness;
   bool fits;
   int64_t bucket;
   double accuracy;
@@ -41,6 +43,7 @@ Key MakeKey(const Objective& o, double quantum) {
   Key k;
   k.satisfied_mrps = std::llround(o.satisfied_rate_rps * 1e3);
   k.satisfied_tasks = o.satisfied_tasks;
+  k.lateness = o.lateness;
   k.fits = o.fits_memory;
   const double u = std::min(o.bottleneck_utilisation, 1e9);
   k.bucket = quantum > 0 ? static_cast<int64_t>(std::floor(u / quantum))
@@ -53,6 +56,7 @@ Key MakeKey(const Objective& o, double quantum) {
 bool KeyBetter(const Key& a, const Key& b) {
   if (a.satisfied_mrps != b.satisfied_mrps) return a.satisfied_mrps > b.satisfied_mrps;
   if (a.satisfied_tasks != b.satisfied_tasks) return a.satisfied_tasks > b.satisfied_tasks;
+  if (a.lateness != b.lateness) return a.lateness < b.lateness;
   if (a.fits != b.fits) return a.fits;
   if (a.bucket != b.bucket) return a.bucket < b.bucket;
   if (a.accuracy != b.accuracy) return a.accuracy > b.accuracy;
@@ -64,24 +68,53 @@ class Evaluator {
   Evaluator(const std::vector<CandidateSet>& sets, int num_processors, int64_t budget,
             const JointOptimizerConfig& config)
       : sets_(sets), P_(num_processors), budget_(budget), config_(config),
-        u_(num_processors), m_(num_processors), w_(num_processors) {}
+        u_(num_processors), m_(num_processors), w_(num_processors), bu_(num_processors),
+        bm_(num_processors) {}
 
   // `assign[j]`: candidate of sets_[j], or -1 (left out of the objective).
   Objective Eval(const std::vector<int64_t>& assign) {
-    ++evaluations;
-    std::fill(u_.begin(), u_.end(), 0.0);
-    std::fill(m_.begin(), m_.end(), 0.0);
-    int64_t bytes = 0;
+    Sum(assign, kNone, u_, m_, bytes_);
+    return Finish(assign, kNone, -1, bytes_);
+  }
+  // Repeated moves of one task: Exclude(assign, j) once, then EvalMove(assign, j, c) for any c
+  // while the other entries of `assign` stay as they were.
+  void Exclude(const std::vector<int64_t>& assign, size_t j) { Sum(assign, j, bu_, bm_, bbytes_); }
+  Objective EvalMove(const std::vector<int64_t>& assign, size_t j, int64_t c) {
+    const CandidateSet& cs = sets_[j];
+    const double* b = &cs.busy_us[static_cast<size_t>(c) * P_];
+    for (int p = 0; p < P_; ++p) {
+      u_[p] = bu_[p] + cs.rate_per_us * b[p];
+      m_[p] = bm_[p] + cs.rate_per_us * b[p] * b[p];
+    }
+    return Finish(assign, j, c, bbytes_ + cs.bytes[c]);
+  }
+  const std::vector<double>& waits() const { return w_; }
+  int64_t evaluations = 0;
+
+ private:
+  static constexpr size_t kNone = static_cast<size_t>(-1);
+
+  void Sum(const std::vector<int64_t>& assign, size_t skip, std::vector<double>& u,
+           std::vector<double>& m, int64_t& bytes) const {
+    std::fill(u.begin(), u.end(), 0.0);
+    std::fill(m.begin(), m.end(), 0.0);
+    bytes = 0;
     for (size_t j = 0; j < sets_.size(); ++j) {
-      if (assign[j] < 0) continue;
+      if (assign[j] < 0 || j == skip) continue;
       const CandidateSet& cs = sets_[j];
       const double* b = &cs.busy_us[static_cast<size_t>(assign[j]) * P_];
       for (int p = 0; p < P_; ++p) {
-        u_[p] += cs.rate_per_us * b[p];
-        m_[p] += cs.rate_per_us * b[p] * b[p];
+        u[p] += cs.rate_per_us * b[p];
+        m[p] += cs.rate_per_us * b[p] * b[p];
       }
       bytes += cs.bytes[assign[j]];
     }
+  }
+
+  // The objective from u_ and m_; task `moved` uses candidate `moved_to` instead of assign[moved].
+  Objective Finish(const std::vector<int64_t>& assign, size_t moved, int64_t moved_to,
+                   int64_t bytes) {
+    ++evaluations;
     Objective o;
     o.fits_memory = bytes <= budget_;
     for (int p = 0; p < P_; ++p) {
@@ -92,9 +125,9 @@ class Evaluator {
     }
     double wsum = 0;
     for (size_t j = 0; j < sets_.size(); ++j) {
-      if (assign[j] < 0) continue;
+      const int64_t c = j == moved ? moved_to : assign[j];
+      if (c < 0) continue;
       const CandidateSet& cs = sets_[j];
-      const int64_t c = assign[j];
       double lat = cs.service_us[c];
       const uint8_t* v = &cs.visits[static_cast<size_t>(c) * P_];
       for (int p = 0; p < P_; ++p)
@@ -102,6 +135,8 @@ class Evaluator {
       if (cs.meets_floor && lat <= cs.slo_us) {
         o.satisfied_rate_rps += cs.rate_per_us * 1e6;
         ++o.satisfied_tasks;
+      } else {
+        o.lateness += cs.weight * std::min(lat / cs.slo_us, kMaxLateness);
       }
       o.accuracy += cs.weight * cs.accuracy[c];
       o.latency_us += cs.weight * std::min(lat, kUnboundedLatencyUs);
@@ -113,15 +148,13 @@ class Evaluator {
     }
     return o;
   }
-  const std::vector<double>& waits() const { return w_; }
-  int64_t evaluations = 0;
 
- private:
   const std::vector<CandidateSet>& sets_;
   int P_;
   int64_t budget_;
   const JointOptimizerConfig& config_;
-  std::vector<double> u_, m_, w_;
+  std::vector<double> u_, m_, w_, bu_, bm_;
+  int64_t bytes_ = 0, bbytes_ = 0;
 };
 
 void SearchExact(const std::vector<CandidateSet>& sets, Evaluator& ev, double q,
@@ -141,42 +174,27 @@ void SearchExact(const std::vector<CandidateSet>& sets, Evaluator& ev, double q,
   }
 }
 
-void SearchHeuristic(const std::vector<CandidateSet>& sets, const std::vector<TaskState>& tasks,
-                     Evaluator& ev, const JointOptimizerConfig& config,
-                     std::vector<int64_t>& assign) {
+// Best-improvement local search from `assign`: single-task moves until none improves, then moves
+// of two tasks at once among each task's `pair_shortlist` best single moves; repeat.
+Key LocalSearch(const std::vector<CandidateSet>& sets, Evaluator& ev,
+                const JointOptimizerConfig& config, std::vector<int64_t>& assign) {
   const double q = config.utilisation_quantum;
-  assign.assign(sets.size(), -1);
-  std::vector<size_t> order(sets.size());
-  std::iota(order.begin(), order.end(), size_t{0});
-  std::stable_sort(order.begin(), order.end(), [&](size_t a, size_t b) {
-    return tasks[sets[a].task].arrival_rate_rps > tasks[sets[b].task].arrival_rate_rps;
-  });
-  // a. Greedy construction.
-  for (size_t j : order) {
-    int64_t best = 0;
-    Key best_key{};
-    for (int64_t c = 0; c < sets[j].size(); ++c) {
-      assign[j] = c;
-      Key k = MakeKey(ev.Eval(assign), q);
-      if (c == 0 || KeyBetter(k, best_key)) {
-        best_key = k;
-        best = c;
-      }
-    }
-    assign[j] = best;
-  }
-  // b. Best-improvement local search, one task at a time.
+  constexpr int kShortlist = 8;
   Key cur_key = MakeKey(ev.Eval(assign), q);
+  std::vector<std::vector<int64_t>> shortlist(sets.size());
+  std::vector<std::pair<Key, int64_t>> scored;
   for (int round = 0; round < config.max_local_search_rounds; ++round) {
     bool improved = false;
     for (size_t j = 0; j < sets.size(); ++j) {
       const int64_t was = assign[j];
       int64_t best = was;
       Key best_key = cur_key;
+      scored.clear();
+      ev.Exclude(assign, j);
       for (int64_t c = 0; c < sets[j].size(); ++c) {
         if (c == was) continue;
-        assign[j] = c;
-        Key k = MakeKey(ev.Eval(assign), q);
+        Key k = MakeKey(ev.EvalMove(assign, j, c), q);
+        scored.emplace_back(k, c);
         if (KeyBetter(k, best_key)) {
           best_key = k;
           best = c;
@@ -187,8 +205,104 @@ void SearchHeuristic(const std::vector<CandidateSet>& sets, const std::vector<Ta
         improved = true;
         cur_key = best_key;
       }
+      // The task's best alternatives in this context, for pair moves.
+      const size_t m = std::min<size_t>(kShortlist, scored.size());
+      std::partial_sort(scored.begin(), scored.begin() + m, scored.end(),
+                        [](const auto& a, const auto& b) {
+                          return KeyBetter(a.first, b.first) ||
+                                 (!KeyBetter(b.first, a.first) && a.second < b.second);
+                        });
+      shortlist[j].clear();
+      for (size_t i = 0; i < m; ++i) shortlist[j].push_back(scored[i].second);
     }
+    if (improved) continue;
+    // Pair moves.
+    for (size_t a = 0; a < sets.size() && !improved; ++a)
+      for (size_t b = a + 1; b < sets.size() && !improved; ++b) {
+        const int64_t wa = assign[a], wb = assign[b];
+        int64_t ba = wa, bb = wb;
+        Key best_key = cur_key;
+        for (int64_t ca : shortlist[a])
+          for (int64_t cb : shortlist[b]) {
+            assign[a] = ca;
+            assign[b] = cb;
+            Key k = MakeKey(ev.Eval(assign), q);
+            if (KeyBetter(k, best_key)) {
+              best_key = k;
+              ba = ca;
+              bb = cb;
+            }
+          }
+        assign[a] = ba;
+        assign[b] = bb;
+        if (ba != wa || bb != wb) {
+          improved = true;
+          cur_key = best_key;
+        }
+      }
     if (!improved) break;
+  }
+  return cur_key;
+}
+
+// Greedy construction: tasks in `order`, each takes the candidate best for the tasks placed so far.
+void Greedy(const std::vector<CandidateSet>& sets, Evaluator& ev, double q,
+            const std::vector<size_t>& order, std::vector<int64_t>& assign) {
+  assign.assign(sets.size(), -1);
+  for (size_t j : order) {
+    int64_t best = 0;
+    Key best_key{};
+    ev.Exclude(assign, j);
+    for (int64_t c = 0; c < sets[j].size(); ++c) {
+      Key k = MakeKey(ev.EvalMove(assign, j, c), q);
+      if (c == 0 || KeyBetter(k, best_key)) {
+        best_key = k;
+        best = c;
+      }
+    }
+    assign[j] = best;
+  }
+}
+
+// Three starts, each refined by LocalSearch; the best result wins (ties: the earlier start).
+//   1. greedy, tasks by decreasing rate;  2. greedy, tasks by increasing latency bound;
+//   3. every task on its lightest candidate (smallest largest per-processor utilisation).
+void SearchHeuristic(const std::vector<CandidateSet>& sets, Evaluator& ev,
+                     const JointOptimizerConfig& config, std::vector<int64_t>& best) {
+  const double q = config.utilisation_quantum;
+  std::vector<size_t> by_rate(sets.size());
+  std::iota(by_rate.begin(), by_rate.end(), size_t{0});
+  std::vector<size_t> by_bound = by_rate;
+  std::stable_sort(by_rate.begin(), by_rate.end(),
+                   [&](size_t a, size_t b) { return sets[a].rate_per_us > sets[b].rate_per_us; });
+  std::stable_sort(by_bound.begin(), by_bound.end(),
+                   [&](size_t a, size_t b) { return sets[a].slo_us < sets[b].slo_us; });
+  Key best_key{};
+  std::vector<int64_t> assign;
+  for (int start = 0; start < 3; ++start) {
+    if (start == 0) Greedy(sets, ev, q, by_rate, assign);
+    if (start == 1) Greedy(sets, ev, q, by_bound, assign);
+    if (start == 2) {
+      assign.assign(sets.size(), 0);
+      for (size_t j = 0; j < sets.size(); ++j) {
+        const CandidateSet& cs = sets[j];
+        const int P = cs.num_processors;
+        double light = std::numeric_limits<double>::infinity();
+        for (int64_t c = 0; c < cs.size(); ++c) {
+          const double* b = &cs.busy_us[static_cast<size_t>(c) * P];
+          const double peak = *std::max_element(b, b + P) + 1e-9 * cs.service_us[c];
+          if (peak < light) {
+            light = peak;
+            assign[j] = c;
+          }
+        }
+      }
+    }
+    Key k = LocalSearch(sets, ev, config, assign);
+    if (start == 0 || KeyBetter(k, best_key)) {
+      best_key = k;
+      best = assign;
+    }
   }
 }
 
@@ -270,7 +384,7 @@ Result<Solution> JointOptimizer::Solve(const Snapshot& snap) const {
   if (exact)
     SearchExact(sets, ev, config_.utilisation_quantum, assign);
   else
-    SearchHeuristic(sets, snap.tasks, ev, config_, assign);
+    SearchHeuristic(sets, ev, config_, assign);
   sol.exact = exact;
   sol.objective = ev.Eval(assign);
   const std::vector<double> waits = ev.waits();
@@ -279,20 +393,23 @@ Result<Solution> JointOptimizer::Solve(const Snapshot& snap) const {
   for (size_t j = 0; j < sets.size(); ++j) {
     const CandidateSet& cs = sets[j];
     std::vector<Key> keys(static_cast<size_t>(cs.size()));
-    std::vector<int64_t> trial = assign;
-    for (int64_t c = 0; c < cs.size(); ++c) {
-      trial[j] = c;
-      keys[c] = MakeKey(ev.Eval(trial), q);
-    }
+    ev.Exclude(assign, j);
+    for (int64_t c = 0; c < cs.size(); ++c) keys[c] = MakeKey(ev.EvalMove(assign, j, c), q);
     std::vector<int64_t> order(static_cast<size_t>(cs.size()));
     std::iota(order.begin(), order.end(), int64_t{0});
-    std::stable_sort(order.begin(), order.end(),
-                     [&](int64_t a, int64_t b) { return KeyBetter(keys[a], keys[b]); });
+    auto better = [&](int64_t a, int64_t b) {
+      return KeyBetter(keys[a], keys[b]) || (!KeyBetter(keys[b], keys[a]) && a < b);
+    };
+    // Sorting a prefix is enough unless the placement cap skips most of it.
+    const size_t prefix = std::min(order.size(), static_cast<size_t>(8 * config_.max_options + 8));
+    std::partial_sort(order.begin(), order.begin() + prefix, order.end(), better);
     std::vector<int64_t> listed = {assign[j]};
     std::vector<int> per_placement(cs.placements.size() / std::max(1, cs.num_segments), 0);
     per_placement[cs.placement[assign[j]]]++;
-    for (int64_t c : order) {
+    for (size_t i = 0; i < order.size(); ++i) {
       if (static_cast<int>(listed.size()) >= config_.max_options) break;
+      if (i == prefix) std::sort(order.begin() + prefix, order.end(), better);
+      const int64_t c = order[i];
       if (c == assign[j] || per_placement[cs.placement[c]] >= config_.max_options_per_placement)
         continue;
       per_placement[cs.placement[c]]++;

@@ -6,12 +6,15 @@
 //      (segments + hand-offs + M/G/1 queueing at every processor the placement visits, from the
 //      utilisations all chosen options imply) at most the bound;
 //   2. then the number of tasks whose SLO is met (tells rate-0 tasks apart);
-//   3. then fit the chosen stitches' weights in the memory budget;
-//   4. then minimise the bottleneck utilisation (throughput headroom), compared in buckets of
+//   3. then minimise the lateness of the tasks that miss (rate-weighted latency / bound, capped):
+//      serve them as fast as possible, and guide the heuristic towards meeting them;
+//   4. then fit the chosen stitches' weights in the memory budget;
+//   5. then minimise the bottleneck utilisation (throughput headroom), compared in buckets of
 //      `utilisation_quantum` so that near-equal loads leave room for
-//   5. the rate-weighted accuracy, then 6. the rate-weighted expected latency.
+//   6. the rate-weighted accuracy, then 7. the rate-weighted expected latency.
 // Exact search when the product of the per-task candidate counts is at most `exact_limit`,
-// otherwise greedy construction plus best-improvement local search (see joint_optimizer.cc).
+// otherwise three greedy/light starts, each refined by best-improvement local search over single-
+// and two-task moves (see joint_optimizer.cc).
 //
 // Optimize is deterministic (same Snapshot, same output) and allocates only its working set.
 // Thread safety: const methods may run concurrently.
@@ -61,6 +64,7 @@ struct JointOptimizerConfig {
 struct Objective {
   double satisfied_rate_rps = 0;
   int satisfied_tasks = 0;
+  double lateness = 0;    // rate-weighted sum of latency / bound over the tasks that miss
   bool fits_memory = true;
   double bottleneck_utilisation = 0;
   double accuracy = 0;    // rate-weighted mean over tasks

@@ -50,9 +50,10 @@ TEST(JointOptimizerGap, HeuristicNeverBeatsExactAndStaysClose) {
       static_cast<unsigned long long>(kSeed), cases, equal, same_satisfied, sat_gap / cases,
       bottleneck_gap / cases, acc_gap / cases);
   RecordProperty("equal_cases", equal);
-  // Loose guard so a regression in the heuristic shows: most cases reach the optimum.
-  EXPECT_GE(equal, cases * 3 / 4);
-  EXPECT_LE(sat_gap / cases, 0.05);
+  // Guard so a regression in the heuristic shows (at the time of writing: 45 of 50 equal, no
+  // satisfied-rate gap).
+  EXPECT_GE(equal, cases * 4 / 5);
+  EXPECT_LE(sat_gap / cases, 0.01);
 }
 
 }  // namespace
