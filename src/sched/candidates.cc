@@ -88,25 +88,32 @@ Result<CandidateSet> BuildCandidates(const Snapshot& snap, int task, const std::
   }
 
   // 2. Placement-independent stitch pruning.
-  // dom[i][a * n + b]: Segment(a, i) is no slower than Segment(b, i) on every alive processor.
-  std::vector<std::vector<uint8_t>> dom(static_cast<size_t>(K), std::vector<uint8_t>(n * n, 0));
+  // dom[(i * n + a) * n + b]: Segment(a, i) is no slower than Segment(b, i) on every alive
+  // processor. total[j]: the stitch's latency summed over segments and alive processors, a quick
+  // necessary condition (a dominating stitch has no larger total).
+  std::vector<uint8_t> dom(static_cast<size_t>(K) * n * n, 0);
   for (int i = 0; i < K; ++i)
     for (int a = 0; a < n; ++a)
       for (int b = 0; b < n; ++b) {
         bool d = true;
         for (int p : alive) d = d && tp.segment(a, i).latency_us[p] <= tp.segment(b, i).latency_us[p];
-        dom[i][a * n + b] = d;
+        dom[(static_cast<size_t>(i) * n + a) * n + b] = d;
       }
   const size_t m = kept.size();
   std::vector<int> digits(m * K);
   std::vector<int64_t> sbytes(m, 0);
+  std::vector<double> total(m, 0.0);
   for (size_t j = 0; j < m; ++j) {
     int64_t x = kept[j];
     for (int i = K - 1; i >= 0; --i) {
       digits[j * K + i] = static_cast<int>(x % n);
       x /= n;
     }
-    for (int i = 0; i < K; ++i) sbytes[j] += tp.segment(digits[j * K + i], i).weight_bytes;
+    for (int i = 0; i < K; ++i) {
+      const SegmentProfile& seg = tp.segment(digits[j * K + i], i);
+      sbytes[j] += seg.weight_bytes;
+      for (int p : alive) total[j] += seg.latency_us[p];
+    }
   }
   std::vector<size_t> order(m);
   std::iota(order.begin(), order.end(), size_t{0});
@@ -116,18 +123,22 @@ Result<CandidateSet> BuildCandidates(const Snapshot& snap, int task, const std::
     return kept[x] < kept[y];
   });
   std::vector<size_t> front;
+  std::vector<double> ftotal;
+  std::vector<int64_t> fb;
   for (size_t x : order) {
     bool dominated = false;
-    for (size_t y : front) {
-      if (bytes_matter && sbytes[y] > sbytes[x]) continue;
+    const int* dx = &digits[x * K];
+    for (size_t f = 0; f < front.size() && !dominated; ++f) {
+      if (ftotal[f] > total[x] || (bytes_matter && fb[f] > sbytes[x])) continue;
+      const int* dy = &digits[front[f] * K];
       bool d = true;
-      for (int i = 0; d && i < K; ++i) d = dom[i][digits[y * K + i] * n + digits[x * K + i]];
-      if (d) {
-        dominated = true;
-        break;
-      }
+      for (int i = 0; d && i < K; ++i) d = dom[(static_cast<size_t>(i) * n + dy[i]) * n + dx[i]];
+      dominated = d;
     }
-    if (!dominated) front.push_back(x);
+    if (dominated) continue;
+    front.push_back(x);
+    ftotal.push_back(total[x]);
+    fb.push_back(sbytes[x]);
   }
   std::sort(front.begin(), front.end(), [&](size_t x, size_t y) { return kept[x] < kept[y]; });
 
