@@ -281,7 +281,10 @@ void SearchHeuristic(const std::vector<CandidateSet>& sets, Evaluator& ev,
   std::vector<int64_t> assign;
   for (int start = 0; start < 3; ++start) {
     if (start == 0) Greedy(sets, ev, q, by_rate, assign);
-    if (start == 1) Greedy(sets, ev, q, by_bound, assign);
+    if (start == 1) {
+      if (by_bound == by_rate) continue;  // same greedy order: same result
+      Greedy(sets, ev, q, by_bound, assign);
+    }
     if (start == 2) {
       assign.assign(sets.size(), 0);
       for (size_t j = 0; j < sets.size(); ++j) {
