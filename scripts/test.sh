@@ -17,5 +17,6 @@ fi
 if [[ -x scripts/build-zoo.sh ]]; then
   echo "== tiny zoo build (smoke test)"
   bash scripts/build-zoo.sh --tiny --out "$ROOT/zoo-work/tiny"
+  SPARSELOOM_ZOO_DIR="$ROOT/zoo-work/tiny" /usr/bin/python3 -m pytest -q tests/python
 fi
 echo "test.sh: all passed in $(( $(date +%s) - start )) s"
