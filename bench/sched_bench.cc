@@ -103,9 +103,13 @@ void BM_Optimize(benchmark::State& state, const std::string& policy) {
   }
   state.counters["seed"] = static_cast<double>(kSeed);
 }
-BENCHMARK_CAPTURE(BM_Optimize, sparseloom, std::string("sparseloom"))->Arg(4)->Unit(benchmark::kMillisecond);
+BENCHMARK_CAPTURE(BM_Optimize, sparseloom, std::string("sparseloom"))
+    ->Arg(4)
+    ->Unit(benchmark::kMillisecond);
 BENCHMARK_CAPTURE(BM_Optimize, av_np, std::string("av-np"))->Arg(4)->Unit(benchmark::kMillisecond);
-BENCHMARK_CAPTURE(BM_Optimize, sv_ao_np, std::string("sv-ao-np"))->Arg(4)->Unit(benchmark::kMillisecond);
+BENCHMARK_CAPTURE(BM_Optimize, sv_ao_np, std::string("sv-ao-np"))
+    ->Arg(4)
+    ->Unit(benchmark::kMillisecond);
 
 void BM_Dispatch(benchmark::State& state) {
   Scenario sc = MakeScenario(4, 10, 3, 3, 1.2);
@@ -126,7 +130,8 @@ void BM_Dispatch(benchmark::State& state) {
     const auto& q = queues[i & 255];
     for (int k = 0; k < 3; ++k) sc.snapshot.processors[k].queued_work_us = q[k];
     const Choice& ch = (*choices)[i & 3];
-    Request req{ch.task, sc.snapshot.now_us, sc.snapshot.now_us + sc.snapshot.tasks[ch.task].slo.latency_us()};
+    Request req{ch.task, sc.snapshot.now_us,
+                sc.snapshot.now_us + sc.snapshot.tasks[ch.task].slo.latency_us()};
     Decision d = p->dispatcher.Dispatch(req, ch, sc.snapshot);
     rejected += d.rejected;
     benchmark::DoNotOptimize(d);

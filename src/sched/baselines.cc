@@ -51,10 +51,10 @@ Result<std::vector<Choice>> SingleVariantOptimizer::Optimize(const Snapshot& sna
     ch.task = static_cast<int>(t);
     ch.task_id = ts.id;
     for (size_t pl = 0; pl * K < places.size(); ++pl) {
-      SL_ASSIGN_OR_RETURN(
-          Option o, MakeOption(tp, std::vector<int>(K, chosen),
-                               std::vector<int>(places.begin() + pl * K, places.begin() + (pl + 1) * K),
-                               P, ts.arrival_rate_rps));
+      SL_ASSIGN_OR_RETURN(Option o, MakeOption(tp, std::vector<int>(K, chosen),
+                                               std::vector<int>(places.begin() + pl * K,
+                                                                places.begin() + (pl + 1) * K),
+                                               P, ts.arrival_rate_rps));
       ch.options.push_back(std::move(o));
     }
     // Fastest placement first (ties: processor order).

@@ -96,7 +96,8 @@ Result<CandidateSet> BuildCandidates(const Snapshot& snap, int task, const std::
     for (int a = 0; a < n; ++a)
       for (int b = 0; b < n; ++b) {
         bool d = true;
-        for (int p : alive) d = d && tp.segment(a, i).latency_us[p] <= tp.segment(b, i).latency_us[p];
+        for (int p : alive)
+          d = d && tp.segment(a, i).latency_us[p] <= tp.segment(b, i).latency_us[p];
         dom[(static_cast<size_t>(i) * n + a) * n + b] = d;
       }
   const size_t m = kept.size();

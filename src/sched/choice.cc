@@ -36,7 +36,8 @@ Status ValidateTaskProfile(const TaskProfile& t, int num_processors) {
   for (int h = 0; h < k - 1; ++h) {
     const auto& us = t.handoffs[h].us;
     bool ok = static_cast<int>(us.size()) >= num_processors;
-    for (int p = 0; ok && p < num_processors; ++p) ok = static_cast<int>(us[p].size()) >= num_processors;
+    for (int p = 0; ok && p < num_processors; ++p)
+      ok = static_cast<int>(us[p].size()) >= num_processors;
     if (!ok)
       return InvalidArgument(where + ": hand-off of cut " + std::to_string(h) + " lacks a " +
                              std::to_string(num_processors) + "x" + std::to_string(num_processors) +

@@ -18,21 +18,21 @@ struct Stage {
 };
 
 struct Option {
-  int64_t stitch_index = 0;        // mixed radix, zoo/segments.h
-  std::vector<int> stitch;         // variant per segment
-  std::vector<int> placement;      // processor per segment
-  std::vector<Stage> stages;       // pipeline order
-  double predicted_latency_us = 0; // segments + hand-offs, no queueing, everything resident
-  double expected_latency_us = 0;  // plus the queueing the optimizer's chosen loads imply
+  int64_t stitch_index = 0;         // mixed radix, zoo/segments.h
+  std::vector<int> stitch;          // variant per segment
+  std::vector<int> placement;       // processor per segment
+  std::vector<Stage> stages;        // pipeline order
+  double predicted_latency_us = 0;  // segments + hand-offs, no queueing, everything resident
+  double expected_latency_us = 0;   // plus the queueing the optimizer's chosen loads imply
   double accuracy = 0;
-  int64_t weight_bytes = 0;        // distinct segments of the stitch
-  std::vector<double> busy_us;     // per processor: work one request puts on it
-  std::vector<double> utilisation; // per processor: busy_us * the task's rate
+  int64_t weight_bytes = 0;         // distinct segments of the stitch
+  std::vector<double> busy_us;      // per processor: work one request puts on it
+  std::vector<double> utilisation;  // per processor: busy_us * the task's rate
 };
 
 struct Choice {
-  int task = 0;     // task position in Snapshot::tasks
-  int task_id = 0;  // TaskState::id
+  int task = 0;                 // task position in Snapshot::tasks
+  int task_id = 0;              // TaskState::id
   std::vector<Option> options;  // ranked, best first; never empty
 };
 

@@ -32,7 +32,8 @@ double Dispatcher::ExpectedFinishUs(const Option& option, int task, const Snapsh
   return t;
 }
 
-Decision Dispatcher::Dispatch(const Request& req, const Choice& choice, const Snapshot& snap) const {
+Decision Dispatcher::Dispatch(const Request& req, const Choice& choice,
+                              const Snapshot& snap) const {
   Decision d;
   int earliest = -1;
   double earliest_us = std::numeric_limits<double>::infinity();

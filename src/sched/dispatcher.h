@@ -21,8 +21,8 @@
 namespace sl {
 
 enum class OptionPick {
-  kRankOrder,      // the first option in rank order that meets the deadline (SparseLoom)
-  kEarliestFinish, // the option with the earliest expected finish (HEFT-like; ties: rank order)
+  kRankOrder,       // the first option in rank order that meets the deadline (SparseLoom)
+  kEarliestFinish,  // the option with the earliest expected finish (HEFT-like; ties: rank order)
 };
 
 enum class RequestOrder {
@@ -43,11 +43,11 @@ struct DispatcherConfig {
 };
 
 struct Decision {
-  int option = -1;                 // index into Choice::options; -1 when rejected
+  int option = -1;  // index into Choice::options; -1 when rejected
   bool rejected = false;
-  bool on_time = false;            // expected finish <= deadline
-  double expected_finish_us = 0;   // of the picked option (of the earliest one when rejected)
-  const char* reason = "";         // static string: "", "deadline-unmeetable", "no-option"
+  bool on_time = false;           // expected finish <= deadline
+  double expected_finish_us = 0;  // of the picked option (of the earliest one when rejected)
+  const char* reason = "";        // static string: "", "deadline-unmeetable", "no-option"
 };
 
 class Dispatcher {

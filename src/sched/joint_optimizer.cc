@@ -67,8 +67,14 @@ class Evaluator {
  public:
   Evaluator(const std::vector<CandidateSet>& sets, int num_processors, int64_t budget,
             const JointOptimizerConfig& config)
-      : sets_(sets), P_(num_processors), budget_(budget), config_(config),
-        u_(num_processors), m_(num_processors), w_(num_processors), bu_(num_processors),
+      : sets_(sets),
+        P_(num_processors),
+        budget_(budget),
+        config_(config),
+        u_(num_processors),
+        m_(num_processors),
+        w_(num_processors),
+        bu_(num_processors),
         bm_(num_processors) {}
 
   // `assign[j]`: candidate of sets_[j], or -1 (left out of the objective).
@@ -121,7 +127,7 @@ class Evaluator {
       o.bottleneck_utilisation = std::max(o.bottleneck_utilisation, u_[p]);
       // M/G/1 (Pollaczek-Khinchine): W = sum_c rate_c S_c^2 / (2 (1 - U)).
       w_[p] = u_[p] < config_.max_utilisation ? m_[p] / (2.0 * (1.0 - u_[p]))
-                                               : std::numeric_limits<double>::infinity();
+                                              : std::numeric_limits<double>::infinity();
     }
     double wsum = 0;
     for (size_t j = 0; j < sets_.size(); ++j) {
@@ -360,17 +366,18 @@ Result<Solution> JointOptimizer::Solve(const Snapshot& snap) const {
     for (int i = 0; i < tp.num_segments; ++i) {
       int64_t m = 0;
       for (int v = 0; v < tp.num_variants(); ++v) m = std::max(m, tp.segment(v, i).weight_bytes);
-      max_bytes = max_bytes > std::numeric_limits<int64_t>::max() - m ? std::numeric_limits<int64_t>::max()
-                                                                      : max_bytes + m;
+      max_bytes = max_bytes > std::numeric_limits<int64_t>::max() - m
+                      ? std::numeric_limits<int64_t>::max()
+                      : max_bytes + m;
     }
   }
   const bool bytes_matter = max_bytes > snap.memory_budget_bytes;
   std::vector<CandidateSet> sets;
   for (size_t t = 0; t < snap.tasks.size(); ++t) {
     if (!snap.tasks[t].active) continue;
-    SL_ASSIGN_OR_RETURN(CandidateSet cs, BuildCandidates(snap, static_cast<int>(t), alive, config_, bytes_matter));
-    if (cs.size() == 0)
-      return Internal("task '" + snap.tasks[t].name + "': no candidate option");
+    SL_ASSIGN_OR_RETURN(CandidateSet cs,
+                        BuildCandidates(snap, static_cast<int>(t), alive, config_, bytes_matter));
+    if (cs.size() == 0) return Internal("task '" + snap.tasks[t].name + "': no candidate option");
     sets.push_back(std::move(cs));
   }
   Solution sol;
@@ -379,9 +386,9 @@ Result<Solution> JointOptimizer::Solve(const Snapshot& snap) const {
   // 3.
   double combos = 1;
   for (const auto& cs : sets) combos *= static_cast<double>(cs.size());
-  const bool exact = config_.search == SearchMode::kExact ||
-                     (config_.search == SearchMode::kAuto &&
-                      combos <= static_cast<double>(config_.exact_limit));
+  const bool exact =
+      config_.search == SearchMode::kExact ||
+      (config_.search == SearchMode::kAuto && combos <= static_cast<double>(config_.exact_limit));
   Evaluator ev(sets, P, snap.memory_budget_bytes, config_);
   std::vector<int64_t> assign;
   if (exact)
@@ -426,10 +433,10 @@ Result<Solution> JointOptimizer::Solve(const Snapshot& snap) const {
     for (int64_t c : listed) {
       const int* place = cs.placement_of(c);
       SL_ASSIGN_OR_RETURN(
-          Option o, MakeOption(*ts.profile,
-                               StitchOfIndex(cs.stitch[c], ts.profile->num_variants(), cs.num_segments),
-                               std::vector<int>(place, place + cs.num_segments), P,
-                               ts.arrival_rate_rps));
+          Option o,
+          MakeOption(*ts.profile,
+                     StitchOfIndex(cs.stitch[c], ts.profile->num_variants(), cs.num_segments),
+                     std::vector<int>(place, place + cs.num_segments), P, ts.arrival_rate_rps));
       for (const Stage& st : o.stages) o.expected_latency_us += waits[st.processor];
       ch.options.push_back(std::move(o));
     }

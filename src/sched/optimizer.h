@@ -51,20 +51,20 @@ struct JointOptimizerConfig {
   bool plain_variants_only = false;  // true: stitches (v, ..., v) only (the `av` baselines)
   PlacementFamily placements = PlacementFamily::kAny;
   SearchMode search = SearchMode::kAuto;
-  int64_t exact_limit = 200000;       // kAuto: exact when the combination count is at most this
+  int64_t exact_limit = 200000;  // kAuto: exact when the combination count is at most this
   int64_t max_stitches = int64_t{1} << 22;  // per task; larger spaces are refused
-  int max_options = 8;                // options per Choice
-  int max_options_per_placement = 2;  // diversity of the ranked list
-  double utilisation_quantum = 0.02;  // bucket width of objective 4 (0: compare exactly)
+  int max_options = 8;                      // options per Choice
+  int max_options_per_placement = 2;        // diversity of the ranked list
+  double utilisation_quantum = 0.02;        // bucket width of objective 4 (0: compare exactly)
   int max_local_search_rounds = 50;
-  double max_utilisation = 0.999;     // queueing at or above this counts as unbounded
+  double max_utilisation = 0.999;  // queueing at or above this counts as unbounded
 };
 
 // The value of one joint assignment (see the header comment for the order).
 struct Objective {
   double satisfied_rate_rps = 0;
   int satisfied_tasks = 0;
-  double lateness = 0;    // rate-weighted sum of latency / bound over the tasks that miss
+  double lateness = 0;  // rate-weighted sum of latency / bound over the tasks that miss
   bool fits_memory = true;
   double bottleneck_utilisation = 0;
   double accuracy = 0;    // rate-weighted mean over tasks
@@ -78,9 +78,9 @@ bool ObjectiveBetter(const Objective& a, const Objective& b, double quantum);
 struct Solution {
   std::vector<Choice> choices;
   Objective objective;
-  bool exact = false;                 // exhaustive over the candidates
-  std::vector<int64_t> candidates;    // per active task, after pruning
-  int64_t evaluations = 0;            // objective evaluations
+  bool exact = false;               // exhaustive over the candidates
+  std::vector<int64_t> candidates;  // per active task, after pruning
+  int64_t evaluations = 0;          // objective evaluations
 };
 
 class JointOptimizer : public Optimizer {

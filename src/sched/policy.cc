@@ -19,13 +19,15 @@ Result<Policy> MakePolicy(const std::string& name, const PolicyOptions& options)
   PreloaderConfig pc;
   pc.mode = PreloadMode::kChoiceOrder;
   const bool partitioned = name.size() > 2 && name.compare(name.size() - 2, 2, "-p") == 0;
-  const PlacementFamily family = partitioned ? PlacementFamily::kRoundRobin : PlacementFamily::kSingle;
+  const PlacementFamily family =
+      partitioned ? PlacementFamily::kRoundRobin : PlacementFamily::kSingle;
   if (name == "sparseloom") {
     p.optimizer = std::make_unique<JointOptimizer>(JointOptimizerConfig{}, name);
     dc.pick = OptionPick::kRankOrder;
     pc.mode = PreloadMode::kHotness;
   } else if (name == "sv-ao-np" || name == "sv-ao-p") {
-    p.optimizer = std::make_unique<SingleVariantOptimizer>(VariantRule::kMostAccurate, family, name);
+    p.optimizer =
+        std::make_unique<SingleVariantOptimizer>(VariantRule::kMostAccurate, family, name);
   } else if (name == "sv-lo-np" || name == "sv-lo-p") {
     p.optimizer =
         std::make_unique<SingleVariantOptimizer>(VariantRule::kFastestMeetingFloor, family, name);

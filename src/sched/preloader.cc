@@ -35,7 +35,8 @@ ResidentSet Preloader::Plan(const Snapshot& snap, const std::vector<Choice>& cho
   rs.tracked = true;
   rs.flags.resize(snap.tasks.size());
   for (size_t t = 0; t < snap.tasks.size(); ++t)
-    if (snap.tasks[t].profile != nullptr) rs.flags[t].assign(snap.tasks[t].profile->segments.size(), 0);
+    if (snap.tasks[t].profile != nullptr)
+      rs.flags[t].assign(snap.tasks[t].profile->segments.size(), 0);
   if (budget <= 0) return rs;
   auto profile_of = [&](const Choice& ch) -> const TaskProfile* {
     if (ch.task < 0 || ch.task >= static_cast<int>(snap.tasks.size())) return nullptr;
@@ -87,7 +88,8 @@ ResidentSet Preloader::Plan(const Snapshot& snap, const std::vector<Choice>& cho
     if (a.task != b.task) return a.task < b.task;
     return a.segment < b.segment;
   });
-  for (const Item& it : items) TryAdd(rs, *snap.tasks[it.task].profile, it.task, it.segment, budget);
+  for (const Item& it : items)
+    TryAdd(rs, *snap.tasks[it.task].profile, it.task, it.segment, budget);
   return rs;
 }
 

@@ -23,22 +23,22 @@
 namespace sl {
 
 struct Slo {
-  double latency_ms = 0;     // bound on request latency (arrival to result)
-  double accuracy_min = 0;   // floor in [0, 1]
+  double latency_ms = 0;    // bound on request latency (arrival to result)
+  double accuracy_min = 0;  // floor in [0, 1]
   double latency_us() const { return latency_ms * 1000.0; }
 };
 
 struct TaskState {
-  int id = 0;                             // caller's stable id
-  std::string name;                       // for messages
-  const TaskProfile* profile = nullptr;   // not owned
+  int id = 0;                            // caller's stable id
+  std::string name;                      // for messages
+  const TaskProfile* profile = nullptr;  // not owned
   Slo slo;
-  double arrival_rate_rps = 0;            // expected requests per second
-  bool active = true;                     // inactive tasks get no Choice
+  double arrival_rate_rps = 0;  // expected requests per second
+  bool active = true;           // inactive tasks get no Choice
 };
 
 struct ProcessorState {
-  int id = 0;                 // index into Profile::processors
+  int id = 0;  // index into Profile::processors
   bool alive = true;
   double queued_work_us = 0;  // expected work already queued (or running) on it, from `now_us`
 };
@@ -68,9 +68,9 @@ struct Snapshot {
 
 // One inference request as the dispatcher sees it.
 struct Request {
-  int task = 0;             // task position in Snapshot::tasks
+  int task = 0;  // task position in Snapshot::tasks
   double arrival_us = 0;
-  double deadline_us = 0;   // absolute, same clock as Snapshot::now_us
+  double deadline_us = 0;  // absolute, same clock as Snapshot::now_us
 };
 
 }  // namespace sl

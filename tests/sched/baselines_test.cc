@@ -14,13 +14,14 @@ using testing::Task;
 // (variant 0 fastest); plain accuracies 0.6, 0.8, 0.95; every mixed stitch 0.99 (so only the
 // stitching policy can reach it).
 TaskProfile Three() {
-  return MakeTask("t", 3, 2, 3, [](int v, int, int p) { return (v + 1) * 10.0 * (1 + 0.1 * p); },
-                  [](int64_t s) {
-                    if (s == 0) return 0.6;
-                    if (s == 4) return 0.8;
-                    if (s == 8) return 0.95;
-                    return 0.99;
-                  });
+  return MakeTask(
+      "t", 3, 2, 3, [](int v, int, int p) { return (v + 1) * 10.0 * (1 + 0.1 * p); },
+      [](int64_t s) {
+        if (s == 0) return 0.6;
+        if (s == 4) return 0.8;
+        if (s == 8) return 0.95;
+        return 0.99;
+      });
 }
 
 bool Plain(const Option& o) {

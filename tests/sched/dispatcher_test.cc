@@ -1,9 +1,10 @@
+#include "sched/dispatcher.h"
+
 #include <gtest/gtest.h>
 
 #include <cmath>
 #include <cstring>
 
-#include "sched/dispatcher.h"
 #include "sched_test_util.h"
 
 namespace sl {
@@ -15,8 +16,9 @@ using testing::Task;
 
 // One variant, two segments of 100 us each on either processor, 20 us hand-off; 1000 bytes each.
 struct Fixture {
-  TaskProfile tp = MakeTask("t", 1, 2, 2, [](int, int, int) { return 100.0; },
-                            [](int64_t) { return 0.9; }, 20, [](int, int) { return int64_t{1000}; });
+  TaskProfile tp = MakeTask(
+      "t", 1, 2, 2, [](int, int, int) { return 100.0; }, [](int64_t) { return 0.9; }, 20,
+      [](int, int) { return int64_t{1000}; });
   Snapshot snap;
   Choice choice;
   Fixture() {
@@ -24,7 +26,8 @@ struct Fixture {
     snap.processors = Processors(2);
     snap.tasks = {Task(0, &tp, 1, 0, 10)};
     choice.task = 0;
-    for (auto placement : {std::vector<int>{0, 0}, std::vector<int>{1, 1}, std::vector<int>{0, 1}}) {
+    for (auto placement :
+         {std::vector<int>{0, 0}, std::vector<int>{1, 1}, std::vector<int>{0, 1}}) {
       auto o = MakeOption(tp, {0, 0}, placement, 2, 10);
       EXPECT_TRUE(o.ok());
       choice.options.push_back(*o);

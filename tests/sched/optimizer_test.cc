@@ -1,6 +1,7 @@
+#include "sched/optimizer.h"
+
 #include <gtest/gtest.h>
 
-#include "sched/optimizer.h"
 #include "sched_test_util.h"
 
 namespace sl {
@@ -13,15 +14,19 @@ using testing::Task;
 // fast: 10 + 10 us, accuracy 0.7; accurate: 30 + 30 us, 0.9.
 // (fast, accurate) 40 us, 0.85; (accurate, fast) 40 us, 0.6.
 TaskProfile TwoByTwo(int processors = 1) {
-  return MakeTask("t", 2, 2, processors, [](int v, int, int) { return v ? 30.0 : 10.0; },
-                  [](int64_t s) { return std::vector<double>{0.7, 0.85, 0.6, 0.9}[s]; });
+  return MakeTask(
+      "t", 2, 2, processors, [](int v, int, int) { return v ? 30.0 : 10.0; },
+      [](int64_t s) {
+        return std::vector<double>{0.7, 0.85, 0.6, 0.9}[s];
+      });
 }
 
 TEST(JointOptimizer, PicksAStitchThatMeetsAnSloNoVariantMeets) {
   TaskProfile tp = TwoByTwo();
   Snapshot snap;
   snap.processors = Processors(1);
-  snap.tasks = {Task(7, &tp, 0.045, 0.8, 1.0)};  // 45 us, floor 0.8: fast too inaccurate, accurate too slow
+  snap.tasks = {
+      Task(7, &tp, 0.045, 0.8, 1.0)};  // 45 us, floor 0.8: fast too inaccurate, accurate too slow
   auto r = JointOptimizer().Solve(snap);
   ASSERT_TRUE(r.ok()) << r.status().message();
   ASSERT_EQ(r->choices.size(), 1u);
@@ -67,8 +72,10 @@ TEST(JointOptimizer, RespectsAccuracyFloors) {
 TEST(JointOptimizer, BalancesTwoTasksAcrossProcessors) {
   // One segment of 1000 us on either processor; 600 rps each: both on one processor would load it
   // to 1.2, one each to 0.6.
-  TaskProfile a = MakeTask("a", 1, 1, 2, [](int, int, int) { return 1000.0; }, [](int64_t) { return 0.9; });
-  TaskProfile b = MakeTask("b", 1, 1, 2, [](int, int, int) { return 1000.0; }, [](int64_t) { return 0.9; });
+  TaskProfile a = MakeTask(
+      "a", 1, 1, 2, [](int, int, int) { return 1000.0; }, [](int64_t) { return 0.9; });
+  TaskProfile b = MakeTask(
+      "b", 1, 1, 2, [](int, int, int) { return 1000.0; }, [](int64_t) { return 0.9; });
   Snapshot snap;
   snap.processors = Processors(2);
   snap.tasks = {Task(0, &a, 10.0, 0.5, 600), Task(1, &b, 10.0, 0.5, 600)};
@@ -78,15 +85,17 @@ TEST(JointOptimizer, BalancesTwoTasksAcrossProcessors) {
   EXPECT_NE(r->choices[0].options[0].placement[0], r->choices[1].options[0].placement[0]);
   EXPECT_NEAR(r->objective.bottleneck_utilisation, 0.6, 1e-9);
   EXPECT_EQ(r->objective.satisfied_tasks, 2);
-  EXPECT_NEAR(r->choices[0].options[0].utilisation[r->choices[0].options[0].placement[0]], 0.6, 1e-9);
+  EXPECT_NEAR(r->choices[0].options[0].utilisation[r->choices[0].options[0].placement[0]], 0.6,
+              1e-9);
   // M/G/1 with deterministic service: W = rate S^2 / (2 (1 - U)) = 600e-6 * 1e6 / 0.8 = 750 us.
   EXPECT_NEAR(r->choices[0].options[0].expected_latency_us, 1750, 1e-6);
 }
 
 TEST(JointOptimizer, AvoidsADeadProcessor) {
   // Processor 0 is ten times faster but dead.
-  TaskProfile tp = MakeTask("t", 2, 2, 3, [](int v, int, int p) { return (p == 0 ? 10.0 : 100.0) * (v + 1); },
-                            [](int64_t s) { return 0.5 + 0.1 * s; }, 5);
+  TaskProfile tp = MakeTask(
+      "t", 2, 2, 3, [](int v, int, int p) { return (p == 0 ? 10.0 : 100.0) * (v + 1); },
+      [](int64_t s) { return 0.5 + 0.1 * s; }, 5);
   Snapshot snap;
   snap.processors = Processors(3);
   snap.processors[0].alive = false;
@@ -163,7 +172,8 @@ TEST(JointOptimizer, IsDeterministic) {
 }
 
 TEST(JointOptimizer, PlacementsHaveNoRevisits) {
-  TaskProfile tp = MakeTask("t", 1, 3, 3, [](int, int, int) { return 10.0; }, [](int64_t) { return 1.0; });
+  TaskProfile tp = MakeTask(
+      "t", 1, 3, 3, [](int, int, int) { return 10.0; }, [](int64_t) { return 1.0; });
   Snapshot snap;
   snap.processors = Processors(3);
   snap.tasks = {Task(0, &tp, 1, 0, 1)};

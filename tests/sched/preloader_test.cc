@@ -1,9 +1,10 @@
+#include "sched/preloader.h"
+
 #include <gtest/gtest.h>
 
 #include <random>
 
 #include "sched/optimizer.h"
-#include "sched/preloader.h"
 #include "sched_test_util.h"
 
 namespace sl {
@@ -45,8 +46,9 @@ TEST(Preloader, NeverExceedsTheBudget) {
 }
 
 TEST(Preloader, BudgetBelowEverySegmentLeavesNothingResident) {
-  TaskProfile tp = MakeTask("t", 2, 2, 1, [](int, int, int) { return 10.0; }, [](int64_t) { return 0.9; },
-                            0, [](int, int) { return int64_t{500}; });
+  TaskProfile tp = MakeTask(
+      "t", 2, 2, 1, [](int, int, int) { return 10.0; }, [](int64_t) { return 0.9; }, 0,
+      [](int, int) { return int64_t{500}; });
   Snapshot snap;
   snap.processors = Processors(1);
   snap.tasks = {Task(0, &tp, 1, 0, 10)};
@@ -61,13 +63,16 @@ TEST(Preloader, BudgetBelowEverySegmentLeavesNothingResident) {
 
 TEST(Preloader, PrefersSegmentsEveryOptionNeedsAndHighRates) {
   // Two variants, two segments, 100 bytes per segment.
-  TaskProfile tp = MakeTask("t", 2, 2, 1, [](int, int, int) { return 10.0; }, [](int64_t) { return 0.9; },
-                            0, [](int, int) { return int64_t{100}; });
+  TaskProfile tp = MakeTask(
+      "t", 2, 2, 1, [](int, int, int) { return 10.0; }, [](int64_t) { return 0.9; }, 0,
+      [](int, int) { return int64_t{100}; });
   TaskProfile cold = tp;
   Snapshot snap;
   snap.processors = Processors(1);
   snap.tasks = {Task(0, &tp, 1, 0, 100), Task(1, &cold, 1, 0, 1)};
-  auto opt = [&](const TaskProfile& p, std::vector<int> s) { return MakeOption(p, s, {0, 0}, 1, 1).value(); };
+  auto opt = [&](const TaskProfile& p, std::vector<int> s) {
+    return MakeOption(p, s, {0, 0}, 1, 1).value();
+  };
   // Task 0: options (0,1) then (1,1): Segment(1, 1) is in both, Segment(0, 0) in the first only.
   std::vector<Choice> choices(2);
   choices[0].task = 0;

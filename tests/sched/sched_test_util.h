@@ -92,7 +92,9 @@ inline Scenario RandomScenario(uint64_t seed, int tasks, int n, int k, int p, do
         score[v * k + i] = 0.6 + 0.35 * density + 0.05 * u(rng);
       }
     std::vector<double> noise;
-    auto lat = [&](int v, int i, int q) { return base[v * k + i] * speed[q] * (0.8 + 0.4 * u(rng)); };
+    auto lat = [&](int v, int i, int q) {
+      return base[v * k + i] * speed[q] * (0.8 + 0.4 * u(rng));
+    };
     int64_t total = 1;
     for (int i = 0; i < k; ++i) total *= n;
     for (int64_t s = 0; s < total; ++s) noise.push_back(0.02 * (u(rng) - 0.5));
@@ -105,7 +107,9 @@ inline Scenario RandomScenario(uint64_t seed, int tasks, int n, int k, int p, do
       }
       return std::min(1.0, std::max(0.0, a / k + noise[s]));
     };
-    auto bytes = [&](int v, int i) { return static_cast<int64_t>(1000 * (1.0 + n - v) * (1 + u(rng))); };
+    auto bytes = [&](int v, int i) {
+      return static_cast<int64_t>(1000 * (1.0 + n - v) * (1 + u(rng)));
+    };
     sc.owned.push_back(std::make_unique<TaskProfile>(
         MakeTask("t" + std::to_string(t), n, k, p, lat, acc, 5.0 + 10 * u(rng), bytes)));
     // Rate so that the dense model alone would load one processor to `load` / tasks.
