@@ -25,7 +25,11 @@ Result<std::unique_ptr<Kernel>> CreateDenseKernel(const KernelRequest& req) {
   ScopedOmpThreads threads(req.num_threads);
   switch (req.node.op) {
     case OpType::kConv:
+    {
+      auto pointwise = dense::CreateOnednnConv1x1(req);
+      if (pointwise.ok()) return pointwise;
       return dense::CreateOnednnConv(req);
+    }
     case OpType::kGemm:
     case OpType::kMatMul: {
       auto gemv = dense::CreateGemv(req);

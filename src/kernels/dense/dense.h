@@ -26,6 +26,9 @@ namespace dense {
 // Per-op factories behind CreateDenseKernel (exposed for tests). Each returns Unsupported for
 // nodes it cannot handle.
 Result<std::unique_ptr<Kernel>> CreateOnednnConv(const KernelRequest& req);
+// Pointwise Conv (1x1, stride 1, no padding, one group, constant bias) as a oneDNN matmul over
+// strided views of the NCHW tensors: no layout reorders per call.
+Result<std::unique_ptr<Kernel>> CreateOnednnConv1x1(const KernelRequest& req);
 Result<std::unique_ptr<Kernel>> CreateOnednnMatMul(const KernelRequest& req);
 // The batch-1 GEMV path: Gemm/MatMul whose activation has exactly one row and whose weights are a
 // constant 2-D matrix.
