@@ -62,6 +62,18 @@ Result<int64_t> Args::GetInt(const std::string& name, int64_t fallback, int64_t 
   return static_cast<int64_t>(x);
 }
 
+std::vector<std::string> SplitComma(const std::string& s) {
+  std::vector<std::string> out;
+  size_t start = 0;
+  while (start <= s.size()) {
+    size_t c = s.find(',', start);
+    if (c == std::string::npos) c = s.size();
+    if (c > start) out.push_back(s.substr(start, c - start));
+    start = c + 1;
+  }
+  return out;
+}
+
 int Fail(const std::string& cmd, const Status& status) {
   std::string msg = status.message();
   std::replace(msg.begin(), msg.end(), '\n', ' ');

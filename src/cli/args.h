@@ -35,6 +35,9 @@ int RunPool(int argc, char** argv);
 int RunProfile(int argc, char** argv);
 int RunPareto(int argc, char** argv);
 
+// Splits "a,b,,c" into {"a", "b", "c"} (empty items dropped).
+std::vector<std::string> SplitComma(const std::string& s);
+
 // Prints "sparseloom <cmd>: <message>" on stderr and returns 1.
 int Fail(const std::string& cmd, const Status& status);
 

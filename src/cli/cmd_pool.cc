@@ -8,22 +8,6 @@
 
 namespace sl::cli {
 
-namespace {
-
-std::vector<std::string> SplitComma(const std::string& s) {
-  std::vector<std::string> out;
-  size_t start = 0;
-  while (start <= s.size()) {
-    size_t c = s.find(',', start);
-    if (c == std::string::npos) c = s.size();
-    if (c > start) out.push_back(s.substr(start, c - start));
-    start = c + 1;
-  }
-  return out;
-}
-
-}  // namespace
-
 int RunPool(int argc, char** argv) {
   auto args = Args::Parse(argc, argv, {"help"}, {"segments", "cuts"});
   if (!args.ok()) return Fail("pool", args.status());

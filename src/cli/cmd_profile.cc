@@ -12,18 +12,6 @@ namespace sl::cli {
 
 namespace {
 
-std::vector<std::string> Split(const std::string& s) {
-  std::vector<std::string> out;
-  size_t start = 0;
-  while (start <= s.size()) {
-    size_t c = s.find(',', start);
-    if (c == std::string::npos) c = s.size();
-    if (c > start) out.push_back(s.substr(start, c - start));
-    start = c + 1;
-  }
-  return out;
-}
-
 std::string Duration(double s) {
   char b[32];
   if (s < 60) std::snprintf(b, sizeof b, "%.0fs", s);
@@ -96,7 +84,7 @@ int RunProfile(int argc, char** argv) {
   }
   namespace fs = std::filesystem;
   const std::string zoo = args->Get("zoo");
-  std::vector<std::string> tasks = Split(args->Get("tasks"));
+  std::vector<std::string> tasks = SplitComma(args->Get("tasks"));
   if (tasks.empty()) {
     std::error_code ec;
     for (const auto& e : fs::directory_iterator(zoo, ec))
@@ -124,7 +112,7 @@ int RunProfile(int argc, char** argv) {
   for (const auto* r : {&k, &samples, &batch, &val, &repeats, &validate, &seed})
     if (!r->ok()) return Fail("profile", r->status());
   opts.num_segments = static_cast<int>(*k);
-  opts.cuts = Split(args->Get("cuts"));
+  opts.cuts = SplitComma(args->Get("cuts"));
   if (!opts.cuts.empty() && tasks.size() != 1)
     return Fail("profile", InvalidArgument("--cuts names tensors of one pool: give one task with --tasks"));
   opts.accuracy_mode = args->Get("accuracy", "exact");
