@@ -30,13 +30,14 @@ bool SelectPytorchConverted(const std::string& name) {
 // produced by long reductions).
 Status Compare(const Tensor& got, const Tensor& want, const std::string& name) {
   if (got.dtype() != want.dtype())
-    return InvalidArgument(name + ": dtype " + std::string(DTypeName(got.dtype())) + " != expected " +
-                           std::string(DTypeName(want.dtype())));
+    return InvalidArgument(name + ": dtype " + std::string(DTypeName(got.dtype())) +
+                           " != expected " + std::string(DTypeName(want.dtype())));
   if (got.shape() != want.shape())
     return InvalidArgument(name + ": shape " + ShapeToString(got.shape()) + " != expected " +
                            ShapeToString(want.shape()));
   std::vector<double> a = got.ToDoubles(), b = want.ToDoubles();
-  bool exact = got.dtype() != DType::kF32 && got.dtype() != DType::kF64 && got.dtype() != DType::kF16;
+  bool exact =
+      got.dtype() != DType::kF32 && got.dtype() != DType::kF64 && got.dtype() != DType::kF16;
   for (size_t i = 0; i < a.size(); ++i) {
     if (std::isnan(a[i]) && std::isnan(b[i])) continue;
     double tol = exact ? 0.0 : 1e-5 + 1e-3 * std::fabs(b[i]);
@@ -109,7 +110,8 @@ Outcome RunCase(const fs::path& dir, bool reference, bool force_sparse, std::str
       }
     }
     auto plan = Plan::Prepare(*graph, options);
-    if (!plan.ok() && plan.status().message().find("could not infer the shape") != std::string::npos) {
+    if (!plan.ok() &&
+        plan.status().message().find("could not infer the shape") != std::string::npos) {
       // An output shape depends on input values (e.g. Range): bind every input at prepare time.
       for (size_t i = 0; i < inputs.size(); ++i)
         options.constant_inputs[graph->values[graph->inputs[i]].name] = inputs[i];
@@ -119,13 +121,15 @@ Outcome RunCase(const fs::path& dir, bool reference, bool force_sparse, std::str
     }
     if (!plan.ok()) {
       *why = plan.status().message();
-      return plan.status().code() == StatusCode::kUnsupported ? Outcome::kSkipped : Outcome::kFailed;
+      return plan.status().code() == StatusCode::kUnsupported ? Outcome::kSkipped
+                                                              : Outcome::kFailed;
     }
     ExecutionContext ctx(*plan);
     auto outputs = RunOnce(ctx, runtime_inputs);
     if (!outputs.ok()) {
       *why = outputs.status().message();
-      return outputs.status().code() == StatusCode::kUnsupported ? Outcome::kSkipped : Outcome::kFailed;
+      return outputs.status().code() == StatusCode::kUnsupported ? Outcome::kSkipped
+                                                                 : Outcome::kFailed;
     }
     if (outputs->size() < expected.size()) {
       *why = "model produced fewer outputs than expected";
@@ -145,16 +149,18 @@ Outcome RunCase(const fs::path& dir, bool reference, bool force_sparse, std::str
 }  // namespace
 
 int RunConformance(int argc, char** argv) {
-  auto args = Args::Parse(argc, argv, {"verbose", "force-sparse", "help"}, {"backend", "filter", "data"});
+  auto args =
+      Args::Parse(argc, argv, {"verbose", "force-sparse", "help"}, {"backend", "filter", "data"});
   if (!args.ok()) return Fail("conformance", args.status());
   if (args->Has("help")) {
-    std::puts("usage: sparseloom conformance [--backend cpu|ref] [--filter SUBSTRING] [--verbose]\n"
-              "                              [--data DIR] [--force-sparse]\n"
-              "--force-sparse runs every Conv/Gemm/MatMul with constant weights on a sparse kernel.\n"
-              "Runs every ONNX node test of libonnx-testdata (DIR/node) whose ops SparseLoom\n"
-              "supports, plus DIR/pytorch-converted Conv/Pool/Linear cases. Prints failures,\n"
-              "with --verbose also skipped cases, and ends with\n"
-              "'conformance: N passed, M failed, K skipped'. Exit code 1 if any failed.");
+    std::puts(
+        "usage: sparseloom conformance [--backend cpu|ref] [--filter SUBSTRING] [--verbose]\n"
+        "                              [--data DIR] [--force-sparse]\n"
+        "--force-sparse runs every Conv/Gemm/MatMul with constant weights on a sparse kernel.\n"
+        "Runs every ONNX node test of libonnx-testdata (DIR/node) whose ops SparseLoom\n"
+        "supports, plus DIR/pytorch-converted Conv/Pool/Linear cases. Prints failures,\n"
+        "with --verbose also skipped cases, and ends with\n"
+        "'conformance: N passed, M failed, K skipped'. Exit code 1 if any failed.");
     return 0;
   }
   std::string backend = args->Get("backend", "cpu");
@@ -162,7 +168,8 @@ int RunConformance(int argc, char** argv) {
     return Fail("conformance", InvalidArgument("unknown backend '" + backend + "' (cpu or ref)"));
   fs::path data = args->Get("data", kDefaultData);
   if (!fs::is_directory(data / "node"))
-    return Fail("conformance", NotFound(data.string() + "/node: not found; install libonnx-testdata"));
+    return Fail("conformance",
+                NotFound(data.string() + "/node: not found; install libonnx-testdata"));
   std::vector<fs::path> cases;
   for (const auto& e : fs::directory_iterator(data / "node"))
     if (e.is_directory()) cases.push_back(e.path());

@@ -12,9 +12,10 @@ int RunInspect(int argc, char** argv) {
   auto args = Args::Parse(argc, argv, {"json", "help"}, {});
   if (!args.ok()) return Fail("inspect", args.status());
   if (args->Has("help") || args->positional().size() != 1) {
-    std::puts("usage: sparseloom inspect MODEL.onnx [--json]\n"
-              "Prints op counts, parameters, FLOPs at batch 1 and, per weight tensor of\n"
-              "Conv/Gemm/MatMul, its shape and fraction of zeros.");
+    std::puts(
+        "usage: sparseloom inspect MODEL.onnx [--json]\n"
+        "Prints op counts, parameters, FLOPs at batch 1 and, per weight tensor of\n"
+        "Conv/Gemm/MatMul, its shape and fraction of zeros.");
     return args->Has("help") ? 0 : 2;
   }
   const std::string& path = args->positional()[0];
@@ -28,8 +29,13 @@ int RunInspect(int argc, char** argv) {
     j.BeginObject().Key("model").String(path).Key("opset").Int(graph->opset);
     j.Key("inputs").BeginArray();
     for (int v : graph->inputs) {
-      j.BeginObject().Key("name").String(graph->values[v].name).Key("dtype")
-          .String(std::string(DTypeName(graph->values[v].dtype))).Key("shape").BeginArray();
+      j.BeginObject()
+          .Key("name")
+          .String(graph->values[v].name)
+          .Key("dtype")
+          .String(std::string(DTypeName(graph->values[v].dtype)))
+          .Key("shape")
+          .BeginArray();
       for (int64_t d : graph->values[v].shape) j.Int(d);
       j.EndArray().EndObject();
     }
@@ -39,7 +45,8 @@ int RunInspect(int argc, char** argv) {
     j.Key("parameters").Int(stats->parameters).Key("weight_bytes").Int(stats->weight_bytes);
     j.Key("flops").Double(stats->flops).Key("weights").BeginArray();
     for (const auto& w : stats->weights) {
-      j.BeginObject().Key("name").String(w.name).Key("dtype").String(std::string(DTypeName(w.dtype)));
+      j.BeginObject().Key("name").String(w.name).Key("dtype").String(
+          std::string(DTypeName(w.dtype)));
       j.Key("shape").BeginArray();
       for (int64_t d : w.shape) j.Int(d);
       j.EndArray().Key("zero_fraction").Double(w.zero_fraction()).EndObject();

@@ -1,8 +1,8 @@
 // `sparseloom run-model`: run a model end to end on given or seeded random inputs and time it.
 #include <algorithm>
 #include <chrono>
-#include <map>
 #include <cstdio>
+#include <map>
 
 #include "cli/args.h"
 #include "cli/model_io.h"
@@ -28,7 +28,8 @@ Result<double> TopOneAccuracy(const Tensor& logits, const std::string& labels_pa
     return InvalidArgument(labels_path + ": labels must be int64 [N]");
   if (logits.dtype() != DType::kF32 || logits.rank() != 2 || logits.shape()[0] != labels.numel())
     return InvalidArgument(labels_path + ": " + std::to_string(labels.numel()) +
-                           " labels do not match the first output " + ShapeToString(logits.shape()));
+                           " labels do not match the first output " +
+                           ShapeToString(logits.shape()));
   int64_t n = logits.shape()[0], c = logits.shape()[1], correct = 0;
   for (int64_t i = 0; i < n; ++i) {
     const float* row = logits.data<float>() + i * c;
@@ -51,7 +52,8 @@ void PrintProfile(const Plan& plan, const std::vector<double>& us, int64_t runs)
   for (auto& [k, v] : by_op) rows.push_back({v.first, k + " x" + std::to_string(v.second)});
   std::sort(rows.rbegin(), rows.rend());
   std::printf("profile (mean per run, %.3f ms in steps):\n", total / 1000);
-  for (auto& [t, k] : rows) std::printf("  %9.3f ms %5.1f%%  %s\n", t / 1000, 100 * t / total, k.c_str());
+  for (auto& [t, k] : rows)
+    std::printf("  %9.3f ms %5.1f%%  %s\n", t / 1000, 100 * t / total, k.c_str());
   std::vector<std::pair<double, size_t>> steps;
   for (size_t s = 0; s < us.size(); ++s) steps.push_back({us[s] / runs, s});
   std::sort(steps.rbegin(), steps.rend());
@@ -93,7 +95,8 @@ int RunRunModel(int argc, char** argv) {
   options.num_threads = static_cast<int>(*threads);
   options.reference_only = args->Has("reference");
   for (size_t i = 0; i < graph->inputs.size(); ++i)
-    if ((*given)[i].defined()) options.input_shapes[graph->values[graph->inputs[i]].name] = (*given)[i].shape();
+    if ((*given)[i].defined())
+      options.input_shapes[graph->values[graph->inputs[i]].name] = (*given)[i].shape();
   auto plan = Plan::Prepare(*graph, options);
   if (!plan.ok()) return Fail("run-model", plan.status());
 
@@ -103,9 +106,10 @@ int RunRunModel(int argc, char** argv) {
     const TensorInfo& info = (*plan)->inputs()[i];
     if ((*given)[i].defined()) {
       if ((*given)[i].dtype() != info.dtype) {
-        return Fail("run-model", InvalidArgument("input '" + info.name + "' must be " +
-                                                 std::string(DTypeName(info.dtype)) + ", file has " +
-                                                 std::string(DTypeName((*given)[i].dtype()))));
+        return Fail("run-model",
+                    InvalidArgument("input '" + info.name + "' must be " +
+                                    std::string(DTypeName(info.dtype)) + ", file has " +
+                                    std::string(DTypeName((*given)[i].dtype()))));
       }
       inputs.push_back((*given)[i]);
     } else {
@@ -113,7 +117,8 @@ int RunRunModel(int argc, char** argv) {
       any_random = true;
     }
   }
-  if (any_random) std::printf("inputs: seeded random values (seed %lld)\n", static_cast<long long>(*seed));
+  if (any_random)
+    std::printf("inputs: seeded random values (seed %lld)\n", static_cast<long long>(*seed));
 
   ExecutionContext ctx(*plan);
   auto outputs = RunOnce(ctx, inputs);  // warm-up, and the outputs we write

@@ -15,15 +15,32 @@ Tensor RandomTensor(const TensorInfo& info, uint64_t seed) {
   int64_t n = t.numel();
   for (int64_t i = 0; i < n; ++i) {
     switch (info.dtype) {
-      case DType::kF32: t.data<float>()[i] = real(rng); break;
-      case DType::kF64: t.data<double>()[i] = real(rng); break;
-      case DType::kF16: t.data<uint16_t>()[i] = FloatToHalf(real(rng)); break;
-      case DType::kI64: t.data<int64_t>()[i] = integer(rng); break;
-      case DType::kI32: t.data<int32_t>()[i] = integer(rng); break;
-      case DType::kI8: t.data<int8_t>()[i] = static_cast<int8_t>(integer(rng)); break;
-      case DType::kU8: t.data<uint8_t>()[i] = static_cast<uint8_t>(integer(rng)); break;
-      case DType::kBool: t.data<bool>()[i] = integer(rng) & 1; break;
-      default: break;
+      case DType::kF32:
+        t.data<float>()[i] = real(rng);
+        break;
+      case DType::kF64:
+        t.data<double>()[i] = real(rng);
+        break;
+      case DType::kF16:
+        t.data<uint16_t>()[i] = FloatToHalf(real(rng));
+        break;
+      case DType::kI64:
+        t.data<int64_t>()[i] = integer(rng);
+        break;
+      case DType::kI32:
+        t.data<int32_t>()[i] = integer(rng);
+        break;
+      case DType::kI8:
+        t.data<int8_t>()[i] = static_cast<int8_t>(integer(rng));
+        break;
+      case DType::kU8:
+        t.data<uint8_t>()[i] = static_cast<uint8_t>(integer(rng));
+        break;
+      case DType::kBool:
+        t.data<bool>()[i] = integer(rng) & 1;
+        break;
+      default:
+        break;
     }
   }
   return t;
@@ -41,13 +58,15 @@ Result<std::vector<Tensor>> LoadInputs(const Graph& g, const std::vector<std::st
       path = spec.substr(eq + 1);
       auto it = std::find_if(g.inputs.begin(), g.inputs.end(),
                              [&](int v) { return g.values[v].name == name; });
-      if (it == g.inputs.end()) return NotFound(g.source + ": model has no input named '" + name + "'");
+      if (it == g.inputs.end())
+        return NotFound(g.source + ": model has no input named '" + name + "'");
       index = it - g.inputs.begin();
     } else {
       path = spec;
       while (next < out.size() && out[next].defined()) ++next;
       if (next >= out.size())
-        return InvalidArgument("more --input files than the model's " + std::to_string(out.size()) + " inputs");
+        return InvalidArgument("more --input files than the model's " + std::to_string(out.size()) +
+                               " inputs");
       index = next;
     }
     SL_ASSIGN_OR_RETURN(out[index], ReadNpy(path));

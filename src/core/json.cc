@@ -23,13 +23,19 @@ class JsonParser {
   Status Error(const std::string& what) const {
     size_t line = 1, col = 1;
     for (size_t i = 0; i < pos_ && i < s_.size(); ++i) {
-      if (s_[i] == '\n') { ++line; col = 1; } else { ++col; }
+      if (s_[i] == '\n') {
+        ++line;
+        col = 1;
+      } else {
+        ++col;
+      }
     }
     return InvalidArgument(name_ + ":" + std::to_string(line) + ":" + std::to_string(col) +
                            ": invalid JSON: " + what);
   }
   void SkipSpace() {
-    while (pos_ < s_.size() && (s_[pos_] == ' ' || s_[pos_] == '\n' || s_[pos_] == '\t' || s_[pos_] == '\r'))
+    while (pos_ < s_.size() &&
+           (s_[pos_] == ' ' || s_[pos_] == '\n' || s_[pos_] == '\t' || s_[pos_] == '\r'))
       ++pos_;
   }
   bool Consume(const char* lit) {
@@ -50,9 +56,20 @@ class JsonParser {
       out.type_ = Json::Type::kString;
       return ParseString(out.string_);
     }
-    if (Consume("true")) { out.type_ = Json::Type::kBool; out.bool_ = true; return Status::Ok(); }
-    if (Consume("false")) { out.type_ = Json::Type::kBool; out.bool_ = false; return Status::Ok(); }
-    if (Consume("null")) { out.type_ = Json::Type::kNull; return Status::Ok(); }
+    if (Consume("true")) {
+      out.type_ = Json::Type::kBool;
+      out.bool_ = true;
+      return Status::Ok();
+    }
+    if (Consume("false")) {
+      out.type_ = Json::Type::kBool;
+      out.bool_ = false;
+      return Status::Ok();
+    }
+    if (Consume("null")) {
+      out.type_ = Json::Type::kNull;
+      return Status::Ok();
+    }
     if (c == '-' || (c >= '0' && c <= '9')) return ParseNumber(out);
     return Error(std::string("unexpected character '") + c + "'");
   }
@@ -66,7 +83,10 @@ class JsonParser {
       return pos_ > b;
     };
     if (!digits()) return Error("bad number");
-    if (pos_ < s_.size() && s_[pos_] == '.') { ++pos_; if (!digits()) return Error("bad number"); }
+    if (pos_ < s_.size() && s_[pos_] == '.') {
+      ++pos_;
+      if (!digits()) return Error("bad number");
+    }
     if (pos_ < s_.size() && (s_[pos_] == 'e' || s_[pos_] == 'E')) {
       ++pos_;
       if (pos_ < s_.size() && (s_[pos_] == '+' || s_[pos_] == '-')) ++pos_;
@@ -85,36 +105,67 @@ class JsonParser {
       unsigned char c = static_cast<unsigned char>(s_[pos_++]);
       if (c == '"') return Status::Ok();
       if (c < 0x20) return Error("control character in string");
-      if (c != '\\') { out += static_cast<char>(c); continue; }
+      if (c != '\\') {
+        out += static_cast<char>(c);
+        continue;
+      }
       if (pos_ >= s_.size()) return Error("unterminated escape");
       char e = s_[pos_++];
       switch (e) {
-        case '"': out += '"'; break;
-        case '\\': out += '\\'; break;
-        case '/': out += '/'; break;
-        case 'b': out += '\b'; break;
-        case 'f': out += '\f'; break;
-        case 'n': out += '\n'; break;
-        case 'r': out += '\r'; break;
-        case 't': out += '\t'; break;
+        case '"':
+          out += '"';
+          break;
+        case '\\':
+          out += '\\';
+          break;
+        case '/':
+          out += '/';
+          break;
+        case 'b':
+          out += '\b';
+          break;
+        case 'f':
+          out += '\f';
+          break;
+        case 'n':
+          out += '\n';
+          break;
+        case 'r':
+          out += '\r';
+          break;
+        case 't':
+          out += '\t';
+          break;
         case 'u': {
           if (pos_ + 4 > s_.size()) return Error("bad \\u escape");
           unsigned cp = 0;
           for (int i = 0; i < 4; ++i) {
             char h = s_[pos_++];
             cp <<= 4;
-            if (h >= '0' && h <= '9') cp |= h - '0';
-            else if (h >= 'a' && h <= 'f') cp |= h - 'a' + 10;
-            else if (h >= 'A' && h <= 'F') cp |= h - 'A' + 10;
-            else return Error("bad \\u escape");
+            if (h >= '0' && h <= '9')
+              cp |= h - '0';
+            else if (h >= 'a' && h <= 'f')
+              cp |= h - 'a' + 10;
+            else if (h >= 'A' && h <= 'F')
+              cp |= h - 'A' + 10;
+            else
+              return Error("bad \\u escape");
           }
           // UTF-8 encode (surrogate pairs are kept as two 3-byte sequences).
-          if (cp < 0x80) out += static_cast<char>(cp);
-          else if (cp < 0x800) { out += static_cast<char>(0xc0 | (cp >> 6)); out += static_cast<char>(0x80 | (cp & 0x3f)); }
-          else { out += static_cast<char>(0xe0 | (cp >> 12)); out += static_cast<char>(0x80 | ((cp >> 6) & 0x3f)); out += static_cast<char>(0x80 | (cp & 0x3f)); }
+          if (cp < 0x80)
+            out += static_cast<char>(cp);
+          else if (cp < 0x800) {
+            out += static_cast<char>(0xc0 | (cp >> 6));
+            out += static_cast<char>(0x80 | (cp & 0x3f));
+          } else {
+            out += static_cast<char>(0xe0 | (cp >> 12));
+            out += static_cast<char>(0x80 | ((cp >> 6) & 0x3f));
+            out += static_cast<char>(0x80 | (cp & 0x3f));
+          }
           break;
         }
-        default: return Error(std::string("bad escape '\\") + e + "'");
+        default:
+          return Error(std::string("bad escape '\\") + e + "'");
       }
     }
   }
@@ -123,14 +174,23 @@ class JsonParser {
     out.type_ = Json::Type::kArray;
     ++pos_;
     SkipSpace();
-    if (pos_ < s_.size() && s_[pos_] == ']') { ++pos_; return Status::Ok(); }
+    if (pos_ < s_.size() && s_[pos_] == ']') {
+      ++pos_;
+      return Status::Ok();
+    }
     while (true) {
       out.array_.emplace_back();
       SL_RETURN_IF_ERROR(ParseValue(out.array_.back(), depth + 1));
       SkipSpace();
       if (pos_ >= s_.size()) return Error("unterminated array");
-      if (s_[pos_] == ',') { ++pos_; continue; }
-      if (s_[pos_] == ']') { ++pos_; return Status::Ok(); }
+      if (s_[pos_] == ',') {
+        ++pos_;
+        continue;
+      }
+      if (s_[pos_] == ']') {
+        ++pos_;
+        return Status::Ok();
+      }
       return Error("expected ',' or ']' in array");
     }
   }
@@ -139,14 +199,18 @@ class JsonParser {
     out.type_ = Json::Type::kObject;
     ++pos_;
     SkipSpace();
-    if (pos_ < s_.size() && s_[pos_] == '}') { ++pos_; return Status::Ok(); }
+    if (pos_ < s_.size() && s_[pos_] == '}') {
+      ++pos_;
+      return Status::Ok();
+    }
     while (true) {
       SkipSpace();
       if (pos_ >= s_.size() || s_[pos_] != '"') return Error("expected a string key");
       std::string key;
       SL_RETURN_IF_ERROR(ParseString(key));
       SkipSpace();
-      if (pos_ >= s_.size() || s_[pos_] != ':') return Error("expected ':' after key \"" + key + "\"");
+      if (pos_ >= s_.size() || s_[pos_] != ':')
+        return Error("expected ':' after key \"" + key + "\"");
       ++pos_;
       Json value;
       SL_RETURN_IF_ERROR(ParseValue(value, depth + 1));
@@ -154,8 +218,14 @@ class JsonParser {
       out.object_.emplace(std::move(key), std::move(value));
       SkipSpace();
       if (pos_ >= s_.size()) return Error("unterminated object");
-      if (s_[pos_] == ',') { ++pos_; continue; }
-      if (s_[pos_] == '}') { ++pos_; return Status::Ok(); }
+      if (s_[pos_] == ',') {
+        ++pos_;
+        continue;
+      }
+      if (s_[pos_] == '}') {
+        ++pos_;
+        return Status::Ok();
+      }
       return Error("expected ',' or '}' in object");
     }
   }

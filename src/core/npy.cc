@@ -10,17 +10,28 @@ namespace {
 
 const char* DescrOf(DType t) {
   switch (t) {
-    case DType::kF32: return "<f4";
-    case DType::kF64: return "<f8";
-    case DType::kF16: return "<f2";
-    case DType::kI64: return "<i8";
-    case DType::kI32: return "<i4";
-    case DType::kI16: return "<i2";
-    case DType::kU16: return "<u2";
-    case DType::kI8: return "|i1";
-    case DType::kU8: return "|u1";
-    case DType::kBool: return "|b1";
-    default: return nullptr;
+    case DType::kF32:
+      return "<f4";
+    case DType::kF64:
+      return "<f8";
+    case DType::kF16:
+      return "<f2";
+    case DType::kI64:
+      return "<i8";
+    case DType::kI32:
+      return "<i4";
+    case DType::kI16:
+      return "<i2";
+    case DType::kU16:
+      return "<u2";
+    case DType::kI8:
+      return "|i1";
+    case DType::kU8:
+      return "|u1";
+    case DType::kBool:
+      return "|b1";
+    default:
+      return nullptr;
   }
 }
 
@@ -81,7 +92,8 @@ Result<Tensor> ReadNpy(const std::string& path) {
   if (HeaderField(header, "fortran_order").find("True") != std::string::npos)
     return Unsupported(path + ": Fortran-order arrays are not supported");
   std::string shape_text = HeaderField(header, "shape");
-  if (shape_text.empty() || shape_text[0] != '(') return InvalidArgument(path + ": bad shape field");
+  if (shape_text.empty() || shape_text[0] != '(')
+    return InvalidArgument(path + ": bad shape field");
   Shape shape;
   std::stringstream ss(shape_text.substr(1, shape_text.size() - 2));
   std::string item;
@@ -102,13 +114,14 @@ Result<Tensor> ReadNpy(const std::string& path) {
 
 Status WriteNpy(const std::string& path, const Tensor& tensor) {
   const char* descr = DescrOf(tensor.dtype());
-  if (!descr) return Unsupported(path + ": cannot write dtype " + std::string(DTypeName(tensor.dtype())));
+  if (!descr)
+    return Unsupported(path + ": cannot write dtype " + std::string(DTypeName(tensor.dtype())));
   std::string shape = "(";
   for (int64_t d : tensor.shape()) shape += std::to_string(d) + ",";
   if (tensor.rank() > 1) shape.pop_back();
   shape += ")";
-  std::string header = "{'descr': '" + std::string(descr) + "', 'fortran_order': False, 'shape': " +
-                       shape + ", }";
+  std::string header =
+      "{'descr': '" + std::string(descr) + "', 'fortran_order': False, 'shape': " + shape + ", }";
   size_t total = 10 + header.size() + 1;
   header.append((64 - total % 64) % 64, ' ');
   header += '\n';

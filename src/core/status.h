@@ -11,7 +11,14 @@
 
 namespace sl {
 
-enum class StatusCode { kOk = 0, kInvalidArgument, kNotFound, kUnsupported, kOutOfRange, kInternal };
+enum class StatusCode {
+  kOk = 0,
+  kInvalidArgument,
+  kNotFound,
+  kUnsupported,
+  kOutOfRange,
+  kInternal
+};
 
 class [[nodiscard]] Status {
  public:
@@ -33,7 +40,9 @@ class [[nodiscard]] Status {
   std::string message_;
 };
 
-inline Status InvalidArgument(std::string m) { return {StatusCode::kInvalidArgument, std::move(m)}; }
+inline Status InvalidArgument(std::string m) {
+  return {StatusCode::kInvalidArgument, std::move(m)};
+}
 inline Status NotFound(std::string m) { return {StatusCode::kNotFound, std::move(m)}; }
 inline Status Unsupported(std::string m) { return {StatusCode::kUnsupported, std::move(m)}; }
 inline Status OutOfRange(std::string m) { return {StatusCode::kOutOfRange, std::move(m)}; }
@@ -42,8 +51,8 @@ inline Status Internal(std::string m) { return {StatusCode::kInternal, std::move
 template <typename T>
 class [[nodiscard]] Result {
  public:
-  Result(T value) : v_(std::move(value)) {}            // NOLINT: implicit by design
-  Result(Status status) : v_(std::move(status)) {      // NOLINT: implicit by design
+  Result(T value) : v_(std::move(value)) {}        // NOLINT: implicit by design
+  Result(Status status) : v_(std::move(status)) {  // NOLINT: implicit by design
     if (std::get<Status>(v_).ok()) {
       std::fprintf(stderr, "sparseloom: Result constructed from an OK status\n");
       std::abort();
@@ -71,9 +80,9 @@ class [[nodiscard]] Result {
 #define SL_CONCAT(a, b) SL_CONCAT_INNER(a, b)
 
 // Returns the Status from the enclosing function if `expr` is not OK.
-#define SL_RETURN_IF_ERROR(expr)            \
-  do {                                      \
-    ::sl::Status _sl_status = (expr);       \
+#define SL_RETURN_IF_ERROR(expr)             \
+  do {                                       \
+    ::sl::Status _sl_status = (expr);        \
     if (!_sl_status.ok()) return _sl_status; \
   } while (0)
 
@@ -87,11 +96,10 @@ class [[nodiscard]] Result {
   SL_ASSIGN_OR_RETURN_IMPL(SL_CONCAT(_sl_result_, __LINE__), lhs, expr)
 
 // Aborts on a broken internal invariant (never for bad user input: that returns a Status).
-#define SL_CHECK(cond)                                                                  \
-  do {                                                                                  \
-    if (!(cond)) {                                                                      \
-      std::fprintf(stderr, "sparseloom: check failed at %s:%d: %s\n", __FILE__, __LINE__, \
-                   #cond);                                                              \
-      std::abort();                                                                     \
-    }                                                                                   \
+#define SL_CHECK(cond)                                                                            \
+  do {                                                                                            \
+    if (!(cond)) {                                                                                \
+      std::fprintf(stderr, "sparseloom: check failed at %s:%d: %s\n", __FILE__, __LINE__, #cond); \
+      std::abort();                                                                               \
+    }                                                                                             \
   } while (0)

@@ -28,7 +28,8 @@ Status CheckShape(std::span<const int64_t> dims, DType dtype, const std::string&
   int64_t bytes = static_cast<int64_t>(DTypeSize(dtype));
   if (bytes == 0) bytes = 1;
   for (int64_t d : dims) {
-    if (d < 0) return InvalidArgument(what + ": negative dimension in shape " + ShapeToString(dims));
+    if (d < 0)
+      return InvalidArgument(what + ": negative dimension in shape " + ShapeToString(dims));
     if (d > 0 && bytes > kMaxTensorBytes / d) {
       return OutOfRange(what + ": shape " + ShapeToString(dims) + " would need more than " +
                         std::to_string(kMaxTensorBytes >> 30) + " GiB");
@@ -73,17 +74,39 @@ std::vector<Out> Convert(const Tensor& t) {
   std::vector<Out> v(static_cast<size_t>(t.numel()));
   for (size_t i = 0; i < v.size(); ++i) {
     switch (t.dtype()) {
-      case DType::kF32: v[i] = static_cast<Out>(t.data<float>()[i]); break;
-      case DType::kF64: v[i] = static_cast<Out>(t.data<double>()[i]); break;
-      case DType::kF16: v[i] = static_cast<Out>(HalfToFloat(t.data<uint16_t>()[i])); break;
-      case DType::kU8: v[i] = static_cast<Out>(t.data<uint8_t>()[i]); break;
-      case DType::kI8: v[i] = static_cast<Out>(t.data<int8_t>()[i]); break;
-      case DType::kU16: v[i] = static_cast<Out>(t.data<uint16_t>()[i]); break;
-      case DType::kI16: v[i] = static_cast<Out>(t.data<int16_t>()[i]); break;
-      case DType::kI32: v[i] = static_cast<Out>(t.data<int32_t>()[i]); break;
-      case DType::kI64: v[i] = static_cast<Out>(t.data<int64_t>()[i]); break;
-      case DType::kBool: v[i] = static_cast<Out>(t.data<bool>()[i]); break;
-      case DType::kUndefined: v[i] = 0; break;
+      case DType::kF32:
+        v[i] = static_cast<Out>(t.data<float>()[i]);
+        break;
+      case DType::kF64:
+        v[i] = static_cast<Out>(t.data<double>()[i]);
+        break;
+      case DType::kF16:
+        v[i] = static_cast<Out>(HalfToFloat(t.data<uint16_t>()[i]));
+        break;
+      case DType::kU8:
+        v[i] = static_cast<Out>(t.data<uint8_t>()[i]);
+        break;
+      case DType::kI8:
+        v[i] = static_cast<Out>(t.data<int8_t>()[i]);
+        break;
+      case DType::kU16:
+        v[i] = static_cast<Out>(t.data<uint16_t>()[i]);
+        break;
+      case DType::kI16:
+        v[i] = static_cast<Out>(t.data<int16_t>()[i]);
+        break;
+      case DType::kI32:
+        v[i] = static_cast<Out>(t.data<int32_t>()[i]);
+        break;
+      case DType::kI64:
+        v[i] = static_cast<Out>(t.data<int64_t>()[i]);
+        break;
+      case DType::kBool:
+        v[i] = static_cast<Out>(t.data<bool>()[i]);
+        break;
+      case DType::kUndefined:
+        v[i] = 0;
+        break;
     }
   }
   return v;

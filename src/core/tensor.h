@@ -35,7 +35,10 @@ struct TensorView {
   int64_t dim(int i) const { return shape[i < 0 ? i + rank() : i]; }
   int64_t numel() const { return NumElements(shape); }
   size_t bytes() const { return static_cast<size_t>(numel()) * DTypeSize(dtype); }
-  template <typename T> T* data_as() const { return static_cast<T*>(data); }
+  template <typename T>
+  T* data_as() const {
+    return static_cast<T*>(data);
+  }
 };
 
 class Tensor {
@@ -58,7 +61,10 @@ class Tensor {
   int64_t numel() const { return NumElements(shape_); }
   size_t bytes() const { return static_cast<size_t>(numel()) * DTypeSize(dtype_); }
   void* raw() const { return data_; }
-  template <typename T> T* data() const { return static_cast<T*>(data_); }
+  template <typename T>
+  T* data() const {
+    return static_cast<T*>(data_);
+  }
   TensorView view() const { return TensorView{dtype_, shape_, data_}; }
   // Same buffer, new shape of equal element count.
   Tensor Reshaped(Shape shape) const;

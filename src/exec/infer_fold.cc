@@ -12,7 +12,8 @@ namespace {
 // Evaluates `node` with its reference kernel; all its inputs are constants.
 Status FoldNode(Graph& g, const Node& node) {
   std::vector<TensorView> in;
-  for (int v : node.inputs) in.push_back(v == kNoValue ? TensorView{} : g.values[v].constant.view());
+  for (int v : node.inputs)
+    in.push_back(v == kNoValue ? TensorView{} : g.values[v].constant.view());
   std::vector<Tensor> results;
   std::vector<TensorView> out;
   for (int v : node.outputs) {
@@ -21,8 +22,8 @@ Status FoldNode(Graph& g, const Node& node) {
       continue;
     }
     const Value& val = g.values[v];
-    SL_RETURN_IF_ERROR(CheckShape(val.shape, val.dtype, g.source + ": " + g.Describe(node) +
-                                                            " output '" + val.name + "'"));
+    SL_RETURN_IF_ERROR(CheckShape(
+        val.shape, val.dtype, g.source + ": " + g.Describe(node) + " output '" + val.name + "'"));
     results.emplace_back(val.dtype, val.shape);
   }
   for (auto& r : results) out.push_back(r.defined() ? r.view() : TensorView{});
@@ -101,8 +102,8 @@ Status InferAndFold(Graph& g, const std::map<std::string, Shape>& input_shapes,
         return ctx.Error("could not infer the shape of output '" + v.name + "' (got " +
                          ShapeToString(v.shape) + ")");
       }
-      SL_RETURN_IF_ERROR(CheckShape(v.shape, v.dtype,
-                                    g.source + ": " + g.Describe(node) + " output '" + v.name + "'"));
+      SL_RETURN_IF_ERROR(CheckShape(
+          v.shape, v.dtype, g.source + ": " + g.Describe(node) + " output '" + v.name + "'"));
     }
     bool foldable = true;
     for (int v : node.inputs)

@@ -26,9 +26,18 @@ double NodeFlops(const Graph& g, const Node& n) {
       const Shape& a = shape(n.inputs[0]);
       return 2.0 * out_elems * static_cast<double>(a.empty() ? 1 : a.back());
     }
-    case OpType::kReshape: case OpType::kFlatten: case OpType::kSqueeze: case OpType::kUnsqueeze:
-    case OpType::kIdentity: case OpType::kShape: case OpType::kConstant: case OpType::kTranspose:
-    case OpType::kConcat: case OpType::kSlice: case OpType::kSplit: case OpType::kGather:
+    case OpType::kReshape:
+    case OpType::kFlatten:
+    case OpType::kSqueeze:
+    case OpType::kUnsqueeze:
+    case OpType::kIdentity:
+    case OpType::kShape:
+    case OpType::kConstant:
+    case OpType::kTranspose:
+    case OpType::kConcat:
+    case OpType::kSlice:
+    case OpType::kSplit:
+    case OpType::kGather:
     case OpType::kExpand:
       return 0;
     default:
@@ -48,9 +57,9 @@ Result<ModelStats> ComputeModelStats(const Graph& graph) {
       if (t.rank() == 0) continue;
       stats.parameters += t.numel();
       stats.weight_bytes += static_cast<int64_t>(t.bytes());
-      bool is_weight = (i == 1 && (n.op == OpType::kConv || n.op == OpType::kGemm ||
-                                   n.op == OpType::kMatMul)) ||
-                       (i == 0 && n.op == OpType::kDequantizeLinear && t.rank() >= 2);
+      bool is_weight =
+          (i == 1 && (n.op == OpType::kConv || n.op == OpType::kGemm || n.op == OpType::kMatMul)) ||
+          (i == 0 && n.op == OpType::kDequantizeLinear && t.rank() >= 2);
       if (!is_weight || t.rank() < 2) continue;
       WeightStats w{graph.values[v].name, t.shape(), t.dtype()};
       w.elements = t.numel();

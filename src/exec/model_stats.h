@@ -22,7 +22,7 @@ struct ModelStats {
   std::map<std::string, int> op_counts;
   int64_t parameters = 0;  // elements of all constant tensors with rank >= 1 read by nodes
   int64_t weight_bytes = 0;
-  double flops = 0;        // at batch 1 (dynamic dims bound to 1): 2*MACs for Conv/Gemm/MatMul
+  double flops = 0;  // at batch 1 (dynamic dims bound to 1): 2*MACs for Conv/Gemm/MatMul
   std::vector<WeightStats> weights;  // constant inputs 1 of Conv/Gemm/MatMul (and their QDQ)
 };
 

@@ -12,13 +12,13 @@
 
 namespace sl {
 
-
 namespace {
 
 class RefKernel final : public Kernel {
  public:
   RefKernel(const Node* node, RefFn fn) : node_(node), fn_(fn) {
-    if (node->op == OpType::kConv || node->op == OpType::kGemm || node->op == OpType::kMatMul) return;
+    if (node->op == OpType::kConv || node->op == OpType::kGemm || node->op == OpType::kMatMul)
+      return;
     auto act = FusedActivation::FromNode(*node);
     if (act.ok()) act_ = *act;
   }
@@ -69,7 +69,8 @@ Status Plan::Compile(const PrepareOptions& options) {
     const Value& v = g.values[g.inputs[i]];
     inputs_.push_back({v.name, v.dtype, v.shape});
   }
-  for (int o : g.outputs) outputs_.push_back({g.values[o].name, g.values[o].dtype, g.values[o].shape});
+  for (int o : g.outputs)
+    outputs_.push_back({g.values[o].name, g.values[o].dtype, g.values[o].shape});
   std::vector<bool> counted(g.values.size(), false);
   for (size_t v = 0; v < g.values.size(); ++v)
     if (g.values[v].is_constant()) slots_[v].kind = SlotKind::kConstant;
@@ -78,8 +79,8 @@ Status Plan::Compile(const PrepareOptions& options) {
   std::vector<int> root(g.values.size());
   for (size_t v = 0; v < root.size(); ++v) root[v] = static_cast<int>(v);
   for (const Node& n : g.nodes) {
-    if (IsAliasOp(n.op) && !n.inputs.empty() && n.inputs[0] != kNoValue &&
-        n.outputs.size() == 1 && g.values[n.outputs[0]].dtype == g.values[n.inputs[0]].dtype) {
+    if (IsAliasOp(n.op) && !n.inputs.empty() && n.inputs[0] != kNoValue && n.outputs.size() == 1 &&
+        g.values[n.outputs[0]].dtype == g.values[n.inputs[0]].dtype) {
       root[n.outputs[0]] = root[n.inputs[0]];
       continue;
     }
@@ -94,8 +95,10 @@ Status Plan::Compile(const PrepareOptions& options) {
         SparseOptions so;
         so.force = options.force_sparse;
         auto k = CreateSparseKernel(req, so);
-        if (k.ok()) step.kernel = std::move(k.value());
-        else why_not_sparse = k.status().message();
+        if (k.ok())
+          step.kernel = std::move(k.value());
+        else
+          why_not_sparse = k.status().message();
       }
       if (!step.kernel) {
         auto k = CreateDenseKernel(req);
@@ -106,8 +109,10 @@ Status Plan::Compile(const PrepareOptions& options) {
     } else if (!options.reference_only) {
       KernelRequest req{g, n, num_threads_};
       auto k = CreateCpuKernel(req);
-      if (k.ok()) step.kernel = std::move(k.value());
-      else info.reason = k.status().message();
+      if (k.ok())
+        step.kernel = std::move(k.value());
+      else
+        info.reason = k.status().message();
     } else {
       info.reason = "reference kernels requested";
     }
@@ -139,8 +144,8 @@ Status Plan::Compile(const PrepareOptions& options) {
   for (size_t v = 0; v < g.values.size(); ++v) {
     if (slots_[v].kind != SlotKind::kArena || first[v] < 0) continue;
     const Value& val = g.values[v];
-    requests.push_back({static_cast<size_t>(NumElements(val.shape)) * DTypeSize(val.dtype),
-                        first[v], last[v]});
+    requests.push_back(
+        {static_cast<size_t>(NumElements(val.shape)) * DTypeSize(val.dtype), first[v], last[v]});
     request_value.push_back(static_cast<int>(v));
   }
   MemoryPlan mp = PlanMemory(requests);
@@ -197,7 +202,8 @@ Status ExecutionContext::Run(std::span<const TensorView> inputs,
   if (inputs.size() != p.inputs_.size() || outputs.size() != p.outputs_.size()) {
     return InvalidArgument(src + ": expected " + std::to_string(p.inputs_.size()) + " inputs and " +
                            std::to_string(p.outputs_.size()) + " outputs, got " +
-                           std::to_string(inputs.size()) + " and " + std::to_string(outputs.size()));
+                           std::to_string(inputs.size()) + " and " +
+                           std::to_string(outputs.size()));
   }
   auto check = [&](const TensorView& t, const TensorInfo& info, const char* what) -> Status {
     bool same = t.dtype == info.dtype && t.shape.size() == info.shape.size() &&
@@ -209,20 +215,24 @@ Status ExecutionContext::Run(std::span<const TensorView> inputs,
     }
     return Status::Ok();
   };
-  for (size_t i = 0; i < inputs.size(); ++i) SL_RETURN_IF_ERROR(check(inputs[i], p.inputs_[i], "input"));
+  for (size_t i = 0; i < inputs.size(); ++i)
+    SL_RETURN_IF_ERROR(check(inputs[i], p.inputs_[i], "input"));
   for (size_t i = 0; i < outputs.size(); ++i)
     SL_RETURN_IF_ERROR(check(outputs[i], p.outputs_[i], "output"));
-  for (const auto& use : input_uses_) step_inputs_[use.step][use.slot].data = inputs[use.input].data;
+  for (const auto& use : input_uses_)
+    step_inputs_[use.step][use.slot].data = inputs[use.input].data;
 
   ExecContext ectx;
   ectx.num_threads = p.num_threads_;
   ectx.scratch = scratch_.get();
   for (size_t s = 0; s < p.steps_.size(); ++s) {
     ectx.state = states_[s].get();
-    auto t0 = profiling_ ? std::chrono::steady_clock::now() : std::chrono::steady_clock::time_point();
+    auto t0 =
+        profiling_ ? std::chrono::steady_clock::now() : std::chrono::steady_clock::time_point();
     Status st = p.steps_[s].kernel->Execute(step_inputs_[s], step_outputs_[s], ectx);
     if (profiling_) {
-      step_time_us_[s] += std::chrono::duration<double, std::micro>(std::chrono::steady_clock::now() - t0).count();
+      step_time_us_[s] +=
+          std::chrono::duration<double, std::micro>(std::chrono::steady_clock::now() - t0).count();
     }
     if (!st.ok()) return st.WithContext(src + ": " + p.step_info_[s].node);
   }

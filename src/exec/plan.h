@@ -82,7 +82,10 @@ class ExecutionContext {
   Status Run(std::span<const TensorView> inputs, std::span<const TensorView> outputs);
   const Plan& plan() const { return *plan_; }
   // When on, Run() records each step's wall time (summed over runs) in step_time_us().
-  void EnableProfiling(bool on) { profiling_ = on; step_time_us_.assign(plan_->steps().size(), 0.0); }
+  void EnableProfiling(bool on) {
+    profiling_ = on;
+    step_time_us_.assign(plan_->steps().size(), 0.0);
+  }
   const std::vector<double>& step_time_us() const { return step_time_us_; }
 
  private:
@@ -93,7 +96,10 @@ class ExecutionContext {
   std::vector<std::unique_ptr<KernelState>> states_;
   // Views per step, prebuilt over this context's arena; input-backed entries are patched per run.
   std::vector<std::vector<TensorView>> step_inputs_, step_outputs_;
-  struct InputUse { size_t step, slot; int input; };
+  struct InputUse {
+    size_t step, slot;
+    int input;
+  };
   std::vector<InputUse> input_uses_;
 };
 

@@ -13,12 +13,14 @@ Status ExtractSubgraph(Graph& g, const std::vector<std::string>& inputs,
   std::vector<int> in_ids, out_ids;
   for (const auto& name : inputs) {
     int v = g.FindValue(name);
-    if (v == kNoValue) return NotFound(g.source + ": subgraph input '" + name + "' is not a tensor of the model");
+    if (v == kNoValue)
+      return NotFound(g.source + ": subgraph input '" + name + "' is not a tensor of the model");
     in_ids.push_back(v);
   }
   for (const auto& name : outputs) {
     int v = g.FindValue(name);
-    if (v == kNoValue) return NotFound(g.source + ": subgraph output '" + name + "' is not a tensor of the model");
+    if (v == kNoValue)
+      return NotFound(g.source + ": subgraph output '" + name + "' is not a tensor of the model");
     out_ids.push_back(v);
   }
   if (in_ids.empty()) in_ids = g.inputs;

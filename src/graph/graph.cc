@@ -102,8 +102,8 @@ Status Graph::Sort() {
       if (v == kNoValue) continue;
       if (producer[v] == -1) {
         if (!is_input[v] && !values[v].is_constant()) {
-          return InvalidArgument(source + ": " + Describe(nodes[i]) + " reads '" +
-                                 values[v].name + "', which no node, input or initializer provides");
+          return InvalidArgument(source + ": " + Describe(nodes[i]) + " reads '" + values[v].name +
+                                 "', which no node, input or initializer provides");
         }
         continue;
       }
@@ -125,7 +125,8 @@ Status Graph::Sort() {
   }
   if (order.size() != nodes.size()) {
     for (size_t i = 0; i < nodes.size(); ++i)
-      if (pending[i] > 0) return InvalidArgument(source + ": graph has a cycle through " + Describe(nodes[i]));
+      if (pending[i] > 0)
+        return InvalidArgument(source + ": graph has a cycle through " + Describe(nodes[i]));
   }
   std::vector<Node> sorted;
   sorted.reserve(nodes.size());

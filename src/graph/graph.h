@@ -58,9 +58,9 @@ class Attributes {
 struct Value {
   std::string name;
   DType dtype = DType::kUndefined;
-  Shape shape;             // -1 marks an unknown dim; empty with known_rank == false: unknown rank
+  Shape shape;  // -1 marks an unknown dim; empty with known_rank == false: unknown rank
   bool known_rank = false;
-  Tensor constant;         // defined for constants
+  Tensor constant;  // defined for constants
   bool is_constant() const { return constant.defined(); }
 };
 
@@ -76,11 +76,11 @@ struct Node {
 
 class Graph {
  public:
-  std::string source;          // file the graph came from, for error messages
+  std::string source;  // file the graph came from, for error messages
   int64_t opset = 0;
   std::vector<Value> values;
-  std::vector<Node> nodes;     // topologically sorted once Sort() succeeded
-  std::vector<int> inputs;     // graph inputs (non-constant)
+  std::vector<Node> nodes;  // topologically sorted once Sort() succeeded
+  std::vector<int> inputs;  // graph inputs (non-constant)
   std::vector<int> outputs;
 
   // Returns the index of the value named `name`, creating it if absent.

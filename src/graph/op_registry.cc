@@ -49,10 +49,14 @@ Result<Shape> BroadcastShapes(const Shape& a, const Shape& b) {
   for (size_t i = 0; i < rank; ++i) {
     int64_t da = i < rank - a.size() ? 1 : a[i - (rank - a.size())];
     int64_t db = i < rank - b.size() ? 1 : b[i - (rank - b.size())];
-    if (da == db) out[i] = da;
-    else if (da == 1) out[i] = db;
-    else if (db == 1) out[i] = da;
-    else if (da == -1 || db == -1) out[i] = -1;
+    if (da == db)
+      out[i] = da;
+    else if (da == 1)
+      out[i] = db;
+    else if (db == 1)
+      out[i] = da;
+    else if (da == -1 || db == -1)
+      out[i] = -1;
     else
       return InvalidArgument("shapes " + ShapeToString(a) + " and " + ShapeToString(b) +
                              " cannot be broadcast");

@@ -21,9 +21,9 @@ class KernelState {
 };
 
 struct ExecContext {
-  int num_threads = 1;          // threads this execution may use
-  void* scratch = nullptr;      // at least Kernel::scratch_bytes(), 64-byte aligned
-  KernelState* state = nullptr; // what this kernel's CreateState() returned for this context
+  int num_threads = 1;           // threads this execution may use
+  void* scratch = nullptr;       // at least Kernel::scratch_bytes(), 64-byte aligned
+  KernelState* state = nullptr;  // what this kernel's CreateState() returned for this context
 };
 
 class Kernel {

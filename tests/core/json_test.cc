@@ -8,7 +8,8 @@ namespace sl {
 namespace {
 
 TEST(JsonTest, ParsesNestedDocuments) {
-  auto j = Json::Parse(R"({"a": [1, 2.5e1, -3], "b": {"c": "x\ny\u00e9"}, "d": true, "e": null})", "t");
+  auto j =
+      Json::Parse(R"({"a": [1, 2.5e1, -3], "b": {"c": "x\ny\u00e9"}, "d": true, "e": null})", "t");
   ASSERT_TRUE(j.ok()) << j.status().message();
   EXPECT_EQ(j->Find("a")->array()[1].number(), 25.0);
   EXPECT_EQ(j->Find("b")->Find("c")->string(), "x\ny\xc3\xa9");

@@ -11,7 +11,10 @@ namespace sl::testing {
 
 class GraphBuilder {
  public:
-  explicit GraphBuilder(std::string name = "test.onnx") { g_.source = std::move(name); g_.opset = 17; }
+  explicit GraphBuilder(std::string name = "test.onnx") {
+    g_.source = std::move(name);
+    g_.opset = 17;
+  }
   int Input(const std::string& name, Shape shape, DType dtype = DType::kF32) {
     int v = g_.GetOrAddValue(name);
     g_.values[v].dtype = dtype;
@@ -29,7 +32,8 @@ class GraphBuilder {
     return v;
   }
   // Seeded uniform [-1, 1) float constant.
-  int RandomConst(const std::string& name, Shape shape, uint32_t seed, float lo = -1, float hi = 1) {
+  int RandomConst(const std::string& name, Shape shape, uint32_t seed, float lo = -1,
+                  float hi = 1) {
     Tensor t(DType::kF32, std::move(shape));
     std::mt19937 rng(seed);
     std::uniform_real_distribution<float> d(lo, hi);

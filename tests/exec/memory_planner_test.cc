@@ -23,8 +23,8 @@ TEST(MemoryPlannerTest, LiveBuffersNeverOverlapAndDeadOnesAreReused) {
       EXPECT_EQ(p.offsets[i] % 64, 0u);
       EXPECT_LE(p.offsets[i] + reqs[i].bytes, p.arena_bytes);
       for (int j = 0; j < i; ++j) {
-        bool live_together = !(reqs[i].last_step < reqs[j].first_step ||
-                               reqs[j].last_step < reqs[i].first_step);
+        bool live_together =
+            !(reqs[i].last_step < reqs[j].first_step || reqs[j].last_step < reqs[i].first_step);
         bool overlap = p.offsets[i] < p.offsets[j] + std::max<size_t>(reqs[j].bytes, 1) &&
                        p.offsets[j] < p.offsets[i] + std::max<size_t>(reqs[i].bytes, 1);
         EXPECT_FALSE(live_together && overlap) << "trial " << trial << " buffers " << i << "," << j;

@@ -19,9 +19,9 @@ Graph SmallCnn() {
   int x = b.Input("x", {-1, 3, 9, 9});
   Attributes conv;
   conv.Set("pads", std::vector<int64_t>{1, 1, 1, 1});
-  int c1 = b.Node(OpType::kConv, "conv1",
-                  {x, b.RandomConst("w1", {8, 3, 3, 3}, 1), b.RandomConst("b1", {8}, 2)}, {"c1"},
-                  conv);
+  int c1 =
+      b.Node(OpType::kConv, "conv1",
+             {x, b.RandomConst("w1", {8, 3, 3, 3}, 1), b.RandomConst("b1", {8}, 2)}, {"c1"}, conv);
   int bn = b.Node(OpType::kBatchNormalization, "bn1",
                   {c1, b.RandomConst("s", {8}, 3, 0.5f, 1.5f), b.RandomConst("bb", {8}, 4),
                    b.RandomConst("m", {8}, 5), b.RandomConst("v", {8}, 6, 0.5f, 2.f)},

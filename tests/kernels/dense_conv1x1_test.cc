@@ -16,7 +16,7 @@ struct Case {
 };
 
 TEST(DenseConv1x1Test, MatchesReferenceAndIsChosen) {
-  const std::vector<Case> cases = {{3, 5, 7, 9, true, ""},     {16, 24, 5, 5, true, "Relu"},
+  const std::vector<Case> cases = {{3, 5, 7, 9, true, ""},        {16, 24, 5, 5, true, "Relu"},
                                    {17, 33, 3, 11, true, "Clip"}, {8, 4, 1, 1, false, "Relu"},
                                    {64, 128, 14, 14, true, ""},   {1, 1, 2, 3, false, ""}};
   uint32_t seed = 1;

@@ -86,7 +86,8 @@ class OnednnConv1x1 final : public Kernel {
       } else if (act_.kind == FusedActivation::Kind::kRelu) {
         for (int64_t i = 0; i < hw; ++i) row[i] = std::max(row[i] + bo, 0.f);
       } else {
-        for (int64_t i = 0; i < hw; ++i) row[i] = std::min(std::max(row[i] + bo, act_.min), act_.max);
+        for (int64_t i = 0; i < hw; ++i)
+          row[i] = std::min(std::max(row[i] + bo, act_.min), act_.max);
       }
     }
   }
@@ -110,15 +111,15 @@ Result<std::unique_ptr<Kernel>> CreateOnednnConv1x1(const KernelRequest& req) {
       p.dilation_w != 1) {
     return Unsupported(DescribeNode(req) + ": not a pointwise convolution");
   }
-  if (p.has_bias && !req.input(2).is_constant())
-    return Unsupported(DescribeNode(req) + ": non-constant bias");
+  if (!req.input(1).is_constant() || (p.has_bias && !req.input(2).is_constant()))
+    return Unsupported(DescribeNode(req) + ": non-constant weights or bias");
   try {
     const dnnl::engine& engine = CpuEngine();
     const auto f32 = memory::data_type::f32;
     const int64_t hw = p.out_h * p.out_w, ic = p.in_channels, oc = p.out_channels;
     if (p.batch != 1) return Unsupported(DescribeNode(req) + ": pointwise path is for batch 1");
-    const memory::desc src_md({oc, ic}, f32, memory::format_tag::ab);   // W, constant
-    const memory::desc wei_md({ic, hw}, f32, memory::format_tag::ab);   // X, the activation
+    const memory::desc src_md({oc, ic}, f32, memory::format_tag::ab);  // W, constant
+    const memory::desc wei_md({ic, hw}, f32, memory::format_tag::ab);  // X, the activation
     const memory::desc dst_md({oc, hw}, f32, memory::format_tag::ab);
     dnnl::primitive_attr attr;
     attr.set_scratchpad_mode(dnnl::scratchpad_mode::user);
@@ -129,7 +130,8 @@ Result<std::unique_ptr<Kernel>> CreateOnednnConv1x1(const KernelRequest& req) {
     dnnl::matmul::primitive_desc pd(d, attr, engine);
     std::string impl = pd.impl_info_str();
     if (impl.find("ref") != std::string::npos)
-      return Unsupported(DescribeNode(req) + ": oneDNN has only a reference matmul for this view (" + impl + ")");
+      return Unsupported(DescribeNode(req) + ": oneDNN has only a reference matmul here (" + impl +
+                         ")");
     auto k = std::make_unique<OnednnConv1x1>();
     k->name_ = "onednn:matmul-1x1:" + impl;
     k->matmul_ = dnnl::matmul(pd);
