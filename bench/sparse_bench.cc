@@ -164,8 +164,8 @@ void Run(benchmark::State& state, int layer, Pattern p, int sparsity_pct, const 
     benchmark::ClobberMemory();
   }
   const bool is_sparse = k.name().rfind("sparse", 0) == 0;
-  state.counters["FLOP/s"] = benchmark::Counter(
-      2 * (is_sparse ? node->nnz_macs : node->dense_macs), benchmark::Counter::kIsIterationInvariantRate);
+  state.counters["FLOP/s"] = benchmark::Counter(2 * (is_sparse ? node->nnz_macs : node->dense_macs),
+                                                benchmark::Counter::kIsIterationInvariantRate);
   state.counters["dense_FLOP/s"] =
       benchmark::Counter(2 * node->dense_macs, benchmark::Counter::kIsIterationInvariantRate);
   state.SetLabel(k.name());
@@ -183,15 +183,21 @@ void Register() {
     const std::string layer = Layers()[l].name;
     benchmark::RegisterBenchmark((layer + "/dense/0/dense").c_str(),
                                  [l](benchmark::State& s) { Run(s, l, kUnstructured, 0, "dense"); })
-        ->Arg(1)->Arg(2)->ArgName("threads")->UseRealTime();
+        ->Arg(1)
+        ->Arg(2)
+        ->ArgName("threads")
+        ->UseRealTime();
     for (const Config& c : configs) {
       for (const std::string impl : {"fmt", "auto"}) {
         if (c.pct == 0 && impl == "auto") continue;
         const std::string name =
             layer + "/" + kPatternNames[c.p] + "/" + std::to_string(c.pct) + "/" + impl;
-        benchmark::RegisterBenchmark(name.c_str(), [l, c, impl](benchmark::State& s) {
-          Run(s, l, c.p, c.pct, impl);
-        })->Arg(1)->Arg(2)->ArgName("threads")->UseRealTime();
+        benchmark::RegisterBenchmark(
+            name.c_str(), [l, c, impl](benchmark::State& s) { Run(s, l, c.p, c.pct, impl); })
+            ->Arg(1)
+            ->Arg(2)
+            ->ArgName("threads")
+            ->UseRealTime();
       }
     }
   }

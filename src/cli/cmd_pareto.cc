@@ -12,12 +12,13 @@ int RunPareto(int argc, char** argv) {
   auto args = Args::Parse(argc, argv, {"help"}, {"task", "processor", "svg"});
   if (!args.ok()) return Fail("pareto", args.status());
   if (args->Has("help") || args->positional().size() != 1 || !args->Has("task")) {
-    std::puts("usage: sparseloom pareto profile.json --task T [--processor P] [--svg out.svg]\n"
-              "The accuracy-latency front of all stitches of task T with every segment on\n"
-              "processor P (default: the profile's first), against the original variants, and how\n"
-              "many stitches are Pareto-improving: strictly more accurate than every original of\n"
-              "equal or lower latency (equivalently, faster than every original of equal or higher\n"
-              "accuracy).");
+    std::puts(
+        "usage: sparseloom pareto profile.json --task T [--processor P] [--svg out.svg]\n"
+        "The accuracy-latency front of all stitches of task T with every segment on\n"
+        "processor P (default: the profile's first), against the original variants, and how\n"
+        "many stitches are Pareto-improving: strictly more accurate than every original of\n"
+        "equal or lower latency (equivalently, faster than every original of equal or higher\n"
+        "accuracy).");
     return args->Has("help") ? 0 : 2;
   }
   auto profile = Profile::Read(args->positional()[0]);
@@ -54,7 +55,9 @@ int RunPareto(int argc, char** argv) {
   for (size_t i : r->front) {
     const ParetoPoint& p = r->points[i];
     std::printf("  %9.2f%% %12.1f  %s%s\n", 100 * p.accuracy, p.latency_us, name(p.stitch).c_str(),
-                p.original ? "  [original]" : p.improving ? "  [improving]" : "");
+                p.original    ? "  [original]"
+                : p.improving ? "  [improving]"
+                              : "");
   }
   std::printf("\nPareto-improving stitches: %lld of %zu (%lld on the front)\n",
               static_cast<long long>(r->improving), r->points.size() - r->originals.size(),

@@ -12,11 +12,12 @@ int RunPool(int argc, char** argv) {
   auto args = Args::Parse(argc, argv, {"help"}, {"segments", "cuts"});
   if (!args.ok()) return Fail("pool", args.status());
   if (args->Has("help") || args->positional().size() != 1) {
-    std::puts("usage: sparseloom pool zoo/TASK [--segments K] [--cuts A,B]\n"
-              "Lists the pool's valid cuts (tensors that alone carry everything across, same name,\n"
-              "shape and float32 type in every variant), the K-1 cuts chosen to balance FLOPs (or\n"
-              "the named ones), each segment's FLOPs and weight bytes, and the number of stitches.\n"
-              "K defaults to the number of CPU processors of this machine.");
+    std::puts(
+        "usage: sparseloom pool zoo/TASK [--segments K] [--cuts A,B]\n"
+        "Lists the pool's valid cuts (tensors that alone carry everything across, same name,\n"
+        "shape and float32 type in every variant), the K-1 cuts chosen to balance FLOPs (or\n"
+        "the named ones), each segment's FLOPs and weight bytes, and the number of stitches.\n"
+        "K defaults to the number of CPU processors of this machine.");
     return args->Has("help") ? 0 : 2;
   }
   const std::string dir = args->positional()[0];
@@ -42,7 +43,8 @@ int RunPool(int argc, char** argv) {
   std::printf("\nvalid cuts (%zu):\n", analysis->valid.size());
   for (size_t c = 0; c < analysis->valid.size(); ++c) {
     const CutInfo& cut = analysis->valid[c];
-    bool is_chosen = std::find(chosen->begin(), chosen->end(), static_cast<int>(c)) != chosen->end();
+    bool is_chosen =
+        std::find(chosen->begin(), chosen->end(), static_cast<int>(c)) != chosen->end();
     std::printf("  %c %2zu  %-44s %-16s FLOPs before %5.1f%%\n", is_chosen ? '*' : ' ', c,
                 cut.name.c_str(), ShapeToString(cut.shape).c_str(),
                 total > 0 ? 100.0 * analysis->MeanFlopsBefore(c) / total : 0.0);
@@ -72,10 +74,11 @@ int RunPool(int argc, char** argv) {
   size_t distinct = 0;
   for (int v = 0; v < set->num_variants(); ++v)
     for (int i = 0; i < set->num_segments(); ++i) distinct += set->segment(v, i).weight_bytes;
-  std::printf("\nstitches: %d^%d = %lld (%d original variants); weights of all segments resident "
-              "once: %.3f MB\n",
-              set->num_variants(), set->num_segments(), static_cast<long long>(count),
-              set->num_variants(), distinct / 1e6);
+  std::printf(
+      "\nstitches: %d^%d = %lld (%d original variants); weights of all segments resident "
+      "once: %.3f MB\n",
+      set->num_variants(), set->num_segments(), static_cast<long long>(count), set->num_variants(),
+      distinct / 1e6);
   return 0;
 }
 

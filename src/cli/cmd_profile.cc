@@ -14,8 +14,10 @@ namespace {
 
 std::string Duration(double s) {
   char b[32];
-  if (s < 60) std::snprintf(b, sizeof b, "%.0fs", s);
-  else std::snprintf(b, sizeof b, "%dm%02ds", static_cast<int>(s) / 60, static_cast<int>(s) % 60);
+  if (s < 60)
+    std::snprintf(b, sizeof b, "%.0fs", s);
+  else
+    std::snprintf(b, sizeof b, "%dm%02ds", static_cast<int>(s) / 60, static_cast<int>(s) % 60);
   return b;
 }
 
@@ -33,7 +35,8 @@ class ProgressBar {
     const int width = 30, filled = static_cast<int>(overall * width);
     std::fprintf(stderr, "\r[%s%s] %3.0f%% %s %-10s elapsed %s ETA %s   ",
                  std::string(filled, '#').c_str(), std::string(width - filled, '.').c_str(),
-                 100 * overall, task.c_str(), phase.c_str(), Duration(elapsed).c_str(), eta.c_str());
+                 100 * overall, task.c_str(), phase.c_str(), Duration(elapsed).c_str(),
+                 eta.c_str());
     std::fflush(stderr);
   }
   void Finish() { std::fprintf(stderr, "\n"); }
@@ -114,7 +117,8 @@ int RunProfile(int argc, char** argv) {
   opts.num_segments = static_cast<int>(*k);
   opts.cuts = SplitComma(args->Get("cuts"));
   if (!opts.cuts.empty() && tasks.size() != 1)
-    return Fail("profile", InvalidArgument("--cuts names tensors of one pool: give one task with --tasks"));
+    return Fail("profile",
+                InvalidArgument("--cuts names tensors of one pool: give one task with --tasks"));
   opts.accuracy_mode = args->Get("accuracy", "exact");
   if (opts.accuracy_mode != "exact" && opts.accuracy_mode != "estimate")
     return Fail("profile", InvalidArgument("--accuracy must be exact or estimate, got '" +
@@ -145,34 +149,43 @@ int RunProfile(int argc, char** argv) {
     const auto task_start = std::chrono::steady_clock::now();
     bar.Update(static_cast<int>(ti), tasks[ti], "load", 0);
     auto pool = LoadPool(dir);
-    if (!pool.ok()) { bar.Finish(); return Fail("profile", pool.status()); }
+    if (!pool.ok()) {
+      bar.Finish();
+      return Fail("profile", pool.status());
+    }
     auto tp = ProfileTask(*pool, processors, opts, [&](const std::string& phase, double f) {
       bar.Update(static_cast<int>(ti), tasks[ti], phase, f);
     });
-    if (!tp.ok()) { bar.Finish(); return Fail("profile", tp.status().WithContext(dir)); }
+    if (!tp.ok()) {
+      bar.Finish();
+      return Fail("profile", tp.status().WithContext(dir));
+    }
     const double task_s =
         std::chrono::duration<double>(std::chrono::steady_clock::now() - task_start).count();
     bar.Finish();
     const AccuracyProfile& a = tp->accuracy;
     const double full_runs = static_cast<double>(tp->num_stitches()) * tp->num_segments *
-                             ((a.validation_count + opts.accuracy_batch - 1) / std::max<int64_t>(opts.accuracy_batch, 1));
+                             ((a.validation_count + opts.accuracy_batch - 1) /
+                              std::max<int64_t>(opts.accuracy_batch, 1));
     std::printf("%s: %d variants, K = %d, %lld stitches; cuts:", tp->task.c_str(),
                 tp->num_variants(), tp->num_segments, static_cast<long long>(tp->num_stitches()));
     for (const auto& c : tp->cuts) std::printf(" %s", c.c_str());
-    std::printf("\n  accuracy (%s) on %lld samples: %.1f s, %lld batched segment runs (%.1f%% of "
-                "running every stitch in full)\n",
-                a.mode.c_str(), static_cast<long long>(a.validation_count), a.seconds,
-                static_cast<long long>(a.segment_runs),
-                full_runs > 0 ? 100.0 * a.segment_runs / full_runs : 0.0);
+    std::printf(
+        "\n  accuracy (%s) on %lld samples: %.1f s, %lld batched segment runs (%.1f%% of "
+        "running every stitch in full)\n",
+        a.mode.c_str(), static_cast<long long>(a.validation_count), a.seconds,
+        static_cast<long long>(a.segment_runs),
+        full_runs > 0 ? 100.0 * a.segment_runs / full_runs : 0.0);
     if (a.mode == "estimate")
       std::printf("  estimator %s: %lld fitted, %lld held out: MAE %.2f points, max %.2f points\n",
                   a.estimator.c_str(), static_cast<long long>(a.fit_samples),
                   static_cast<long long>(a.holdout_samples), a.holdout_mae_points,
                   a.holdout_max_error_points);
-    std::printf("  latency prediction on %d stitches run end to end: MAPE %.1f%% (seed %llu); "
-                "task total %.1f s\n",
-                tp->latency_validation.samples, tp->latency_validation.mape_percent,
-                static_cast<unsigned long long>(tp->latency_validation.seed), task_s);
+    std::printf(
+        "  latency prediction on %d stitches run end to end: MAPE %.1f%% (seed %llu); "
+        "task total %.1f s\n",
+        tp->latency_validation.samples, tp->latency_validation.mape_percent,
+        static_cast<unsigned long long>(tp->latency_validation.seed), task_s);
     std::fflush(stdout);
     profile.tasks.push_back(std::move(tp).value());
   }

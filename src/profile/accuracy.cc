@@ -20,7 +20,11 @@ class TrieWalker {
  public:
   TrieWalker(const SegmentSet& set, const std::vector<Stitch>& stitches, const Tensor& val_y,
              std::atomic<int64_t>& runs)
-      : set_(set), stitches_(stitches), y_(val_y), runs_(runs), runner_(set),
+      : set_(set),
+        stitches_(stitches),
+        y_(val_y),
+        runs_(runs),
+        runner_(set),
         correct_(stitches.size(), 0) {
     for (int i = 0; i < set.num_segments(); ++i) {
       const TensorInfo& out = set.segment(0, i).plan->outputs()[0];
@@ -106,7 +110,8 @@ Result<StitchAccuracies> MeasureStitchAccuracy(const Pool& pool, const SegmentSe
   const TensorInfo& out = set.segment(0, k - 1).plan->outputs()[0];
   const int64_t batch = set.config().batch;
   if (out.dtype != DType::kF32 || out.shape.size() != 2 || out.shape[0] != batch)
-    return InvalidArgument(pool.task + ": output '" + out.name + "' must be float32 [batch, classes], got " +
+    return InvalidArgument(pool.task + ": output '" + out.name +
+                           "' must be float32 [batch, classes], got " +
                            std::string(DTypeName(out.dtype)) + ShapeToString(out.shape));
   // Unique stitches in index order; `slot` maps each request to its unique entry.
   std::vector<int64_t> index(stitches.size());
@@ -126,9 +131,8 @@ Result<StitchAccuracies> MeasureStitchAccuracy(const Pool& pool, const SegmentSe
   for (int64_t u : unique) sorted.push_back(StitchFromIndex(u, n, k));
 
   StitchAccuracies result;
-  const int64_t total_rows = options.max_samples > 0
-                                 ? std::min(options.max_samples, pool.val_count())
-                                 : pool.val_count();
+  const int64_t total_rows =
+      options.max_samples > 0 ? std::min(options.max_samples, pool.val_count()) : pool.val_count();
   result.validation_count = total_rows;
   const int64_t chunks = (total_rows + batch - 1) / batch;
   const int64_t total_runs = chunks * TrieNodes(sorted, k);
@@ -141,7 +145,8 @@ Result<StitchAccuracies> MeasureStitchAccuracy(const Pool& pool, const SegmentSe
   std::mutex mu;
   Status first_error;
   std::vector<std::vector<int64_t>> correct;
-  const int workers = static_cast<int>(std::clamp<int64_t>(options.workers, 1, std::max<int64_t>(chunks, 1)));
+  const int workers =
+      static_cast<int>(std::clamp<int64_t>(options.workers, 1, std::max<int64_t>(chunks, 1)));
   std::vector<std::thread> threads;
   correct.resize(workers);
   for (int w = 0; w < workers; ++w) {
@@ -181,7 +186,8 @@ Result<StitchAccuracies> MeasureStitchAccuracy(const Pool& pool, const SegmentSe
     acc[u] = total_rows ? static_cast<double>(c) / total_rows : 0;
   }
   for (int64_t i : index)
-    result.accuracy.push_back(acc[std::lower_bound(unique.begin(), unique.end(), i) - unique.begin()]);
+    result.accuracy.push_back(
+        acc[std::lower_bound(unique.begin(), unique.end(), i) - unique.begin()]);
   result.segment_runs = runs.load();
   result.seconds = std::chrono::duration<double>(std::chrono::steady_clock::now() - t0).count();
   return result;
@@ -246,8 +252,8 @@ std::vector<double> Solve(std::vector<double> a, std::vector<double> b, int d) {
 Result<std::vector<double>> FitAndPredictAccuracy(int num_variants, int num_segments,
                                                   const std::vector<Stitch>& fit,
                                                   const std::vector<double>& fit_accuracy,
-                                                  const std::vector<Stitch>& queries,
-                                                  bool pairwise, double ridge) {
+                                                  const std::vector<Stitch>& queries, bool pairwise,
+                                                  double ridge) {
   const int n = num_variants, k = num_segments;
   if (fit.empty() || fit.size() != fit_accuracy.size())
     return InvalidArgument("the estimator needs as many accuracies as fitted stitches (and one)");
@@ -317,8 +323,8 @@ Result<AccuracyEstimate> EstimateStitchAccuracy(const Pool& pool, const SegmentS
   double best_mae = std::numeric_limits<double>::infinity(), best_max = 0;
   for (bool pairwise : {false, true}) {
     if (pairwise && k < 2) continue;
-    SL_ASSIGN_OR_RETURN(std::vector<double> pred,
-                        FitAndPredictAccuracy(n, k, fit_s, fit_a, hold_s, pairwise, estimator.ridge));
+    SL_ASSIGN_OR_RETURN(std::vector<double> pred, FitAndPredictAccuracy(n, k, fit_s, fit_a, hold_s,
+                                                                        pairwise, estimator.ridge));
     double mae = 0, mx = 0;
     for (size_t h = 0; h < pred.size(); ++h) {
       double e = 100.0 * std::abs(pred[h] - hold_a[h]);

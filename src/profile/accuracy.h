@@ -25,15 +25,15 @@ namespace sl {
 using ProgressFn = std::function<void(int64_t done, int64_t total)>;
 
 struct AccuracyOptions {
-  int workers = 1;              // threads, each running whole chunks
-  int64_t max_samples = 0;      // 0: the whole validation subset, else its first max_samples
-  ProgressFn progress;          // optional
+  int workers = 1;          // threads, each running whole chunks
+  int64_t max_samples = 0;  // 0: the whole validation subset, else its first max_samples
+  ProgressFn progress;      // optional
 };
 
 struct StitchAccuracies {
   std::vector<double> accuracy;  // per requested stitch, in [0, 1]
   int64_t validation_count = 0;
-  int64_t segment_runs = 0;      // batched segment executions
+  int64_t segment_runs = 0;  // batched segment executions
   double seconds = 0;
 };
 
@@ -41,7 +41,8 @@ struct StitchAccuracies {
 // prefix sharing among them. `set` must be prepared at the chunk size (set.config().batch); the
 // last partial chunk is padded. Fails if the pool has no validation data or the output is not
 // [batch, classes].
-[[nodiscard]] Result<StitchAccuracies> MeasureStitchAccuracy(const Pool& pool, const SegmentSet& set,
+[[nodiscard]] Result<StitchAccuracies> MeasureStitchAccuracy(const Pool& pool,
+                                                             const SegmentSet& set,
                                                              const std::vector<Stitch>& stitches,
                                                              const AccuracyOptions& options);
 
@@ -58,9 +59,9 @@ struct EstimatorOptions {
 };
 
 struct AccuracyEstimate {
-  std::vector<double> accuracy;    // every stitch, index order; measured ones exact
-  std::vector<int64_t> measured;   // stitch indices measured
-  std::string kind;                // which feature set won on the held-out stitches
+  std::vector<double> accuracy;   // every stitch, index order; measured ones exact
+  std::vector<int64_t> measured;  // stitch indices measured
+  std::string kind;               // which feature set won on the held-out stitches
   int64_t fit_samples = 0, holdout_samples = 0;
   double holdout_mae_points = 0, holdout_max_error_points = 0;
   StitchAccuracies measurement;

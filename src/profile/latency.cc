@@ -52,7 +52,8 @@ struct PinnedChain::Impl {
   }
 };
 
-PinnedChain::PinnedChain(std::vector<Stage> stages) : impl_(std::make_unique<Impl>(std::move(stages))) {
+PinnedChain::PinnedChain(std::vector<Stage> stages)
+    : impl_(std::make_unique<Impl>(std::move(stages))) {
   Impl* im = impl_.get();
   const size_t n = im->stages.size();
   for (size_t j = 0; j < n; ++j) {
@@ -127,15 +128,23 @@ Result<std::vector<std::vector<double>>> MeasureSegmentLatency(
   return out;
 }
 
-Result<std::vector<std::vector<double>>> MeasureHandoff(size_t bytes,
-                                                        const std::vector<ProcessorSpec>& processors,
-                                                        const LatencyOptions& options) {
+Result<std::vector<std::vector<double>>> MeasureHandoff(
+    size_t bytes, const std::vector<ProcessorSpec>& processors, const LatencyOptions& options) {
   const size_t np = processors.size();
   std::vector<std::vector<double>> out(np, std::vector<double>(np, 0));
   std::vector<char> src(std::max<size_t>(bytes, 1), 1), shared(src.size()), dst(src.size());
-  auto copy_out = [&]() -> Status { std::memcpy(shared.data(), src.data(), bytes); return Status::Ok(); };
-  auto copy_in = [&]() -> Status { std::memcpy(dst.data(), shared.data(), bytes); return Status::Ok(); };
-  auto both = [&]() -> Status { SL_RETURN_IF_ERROR(copy_out()); return copy_in(); };
+  auto copy_out = [&]() -> Status {
+    std::memcpy(shared.data(), src.data(), bytes);
+    return Status::Ok();
+  };
+  auto copy_in = [&]() -> Status {
+    std::memcpy(dst.data(), shared.data(), bytes);
+    return Status::Ok();
+  };
+  auto both = [&]() -> Status {
+    SL_RETURN_IF_ERROR(copy_out());
+    return copy_in();
+  };
   auto median_of = [&](PinnedChain& chain) -> Result<double> {
     std::vector<double> t;
     for (int w = 0; w < options.warmup; ++w) SL_RETURN_IF_ERROR(chain.RunOnce().status());
@@ -191,7 +200,8 @@ Result<double> MeasureStitchLatency(const SegmentSetLookup& sets, const Stitch& 
     StageState* s = &states[j];
     StageState* prev = j ? &states[j - 1] : nullptr;
     stages.push_back({processors[s->processor].cores, [s, prev, &input, &stitch]() -> Status {
-                        TensorView in = prev ? prev->runner->boundary(prev->last).view() : input.view();
+                        TensorView in =
+                            prev ? prev->runner->boundary(prev->last).view() : input.view();
                         for (int i = s->first; i <= s->last; ++i) {
                           TensorView out = s->runner->boundary(i).view();
                           SL_RETURN_IF_ERROR(s->runner->RunSegment(stitch[i], i, in, out));

@@ -8,8 +8,7 @@
 
 namespace sl {
 
-Result<ParetoResult> ComputePareto(const Profile& profile, const std::string& task,
-                                   int processor) {
+Result<ParetoResult> ComputePareto(const Profile& profile, const std::string& task, int processor) {
   int t = profile.FindTask(task);
   if (t < 0) {
     std::string list;
@@ -29,7 +28,8 @@ Result<ParetoResult> ComputePareto(const Profile& profile, const std::string& ta
   for (int64_t s = 0; s < tp.num_stitches(); ++s) {
     double acc = tp.accuracy.stitches[s];
     if (!std::isfinite(acc)) continue;
-    SL_ASSIGN_OR_RETURN(double lat, profile.PredictLatencyUs(task, StitchFromIndex(s, n, k), placement));
+    SL_ASSIGN_OR_RETURN(double lat,
+                        profile.PredictLatencyUs(task, StitchFromIndex(s, n, k), placement));
     ParetoPoint p;
     p.stitch = s;
     p.accuracy = acc;
@@ -75,10 +75,14 @@ namespace {
 std::string Escape(const std::string& s) {
   std::string o;
   for (char c : s) {
-    if (c == '<') o += "&lt;";
-    else if (c == '>') o += "&gt;";
-    else if (c == '&') o += "&amp;";
-    else o += c;
+    if (c == '<')
+      o += "&lt;";
+    else if (c == '>')
+      o += "&gt;";
+    else if (c == '&')
+      o += "&amp;";
+    else
+      o += c;
   }
   return o;
 }
@@ -108,22 +112,28 @@ std::string ParetoSvg(const ParetoResult& r, const TaskProfile& task) {
     s += buf;
   };
   add("<svg xmlns=\"http://www.w3.org/2000/svg\" width=\"%.0f\" height=\"%.0f\" "
-      "font-family=\"sans-serif\" font-size=\"12\">\n", w, h);
+      "font-family=\"sans-serif\" font-size=\"12\">\n",
+      w, h);
   add("<rect width=\"100%%\" height=\"100%%\" fill=\"white\"/>\n");
   add("<text x=\"%.0f\" y=\"22\" font-size=\"15\">%s on %s: %zu stitches, %lld Pareto-improving "
-      "over the %zu originals</text>\n", left, Escape(r.task).c_str(), Escape(r.processor).c_str(),
-      r.points.size(), static_cast<long long>(r.improving), r.originals.size());
-  add("<rect x=\"%.1f\" y=\"%.1f\" width=\"%.1f\" height=\"%.1f\" fill=\"none\" stroke=\"#444\"/>\n",
+      "over the %zu originals</text>\n",
+      left, Escape(r.task).c_str(), Escape(r.processor).c_str(), r.points.size(),
+      static_cast<long long>(r.improving), r.originals.size());
+  add("<rect x=\"%.1f\" y=\"%.1f\" width=\"%.1f\" height=\"%.1f\" fill=\"none\" "
+      "stroke=\"#444\"/>\n",
       left, top, w - left - right, h - top - bottom);
   for (int i = 0; i <= 5; ++i) {
     double vx = lx + (hx - lx) * i / 5, vy = ly + (hy - ly) * i / 5;
-    add("<text x=\"%.1f\" y=\"%.1f\" text-anchor=\"middle\">%.0f</text>\n", X(vx), h - bottom + 16, vx);
-    add("<text x=\"%.1f\" y=\"%.1f\" text-anchor=\"end\">%.1f</text>\n", left - 6, Y(vy) + 4, 100 * vy);
+    add("<text x=\"%.1f\" y=\"%.1f\" text-anchor=\"middle\">%.0f</text>\n", X(vx), h - bottom + 16,
+        vx);
+    add("<text x=\"%.1f\" y=\"%.1f\" text-anchor=\"end\">%.1f</text>\n", left - 6, Y(vy) + 4,
+        100 * vy);
   }
   add("<text x=\"%.1f\" y=\"%.1f\" text-anchor=\"middle\">predicted latency (us, batch 1)</text>\n",
       (left + w - right) / 2, h - 12);
   add("<text x=\"16\" y=\"%.1f\" transform=\"rotate(-90 16 %.1f)\" text-anchor=\"middle\">"
-      "validation accuracy (%%)</text>\n", (top + h - bottom) / 2, (top + h - bottom) / 2);
+      "validation accuracy (%%)</text>\n",
+      (top + h - bottom) / 2, (top + h - bottom) / 2);
   for (const ParetoPoint& p : r.points)
     if (!p.original)
       add("<circle cx=\"%.1f\" cy=\"%.1f\" r=\"2.2\" fill=\"%s\" fill-opacity=\"0.6\"/>\n",
@@ -140,13 +150,17 @@ std::string ParetoSvg(const ParetoResult& r, const TaskProfile& task) {
         X(p.latency_us) + 6, Y(p.accuracy) - 4, Escape(name).c_str());
   }
   double ly0 = top + 10;
-  add("<circle cx=\"%.0f\" cy=\"%.0f\" r=\"4\" fill=\"#9a9a9a\"/><text x=\"%.0f\" y=\"%.0f\">stitch</text>\n",
+  add("<circle cx=\"%.0f\" cy=\"%.0f\" r=\"4\" fill=\"#9a9a9a\"/><text x=\"%.0f\" "
+      "y=\"%.0f\">stitch</text>\n",
       w - right + 20, ly0, w - right + 30, ly0 + 4);
-  add("<circle cx=\"%.0f\" cy=\"%.0f\" r=\"4\" fill=\"#f28e2b\"/><text x=\"%.0f\" y=\"%.0f\">Pareto-improving</text>\n",
+  add("<circle cx=\"%.0f\" cy=\"%.0f\" r=\"4\" fill=\"#f28e2b\"/><text x=\"%.0f\" "
+      "y=\"%.0f\">Pareto-improving</text>\n",
       w - right + 20, ly0 + 20, w - right + 30, ly0 + 24);
-  add("<rect x=\"%.0f\" y=\"%.0f\" width=\"7\" height=\"7\" fill=\"#d62728\"/><text x=\"%.0f\" y=\"%.0f\">original variant</text>\n",
+  add("<rect x=\"%.0f\" y=\"%.0f\" width=\"7\" height=\"7\" fill=\"#d62728\"/><text x=\"%.0f\" "
+      "y=\"%.0f\">original variant</text>\n",
       w - right + 16.5, ly0 + 36.5, w - right + 30, ly0 + 44);
-  add("<line x1=\"%.0f\" y1=\"%.0f\" x2=\"%.0f\" y2=\"%.0f\" stroke=\"#1f77b4\" stroke-width=\"1.5\"/><text x=\"%.0f\" y=\"%.0f\">front</text>\n",
+  add("<line x1=\"%.0f\" y1=\"%.0f\" x2=\"%.0f\" y2=\"%.0f\" stroke=\"#1f77b4\" "
+      "stroke-width=\"1.5\"/><text x=\"%.0f\" y=\"%.0f\">front</text>\n",
       w - right + 14, ly0 + 60, w - right + 26, ly0 + 60, w - right + 30, ly0 + 64);
   s += "</svg>\n";
   return s;

@@ -16,11 +16,11 @@ namespace sl {
 
 struct ParetoPoint {
   int64_t stitch = 0;
-  double accuracy = 0;    // [0, 1]
+  double accuracy = 0;  // [0, 1]
   double latency_us = 0;
-  bool original = false;  // a plain variant (v, ..., v)
-  bool on_front = false;  // on the front of all stitches
-  bool improving = false; // not weakly dominated by any original (originals excluded)
+  bool original = false;   // a plain variant (v, ..., v)
+  bool on_front = false;   // on the front of all stitches
+  bool improving = false;  // not weakly dominated by any original (originals excluded)
 };
 
 struct ParetoResult {

@@ -109,7 +109,8 @@ Status PinCurrentThread(const std::vector<int>& cores) {
   CPU_ZERO(&set);
   std::string list;
   for (int c : cores) {
-    if (c < 0 || c >= CPU_SETSIZE) return InvalidArgument("core " + std::to_string(c) + " out of range");
+    if (c < 0 || c >= CPU_SETSIZE)
+      return InvalidArgument("core " + std::to_string(c) + " out of range");
     CPU_SET(c, &set);
     list += (list.empty() ? "" : ",") + std::to_string(c);
   }

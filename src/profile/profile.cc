@@ -45,7 +45,8 @@ Result<double> Profile::PredictLatencyUs(const std::string& task, const std::vec
   double us = 0;
   for (int i = 0; i < k; ++i) {
     if (stitch[i] < 0 || stitch[i] >= tp.num_variants() || placement[i] < 0 || placement[i] >= p)
-      return OutOfRange(task + ": stitch or placement entry " + std::to_string(i) + " out of range");
+      return OutOfRange(task + ": stitch or placement entry " + std::to_string(i) +
+                        " out of range");
     us += tp.segment(stitch[i], i).latency_us[placement[i]];
     if (i > 0 && placement[i] != placement[i - 1])
       us += tp.handoffs[i - 1].us[placement[i - 1]][placement[i]];
@@ -223,9 +224,12 @@ class Reader {
                             std::to_string(arr.array().size()));
     std::vector<double> out;
     for (const Json& e : arr.array()) {
-      if (e.is_null()) out.push_back(std::nan(""));
-      else if (e.is_number()) out.push_back(e.number());
-      else return Err(where, "expected numbers");
+      if (e.is_null())
+        out.push_back(std::nan(""));
+      else if (e.is_number())
+        out.push_back(e.number());
+      else
+        return Err(where, "expected numbers");
     }
     return out;
   }
@@ -260,8 +264,8 @@ Result<TaskProfile> ReadTask(const Reader& r, const Json& jt, const std::string&
   const int n = t.num_variants();
   SL_ASSIGN_OR_RETURN(const Json* segs, r.Member(jt, "segments", Json::Type::kArray, where));
   if (segs->array().size() != static_cast<size_t>(n) * k)
-    return r.Err(where + ".segments", "expected variants x num_segments = " +
-                                          std::to_string(n * k) + " entries");
+    return r.Err(where + ".segments",
+                 "expected variants x num_segments = " + std::to_string(n * k) + " entries");
   for (size_t s = 0; s < segs->array().size(); ++s) {
     const std::string w = where + ".segments[" + std::to_string(s) + "]";
     const Json& js = segs->array()[s];
@@ -320,13 +324,14 @@ Result<TaskProfile> ReadTask(const Reader& r, const Json& jt, const std::string&
     SL_ASSIGN_OR_RETURN(const Json* jm, r.Member(*ja, "measured", Json::Type::kArray, wa));
     for (const Json& m : jm->array()) {
       if (!m.is_number() || m.number() < 0 || m.number() >= static_cast<double>(t.num_stitches()))
-        return r.Err(wa + ".measured", "expected stitch indices below " +
-                                           std::to_string(t.num_stitches()));
+        return r.Err(wa + ".measured",
+                     "expected stitch indices below " + std::to_string(t.num_stitches()));
       a.measured.push_back(static_cast<int64_t>(m.number()));
     }
   }
   const std::string wl = where + ".latency_validation";
-  SL_ASSIGN_OR_RETURN(const Json* jl, r.Member(jt, "latency_validation", Json::Type::kObject, where));
+  SL_ASSIGN_OR_RETURN(const Json* jl,
+                      r.Member(jt, "latency_validation", Json::Type::kObject, where));
   SL_ASSIGN_OR_RETURN(int64_t samples, r.Int(*jl, "samples", wl, 0, int64_t{1} << 30));
   t.latency_validation.samples = static_cast<int>(samples);
   SL_ASSIGN_OR_RETURN(t.latency_validation.mape_percent, r.Number(*jl, "mape_percent", wl));
@@ -359,7 +364,8 @@ Result<Profile> Profile::FromJson(const std::string& text, const std::string& so
   SL_ASSIGN_OR_RETURN(p.smoothing_alpha, r.Number(root, "smoothing_alpha", "top level"));
   if (!(p.smoothing_alpha > 0 && p.smoothing_alpha <= 1))
     return r.Err("smoothing_alpha", "must be in (0, 1]");
-  SL_ASSIGN_OR_RETURN(const Json* jp, r.Member(root, "processors", Json::Type::kArray, "top level"));
+  SL_ASSIGN_OR_RETURN(const Json* jp,
+                      r.Member(root, "processors", Json::Type::kArray, "top level"));
   for (size_t i = 0; i < jp->array().size(); ++i) {
     const std::string w = "processors[" + std::to_string(i) + "]";
     const Json& e = jp->array()[i];
@@ -377,8 +383,9 @@ Result<Profile> Profile::FromJson(const std::string& text, const std::string& so
   if (p.processors.empty()) return r.Err("processors", "no processors");
   SL_ASSIGN_OR_RETURN(const Json* jt, r.Member(root, "tasks", Json::Type::kArray, "top level"));
   for (size_t i = 0; i < jt->array().size(); ++i) {
-    SL_ASSIGN_OR_RETURN(TaskProfile t, ReadTask(r, jt->array()[i], "tasks[" + std::to_string(i) + "]",
-                                                p.processors.size()));
+    SL_ASSIGN_OR_RETURN(
+        TaskProfile t,
+        ReadTask(r, jt->array()[i], "tasks[" + std::to_string(i) + "]", p.processors.size()));
     p.tasks.push_back(std::move(t));
   }
   return p;

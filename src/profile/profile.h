@@ -25,7 +25,7 @@ inline constexpr int kProfileFormatVersion = 1;
 
 struct SegmentProfile {
   int variant = 0, index = 0;
-  std::string input, output;       // boundary tensors
+  std::string input, output;  // boundary tensors
   int64_t weight_bytes = 0;
   double flops = 0;                // at batch 1
   std::vector<double> latency_us;  // per processor (Profile::processors order), median at batch 1
@@ -33,19 +33,19 @@ struct SegmentProfile {
 
 struct HandoffProfile {
   std::string cut;
-  int64_t bytes = 0;                     // cut tensor at batch 1
-  std::vector<std::vector<double>> us;   // [from][to] processor; 0 on the diagonal
+  int64_t bytes = 0;                    // cut tensor at batch 1
+  std::vector<std::vector<double>> us;  // [from][to] processor; 0 on the diagonal
 };
 
 struct AccuracyProfile {
-  std::string mode = "exact";            // "exact" | "estimate"
+  std::string mode = "exact";  // "exact" | "estimate"
   int64_t validation_count = 0;
-  double seconds = 0;                    // wall time of the accuracy measurement
-  int64_t segment_runs = 0;              // batched segment executions it took
-  std::vector<double> stitches;          // accuracy in [0, 1] per stitch index (zoo/segments.h)
-  std::vector<int64_t> measured;         // estimate mode: stitch indices measured exactly
+  double seconds = 0;             // wall time of the accuracy measurement
+  int64_t segment_runs = 0;       // batched segment executions it took
+  std::vector<double> stitches;   // accuracy in [0, 1] per stitch index (zoo/segments.h)
+  std::vector<int64_t> measured;  // estimate mode: stitch indices measured exactly
   // Estimate mode only.
-  std::string estimator;                 // e.g. "least-squares one-hot(segment, variant)"
+  std::string estimator;  // e.g. "least-squares one-hot(segment, variant)"
   int64_t fit_samples = 0, holdout_samples = 0;
   double holdout_mae_points = 0, holdout_max_error_points = 0;  // accuracy points (percent)
 };
@@ -62,10 +62,10 @@ struct TaskProfile {
   std::vector<std::string> patterns;
   std::vector<double> manifest_val_accuracy;  // per variant, -1 when unknown
   std::vector<std::string> valid_cuts;
-  std::vector<std::string> cuts;               // chosen, num_segments - 1 of them
+  std::vector<std::string> cuts;  // chosen, num_segments - 1 of them
   int num_segments = 1;
-  std::vector<SegmentProfile> segments;        // variant-major: segments[v * K + i]
-  std::vector<HandoffProfile> handoffs;        // one per chosen cut
+  std::vector<SegmentProfile> segments;  // variant-major: segments[v * K + i]
+  std::vector<HandoffProfile> handoffs;  // one per chosen cut
   AccuracyProfile accuracy;
   LatencyValidation latency_validation;
 
@@ -90,7 +90,7 @@ class Profile {
   int format_version = kProfileFormatVersion;
   uint64_t seed = 0;
   ProfileMachine machine;
-  std::string created;                 // UTC, ISO 8601
+  std::string created;  // UTC, ISO 8601
   // ObserveLatency: latency <- (1 - alpha) * latency + alpha * measured.
   double smoothing_alpha = 0.2;
   std::vector<ProcessorSpec> processors;
@@ -101,7 +101,8 @@ class Profile {
 
   // Predicted latency of `stitch` with segment i on processor placement[i] (indices into
   // processors): segment latencies plus hand-offs between consecutive different processors.
-  [[nodiscard]] Result<double> PredictLatencyUs(const std::string& task, const std::vector<int>& stitch,
+  [[nodiscard]] Result<double> PredictLatencyUs(const std::string& task,
+                                                const std::vector<int>& stitch,
                                                 const std::vector<int>& placement) const;
   // Online update of latency(Segment(variant, segment), processor) by exponential smoothing with
   // smoothing_alpha, so the optimizer follows drift. Fails naming an unknown task, processor or

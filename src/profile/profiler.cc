@@ -1,9 +1,9 @@
 #include "profile/profiler.h"
 
 #include <cmath>
+#include <cstring>
 #include <map>
 #include <memory>
-#include <cstring>
 #include <random>
 
 namespace sl {
@@ -34,8 +34,8 @@ Result<TaskProfile> ProfileTask(const Pool& pool, const std::vector<ProcessorSpe
   report("cuts", 0);
   SL_ASSIGN_OR_RETURN(CutAnalysis analysis, FindValidCuts(pool));
   for (const CutInfo& c : analysis.valid) t.valid_cuts.push_back(c.name);
-  const int k = options.num_segments > 0 ? options.num_segments
-                                         : static_cast<int>(processors.size());
+  const int k =
+      options.num_segments > 0 ? options.num_segments : static_cast<int>(processors.size());
   SL_ASSIGN_OR_RETURN(std::vector<int> chosen, SelectCuts(analysis, k, options.cuts));
   for (int c : chosen) t.cuts.push_back(analysis.valid[c].name);
   t.num_segments = static_cast<int>(t.cuts.size()) + 1;
@@ -68,9 +68,10 @@ Result<TaskProfile> ProfileTask(const Pool& pool, const std::vector<ProcessorSpe
   // 3. Accuracy.
   if (pool.val_x.defined()) {
     const int64_t batch = std::max<int64_t>(
-        1, std::min(options.accuracy_batch,
-                    options.max_val_samples > 0 ? std::min(options.max_val_samples, pool.val_count())
-                                                : pool.val_count()));
+        1,
+        std::min(options.accuracy_batch, options.max_val_samples > 0
+                                             ? std::min(options.max_val_samples, pool.val_count())
+                                             : pool.val_count()));
     SL_ASSIGN_OR_RETURN(SegmentSet acc_set, SegmentSet::Prepare(pool, t.cuts, {batch, 1}));
     AccuracyOptions ao;
     ao.workers = options.accuracy_workers > 0 ? options.accuracy_workers
@@ -111,18 +112,19 @@ Result<TaskProfile> ProfileTask(const Pool& pool, const std::vector<ProcessorSpe
   }
 
   // 4. Latency and hand-offs.
-  SL_ASSIGN_OR_RETURN(
-      auto lat, MeasureSegmentLatency(lookup, n, t.num_segments, processors, options.latency,
-                                      [&](int64_t d, int64_t total) {
-                                        report("latency", kAccuracyShare + kLatencyShare * d / total);
-                                      }));
+  SL_ASSIGN_OR_RETURN(auto lat, MeasureSegmentLatency(
+                                    lookup, n, t.num_segments, processors, options.latency,
+                                    [&](int64_t d, int64_t total) {
+                                      report("latency", kAccuracyShare + kLatencyShare * d / total);
+                                    }));
   for (size_t s = 0; s < lat.size(); ++s) t.segments[s].latency_us = lat[s];
   for (int c = 0; c + 1 < t.num_segments; ++c) {
     const TensorInfo& info = base.segment(0, c).plan->outputs()[0];
     HandoffProfile h;
     h.cut = t.cuts[c];
     h.bytes = NumElements(info.shape) * static_cast<int64_t>(DTypeSize(info.dtype));
-    SL_ASSIGN_OR_RETURN(h.us, MeasureHandoff(static_cast<size_t>(h.bytes), processors, options.latency));
+    SL_ASSIGN_OR_RETURN(h.us,
+                        MeasureHandoff(static_cast<size_t>(h.bytes), processors, options.latency));
     t.handoffs.push_back(std::move(h));
   }
 
@@ -135,8 +137,7 @@ Result<TaskProfile> ProfileTask(const Pool& pool, const std::vector<ProcessorSpe
   Shape in_shape{1};
   in_shape.insert(in_shape.end(), pool.sample_shape.begin(), pool.sample_shape.end());
   Tensor input(DType::kF32, in_shape);
-  if (pool.val_x.defined())
-    std::memcpy(input.raw(), pool.val_x.raw(), input.bytes());
+  if (pool.val_x.defined()) std::memcpy(input.raw(), pool.val_x.raw(), input.bytes());
   double ape = 0;
   const int samples = std::max(0, options.validation_samples);
   for (int s = 0; s < samples; ++s) {
@@ -147,8 +148,8 @@ Result<TaskProfile> ProfileTask(const Pool& pool, const std::vector<ProcessorSpe
     SL_ASSIGN_OR_RETURN(double measured, MeasureStitchLatency(lookup, stitch, placement, processors,
                                                               input, options.latency));
     ape += std::abs(predicted - measured) / std::max(measured, 1e-3);
-    report("validation", kAccuracyShare + kLatencyShare + (1 - kAccuracyShare - kLatencyShare) *
-                                                             (s + 1) / samples);
+    report("validation", kAccuracyShare + kLatencyShare +
+                             (1 - kAccuracyShare - kLatencyShare) * (s + 1) / samples);
   }
   t.latency_validation.samples = samples;
   t.latency_validation.mape_percent = samples ? 100.0 * ape / samples : 0;

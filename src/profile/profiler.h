@@ -27,11 +27,11 @@ struct ProfileOptions {
   std::vector<std::string> cuts;        // names; overrides num_segments when given
   std::string accuracy_mode = "exact";  // "exact" | "estimate"
   int64_t accuracy_batch = 250;
-  int accuracy_workers = 0;             // 0: usable cores
-  int64_t max_val_samples = 0;          // 0: the whole validation subset
+  int accuracy_workers = 0;     // 0: usable cores
+  int64_t max_val_samples = 0;  // 0: the whole validation subset
   EstimatorOptions estimator;
   LatencyOptions latency;
-  int validation_samples = 12;          // stitches run end to end for the latency MAPE
+  int validation_samples = 12;  // stitches run end to end for the latency MAPE
   uint64_t seed = 0;
 };
 

@@ -12,7 +12,8 @@ namespace sl {
 double CutAnalysis::MeanFlopsBefore(size_t c) const {
   double sum = 0;
   size_t n = total_flops.size();
-  for (size_t v = 0; v < n; ++v) sum += c < valid.size() ? valid[c].flops_before[v] : total_flops[v];
+  for (size_t v = 0; v < n; ++v)
+    sum += c < valid.size() ? valid[c].flops_before[v] : total_flops[v];
   return n ? sum / n : 0;
 }
 

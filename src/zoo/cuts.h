@@ -26,8 +26,8 @@ struct CutInfo {
 };
 
 struct CutAnalysis {
-  std::vector<CutInfo> valid;        // in graph order
-  std::vector<double> total_flops;   // per variant, at batch 1
+  std::vector<CutInfo> valid;       // in graph order
+  std::vector<double> total_flops;  // per variant, at batch 1
   // Mean over variants of the FLOPs before cut c (c == valid.size(): the total).
   double MeanFlopsBefore(size_t c) const;
 };

@@ -19,25 +19,25 @@ namespace sl {
 
 struct PoolVariant {
   std::string name;
-  std::string file;              // ONNX file (empty for in-memory variants)
+  std::string file;               // ONNX file (empty for in-memory variants)
   std::string pattern = "dense";  // "dense" | "unstructured" | "block4x1" | "nm2:4" | "int8" | ...
   std::string precision = "fp32";
   double target_sparsity = 0;
   double measured_sparsity = 0;
-  double val_accuracy = -1;   // from the manifest (ONNX Runtime), -1 when unknown
+  double val_accuracy = -1;  // from the manifest (ONNX Runtime), -1 when unknown
   double test_accuracy = -1;
   Graph graph;
 };
 
 struct Pool {
   std::string task;
-  std::string dir;                          // empty for in-memory pools
+  std::string dir;  // empty for in-memory pools
   std::vector<PoolVariant> variants;
-  std::vector<std::string> manifest_cuts;   // the manifest's "cuts" (informational)
+  std::vector<std::string> manifest_cuts;  // the manifest's "cuts" (informational)
   std::string input_name, output_name;
-  Shape sample_shape;                        // input shape without the batch dim
-  Tensor val_x;                              // float32 [N, sample_shape...]; undefined if none
-  Tensor val_y;                              // int64 [N]
+  Shape sample_shape;  // input shape without the batch dim
+  Tensor val_x;        // float32 [N, sample_shape...]; undefined if none
+  Tensor val_y;        // int64 [N]
   int64_t val_count() const { return val_x.defined() ? val_x.shape()[0] : 0; }
   int num_variants() const { return static_cast<int>(variants.size()); }
   // Index of the variant named `name`, or -1.

@@ -32,16 +32,16 @@ Stitch StitchFromIndex(int64_t index, int num_variants, int num_segments);
 std::string StitchName(const Stitch& stitch, const Pool& pool);
 
 struct SegmentConfig {
-  int64_t batch = 1;     // batch dim the plans are prepared for
-  int num_threads = 1;   // PrepareOptions.num_threads
+  int64_t batch = 1;    // batch dim the plans are prepared for
+  int num_threads = 1;  // PrepareOptions.num_threads
 };
 
 struct SegmentInfo {
   int variant = 0, index = 0;
-  std::string input, output;           // boundary tensor names
+  std::string input, output;  // boundary tensor names
   std::shared_ptr<const Plan> plan;
-  size_t weight_bytes = 0;             // plan->constant_bytes()
-  double flops = 0;                    // at batch 1
+  size_t weight_bytes = 0;  // plan->constant_bytes()
+  double flops = 0;         // at batch 1
 };
 
 class SegmentSet {

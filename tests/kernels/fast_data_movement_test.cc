@@ -16,16 +16,16 @@ TEST(FastTranspose, MatchesReference) {
     std::vector<int64_t> perm;  // empty: default (reversed)
   };
   const Case cases[] = {
-      {{2, 5, 3, 4}, {0, 2, 1, 3}},     // [B,S,H,D] -> [B,H,S,D]: contiguous runs
-      {{2, 3, 5, 4}, {0, 1, 3, 2}},     // [B,H,S,D] -> [B,H,D,S]: 2-D tiles
-      {{1, 12, 128, 64}, {0, 2, 1, 3}}, // large runs
-      {{1, 12, 70, 65}, {0, 1, 3, 2}},  // large tiles with tails
-      {{3, 4, 5}, {}},                  // reversed
+      {{2, 5, 3, 4}, {0, 2, 1, 3}},      // [B,S,H,D] -> [B,H,S,D]: contiguous runs
+      {{2, 3, 5, 4}, {0, 1, 3, 2}},      // [B,H,S,D] -> [B,H,D,S]: 2-D tiles
+      {{1, 12, 128, 64}, {0, 2, 1, 3}},  // large runs
+      {{1, 12, 70, 65}, {0, 1, 3, 2}},   // large tiles with tails
+      {{3, 4, 5}, {}},                   // reversed
       {{2, 1, 3, 1, 4}, {4, 2, 0, 3, 1}},
       {{6, 7}, {1, 0}},
       {{1, 1}, {1, 0}},
       {{2, 0, 3}, {2, 0, 1}},
-      {{2, 3, 4, 5}, {0, 1, 2, 3}},     // identity
+      {{2, 3, 4, 5}, {0, 1, 2, 3}},  // identity
       {{4, 3, 2, 5}, {2, 0, 3, 1}},
   };
   uint32_t seed = 1;
@@ -55,8 +55,8 @@ TEST(FastGather, MatchesReference) {
   // Embedding lookup: [vocab, D] with [B, S] token ids.
   std::vector<double> tokens;
   for (int i = 0; i < 2 * 128; ++i) tokens.push_back((i * 7919) % 1000);
-  OneNode emb(OpType::kGather, {InputSpec({1000, 768}), InputSpec({2, 128}, DType::kI64, false, tokens)},
-              {});
+  OneNode emb(OpType::kGather,
+              {InputSpec({1000, 768}), InputSpec({2, 128}, DType::kI64, false, tokens)}, {});
   CheckAgainstRef(emb, "Gather embedding", 0, 0);
 }
 
@@ -85,7 +85,8 @@ TEST(FastConcatSplit, MatchesReference) {
     CheckAgainstRef(concat, "Concat axis " + std::to_string(axis), 0, 0);
     Shape whole{4, 6, 8};
     OneNode split(OpType::kSplit,
-                  {InputSpec(whole), InputSpec({3}, DType::kI64, true, {1, 0, static_cast<double>(whole[ax] - 1)})},
+                  {InputSpec(whole),
+                   InputSpec({3}, DType::kI64, true, {1, 0, static_cast<double>(whole[ax] - 1)})},
                   attrs, 3, seed++);
     CheckAgainstRef(split, "Split axis " + std::to_string(axis), 0, 0);
   }

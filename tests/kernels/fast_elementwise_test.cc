@@ -93,10 +93,9 @@ TEST(FastBinary, RejectsViewsThatDifferFromThePreparedShapes) {
   EXPECT_FALSE((*k)->Execute({in, 1}, out, ExecContext{}).ok());
 }
 
-const OpType kUnaryOps[] = {OpType::kRelu,      OpType::kLeakyRelu, OpType::kSigmoid,
-                            OpType::kTanh,      OpType::kErf,       OpType::kSqrt,
-                            OpType::kExp,       OpType::kNeg,       OpType::kAbs,
-                            OpType::kHardSigmoid, OpType::kHardSwish, OpType::kClip};
+const OpType kUnaryOps[] = {OpType::kRelu, OpType::kLeakyRelu,   OpType::kSigmoid,   OpType::kTanh,
+                            OpType::kErf,  OpType::kSqrt,        OpType::kExp,       OpType::kNeg,
+                            OpType::kAbs,  OpType::kHardSigmoid, OpType::kHardSwish, OpType::kClip};
 
 TEST(FastUnary, MatchesReferenceOnRandomData) {
   uint32_t seed = 200;
@@ -114,19 +113,19 @@ TEST(FastUnary, MatchesReferenceOnRandomData) {
       }
       const float lo = op == OpType::kSqrt ? 0.f : -12.f;
       OneNode t(op, {{shape}}, attrs, 1, seed++, lo, 12.f);
-      CheckAgainstRef(t, std::string(OpTypeName(op)) + ShapeToString(shape) + " seed " +
-                             std::to_string(seed),
-                      1e-6f, 1e-5f);
+      CheckAgainstRef(
+          t, std::string(OpTypeName(op)) + ShapeToString(shape) + " seed " + std::to_string(seed),
+          1e-6f, 1e-5f);
     }
   }
 }
 
 TEST(FastUnary, SpecialValues) {
   const float inf = std::numeric_limits<float>::infinity();
-  const std::vector<double> values = {0.0,   -0.0,  1e-30, -1e-30, 1e-4,  -1e-4, 0.1249, 0.1251,
-                                      0.4999, 0.5001, 1.0,  -1.0,  5.0,   -5.0,  20.0,   -20.0,
-                                      80.0,  -80.0, 88.5,  88.8,  -87.0, -87.5, -100.0, 100.0,
-                                      inf,   -inf,  NAN,   3e38,  -3e38, 1e-40, -1e-40};
+  const std::vector<double> values = {0.0,    -0.0,   1e-30, -1e-30, 1e-4,  -1e-4, 0.1249, 0.1251,
+                                      0.4999, 0.5001, 1.0,   -1.0,   5.0,   -5.0,  20.0,   -20.0,
+                                      80.0,   -80.0,  88.5,  88.8,   -87.0, -87.5, -100.0, 100.0,
+                                      inf,    -inf,   NAN,   3e38,   -3e38, 1e-40, -1e-40};
   for (OpType op : kUnaryOps) {
     if (op == OpType::kSqrt) continue;  // negative inputs: both NaN, checked by random data
     OneNode t(op, {{{static_cast<int64_t>(values.size())}, DType::kF32, false, values}}, {});
@@ -137,7 +136,8 @@ TEST(FastUnary, SpecialValues) {
 TEST(FastUnary, ClipBoundsFromInputs) {
   for (const auto& bounds : {std::pair<double, double>{-0.5, 0.75}, {1.0, -1.0}}) {
     OneNode t(OpType::kClip,
-              {{{1000}}, {{}, DType::kF32, false, {bounds.first}},
+              {{{1000}},
+               {{}, DType::kF32, false, {bounds.first}},
                {{}, DType::kF32, false, {bounds.second}}},
               {});
     CheckAgainstRef(t, "Clip with bound inputs");

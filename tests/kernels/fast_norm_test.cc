@@ -20,10 +20,10 @@ TEST(FastSoftmax, MatchesReferenceOnEveryAxis) {
     bool legacy;
   };
   const Case cases[] = {
-      {{2, 3, 17}, -1, false},   {{2, 3, 17}, 1, false},    {{2, 3, 17}, 0, false},
-      {{4, 130, 70}, 1, false},  {{1, 12, 64, 128}, -1, false}, {{3, 1}, -1, false},
-      {{5}, 0, false},           {{0, 5}, -1, false},       {{2, 3, 4}, 1, true},
-      {{2, 3, 4}, 0, true},      {{7, 33}, 0, false},       {{2, 200, 300}, 1, false},
+      {{2, 3, 17}, -1, false},  {{2, 3, 17}, 1, false},        {{2, 3, 17}, 0, false},
+      {{4, 130, 70}, 1, false}, {{1, 12, 64, 128}, -1, false}, {{3, 1}, -1, false},
+      {{5}, 0, false},          {{0, 5}, -1, false},           {{2, 3, 4}, 1, true},
+      {{2, 3, 4}, 0, true},     {{7, 33}, 0, false},           {{2, 200, 300}, 1, false},
   };
   uint32_t seed = 1;
   for (const Case& c : cases) {
@@ -39,8 +39,8 @@ TEST(FastSoftmax, MatchesReferenceOnEveryAxis) {
 TEST(FastSoftmax, SpecialValues) {
   const float inf = std::numeric_limits<float>::infinity();
   // Rows of 4: plain, with -inf, all -inf, with NaN, with +inf, huge spread.
-  const std::vector<double> v = {1, 2, 3, 4,     -inf, 0,    1,    -inf, -inf, -inf, -inf, -inf,
-                                 1, NAN, 2, 3,   inf,  1,    2,    3,    -1e30, 0,   1e30, 5};
+  const std::vector<double> v = {1, 2,   3, 4, -inf, 0, 1, -inf, -inf,  -inf, -inf, -inf,
+                                 1, NAN, 2, 3, inf,  1, 2, 3,    -1e30, 0,    1e30, 5};
   for (int64_t axis : {-1, 0}) {
     Attributes attrs;
     attrs.Set("axis", axis);
@@ -57,10 +57,10 @@ TEST(FastLayerNorm, MatchesReference) {
     int outputs;
   };
   const Case cases[] = {
-      {{2, 5, 768}, {768}, -1, true, 1},  {{2, 5, 768}, {768}, -1, false, 1},
+      {{2, 5, 768}, {768}, -1, true, 1},   {{2, 5, 768}, {768}, -1, false, 1},
       {{2, 3, 4, 5}, {4, 5}, -2, true, 1}, {{128, 768}, {768}, -1, true, 1},
-      {{3, 7}, {7}, 1, true, 3},          {{4, 1}, {1}, -1, true, 3},
-      {{0, 8}, {8}, -1, true, 1},         {{2, 6, 33}, {6, 33}, 1, false, 3},
+      {{3, 7}, {7}, 1, true, 3},           {{4, 1}, {1}, -1, true, 3},
+      {{0, 8}, {8}, -1, true, 1},          {{2, 6, 33}, {6, 33}, 1, false, 3},
   };
   uint32_t seed = 40;
   for (const Case& c : cases) {

@@ -89,7 +89,8 @@ class OneNode {
       s = GetRefFn(node().op)(node(), in, out_views);
     } else {
       std::unique_ptr<KernelState> state = kernel->CreateState();
-      std::shared_ptr<void> scratch = AllocateAligned(std::max<size_t>(kernel->scratch_bytes(), 64));
+      std::shared_ptr<void> scratch =
+          AllocateAligned(std::max<size_t>(kernel->scratch_bytes(), 64));
       s = kernel->Execute(in, out_views, ExecContext{threads, scratch.get(), state.get()});
     }
     EXPECT_TRUE(s.ok()) << s.message();
@@ -115,10 +116,14 @@ inline void ExpectClose(const Tensor& got, const Tensor& want, const std::string
   for (int64_t i = 0; i < got.numel(); ++i) {
     const float g = got.data<float>()[i], w = want.data<float>()[i];
     bool ok;
-    if (std::isnan(w) || std::isnan(g)) ok = std::isnan(w) && std::isnan(g);
-    else if (std::isinf(w) || std::isinf(g)) ok = g == w;
-    else ok = std::fabs(g - w) <= atol + rtol * std::fabs(w);
-    if (!ok && reported++ < 5) ADD_FAILURE() << what << ": element " << i << " is " << g << ", want " << w;
+    if (std::isnan(w) || std::isnan(g))
+      ok = std::isnan(w) && std::isnan(g);
+    else if (std::isinf(w) || std::isinf(g))
+      ok = g == w;
+    else
+      ok = std::fabs(g - w) <= atol + rtol * std::fabs(w);
+    if (!ok && reported++ < 5)
+      ADD_FAILURE() << what << ": element " << i << " is " << g << ", want " << w;
   }
 }
 

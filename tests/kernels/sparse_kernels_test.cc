@@ -26,7 +26,9 @@ constexpr uint32_t kSeed = 20240611;
 
 enum class Pattern { kUnstructured, kBlock4x1, kNm24 };
 const char* PatternName(Pattern p) {
-  return p == Pattern::kUnstructured ? "unstructured" : p == Pattern::kBlock4x1 ? "block4x1" : "nm2:4";
+  return p == Pattern::kUnstructured ? "unstructured"
+         : p == Pattern::kBlock4x1   ? "block4x1"
+                                     : "nm2:4";
 }
 
 // Zeroes entries of the row-major w [rows, cols] so that a `sparsity` fraction is zero in
@@ -123,38 +125,82 @@ std::vector<Case> Cases() {
       {"matmul_m1_tails", mm, {{{1, 37}}, {{37, 29}, true}}, {}, true},
       {"matmul_k1", mm, {{{5, 1}}, {{1, 7}, true}}, {}, true},
       {"matmul_tile_tails", mm, {{{70, 19}}, {{19, 130}, true}}, {}, true},
-      {"matmul_batched_bias_relu", mm, {{{2, 3, 20}}, {{20, 9}, true}, {{9}, true}},
-       Attrs({{"_act", std::string("Relu")}}), true},
-      {"gemm_transb_bias_clip", gemm, {{{17, 33}}, {{21, 33}, true}, {{21}, true}},
-       Attrs({{"transB", int64_t{1}}, {"alpha", 0.5f}, {"beta", 2.f}, {"_act", std::string("Clip")},
-              {"_act_min", -0.25f}, {"_act_max", 0.5f}}),
-       false},
-      {"gemm_transa_scalar_bias", gemm, {{{24, 18}}, {{24, 11}, true}, {{1}, true}},
-       Attrs({{"transA", int64_t{1}}}), true},
-      {"conv3x3_pad", conv, {{{1, 3, 7, 7}}, {{5, 3, 3, 3}, true}, {{5}, true}},
-       Attrs({{"pads", Ints{1, 1, 1, 1}}}), false},
-      {"conv_stride2_asym", conv, {{{1, 17, 13, 11}}, {{19, 17, 3, 3}, true}, {{19}, true}},
-       Attrs({{"strides", Ints{2, 2}}, {"pads", Ints{0, 1, 2, 1}}}), false},
-      {"conv_groups_batch2", conv, {{{2, 8, 9, 10}}, {{12, 2, 3, 3}, true}, {{12}, true}},
-       Attrs({{"group", int64_t{4}}, {"pads", Ints{1, 1, 1, 1}}}), false},
-      {"conv_depthwise_stride2_relu", conv, {{{1, 24, 15, 15}}, {{24, 1, 3, 3}, true}},
-       Attrs({{"group", int64_t{24}}, {"strides", Ints{2, 2}}, {"pads", Ints{1, 1, 1, 1}},
-              {"_act", std::string("Relu")}}),
-       false},
-      {"conv_dilation2", conv, {{{1, 16, 14, 13}}, {{8, 16, 3, 3}, true}, {{8}, true}},
-       Attrs({{"pads", Ints{2, 2, 2, 2}}, {"dilations", Ints{2, 2}}}), false},
-      {"conv1x1_direct_tail", conv, {{{1, 24, 9, 11}}, {{37, 24, 1, 1}, true}, {{37}, true}}, {},
-       false},
-      {"conv1x1_stride2", conv, {{{1, 16, 9, 9}}, {{20, 16, 1, 1}, true}},
-       Attrs({{"strides", Ints{2, 2}}}), false},
-      {"conv3x3_wide_clip", conv, {{{1, 64, 10, 10}}, {{64, 64, 3, 3}, true}, {{64}, true}},
-       Attrs({{"pads", Ints{1, 1, 1, 1}}, {"_act", std::string("Clip")}, {"_act_min", -0.5f},
+      {"matmul_batched_bias_relu",
+       mm,
+       {{{2, 3, 20}}, {{20, 9}, true}, {{9}, true}},
+       Attrs({{"_act", std::string("Relu")}}),
+       true},
+      {"gemm_transb_bias_clip",
+       gemm,
+       {{{17, 33}}, {{21, 33}, true}, {{21}, true}},
+       Attrs({{"transB", int64_t{1}},
+              {"alpha", 0.5f},
+              {"beta", 2.f},
+              {"_act", std::string("Clip")},
+              {"_act_min", -0.25f},
               {"_act_max", 0.5f}}),
        false},
-      {"conv_same_upper_4x4", conv, {{{1, 5, 9, 10}}, {{7, 5, 4, 4}, true}, {{7}, true}},
-       Attrs({{"strides", Ints{2, 2}}, {"auto_pad", std::string("SAME_UPPER")}}), false},
-      {"conv1d", conv, {{{2, 5, 20}}, {{7, 5, 3}, true}, {{7}, true}},
-       Attrs({{"strides", Ints{2}}, {"pads", Ints{1, 0}}}), false},
+      {"gemm_transa_scalar_bias",
+       gemm,
+       {{{24, 18}}, {{24, 11}, true}, {{1}, true}},
+       Attrs({{"transA", int64_t{1}}}),
+       true},
+      {"conv3x3_pad",
+       conv,
+       {{{1, 3, 7, 7}}, {{5, 3, 3, 3}, true}, {{5}, true}},
+       Attrs({{"pads", Ints{1, 1, 1, 1}}}),
+       false},
+      {"conv_stride2_asym",
+       conv,
+       {{{1, 17, 13, 11}}, {{19, 17, 3, 3}, true}, {{19}, true}},
+       Attrs({{"strides", Ints{2, 2}}, {"pads", Ints{0, 1, 2, 1}}}),
+       false},
+      {"conv_groups_batch2",
+       conv,
+       {{{2, 8, 9, 10}}, {{12, 2, 3, 3}, true}, {{12}, true}},
+       Attrs({{"group", int64_t{4}}, {"pads", Ints{1, 1, 1, 1}}}),
+       false},
+      {"conv_depthwise_stride2_relu",
+       conv,
+       {{{1, 24, 15, 15}}, {{24, 1, 3, 3}, true}},
+       Attrs({{"group", int64_t{24}},
+              {"strides", Ints{2, 2}},
+              {"pads", Ints{1, 1, 1, 1}},
+              {"_act", std::string("Relu")}}),
+       false},
+      {"conv_dilation2",
+       conv,
+       {{{1, 16, 14, 13}}, {{8, 16, 3, 3}, true}, {{8}, true}},
+       Attrs({{"pads", Ints{2, 2, 2, 2}}, {"dilations", Ints{2, 2}}}),
+       false},
+      {"conv1x1_direct_tail",
+       conv,
+       {{{1, 24, 9, 11}}, {{37, 24, 1, 1}, true}, {{37}, true}},
+       {},
+       false},
+      {"conv1x1_stride2",
+       conv,
+       {{{1, 16, 9, 9}}, {{20, 16, 1, 1}, true}},
+       Attrs({{"strides", Ints{2, 2}}}),
+       false},
+      {"conv3x3_wide_clip",
+       conv,
+       {{{1, 64, 10, 10}}, {{64, 64, 3, 3}, true}, {{64}, true}},
+       Attrs({{"pads", Ints{1, 1, 1, 1}},
+              {"_act", std::string("Clip")},
+              {"_act_min", -0.5f},
+              {"_act_max", 0.5f}}),
+       false},
+      {"conv_same_upper_4x4",
+       conv,
+       {{{1, 5, 9, 10}}, {{7, 5, 4, 4}, true}, {{7}, true}},
+       Attrs({{"strides", Ints{2, 2}}, {"auto_pad", std::string("SAME_UPPER")}}),
+       false},
+      {"conv1d",
+       conv,
+       {{{2, 5, 20}}, {{7, 5, 3}, true}, {{7}, true}},
+       Attrs({{"strides", Ints{2}}, {"pads", Ints{1, 0}}}),
+       false},
   };
 }
 
@@ -191,19 +237,21 @@ TEST_P(SparseKernelTest, MatchesReferenceForEveryFormatLevelAndThreads) {
   }
 }
 
-INSTANTIATE_TEST_SUITE_P(
-    All, SparseKernelTest,
-    ::testing::Combine(::testing::ValuesIn(Cases()),
-                       ::testing::Values(Pattern::kUnstructured, Pattern::kBlock4x1,
-                                         Pattern::kNm24),
-                       ::testing::Values(0.0, 0.5, 0.9, 0.95, 1.0)),
-    [](const auto& info) {
-      std::string name = std::get<0>(info.param).name + "_" +
-                         PatternName(std::get<1>(info.param)) + "_" +
-                         std::to_string(static_cast<int>(std::get<2>(info.param) * 100));
-      std::replace_if(name.begin(), name.end(), [](char ch) { return !std::isalnum(ch); }, '_');
-      return name;
-    });
+INSTANTIATE_TEST_SUITE_P(All, SparseKernelTest,
+                         ::testing::Combine(::testing::ValuesIn(Cases()),
+                                            ::testing::Values(Pattern::kUnstructured,
+                                                              Pattern::kBlock4x1, Pattern::kNm24),
+                                            ::testing::Values(0.0, 0.5, 0.9, 0.95, 1.0)),
+                         [](const auto& info) {
+                           std::string name =
+                               std::get<0>(info.param).name + "_" +
+                               PatternName(std::get<1>(info.param)) + "_" +
+                               std::to_string(static_cast<int>(std::get<2>(info.param) * 100));
+                           std::replace_if(
+                               name.begin(), name.end(), [](char ch) { return !std::isalnum(ch); },
+                               '_');
+                           return name;
+                         });
 
 }  // namespace
 }  // namespace sl

@@ -1,9 +1,10 @@
+#include "profile/accuracy.h"
+
 #include <gtest/gtest.h>
 
 #include <cstring>
 #include <random>
 
-#include "profile/accuracy.h"
 #include "zoo/stitch_test_util.h"
 
 namespace sl {

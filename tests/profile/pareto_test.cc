@@ -1,6 +1,6 @@
-#include <gtest/gtest.h>
-
 #include "profile/pareto.h"
+
+#include <gtest/gtest.h>
 
 namespace sl {
 namespace {

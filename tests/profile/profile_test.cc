@@ -29,8 +29,13 @@ Profile HandMadeProfile() {
   t.num_segments = 2;
   for (int v = 0; v < 2; ++v)
     for (int i = 0; i < 2; ++i)
-      t.segments.push_back({v, i, i ? "b" : "x", i ? "y" : "b", 1000 * (v + 1) + i,
-                            1.5e6 + i, {100.0 * (v + 1) + i, 60.0 + v + 0.25 * i}});
+      t.segments.push_back({v,
+                            i,
+                            i ? "b" : "x",
+                            i ? "y" : "b",
+                            1000 * (v + 1) + i,
+                            1.5e6 + i,
+                            {100.0 * (v + 1) + i, 60.0 + v + 0.25 * i}});
   t.handoffs.push_back({"b", 4096, {{0, 12.5}, {7.25, 0}}});
   t.accuracy.mode = "estimate";
   t.accuracy.validation_count = 500;

@@ -1,12 +1,13 @@
+#include "zoo/segments.h"
+
 #include <gtest/gtest.h>
 
+#include <cstring>
 #include <filesystem>
 #include <fstream>
-#include <cstring>
 #include <set>
 
 #include "zoo/cuts.h"
-#include "zoo/segments.h"
 #include "zoo/stitch_test_util.h"
 
 namespace sl {

@@ -37,7 +37,8 @@ class GatherKernel final : public CpuKernel {
     index_dtype_ = req.input(1).dtype;
     if (index_dtype_ != DType::kI64 && index_dtype_ != DType::kI32)
       return Unsupported(where_ + ": cpu gather needs int32 or int64 indices");
-    if (req.input(0).dtype != req.output(0).dtype) return InvalidArgument(where_ + ": dtypes differ");
+    if (req.input(0).dtype != req.output(0).dtype)
+      return InvalidArgument(where_ + ": dtypes differ");
     SL_ASSIGN_OR_RETURN(int64_t axis, Axis(req, where_, static_cast<int64_t>(xs.size())));
     const std::span<const int64_t> d(xs);
     outer_ = Product(d.first(axis));
@@ -112,7 +113,8 @@ class ConcatSplitKernel final : public CpuKernel {
       bool ok = p.shape.size() == w.shape.size() && p.dtype == w.dtype;
       for (size_t i = 0; ok && i < p.shape.size(); ++i)
         ok = static_cast<int64_t>(i) == axis || p.shape[i] == w.shape[i];
-      if (!ok) return InvalidArgument(where_ + ": part " + ShapeToString(p.shape) + " does not fit");
+      if (!ok)
+        return InvalidArgument(where_ + ": part " + ShapeToString(p.shape) + " does not fit");
       part_rows_.push_back(p.shape[axis] * inner);
       along += p.shape[axis];
     }
@@ -136,8 +138,10 @@ class ConcatSplitKernel final : public CpuKernel {
                     char* w = whole + (o * whole_row_ + offset) * elem_;
                     char* s = part + o * part_rows_[p] * elem_;
                     const size_t bytes = static_cast<size_t>(part_rows_[p]) * elem_;
-                    if (concat_) std::memcpy(w, s, bytes);
-                    else std::memcpy(s, w, bytes);
+                    if (concat_)
+                      std::memcpy(w, s, bytes);
+                    else
+                      std::memcpy(s, w, bytes);
                   }
                 });
     return Status::Ok();

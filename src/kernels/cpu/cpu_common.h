@@ -63,9 +63,9 @@ class CpuKernel : public Kernel {
   Status CheckViews(std::span<const TensorView> inputs, std::span<const TensorView> outputs) const;
 
   std::string name_;
-  std::string where_;               // "node 'n' (Op)"
-  std::vector<int64_t> in_numel_;   // -1: omitted optional input
-  std::vector<int64_t> out_numel_;  // -1: omitted optional output
+  std::string where_;                  // "node 'n' (Op)"
+  std::vector<int64_t> in_numel_;      // -1: omitted optional input
+  std::vector<int64_t> out_numel_;     // -1: omitted optional output
   bool all_outputs_optional_ = false;  // Split: outputs with null data are skipped
 };
 

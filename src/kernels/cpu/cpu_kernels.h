@@ -28,9 +28,9 @@ namespace cpu {
 
 // Per-family factories behind CreateCpuKernel (exposed for tests). Each returns Unsupported for
 // nodes it cannot handle.
-Result<std::unique_ptr<Kernel>> CreateBinaryKernel(const KernelRequest& req);     // Add Sub Mul Div
-Result<std::unique_ptr<Kernel>> CreateUnaryKernel(const KernelRequest& req);      // activations
-Result<std::unique_ptr<Kernel>> CreatePoolKernel(const KernelRequest& req);       // Max/Avg/Global
+Result<std::unique_ptr<Kernel>> CreateBinaryKernel(const KernelRequest& req);  // Add Sub Mul Div
+Result<std::unique_ptr<Kernel>> CreateUnaryKernel(const KernelRequest& req);   // activations
+Result<std::unique_ptr<Kernel>> CreatePoolKernel(const KernelRequest& req);    // Max/Avg/Global
 Result<std::unique_ptr<Kernel>> CreateSoftmaxKernel(const KernelRequest& req);
 Result<std::unique_ptr<Kernel>> CreateLayerNormKernel(const KernelRequest& req);
 Result<std::unique_ptr<Kernel>> CreateTransposeKernel(const KernelRequest& req);

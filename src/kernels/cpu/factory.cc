@@ -53,7 +53,8 @@ Factory FactoryFor(OpType op) {
 
 Result<std::unique_ptr<Kernel>> CreateCpuKernel(const KernelRequest& req) {
   const Factory factory = FactoryFor(req.node.op);
-  if (factory == nullptr) return Unsupported(cpu::Describe(req) + ": no fast cpu kernel for this op");
+  if (factory == nullptr)
+    return Unsupported(cpu::Describe(req) + ": no fast cpu kernel for this op");
   // Only the binary kernel applies a fused "_act"; leave any other fused node to the reference.
   if (factory != &cpu::CreateBinaryKernel && req.node.attrs.Has("_act"))
     return Unsupported(cpu::Describe(req) + ": cpu kernel does not apply a fused activation");

@@ -162,8 +162,8 @@ void PoolKernel::Plane(const float* x, float* y) const {
       }
     }
     if constexpr (!kMax) {
-      const float count = static_cast<float>(
-          include_pad_ ? rt.padded_count * kw : (rt.last - rt.first) * kw);
+      const float count =
+          static_cast<float>(include_pad_ ? rt.padded_count * kw : (rt.last - rt.first) * kw);
       for (int64_t o = 0; o < n; ++o) yi[o] /= count;
     }
   }

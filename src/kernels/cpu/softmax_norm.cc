@@ -72,8 +72,7 @@ SL_CPU_CLONES void SoftmaxColumns(const float* x, float* y, int64_t n, int64_t i
 
 // One LayerNormalization row; `bias` may be null. Returns mean and inv_std through the pointers.
 SL_CPU_CLONES void LayerNormRow(const float* x, float* y, int64_t n, const float* scale,
-                                const float* bias, float epsilon, float* mean_out,
-                                float* inv_out) {
+                                const float* bias, float epsilon, float* mean_out, float* inv_out) {
   double sum = 0;
 #pragma omp simd reduction(+ : sum)
   for (int64_t j = 0; j < n; ++j) sum += x[j];

@@ -2,8 +2,8 @@
 //
 // Prepare:
 //   1. Drop input dims of size 1 and merge input dims that stay neighbours, in order, in the
-//      output (perm[i + 1] == perm[i] + 1): [B,S,H,D] -> [B,H,S,D] stays rank 4, [N,C,HW] -> [N,HW,C]
-//      becomes a batched 2-D transpose.
+//      output (perm[i + 1] == perm[i] + 1): [B,S,H,D] -> [B,H,S,D] stays rank 4, [N,C,HW] ->
+//      [N,HW,C] becomes a batched 2-D transpose.
 //   2. If the output's last dim is the input's last dim, every output row is one contiguous input
 //      run: copy runs (memcpy).
 //   3. Otherwise the input's last dim lands at output position b and the output's last dim comes
@@ -49,9 +49,9 @@ class TransposeKernel final : public CpuKernel {
 
   size_t elem_ = 4;
   int64_t total_ = 0;
-  bool runs_ = true;            // step 2 (contiguous runs) or step 3 (2-D tiles)
-  int64_t run_ = 1;             // step 2: elements per run
-  int64_t rows_l_ = 1, cols_a_ = 1;      // step 3: plane [A][L] in the input
+  bool runs_ = true;                 // step 2 (contiguous runs) or step 3 (2-D tiles)
+  int64_t run_ = 1;                  // step 2: elements per run
+  int64_t rows_l_ = 1, cols_a_ = 1;  // step 3: plane [A][L] in the input
   int64_t in_stride_a_ = 0, out_stride_l_ = 0;
   std::vector<OuterDim> outer_;  // outermost first
 };
@@ -64,8 +64,7 @@ Status TransposeKernel::Prepare(const KernelRequest& req) {
   elem_ = DTypeSize(dtype);
   if (dtype == DType::kBool || (elem_ != 1 && elem_ != 2 && elem_ != 4 && elem_ != 8) ||
       req.output(0).dtype != dtype) {
-    return Unsupported(where_ + ": cpu transpose does not handle " +
-                       std::string(DTypeName(dtype)));
+    return Unsupported(where_ + ": cpu transpose does not handle " + std::string(DTypeName(dtype)));
   }
   const Shape& xs = req.input(0).shape;
   const int rank = static_cast<int>(xs.size());
@@ -77,7 +76,8 @@ Status TransposeKernel::Prepare(const KernelRequest& req) {
   if (static_cast<int>(perm.size()) != rank)
     return InvalidArgument(where_ + ": perm does not match the input rank");
   for (int64_t p : perm) {
-    if (p < 0 || p >= rank || seen[p]) return InvalidArgument(where_ + ": perm is not a permutation");
+    if (p < 0 || p >= rank || seen[p])
+      return InvalidArgument(where_ + ": perm is not a permutation");
     seen[p] = true;
   }
   total_ = NumElements(xs);
@@ -106,7 +106,8 @@ Status TransposeKernel::Prepare(const KernelRequest& req) {
   if (dims[last].in_stride == 1) {  // step 2
     runs_ = true;
     run_ = dims[last].size;
-    for (size_t i = 0; i < last; ++i) outer_.push_back({dims[i].size, dims[i].in_stride, out_strides[i]});
+    for (size_t i = 0; i < last; ++i)
+      outer_.push_back({dims[i].size, dims[i].in_stride, out_strides[i]});
     return Status::Ok();
   }
   runs_ = false;  // step 3

@@ -168,8 +168,8 @@ Status UnaryKernel::Prepare(const KernelRequest& req) {
   return Status::Ok();
 }
 
-Status UnaryKernel::Execute(std::span<const TensorView> inputs,
-                            std::span<const TensorView> outputs, const ExecContext& ctx) const {
+Status UnaryKernel::Execute(std::span<const TensorView> inputs, std::span<const TensorView> outputs,
+                            const ExecContext& ctx) const {
   SL_RETURN_IF_ERROR(CheckViews(inputs, outputs));
   Params p = params_;
   if (clip_) {  // bound inputs override the attributes (opset 11+)

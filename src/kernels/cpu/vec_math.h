@@ -22,9 +22,7 @@ namespace sl::cpu {
 inline float Select(bool c, float a, float b) { return c ? a : b; }
 
 // 2^n for integer-valued n in [-126, 127] (a normal float).
-inline float Pow2(float n) {
-  return std::bit_cast<float>(static_cast<int32_t>(n + 127.f) << 23);
-}
+inline float Pow2(float n) { return std::bit_cast<float>(static_cast<int32_t>(n + 127.f) << 23); }
 
 inline float Exp(float x) {
   constexpr float kLo = -87.33654f, kHi = 88.72283f;
@@ -55,7 +53,8 @@ inline float Tanh(float x) {
   const float x2 = x * x;
   // tanh x = x - x^3/3 + 2x^5/15 - 17x^7/315 + 62x^9/2835 - ...
   const float small =
-      x * (1.f + x2 * (-1.f / 3.f + x2 * (2.f / 15.f + x2 * (-17.f / 315.f + x2 * (62.f / 2835.f)))));
+      x *
+      (1.f + x2 * (-1.f / 3.f + x2 * (2.f / 15.f + x2 * (-17.f / 315.f + x2 * (62.f / 2835.f)))));
   const float large = std::copysign(1.f - 2.f / (Exp(2.f * a) + 1.f), x);
   return Select(a < 0.125f, small, Select(x != x, x, large));
 }

@@ -24,8 +24,7 @@ class ScopedOmpThreads {
 Result<std::unique_ptr<Kernel>> CreateDenseKernel(const KernelRequest& req) {
   ScopedOmpThreads threads(req.num_threads);
   switch (req.node.op) {
-    case OpType::kConv:
-    {
+    case OpType::kConv: {
       auto pointwise = dense::CreateOnednnConv1x1(req);
       if (pointwise.ok()) return pointwise;
       return dense::CreateOnednnConv(req);

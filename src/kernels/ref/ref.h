@@ -17,7 +17,7 @@ namespace sl {
 using RefFn = Status (*)(const Node& node, std::span<const TensorView> inputs,
                          std::span<const TensorView> outputs);
 
-#define SL_OP(name)                                                             \
+#define SL_OP(name)                                                      \
   Status Ref##name(const Node& node, std::span<const TensorView> inputs, \
                    std::span<const TensorView> outputs);
 #include "graph/ops.def"

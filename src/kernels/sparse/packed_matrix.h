@@ -26,8 +26,8 @@ std::string_view FormatName(SparseFormat f);
 struct WeightStats {
   int64_t rows = 0, cols = 0, nnz = 0;
   int64_t zero_rows = 0, zero_cols = 0;
-  int64_t nonzero_blocks = 0;   // 4x1 blocks (rows padded to a multiple of 4) with any nonzero
-  bool fits_nm24 = true;        // every group of 4 columns of every row has <= 2 nonzeros
+  int64_t nonzero_blocks = 0;  // 4x1 blocks (rows padded to a multiple of 4) with any nonzero
+  bool fits_nm24 = true;       // every group of 4 columns of every row has <= 2 nonzeros
   double sparsity() const {
     return rows * cols == 0 ? 1.0 : 1.0 - static_cast<double>(nnz) / (rows * cols);
   }

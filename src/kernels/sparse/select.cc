@@ -167,7 +167,8 @@ Result<WeightStats> AnalyzeNodeWeights(const KernelRequest& req) {
     const int64_t k_g = (p.in_channels / p.groups) * p.kernel_h * p.kernel_w;
     const float* w = req.input(1).constant.data<float>();
     WeightStats s = AnalyzeWeights(w, oc_g, k_g);
-    for (int64_t g = 1; g < p.groups; ++g) MergeStats(s, AnalyzeWeights(w + g * oc_g * k_g, oc_g, k_g));
+    for (int64_t g = 1; g < p.groups; ++g)
+      MergeStats(s, AnalyzeWeights(w + g * oc_g * k_g, oc_g, k_g));
     return s;
   }
   if (req.node.op != OpType::kGemm && req.node.op != OpType::kMatMul) {
@@ -207,12 +208,12 @@ Result<std::unique_ptr<Kernel>> CreateSparseKernel(const KernelRequest& req,
   if (opts.format) return CreateFormat(req, *opts.format);
   const double sparsity = stats.sparsity();
   if (!opts.force && sparsity < opts.min_sparsity) {
-    return Unsupported(Where(req) + ": sparsity " + std::to_string(static_cast<int>(sparsity * 100)) +
-                       "% below threshold " +
+    return Unsupported(Where(req) + ": sparsity " +
+                       std::to_string(static_cast<int>(sparsity * 100)) + "% below threshold " +
                        std::to_string(static_cast<int>(opts.min_sparsity * 100)) + "%");
   }
-  const std::string key = CacheKey(req, stats) + (opts.force ? ";force" : "") +
-                          (opts.measure ? ";measure" : ";model");
+  const std::string key =
+      CacheKey(req, stats) + (opts.force ? ";force" : "") + (opts.measure ? ";measure" : ";model");
   Decision d;
   bool cached = false;
   {
@@ -220,8 +221,7 @@ Result<std::unique_ptr<Kernel>> CreateSparseKernel(const KernelRequest& req,
     auto it = Cache().find(key);
     if (it != Cache().end()) d = it->second, cached = true;
   }
-  if (cached && d.format != kDense &&
-      !CanPack(static_cast<SparseFormat>(d.format), stats)) {
+  if (cached && d.format != kDense && !CanPack(static_cast<SparseFormat>(d.format), stats)) {
     cached = false;  // same bucket, but these weights do not fit the cached format
   }
   if (!cached) {
@@ -229,7 +229,8 @@ Result<std::unique_ptr<Kernel>> CreateSparseKernel(const KernelRequest& req,
     std::lock_guard<std::mutex> lock(g_cache_mutex);
     Cache()[key] = d;
   }
-  if (d.format == kDense) return Unsupported(Where(req) + ": dense measured faster (" + d.why + ")");
+  if (d.format == kDense)
+    return Unsupported(Where(req) + ": dense measured faster (" + d.why + ")");
   return CreateFormat(req, static_cast<SparseFormat>(d.format));
 }
 

@@ -45,9 +45,9 @@ class SparseConvKernel final : public Kernel {
   std::vector<float> bias_;
   Clamp clamp_;
   bool direct_ = false;
-  int64_t tile_ = 1;          // output positions per tile
+  int64_t tile_ = 1;  // output positions per tile
   int max_threads_ = 1;
-  size_t region_bytes_ = 0;   // scratch per thread (im2col path)
+  size_t region_bytes_ = 0;  // scratch per thread (im2col path)
 
  private:
   // Fills tile[c][0, cols) with the input values operand row c of `w` reads at output positions
@@ -131,8 +131,7 @@ Status SparseConvKernel::Execute(std::span<const TensorView> inputs,
   const int64_t x_numel = p_.batch * p_.in_channels * p_.in_h * p_.in_w;
   const int64_t y_numel = p_.batch * p_.out_channels * p_.out_h * p_.out_w;
   if (inputs.empty() || outputs.empty() || inputs[0].data == nullptr ||
-      outputs[0].data == nullptr || inputs[0].numel() != x_numel ||
-      outputs[0].numel() != y_numel) {
+      outputs[0].data == nullptr || inputs[0].numel() != x_numel || outputs[0].numel() != y_numel) {
     return InvalidArgument("sparse conv: inputs/outputs differ from the prepared shapes");
   }
   if (!direct_ && ctx.scratch == nullptr) return InvalidArgument("sparse conv: no scratch");
@@ -155,8 +154,8 @@ Status SparseConvKernel::Execute(std::span<const TensorView> inputs,
   const size_t region = region_bytes_;
 #pragma omp parallel for num_threads(threads) schedule(static)
   for (int64_t i = 0; i < items; ++i) {
-    float* mine = direct_ ? nullptr
-                          : reinterpret_cast<float*>(scratch + omp_get_thread_num() * region);
+    float* mine =
+        direct_ ? nullptr : reinterpret_cast<float*>(scratch + omp_get_thread_num() * region);
     RunItem(x, y, i, splits, mine);
   }
   return Status::Ok();
@@ -200,7 +199,8 @@ Result<std::unique_ptr<Kernel>> CreateSparseConv(const KernelRequest& req, Spars
   const int64_t quantum = VectorWidth(k.level_);
   k.tile_ = TileColumns(k.direct_ ? k_g : max_operand_rows, quantum * 4, out_hw);
   const int64_t per_thread = (out_hw * p.batch * p.groups + k.max_threads_ - 1) / k.max_threads_;
-  if (k.max_threads_ > 1 && p.batch * p.groups * ((out_hw + k.tile_ - 1) / k.tile_) < k.max_threads_) {
+  if (k.max_threads_ > 1 &&
+      p.batch * p.groups * ((out_hw + k.tile_ - 1) / k.tile_) < k.max_threads_) {
     k.tile_ = std::max<int64_t>(quantum, (per_thread + quantum - 1) / quantum * quantum);
   }
   k.region_bytes_ = RegionBytes(max_operand_rows * k.tile_);

@@ -33,18 +33,18 @@ class SparseMatMulKernel final : public Kernel {
                  const ExecContext& ctx) const override;
   void RunItem(const float* a, float* y, int64_t item, int64_t splits, float* region) const;
 
-  PackedMatrix w_;             // [N, K]
+  PackedMatrix w_;  // [N, K]
   dense::SimdLevel level_ = dense::SimdLevel::kScalar;
   SpmmFn spmm_ = nullptr;
-  std::vector<float> bias_;    // [N]
+  std::vector<float> bias_;  // [N]
   Clamp clamp_;
   int64_t rows_ = 0, k_ = 0, n_ = 0;
   bool trans_a_ = false;
-  int64_t tile_ = 1;           // activation rows per tile
+  int64_t tile_ = 1;  // activation rows per tile
   int max_threads_ = 1;
   size_t region_bytes_ = 0;
-  size_t yt_offset_ = 0;       // floats from the region start to the Y^T chunk
-  int64_t chunk_units_ = 1;    // units per Y^T chunk
+  size_t yt_offset_ = 0;     // floats from the region start to the Y^T chunk
+  int64_t chunk_units_ = 1;  // units per Y^T chunk
 };
 
 void SparseMatMulKernel::RunItem(const float* a, float* y, int64_t item, int64_t splits,
@@ -176,12 +176,16 @@ Result<std::unique_ptr<Kernel>> CreateSparseMatMul(const KernelRequest& req, Spa
   k.spmm_ = SpmmFor(k.level_);
   k.max_threads_ = std::max(1, req.num_threads);
   const int64_t quantum = VectorWidth(k.level_);
-  k.tile_ = k.rows_ == 1 ? 1 : std::min<int64_t>(4 * quantum, (k.rows_ + quantum - 1) / quantum * quantum);
+  k.tile_ = k.rows_ == 1
+                ? 1
+                : std::min<int64_t>(4 * quantum, (k.rows_ + quantum - 1) / quantum * quantum);
   const size_t at_bytes = RegionBytes(std::max<int64_t>(k.w_.operand_rows(), 1) * k.tile_);
   k.yt_offset_ = at_bytes / sizeof(float);
   constexpr int64_t kChunkRows = 128;
-  k.chunk_units_ = std::max<int64_t>(1, kChunkRows / (format == SparseFormat::kBlock4x1 ? kBlockRows : 1));
-  const int64_t chunk_rows = std::min(k.n_, k.chunk_units_ * (format == SparseFormat::kBlock4x1 ? kBlockRows : 1));
+  k.chunk_units_ =
+      std::max<int64_t>(1, kChunkRows / (format == SparseFormat::kBlock4x1 ? kBlockRows : 1));
+  const int64_t chunk_rows =
+      std::min(k.n_, k.chunk_units_ * (format == SparseFormat::kBlock4x1 ? kBlockRows : 1));
   k.region_bytes_ = at_bytes + (k.tile_ == 1 ? 0 : RegionBytes(chunk_rows * k.tile_));
   return std::unique_ptr<Kernel>(std::move(kernel));
 }

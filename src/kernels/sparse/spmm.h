@@ -4,8 +4,8 @@
 //
 // for the rows of units [unit_begin, unit_end) of a PackedMatrix W (rows, or groups of 4 rows for
 // kBlock4x1). Row c of the dense operand X (c an operand row of W: compact or original column,
-// see PackedMatrix) starts at x + c * ldx; row r of Y at y + (r - y_row0) * ldy. Rows of W that hold no
-// nonzero cost one store of the bias. Only rows < W.rows and columns < cols are written.
+// see PackedMatrix) starts at x + c * ldx; row r of Y at y + (r - y_row0) * ldy. Rows of W that
+// hold no nonzero cost one store of the bias. Only rows < W.rows and columns < cols are written.
 //
 // Steps of one unit: 1. for each chunk of up to kChunks vectors of columns, load the bias into
 // the accumulators (kBlock4x1: 4 rows of accumulators); 2. for each stored nonzero (block) of the
@@ -26,7 +26,7 @@ struct SpmmArgs {
   int64_t ldx = 0;
   float* y = nullptr;
   int64_t ldy = 0;
-  int64_t y_row0 = 0;           // row r of W is written at y + (r - y_row0) * ldy
+  int64_t y_row0 = 0;  // row r of W is written at y + (r - y_row0) * ldy
   int64_t cols = 0;
   const float* bias = nullptr;  // one value per row of W, never null
   float lo = 0.f, hi = 0.f;     // activation clamp
