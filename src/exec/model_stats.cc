@@ -70,12 +70,8 @@ Result<ModelStats> ComputeModelStats(const Graph& graph) {
   }
   Graph g = graph;
   SL_RETURN_IF_ERROR(InferAndFold(g, {}));
-  for (const Node& n : g.nodes) {
-    bool all_const = true;
-    for (int o : n.outputs)
-      if (o != kNoValue && !g.values[o].is_constant()) all_const = false;
-    if (!all_const) stats.flops += NodeFlops(g, n);
-  }
+  DropFoldedNodes(g);
+  for (const Node& n : g.nodes) stats.flops += NodeFlops(g, n);
   return stats;
 }
 

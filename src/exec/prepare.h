@@ -40,6 +40,9 @@ struct PrepareOptions {
 Status InferAndFold(Graph& g, const std::map<std::string, Shape>& input_shapes,
                     const std::map<std::string, Tensor>& constant_inputs = {});
 
+// Removes nodes whose outputs were all folded into constants: they need not run.
+void DropFoldedNodes(Graph& g);
+
 // Rewrite passes (each keeps the graph's outputs and value names intact):
 Status DropIdentities(Graph& g);
 Status FoldBatchNormIntoConv(Graph& g);

@@ -60,10 +60,7 @@ Status ExtractSubgraph(Graph& g, const std::vector<std::string>& inputs,
   return Status::Ok();
 }
 
-Result<Graph> PrepareGraph(const Graph& source, const PrepareOptions& options) {
-  Graph g = source;
-  SL_RETURN_IF_ERROR(InferAndFold(g, options.input_shapes, options.constant_inputs));
-  // Nodes whose outputs were all folded into constants need not run.
+void DropFoldedNodes(Graph& g) {
   std::vector<Node> live;
   for (Node& n : g.nodes) {
     bool all_const = true;
@@ -72,6 +69,12 @@ Result<Graph> PrepareGraph(const Graph& source, const PrepareOptions& options) {
     if (!all_const) live.push_back(std::move(n));
   }
   g.nodes = std::move(live);
+}
+
+Result<Graph> PrepareGraph(const Graph& source, const PrepareOptions& options) {
+  Graph g = source;
+  SL_RETURN_IF_ERROR(InferAndFold(g, options.input_shapes, options.constant_inputs));
+  DropFoldedNodes(g);
   SL_RETURN_IF_ERROR(ExtractSubgraph(g, options.inputs, options.outputs));
   SL_RETURN_IF_ERROR(DropIdentities(g));
   SL_RETURN_IF_ERROR(FoldBatchNormIntoConv(g));

@@ -38,6 +38,11 @@ class InferContext {
   Status Error(const std::string& message) const {
     return InvalidArgument(graph_.source + ": " + graph_.Describe(node_) + ": " + message);
   }
+  // Fails naming input i when its rank is unknown.
+  Status RequireKnownRank(int i) const {
+    if (input(i).known_rank) return Status::Ok();
+    return Error("input " + std::to_string(i) + " '" + input(i).name + "' has unknown rank");
+  }
   // Checks the input count is within [min, max].
   Status ExpectInputs(int min, int max) const;
 

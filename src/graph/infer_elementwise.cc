@@ -8,13 +8,6 @@ namespace sl {
 
 namespace {
 
-Status RequireKnownRank(InferContext& ctx, int i) {
-  if (!ctx.input(i).known_rank)
-    return ctx.Error("input " + std::to_string(i) + " '" + ctx.input(i).name +
-                     "' has unknown rank");
-  return Status::Ok();
-}
-
 Status RequireSameDType(InferContext& ctx, int i, DType dtype) {
   if (ctx.input(i).dtype != dtype) {
     return ctx.Error("input " + std::to_string(i) + " '" + ctx.input(i).name + "' has dtype " +
@@ -28,7 +21,7 @@ Status RequireSameDType(InferContext& ctx, int i, DType dtype) {
 Result<Shape> BroadcastInputs(InferContext& ctx, int first) {
   Shape shape;
   for (int i = first; i < ctx.num_inputs(); ++i) {
-    SL_RETURN_IF_ERROR(RequireKnownRank(ctx, i));
+    SL_RETURN_IF_ERROR(ctx.RequireKnownRank(i));
     Result<Shape> next = BroadcastShapes(shape, ctx.input(i).shape);
     if (!next.ok()) return ctx.Error(next.status().message());
     shape = std::move(next).value();
@@ -60,7 +53,7 @@ Status InferVariadic(InferContext& ctx) {
 // One input; the output has its dtype and shape.
 Status InferUnary(InferContext& ctx) {
   SL_RETURN_IF_ERROR(ctx.ExpectInputs(1, 1));
-  SL_RETURN_IF_ERROR(RequireKnownRank(ctx, 0));
+  SL_RETURN_IF_ERROR(ctx.RequireKnownRank(0));
   ctx.SetOutput(0, ctx.input(0).dtype, ctx.input(0).shape);
   return Status::Ok();
 }
@@ -101,7 +94,7 @@ Status InferHardSwish(InferContext& ctx) { return InferUnary(ctx); }
 // Clip: optional min / max inputs (opset 11+) must be one-element tensors of X's dtype.
 Status InferClip(InferContext& ctx) {
   SL_RETURN_IF_ERROR(ctx.ExpectInputs(1, 3));
-  SL_RETURN_IF_ERROR(RequireKnownRank(ctx, 0));
+  SL_RETURN_IF_ERROR(ctx.RequireKnownRank(0));
   for (int i = 1; i < ctx.num_inputs(); ++i) {
     if (!ctx.has_input(i)) continue;
     SL_RETURN_IF_ERROR(RequireSameDType(ctx, i, ctx.input(0).dtype));
@@ -129,7 +122,7 @@ Status InferWhere(InferContext& ctx) {
 // Cast: the "to" attribute holds an ONNX TensorProto.DataType value.
 Status InferCast(InferContext& ctx) {
   SL_RETURN_IF_ERROR(ctx.ExpectInputs(1, 1));
-  SL_RETURN_IF_ERROR(RequireKnownRank(ctx, 0));
+  SL_RETURN_IF_ERROR(ctx.RequireKnownRank(0));
   if (!ctx.attrs().Has("to")) return ctx.Error("missing attribute 'to'");
   int64_t to = ctx.attrs().GetInt("to", 0);
   DType dtype = DTypeFromOnnx(static_cast<int32_t>(to));

@@ -9,13 +9,6 @@ namespace sl {
 
 namespace {
 
-Status RequireKnownRank(InferContext& ctx, int i) {
-  if (!ctx.input(i).known_rank)
-    return ctx.Error("input " + std::to_string(i) + " '" + ctx.input(i).name +
-                     "' has unknown rank");
-  return Status::Ok();
-}
-
 bool HasOutput(InferContext& ctx, int i) {
   return i < ctx.num_outputs() && ctx.node().outputs[i] != kNoValue;
 }
@@ -32,7 +25,7 @@ Result<int64_t> AxisAttr(InferContext& ctx, int64_t fallback, int64_t rank) {
 // rank is still known from keepdims or the axes count, but its dims are not.
 Status InferReduce(InferContext& ctx) {
   SL_RETURN_IF_ERROR(ctx.ExpectInputs(1, 2));
-  SL_RETURN_IF_ERROR(RequireKnownRank(ctx, 0));
+  SL_RETURN_IF_ERROR(ctx.RequireKnownRank(0));
   const Value& x = ctx.input(0);
   int64_t rank = static_cast<int64_t>(x.shape.size());
   bool keepdims = ctx.attrs().GetInt("keepdims", 1) != 0;
@@ -108,7 +101,7 @@ Status InferReduceMax(InferContext& ctx) { return InferReduce(ctx); }
 
 Status InferSoftmax(InferContext& ctx) {
   SL_RETURN_IF_ERROR(ctx.ExpectInputs(1, 1));
-  SL_RETURN_IF_ERROR(RequireKnownRank(ctx, 0));
+  SL_RETURN_IF_ERROR(ctx.RequireKnownRank(0));
   const Value& x = ctx.input(0);
   bool legacy = ctx.attrs().GetInt("_legacy_flatten", 0) != 0;
   SL_RETURN_IF_ERROR(AxisAttr(ctx, legacy ? 1 : -1, static_cast<int64_t>(x.shape.size())).status());
@@ -120,7 +113,7 @@ Status InferSoftmax(InferContext& ctx) {
 // X.shape[:axis] followed by ones, in the stash type (float32 unless stash_type says double).
 Status InferLayerNormalization(InferContext& ctx) {
   SL_RETURN_IF_ERROR(ctx.ExpectInputs(2, 3));
-  SL_RETURN_IF_ERROR(RequireKnownRank(ctx, 0));
+  SL_RETURN_IF_ERROR(ctx.RequireKnownRank(0));
   const Value& x = ctx.input(0);
   int64_t rank = static_cast<int64_t>(x.shape.size());
   SL_ASSIGN_OR_RETURN(int64_t axis, AxisAttr(ctx, -1, rank));
@@ -144,7 +137,7 @@ Status InferLayerNormalization(InferContext& ctx) {
 // outputs 1 and 2 (running mean / var) have shape [C].
 Status InferBatchNormalization(InferContext& ctx) {
   SL_RETURN_IF_ERROR(ctx.ExpectInputs(5, 5));
-  SL_RETURN_IF_ERROR(RequireKnownRank(ctx, 0));
+  SL_RETURN_IF_ERROR(ctx.RequireKnownRank(0));
   const Value& x = ctx.input(0);
   if (x.shape.size() < 2) return ctx.Error("X must have rank >= 2, got " + ShapeToString(x.shape));
   int64_t channels = x.shape[1];
@@ -199,7 +192,7 @@ Status CheckQuantParams(InferContext& ctx) {
 // one).
 Status InferQuantizeLinear(InferContext& ctx) {
   SL_RETURN_IF_ERROR(ctx.ExpectInputs(2, 3));
-  SL_RETURN_IF_ERROR(RequireKnownRank(ctx, 0));
+  SL_RETURN_IF_ERROR(ctx.RequireKnownRank(0));
   SL_RETURN_IF_ERROR(CheckQuantParams(ctx));
   DType out = ctx.has_input(2) ? ctx.input(2).dtype : DType::kU8;
   if (out != DType::kU8 && out != DType::kI8 && out != DType::kU16 && out != DType::kI16) {
@@ -214,7 +207,7 @@ Status InferQuantizeLinear(InferContext& ctx) {
 // DequantizeLinear(X, scale, zero_point?): the output takes the scale's dtype.
 Status InferDequantizeLinear(InferContext& ctx) {
   SL_RETURN_IF_ERROR(ctx.ExpectInputs(2, 3));
-  SL_RETURN_IF_ERROR(RequireKnownRank(ctx, 0));
+  SL_RETURN_IF_ERROR(ctx.RequireKnownRank(0));
   SL_RETURN_IF_ERROR(CheckQuantParams(ctx));
   if (ctx.has_input(2) && ctx.input(2).dtype != ctx.input(0).dtype)
     return ctx.Error("zero point dtype differs from X dtype");

@@ -34,14 +34,7 @@ struct VariantCuts {
 Result<VariantCuts> AnalyzeVariant(const PoolVariant& variant) {
   Graph g = variant.graph;
   SL_RETURN_IF_ERROR(InferAndFold(g, {}).WithContext("variant '" + variant.name + "'"));
-  std::vector<Node> live;
-  for (Node& n : g.nodes) {
-    bool all_const = true;
-    for (int o : n.outputs)
-      if (o != kNoValue && !g.values[o].is_constant()) all_const = false;
-    if (!all_const) live.push_back(std::move(n));
-  }
-  g.nodes = std::move(live);
+  DropFoldedNodes(g);
   g.RemoveDeadNodes();
   const size_t num_nodes = g.nodes.size(), num_values = g.values.size();
   std::vector<int> producer(num_values, -1);
