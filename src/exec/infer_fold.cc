@@ -105,10 +105,10 @@ Status InferAndFold(Graph& g, const std::map<std::string, Shape>& input_shapes,
       SL_RETURN_IF_ERROR(CheckShape(
           v.shape, v.dtype, g.source + ": " + g.Describe(node) + " output '" + v.name + "'"));
     }
-    bool foldable = true;
-    for (int v : node.inputs)
-      if (v != kNoValue && !g.values[v].is_constant()) foldable = false;
-    if (node.op == OpType::kShape) foldable = true;  // only needs the (known) input shape
+    // Shape needs only its input's (now known) shape; everything else needs constant inputs.
+    bool foldable = node.op == OpType::kShape ||
+                    std::all_of(node.inputs.begin(), node.inputs.end(),
+                                [&](int v) { return v == kNoValue || g.values[v].is_constant(); });
     if (foldable) {
       if (node.op == OpType::kShape) {
         // Shape reads no data: evaluate from the shape alone.
