@@ -21,6 +21,11 @@ class Args {
   std::vector<std::string> GetAll(const std::string& name) const;
   // Integer option within [min, max]; fails naming the option otherwise.
   Result<int64_t> GetInt(const std::string& name, int64_t fallback, int64_t min, int64_t max) const;
+  // Sets (replaces) an option's value.
+  void Set(const std::string& name, const std::string& value) {
+    values_.erase(name);
+    values_.emplace(name, value);
+  }
 
  private:
   std::vector<std::string> positional_;
@@ -34,6 +39,8 @@ int RunConformance(int argc, char** argv);
 int RunPool(int argc, char** argv);
 int RunProfile(int argc, char** argv);
 int RunPareto(int argc, char** argv);
+int RunRun(int argc, char** argv);
+int RunDemo(int argc, char** argv);
 
 // Splits "a,b,,c" into {"a", "b", "c"} (empty items dropped).
 std::vector<std::string> SplitComma(const std::string& s);

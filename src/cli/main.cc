@@ -24,6 +24,9 @@ void PrintUsage() {
       "                                         measure latency and stitch accuracy per pool\n"
       "  pareto profile.json --task T [--processor P] [--svg out.svg]\n"
       "                                         accuracy-latency front of the stitches\n"
+      "  run --workload W.json [--policy NAME|all] [--profile P.json] [--json out.json]\n"
+      "                                         serve a multi-task workload in real time\n"
+      "  demo                                   the default workload under every policy\n"
       "\n"
       "`sparseloom <command> --help` describes each command.");
 }
@@ -42,6 +45,8 @@ int main(int argc, char** argv) {
   if (cmd == "pool") return sl::cli::RunPool(argc - 2, argv + 2);
   if (cmd == "profile") return sl::cli::RunProfile(argc - 2, argv + 2);
   if (cmd == "pareto") return sl::cli::RunPareto(argc - 2, argv + 2);
+  if (cmd == "run") return sl::cli::RunRun(argc - 2, argv + 2);
+  if (cmd == "demo") return sl::cli::RunDemo(argc - 2, argv + 2);
   std::fprintf(stderr, "sparseloom: unknown command '%s' (try --help)\n", cmd.c_str());
   return 2;
 }

@@ -1,0 +1,111 @@
+#include "cli/serving.h"
+
+#include <cstdio>
+#include <cstdlib>
+#include <filesystem>
+#include <fstream>
+
+namespace sl::cli {
+
+Result<double> GetDouble(const Args& args, const std::string& name, double fallback, double min,
+                         double max) {
+  if (!args.Has(name)) return fallback;
+  const std::string v = args.Get(name);
+  char* end = nullptr;
+  const double x = std::strtod(v.c_str(), &end);
+  if (v.empty() || *end != '\0' || !(x >= min && x <= max))
+    return InvalidArgument("--" + name + " must be a number in [" + std::to_string(min) + ", " +
+                           std::to_string(max) + "], got '" + v + "'");
+  return x;
+}
+
+namespace {
+
+bool ProfileCovers(const Profile& p, const Workload& w, const std::vector<std::string>& procs) {
+  for (const std::string& name : procs)
+    if (p.FindProcessor(name) < 0) return false;
+  for (const WorkloadTask& t : w.tasks)
+    if (p.FindTask(t.pool) < 0) return false;
+  return true;
+}
+
+}  // namespace
+
+Result<Profile> ProfileForWorkload(const Workload& workload, const std::string& path) {
+  if (!path.empty()) return Profile::Read(path);
+  namespace fs = std::filesystem;
+  std::vector<std::string> procs = workload.processors;
+  if (procs.empty()) procs = {"cpu0", "cpu1"};
+  std::string plist;
+  for (const auto& p : procs) plist += (plist.empty() ? "" : ",") + p;
+  std::string tag = plist;
+  for (char& c : tag)
+    if (c == ',' || c == '[' || c == ']') c = '_';
+  const std::string cache = "zoo-work/profile-" + tag + ".json";
+  if (fs::exists(cache)) {
+    auto cached = Profile::Read(cache);
+    const bool fresh = cached.ok() && ProfileCovers(*cached, workload, procs) &&
+                       [&] {
+                         std::error_code ec;
+                         const auto when = fs::last_write_time(cache, ec);
+                         for (const WorkloadTask& t : workload.tasks) {
+                           const auto m = fs::last_write_time(
+                               fs::path(workload.zoo) / t.pool / "manifest.json", ec);
+                           if (ec || m > when) return false;
+                         }
+                         return true;
+                       }();
+    if (fresh) {
+      std::printf("profile: %s (cached; measured %s on %s)\n", cache.c_str(),
+                  cached->created.c_str(), cached->machine.cpu.c_str());
+      return cached;
+    }
+  }
+  std::error_code ec;
+  fs::create_directories("zoo-work", ec);
+  std::string tasks;
+  for (const WorkloadTask& t : workload.tasks)
+    if (tasks.find(t.pool) == std::string::npos) tasks += (tasks.empty() ? "" : ",") + t.pool;
+  std::printf("profile: none cached for %s; measuring it now (cached in %s)\n", plist.c_str(),
+              cache.c_str());
+  std::fflush(stdout);
+  std::vector<std::string> argv_s = {"--zoo", workload.zoo, "--tasks", tasks, "--processors",
+                                     plist,   "-o",         cache};
+  std::vector<char*> argv;
+  for (auto& s : argv_s) argv.push_back(s.data());
+  if (RunProfile(static_cast<int>(argv.size()), argv.data()) != 0)
+    return Internal("profiling the zoo " + workload.zoo + " failed (see above)");
+  return Profile::Read(cache);
+}
+
+std::string ComparisonTable(const std::vector<PolicyRun>& runs) {
+  std::string out;
+  char line[320];
+  std::snprintf(line, sizeof line, "%-11s %8s %7s %9s %9s %8s %8s %9s %10s %9s\n", "policy",
+                "requests", "viol%", "thru rps", "good rps", "accuracy", "p99 ms", "weights MB",
+                "optim ms", "disp us");
+  out += line;
+  for (const PolicyRun& r : runs) {
+    const RunMetrics& m = r.output.metrics;
+    std::snprintf(line, sizeof line,
+                  "%-11s %8lld %6.2f%% %9.1f %9.1f %7.2f%% %8.2f %9.3f %10.3f %9.2f\n",
+                  r.policy.c_str(), static_cast<long long>(m.overall.requests),
+                  100 * m.overall.violation_rate, m.overall.throughput_rps,
+                  m.overall.goodput_rps, 100 * m.overall.delivered_accuracy,
+                  m.overall.latency.p99_ms, m.peak_resident_weight_bytes / 1048576.0,
+                  m.optimizer.mean_us / 1000.0, m.dispatcher.mean_us);
+    out += line;
+  }
+  return out;
+}
+
+Status WriteTextFile(const std::string& path, const std::string& text) {
+  std::ofstream f(path, std::ios::binary);
+  if (!f) return NotFound(path + ": cannot open for writing");
+  f << text;
+  f.close();
+  if (!f) return Internal(path + ": write failed");
+  return Status::Ok();
+}
+
+}  // namespace sl::cli

@@ -1,0 +1,52 @@
+// Shared by `sparseloom run` and `sparseloom demo`: option parsing, the profile (given, cached or
+// measured now), one run per policy and the comparison table.
+#pragma once
+
+#include <string>
+#include <vector>
+
+#include "cli/args.h"
+#include "runtime/engine.h"
+
+namespace sl::cli {
+
+// Parses a floating-point option within [min, max]; fails naming it.
+Result<double> GetDouble(const Args& args, const std::string& name, double fallback, double min,
+                         double max);
+
+// The profile for `workload`: read from `path` when given; otherwise the cache
+// `zoo-work/profile-<processors>.json` when it covers the workload's pools, else measured now with
+// `sparseloom profile` (progress on stderr) and cached.
+Result<Profile> ProfileForWorkload(const Workload& workload, const std::string& path);
+
+struct PolicyRun {
+  std::string policy;
+  RunOutput output;
+};
+
+struct Setup {
+  Workload workload;
+  Profile profile;
+  std::vector<ServedTask> tasks;
+  PolicyOptions policy_options;
+  EngineOptions engine;
+  std::vector<std::string> policies;
+};
+
+// Applies the options shared by run and demo (--memory-budget, --duration, --load-scale, --order,
+// --unmeetable, --policy, --trace, --profile) to `setup`, whose workload is set, then loads the
+// profile and the pools.
+Status ParseServingOptions(const Args& args, Setup* setup);
+
+// Runs every policy of `setup` (plainly, or as a load sweep), prints summaries and the comparison,
+// writes --json / --trace when asked; returns the exit code.
+int ServePolicies(const char* cmd, const Args& args, Setup& setup, bool sweep,
+                  std::vector<PolicyRun>* runs);
+
+// One row per policy: violations, throughput, goodput, accuracy, p99, memory, decision times.
+std::string ComparisonTable(const std::vector<PolicyRun>& runs);
+
+// Writes `text` to `path`; fails naming the file.
+Status WriteTextFile(const std::string& path, const std::string& text);
+
+}  // namespace sl::cli

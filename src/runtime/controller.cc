@@ -1,0 +1,521 @@
+#include "runtime/controller.h"
+
+#include <algorithm>
+#include <chrono>
+#include <cmath>
+
+namespace sl {
+
+namespace {
+
+double MicrosSince(std::chrono::steady_clock::time_point t0) {
+  return std::chrono::duration<double, std::micro>(std::chrono::steady_clock::now() - t0).count();
+}
+
+}  // namespace
+
+Result<std::unique_ptr<Controller>> Controller::Create(const Workload& workload, Profile profile,
+                                                       Policy policy,
+                                                       const std::vector<std::string>& processors,
+                                                       const ControllerOptions& options) {
+  std::unique_ptr<Controller> c(new Controller());
+  c->workload_ = workload;
+  c->profile_ = std::move(profile);
+  c->policy_ = std::move(policy);
+  c->options_ = options;
+  const int P = static_cast<int>(c->profile_.processors.size());
+  if (P == 0) return InvalidArgument("the profile lists no processors");
+  std::string known;
+  for (const auto& p : c->profile_.processors) known += (known.empty() ? "" : ", ") + p.name;
+  c->used_.assign(P, processors.empty());
+  for (const std::string& name : processors) {
+    const int p = c->profile_.FindProcessor(name);
+    if (p < 0)
+      return NotFound("processor '" + name + "' is not in the profile (it has: " + known + ")");
+    c->used_[p] = true;
+  }
+  for (int p = 0; p < P; ++p) c->processor_names_.push_back(c->profile_.processors[p].name);
+  Snapshot& s = c->snap_;
+  for (int p = 0; p < P; ++p) s.processors.push_back({p, static_cast<bool>(c->used_[p]), 0.0});
+  std::vector<std::string> names;
+  for (size_t t = 0; t < workload.tasks.size(); ++t) {
+    const WorkloadTask& wt = workload.tasks[t];
+    const int tp = c->profile_.FindTask(wt.pool);
+    if (tp < 0)
+      return NotFound("task '" + wt.name + "': pool '" + wt.pool +
+                      "' is not in the profile (profile it with `sparseloom profile`)");
+    SL_RETURN_IF_ERROR(ValidateTaskProfile(c->profile_.tasks[tp], P));
+    c->task_profile_.push_back(tp);
+    names.push_back(wt.name);
+  }
+  for (size_t t = 0; t < workload.tasks.size(); ++t) {
+    const WorkloadTask& wt = workload.tasks[t];
+    TaskState ts;
+    ts.id = static_cast<int>(t);
+    ts.name = wt.name;
+    ts.profile = &c->profile_.tasks[c->task_profile_[t]];
+    ts.slo = {wt.latency_ms, wt.accuracy_min};
+    ts.arrival_rate_rps = workload.ExpectedRate(static_cast<int>(t));
+    ts.active = false;
+    s.tasks.push_back(ts);
+    const size_t segs = ts.profile->segments.size();
+    c->residency_.emplace_back(segs);
+    c->target_.emplace_back(segs, 0);
+    s.resident.flags.emplace_back(segs, 0);
+    c->task_changes_.push_back({wt.start_s * 1e6, static_cast<int>(t)});
+    c->task_changes_.push_back({wt.stop_s * 1e6, static_cast<int>(t)});
+  }
+  std::sort(c->task_changes_.begin(), c->task_changes_.end());
+  s.resident.tracked = true;
+  c->budget_ = options.memory_budget_bytes > 0 ? options.memory_budget_bytes
+                                               : std::numeric_limits<int64_t>::max() / 4;
+  s.memory_budget_bytes = c->budget_;
+  c->choice_of_task_.assign(workload.tasks.size(), -1);
+  c->queues_.resize(P);
+  c->queued_us_.assign(P, 0.0);
+  c->running_.assign(P, -1);
+  c->collector_ = MetricsCollector(names, options.keep_records);
+  return c;
+}
+
+Result<std::vector<SegmentKey>> Controller::Start(double now_us) {
+  for (size_t t = 0; t < snap_.tasks.size(); ++t) {
+    const WorkloadTask& wt = workload_.tasks[t];
+    snap_.tasks[t].active = now_us >= wt.start_s * 1e6 && now_us < wt.stop_s * 1e6;
+  }
+  while (next_task_change_ < task_changes_.size() &&
+         task_changes_[next_task_change_].first <= now_us)
+    ++next_task_change_;
+  SL_RETURN_IF_ERROR(Replan(now_us, "start"));
+  // Preload the preloader's plan now, before requests arrive.
+  std::vector<SegmentKey> loads;
+  for (size_t t = 0; t < target_.size(); ++t)
+    for (size_t s = 0; s < target_[t].size(); ++s)
+      if (target_[t][s] && !residency_[t][s].resident) {
+        if (!Reserve(static_cast<int>(t), static_cast<int>(s), now_us)) continue;
+        --residency_[t][s].in_use;
+        loads.push_back({static_cast<int>(t), static_cast<int>(s)});
+      }
+  return loads;
+}
+
+double Controller::NextChangeUs() const {
+  double next = std::numeric_limits<double>::infinity();
+  if (next_task_change_ < task_changes_.size()) next = task_changes_[next_task_change_].first;
+  if (next_event_ < workload_.events.size())
+    next = std::min(next, workload_.events[next_event_].at_s * 1e6);
+  return next;
+}
+
+Status Controller::Advance(double now_us) {
+  const char* cause = nullptr;
+  while (next_task_change_ < task_changes_.size() &&
+         task_changes_[next_task_change_].first <= now_us) {
+    const int t = task_changes_[next_task_change_++].second;
+    const WorkloadTask& wt = workload_.tasks[t];
+    const bool active = now_us >= wt.start_s * 1e6 && now_us < wt.stop_s * 1e6;
+    if (active != snap_.tasks[t].active) {
+      snap_.tasks[t].active = active;
+      cause = active ? "task-start" : "task-stop";
+    }
+  }
+  while (next_event_ < workload_.events.size() &&
+         workload_.events[next_event_].at_s * 1e6 <= now_us) {
+    const SloEvent& e = workload_.events[next_event_++];
+    Slo& slo = snap_.tasks[workload_.FindTask(e.task)].slo;
+    if (e.latency_ms >= 0) slo.latency_ms = e.latency_ms;
+    if (e.accuracy_min >= 0) slo.accuracy_min = e.accuracy_min;
+    cause = "slo-change";
+  }
+  return cause ? Replan(now_us, cause) : Status::Ok();
+}
+
+Status Controller::Replan(double now_us, const char* cause) {
+  snap_.now_us = now_us;
+  last_replan_us_ = now_us;
+  drift_pending_ = false;
+  ++replans_;
+  ++replan_causes_[cause];
+  std::fill(choice_of_task_.begin(), choice_of_task_.end(), -1);
+  const bool any_active = std::any_of(snap_.tasks.begin(), snap_.tasks.end(),
+                                      [](const TaskState& t) { return t.active; });
+  auto choices = std::make_shared<std::vector<Choice>>();
+  if (any_active) {
+    const auto t0 = std::chrono::steady_clock::now();
+    auto result = policy_.optimizer->Optimize(snap_);
+    collector_.AddOptimizerTime(MicrosSince(t0));
+    if (!result.ok()) {
+      plan_ = choices;
+      last_error_ = result.status().message();
+      return result.status().WithContext("replan (" + std::string(cause) + ")");
+    }
+    *choices = std::move(result).value();
+  }
+  for (size_t i = 0; i < choices->size(); ++i) choice_of_task_[(*choices)[i].task] = int(i);
+  plan_ = choices;
+  const ResidentSet target = policy_.preloader.Plan(snap_, *plan_, budget_);
+  const int P = num_processors();
+  planned_latency_.assign(snap_.tasks.size(), {});
+  for (size_t t = 0; t < snap_.tasks.size(); ++t) {
+    target_[t] = target.flags[t];
+    const TaskProfile& tp = *snap_.tasks[t].profile;
+    for (size_t s = 0; s < tp.segments.size(); ++s) {
+      for (int p = 0; p < P; ++p) planned_latency_[t].push_back(tp.segments[s].latency_us[p]);
+      if (!target_[t][s] && residency_[t][s].resident && residency_[t][s].in_use == 0)
+        Evict(static_cast<int>(t), static_cast<int>(s));
+    }
+  }
+  return Status::Ok();
+}
+
+bool Controller::Reserve(int task, int segment, double now_us) {
+  Residency& r = residency(task, segment);
+  if (!r.resident) {
+    const int64_t bytes = snap_.tasks[task].profile->segments[segment].weight_bytes;
+    if (bytes > budget_) return false;
+    while (resident_bytes_ + bytes > budget_) {
+      // Victim: an idle resident segment, outside the preloader's plan first, then least recent.
+      int vt = -1, vs = -1;
+      bool v_target = true;
+      double v_last = 0;
+      for (size_t t = 0; t < residency_.size(); ++t)
+        for (size_t s = 0; s < residency_[t].size(); ++s) {
+          const Residency& c = residency_[t][s];
+          if (!c.resident || c.in_use > 0) continue;
+          const bool tgt = target_[t][s] != 0;
+          if (vt < 0 || (!tgt && v_target) || (tgt == v_target && c.last_use_us < v_last)) {
+            vt = static_cast<int>(t);
+            vs = static_cast<int>(s);
+            v_target = tgt;
+            v_last = c.last_use_us;
+          }
+        }
+      if (vt < 0) return false;
+      Evict(vt, vs);
+    }
+    r.resident = true;
+    resident_bytes_ += bytes;
+    snap_.resident.flags[task][segment] = 1;
+    snap_.resident.bytes = resident_bytes_;
+    peak_resident_bytes_ = std::max(peak_resident_bytes_, resident_bytes_);
+    ++loads_;
+  }
+  ++r.in_use;
+  r.last_use_us = now_us;
+  return true;
+}
+
+void Controller::Evict(int task, int segment) {
+  Residency& r = residency(task, segment);
+  if (!r.resident || r.in_use > 0) return;
+  r.resident = false;
+  resident_bytes_ -= snap_.tasks[task].profile->segments[segment].weight_bytes;
+  snap_.resident.flags[task][segment] = 0;
+  snap_.resident.bytes = resident_bytes_;
+  ++evictions_;
+  evicted_.push_back({task, segment});
+}
+
+std::vector<SegmentKey> Controller::TakeEvictions() {
+  std::vector<SegmentKey> out;
+  out.swap(evicted_);
+  return out;
+}
+
+bool Controller::Admit(const Arrival& a, double now_us) {
+  int64_t slot;
+  if (!free_slots_.empty()) {
+    slot = free_slots_.back();
+    free_slots_.pop_back();
+  } else {
+    slot = static_cast<int64_t>(requests_.size());
+    requests_.emplace_back();
+  }
+  Request& r = requests_[slot];
+  r = Request{};
+  r.used = true;
+  r.id = next_id_++;
+  r.task = a.task;
+  r.sample = a.sample;
+  r.arrival_us = a.time_us;
+  const Slo& slo = snap_.tasks[a.task].slo;
+  r.deadline_us = a.time_us + slo.latency_us();
+  r.accuracy_min = slo.accuracy_min;
+  ++in_flight_;
+  return Dispatch(slot, now_us);
+}
+
+bool Controller::Dispatch(int64_t slot, double now_us) {
+  Request& r = requests_[slot];
+  if (draining_) {
+    Reject(r, now_us, "run-ended");
+    return false;
+  }
+  const int ci = choice_of_task_[r.task];
+  if (ci < 0 || !snap_.tasks[r.task].active) {
+    Reject(r, now_us, snap_.tasks[r.task].active ? "no-plan" : "task-inactive");
+    return false;
+  }
+  snap_.now_us = now_us;
+  const Choice& choice = (*plan_)[ci];
+  const auto t0 = std::chrono::steady_clock::now();
+  const Decision d =
+      policy_.dispatcher.Dispatch(sl::Request{r.task, r.arrival_us, r.deadline_us}, choice, snap_);
+  collector_.AddDispatcherTime(MicrosSince(t0));
+  if (d.rejected) {
+    Reject(r, now_us, d.reason);
+    return false;
+  }
+  const Option& o = choice.options[d.option];
+  for (const Stage& st : o.stages)
+    if (static_cast<int>(queues_[st.processor].size()) >= options_.max_queued_jobs) {
+      Reject(r, now_us, "queue-full");
+      return false;
+    }
+  r.plan = plan_;
+  r.option = &o;
+  r.next_stage = 0;
+  r.predicted_us = d.expected_finish_us - r.arrival_us;
+  for (const Stage& st : o.stages) {
+    queued_us_[st.processor] += st.service_us;
+    snap_.processors[st.processor].queued_work_us = queued_us_[st.processor];
+    peak_queue_us_ = std::max(peak_queue_us_, queued_us_[st.processor]);
+  }
+  Enqueue(slot, 0, now_us);
+  return true;
+}
+
+void Controller::Enqueue(int64_t slot, int stage, double now_us) {
+  const int p = requests_[slot].option->stages[stage].processor;
+  queues_[p].push_back({slot, stage, now_us});
+}
+
+double Controller::StageServiceUs(const Request& r, int stage) const {
+  return r.option ? r.option->stages[stage].service_us : 0;
+}
+
+void Controller::Unaccount(Request& r) {
+  if (r.option == nullptr) return;
+  for (size_t s = r.next_stage; s < r.option->stages.size(); ++s) {
+    const int p = r.option->stages[s].processor;
+    queued_us_[p] = std::max(0.0, queued_us_[p] - r.option->stages[s].service_us);
+    snap_.processors[p].queued_work_us = queued_us_[p];
+  }
+  r.next_stage = static_cast<int>(r.option->stages.size());
+}
+
+void Controller::Reject(Request& r, double now_us, const char* reason) {
+  Unaccount(r);
+  RequestRecord rec;
+  rec.id = r.id;
+  rec.task = r.task;
+  rec.sample = r.sample;
+  rec.arrival_us = r.arrival_us;
+  rec.deadline_us = r.deadline_us;
+  rec.served = false;
+  rec.reason = reason;
+  rec.finish_us = now_us;
+  rec.accuracy_min = r.accuracy_min;
+  collector_.Add(std::move(rec));
+  r.recorded = true;
+  --in_flight_;
+  if (!r.running) Release(&r - requests_.data());
+}
+
+void Controller::Release(int64_t slot) {
+  Request& r = requests_[slot];
+  r.used = false;
+  r.plan.reset();
+  r.option = nullptr;
+  free_slots_.push_back(slot);
+}
+
+bool Controller::Take(int p, double now_us, StageJob* job) {
+  auto& q = queues_[p];
+  const bool lsf = policy_.dispatcher.config().order == RequestOrder::kLeastSlackFirst;
+  while (!q.empty()) {
+    size_t pick = 0;
+    if (lsf) {
+      double best = std::numeric_limits<double>::infinity();
+      for (size_t k = 0; k < q.size(); ++k) {
+        const Request& r = requests_[q[k].slot];
+        double left = 0;
+        for (size_t s = q[k].stage; s < r.option->stages.size(); ++s)
+          left += r.option->stages[s].service_us;
+        const double slack = r.deadline_us - now_us - left;
+        if (slack < best) {
+          best = slack;
+          pick = k;
+        }
+      }
+    }
+    const Pending pend = q[pick];
+    q.erase(q.begin() + static_cast<std::ptrdiff_t>(pick));
+    Request& r = requests_[pend.slot];
+    const Stage& st = r.option->stages[pend.stage];
+    const int K = num_segments(r.task);
+    int reserved = st.first_segment;
+    for (; reserved < st.end_segment; ++reserved)
+      if (!Reserve(r.task, r.option->stitch[reserved] * K + reserved, now_us)) break;
+    if (reserved < st.end_segment) {
+      for (int i = st.first_segment; i < reserved; ++i)
+        --residency(r.task, r.option->stitch[i] * K + i).in_use;
+      Reject(r, now_us, "memory-budget");
+      continue;
+    }
+    if (pend.stage == 0) r.start_us = now_us;
+    r.running = true;
+    running_[p] = pend.slot;
+    job->slot = pend.slot;
+    job->request_id = r.id;
+    job->task = r.task;
+    job->stage = pend.stage;
+    job->processor = p;
+    job->first_segment = st.first_segment;
+    job->end_segment = st.end_segment;
+    job->stitch = &r.option->stitch;
+    job->last = pend.stage + 1 == static_cast<int>(r.option->stages.size());
+    job->sample = r.sample;
+    return true;
+  }
+  return false;
+}
+
+void Controller::ObserveDrift(const StageJob& job, const std::vector<double>& segment_us) {
+  const int K = num_segments(job.task);
+  const int P = num_processors();
+  const TaskProfile& tp = *snap_.tasks[job.task].profile;
+  for (int i = job.first_segment; i < job.end_segment; ++i) {
+    const size_t k = static_cast<size_t>(i - job.first_segment);
+    if (k >= segment_us.size() || !(segment_us[k] > 0)) continue;
+    const int seg = (*job.stitch)[i] * K + i;
+    if (!profile_
+             .ObserveLatency(tp.task, i, (*job.stitch)[i], processor_names_[job.processor],
+                             segment_us[k])
+             .ok())
+      continue;
+    const double planned = planned_latency_[job.task][static_cast<size_t>(seg) * P + job.processor];
+    const double now = tp.segments[seg].latency_us[job.processor];
+    if (planned > 0 && std::abs(now - planned) > options_.drift_threshold * planned)
+      drift_pending_ = true;
+  }
+}
+
+void Controller::Complete(const StageJob& job, double start_us, double now_us,
+                          const std::vector<double>& segment_us, double load_us, bool ok,
+                          bool correct, const char* reason) {
+  Request& r = requests_[job.slot];
+  const int K = num_segments(job.task);
+  for (int i = job.first_segment; i < job.end_segment; ++i) {
+    Residency& res = residency(job.task, (*job.stitch)[i] * K + i);
+    --res.in_use;
+    res.last_use_us = now_us;
+  }
+  if (running_[job.processor] == job.slot) running_[job.processor] = -1;
+  r.running = false;
+  if (options_.trace)
+    trace_.push_back({job.processor, job.task, job.stage, job.request_id, start_us, now_us,
+                      r.option ? r.option->stitch_index : -1});
+  if (r.recorded) {  // rejected while running (processor failure, end of run)
+    Release(job.slot);
+    return;
+  }
+  const int p = job.processor;
+  queued_us_[p] = std::max(0.0, queued_us_[p] - r.option->stages[job.stage].service_us);
+  snap_.processors[p].queued_work_us = queued_us_[p];
+  r.next_stage = job.stage + 1;
+  r.load_us += load_us;
+  if (ok && options_.drift_threshold > 0) ObserveDrift(job, segment_us);
+  if (!ok) {
+    Reject(r, now_us, reason);
+  } else if (job.last) {
+    RequestRecord rec;
+    rec.id = r.id;
+    rec.task = r.task;
+    rec.sample = r.sample;
+    rec.arrival_us = r.arrival_us;
+    rec.deadline_us = r.deadline_us;
+    rec.served = true;
+    rec.start_us = r.start_us;
+    rec.finish_us = now_us;
+    rec.stitch_index = r.option->stitch_index;
+    if (options_.keep_records) {
+      rec.stitch = r.option->stitch;
+      rec.placement = r.option->placement;
+    }
+    rec.predicted_latency_us = r.predicted_us;
+    rec.load_us = r.load_us;
+    rec.stitch_accuracy = r.option->accuracy;
+    rec.accuracy_min = r.accuracy_min;
+    rec.correct = correct;
+    collector_.Add(std::move(rec));
+    r.recorded = true;
+    --in_flight_;
+    Release(job.slot);
+  } else {
+    const int next_p = r.option->stages[r.next_stage].processor;
+    if (!snap_.processors[next_p].alive)
+      Reject(r, now_us, "processor-failed");
+    else if (draining_)
+      Reject(r, now_us, "run-ended");
+    else
+      Enqueue(job.slot, r.next_stage, now_us);
+  }
+  if (drift_pending_ && now_us - last_replan_us_ >= options_.min_replan_interval_us)
+    (void)Replan(now_us, "latency-drift");
+}
+
+void Controller::FailProcessor(int p, double now_us) {
+  if (p < 0 || p >= num_processors() || !snap_.processors[p].alive) return;
+  snap_.processors[p].alive = false;
+  std::vector<int64_t> redispatch;
+  for (const Pending& pend : queues_[p]) {
+    Request& r = requests_[pend.slot];
+    if (pend.stage == 0 && r.start_us < 0) {
+      Unaccount(r);
+      r.option = nullptr;
+      r.plan.reset();
+      redispatch.push_back(pend.slot);
+    } else {
+      Reject(r, now_us, "processor-failed");
+    }
+  }
+  queues_[p].clear();
+  if (running_[p] >= 0) {
+    Reject(requests_[running_[p]], now_us, "processor-failed");
+    running_[p] = -1;
+  }
+  (void)Replan(now_us, "processor-lost");
+  for (int64_t slot : redispatch) Dispatch(slot, now_us);
+}
+
+void Controller::Drain(double now_us) {
+  draining_ = true;
+  for (auto& q : queues_) {
+    for (const Pending& pend : q) Reject(requests_[pend.slot], now_us, "run-ended");
+    q.clear();
+  }
+}
+
+double Controller::ExpectedServiceUs(const StageJob& job) const {
+  const Request& r = requests_[job.slot];
+  return r.option ? r.option->stages[job.stage].service_us : 0;
+}
+
+void Controller::FillRunMetrics(RunMetrics* m) const {
+  m->policy = policy_.name;
+  m->workload = workload_.name;
+  m->seed = workload_.seed;
+  m->memory_budget_bytes = options_.memory_budget_bytes;
+  m->peak_resident_weight_bytes = peak_resident_bytes_;
+  m->all_segment_bytes = 0;
+  for (const TaskState& t : snap_.tasks)
+    for (const SegmentProfile& s : t.profile->segments) m->all_segment_bytes += s.weight_bytes;
+  m->segment_loads = loads_;
+  m->segment_evictions = evictions_;
+  m->replans = replans_;
+  m->replans_by_cause = replan_causes_;
+  m->peak_queue_us = peak_queue_us_;
+}
+
+}  // namespace sl

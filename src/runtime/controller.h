@@ -1,0 +1,199 @@
+// The controller: the serving logic shared by the real runtime (runtime/engine.h) and the simulator
+// (sim/). It owns the policy's decisions, the per-processor queues, segment residency within the
+// memory budget and the request records, and is driven by its caller with explicit times: no
+// threads, no clocks, no I/O (the caller serialises calls, e.g. under one mutex).
+//
+// Life of a request: Admit() (dispatcher picks an option of its task's Choice, or rejects with a
+// reason) -> one StageJob per pipeline stage, queued on that stage's processor in turn -> Take()
+// hands a processor its next job (FIFO or least slack first), reserving memory for segments that
+// are not resident -> Complete() queues the next stage or finishes the request. Every request ends
+// in exactly one record (served or rejected with a reason).
+//
+// Replanning (optimizer + preloader) happens at Start, when a task starts or stops, on an SLO
+// change, on processor loss and when observed segment latencies drift from the planned ones.
+#pragma once
+
+#include <cstdint>
+#include <deque>
+#include <map>
+#include <limits>
+#include <memory>
+#include <string>
+#include <vector>
+
+#include "profile/profile.h"
+#include "runtime/arrivals.h"
+#include "runtime/metrics.h"
+#include "runtime/workload.h"
+#include "sched/policy.h"
+
+namespace sl {
+
+struct ControllerOptions {
+  int64_t memory_budget_bytes = 0;  // 0: unlimited
+  // Replan when a segment of a current first-rank option runs this much slower or faster than
+  // planned (relative), at most once per `min_replan_interval_us`.
+  double drift_threshold = 0.3;
+  double min_replan_interval_us = 1e6;
+  int max_queued_jobs = 512;  // per processor; beyond it requests are rejected "queue-full"
+  bool keep_records = false;
+  bool trace = false;  // keep TraceEvents
+};
+
+// A segment of a task: profile index v * K + i.
+struct SegmentKey {
+  int task = 0, segment = 0;
+};
+
+struct StageJob {
+  int64_t slot = 0;  // in-flight request slot (stable while the request lives)
+  int64_t request_id = 0;
+  int task = 0, stage = 0, processor = 0;
+  int first_segment = 0, end_segment = 0;
+  const std::vector<int>* stitch = nullptr;  // valid until Complete()
+  bool last = false;
+  int64_t sample = 0;
+};
+
+struct TraceEvent {
+  int processor = 0, task = 0, stage = 0;
+  int64_t request_id = 0;
+  double start_us = 0, end_us = 0;
+  int64_t stitch_index = 0;
+};
+
+class Controller {
+ public:
+  // `task_profiles[t]` is the index in `profile.tasks` of workload task t. Processors named in
+  // `processors` (profile names) are used; the profile's others are treated as absent.
+  [[nodiscard]] static Result<std::unique_ptr<Controller>> Create(
+      const Workload& workload, Profile profile, Policy policy,
+      const std::vector<std::string>& processors, const ControllerOptions& options);
+
+  // First plan at `now_us` (tasks active at that time). Returns the segments to preload.
+  [[nodiscard]] Result<std::vector<SegmentKey>> Start(double now_us);
+  // Applies task starts/stops and SLO events due at or before now_us (replans when any).
+  [[nodiscard]] Status Advance(double now_us);
+  double NextChangeUs() const;
+
+  // Dispatches one arrival; returns false when it was rejected (its record is already written).
+  bool Admit(const Arrival& arrival, double now_us);
+  // The next job for processor p, or false when its queue is empty. Jobs whose memory cannot be
+  // reserved are rejected ("memory-budget") and skipped.
+  bool Take(int p, double now_us, StageJob* job);
+  // A job ran from start_us to now_us; `segment_us` holds the compute time of each of its segments
+  // (empty: no drift observation). `load_us` is time spent loading segments inside the job.
+  // `ok` false fails the request with `reason`. `correct` is read for the last stage only.
+  void Complete(const StageJob& job, double start_us, double now_us,
+                const std::vector<double>& segment_us, double load_us, bool ok, bool correct,
+                const char* reason = "execution-failed");
+  // Marks processor p failed: replans, re-dispatches requests whose first stage had not started and
+  // rejects ("processor-failed") those with a stage queued or running on it.
+  void FailProcessor(int p, double now_us);
+  // Rejects every request still queued (the run ended); their reason is "run-ended".
+  void Drain(double now_us);
+
+  // Segments evicted since the last call (the caller frees their weights).
+  std::vector<SegmentKey> TakeEvictions();
+
+  // Requests admitted whose record is not written yet.
+  bool idle() const { return in_flight_ == 0; }
+  // Request slots ever allocated (StageJob::slot < num_slots()).
+  size_t num_slots() const { return requests_.size(); }
+  int64_t in_flight() const { return in_flight_; }
+  int num_processors() const { return static_cast<int>(processor_names_.size()); }
+  const std::string& processor_name(int p) const { return processor_names_[p]; }
+  bool processor_used(int p) const { return used_[p]; }
+  const Profile& profile() const { return profile_; }
+  const Workload& workload() const { return workload_; }
+  int task_profile(int t) const { return task_profile_[t]; }
+  int num_segments(int t) const { return profile_.tasks[task_profile_[t]].num_segments; }
+  int64_t resident_bytes() const { return resident_bytes_; }
+  const MetricsCollector& collector() const { return collector_; }
+  const std::vector<TraceEvent>& trace() const { return trace_; }
+  // The last replan failure (e.g. no processor left), empty when none.
+  const std::string& last_error() const { return last_error_; }
+  // Fills memory, replan and queue fields (the caller adds requests via collector().Finish()).
+  void FillRunMetrics(RunMetrics* m) const;
+  // Hook for tests/sim: expected service of a job (profile latencies of its segments).
+  double ExpectedServiceUs(const StageJob& job) const;
+
+ private:
+  struct Request {
+    bool used = false;
+    int64_t id = 0;
+    int task = 0;
+    int64_t sample = 0;
+    double arrival_us = 0, deadline_us = 0, accuracy_min = 0;
+    std::shared_ptr<const std::vector<Choice>> plan;
+    const Option* option = nullptr;
+    int next_stage = 0;
+    double start_us = -1, predicted_us = 0, load_us = 0;
+    bool running = false;   // a stage is executing
+    bool recorded = false;  // its record is written (rejected while a stage ran)
+  };
+  struct Pending {
+    int64_t slot = 0;
+    int stage = 0;
+    double ready_us = 0;
+  };
+  struct Residency {
+    bool resident = false;
+    int in_use = 0;
+    double last_use_us = 0;
+  };
+
+  Controller() = default;
+  [[nodiscard]] Status Replan(double now_us, const char* cause);
+  void Enqueue(int64_t slot, int stage, double now_us);
+  void Unaccount(Request& r);  // drops the request's queued work from the processors
+  void Reject(Request& r, double now_us, const char* reason);
+  void Release(int64_t slot);
+  bool Reserve(int task, int segment, double now_us);
+  void Evict(int task, int segment);
+  bool Dispatch(int64_t slot, double now_us);
+  double StageServiceUs(const Request& r, int stage) const;
+  void ObserveDrift(const StageJob& job, const std::vector<double>& segment_us);
+  Residency& residency(int task, int segment) { return residency_[task][segment]; }
+
+  Workload workload_;
+  Profile profile_;
+  Policy policy_;
+  ControllerOptions options_;
+  std::vector<int> task_profile_;
+  std::vector<std::string> processor_names_;
+  std::vector<bool> used_;
+  Snapshot snap_;  // kept up to date: SLOs, activity, queues, residency
+  size_t next_event_ = 0;
+  std::vector<std::pair<double, int>> task_changes_;  // (time, task): start or stop
+  size_t next_task_change_ = 0;
+
+  std::shared_ptr<const std::vector<Choice>> plan_;
+  std::vector<int> choice_of_task_;  // task -> index in *plan_, -1 when none
+  std::vector<std::vector<double>> planned_latency_;  // [task][segment * P + p] at last plan
+  double last_replan_us_ = -std::numeric_limits<double>::infinity();
+  bool drift_pending_ = false;
+
+  std::vector<Request> requests_;
+  std::vector<int64_t> free_slots_;
+  int64_t next_id_ = 0, in_flight_ = 0;
+  std::vector<std::deque<Pending>> queues_;
+  std::vector<double> queued_us_;
+  std::vector<int64_t> running_;  // per processor: slot of the running job, -1 when idle
+  double peak_queue_us_ = 0;
+  bool draining_ = false;
+  std::string last_error_;
+
+  std::vector<std::vector<Residency>> residency_;
+  std::vector<std::vector<uint8_t>> target_;  // preloader's plan
+  int64_t resident_bytes_ = 0, peak_resident_bytes_ = 0, budget_ = 0;
+  int64_t loads_ = 0, evictions_ = 0;
+  std::vector<SegmentKey> evicted_;
+
+  MetricsCollector collector_{{}, false};
+  std::vector<TraceEvent> trace_;
+  int64_t replans_ = 0;
+  std::map<std::string, int64_t> replan_causes_;
+};
+
+}  // namespace sl

@@ -1,0 +1,394 @@
+#include "runtime/engine.h"
+
+#include <algorithm>
+#include <atomic>
+#include <chrono>
+#include <cmath>
+#include <condition_variable>
+#include <cstdio>
+#include <cstring>
+#include <filesystem>
+#include <map>
+#include <mutex>
+#include <thread>
+
+#include "core/json_writer.h"
+#include "profile/processor.h"
+
+namespace sl {
+
+namespace {
+
+using Clock = std::chrono::steady_clock;
+
+struct Payload {
+  Tensor handoff;  // output of the request's last completed stage
+};
+
+// Per worker: one execution context per segment it runs, rebuilt when the plan changed.
+struct WorkerContexts {
+  struct Entry {
+    const Plan* plan = nullptr;
+    std::unique_ptr<ExecutionContext> ctx;
+  };
+  std::map<std::pair<int, int>, Entry> entries;
+
+  ExecutionContext& Get(int task, int segment, const std::shared_ptr<const Plan>& plan) {
+    Entry& e = entries[{task, segment}];
+    if (e.plan != plan.get()) {
+      e.ctx = std::make_unique<ExecutionContext>(plan);
+      e.plan = plan.get();
+    }
+    return *e.ctx;
+  }
+  void Sweep(const SegmentStore& store, int threads) {
+    for (auto it = entries.begin(); it != entries.end();) {
+      if (!store.IsCurrent(it->first.first, it->first.second, threads, it->second.plan))
+        it = entries.erase(it);
+      else
+        ++it;
+    }
+  }
+};
+
+int64_t ArgMax(const Tensor& t) {
+  const float* d = t.data<float>();
+  const int64_t n = t.numel();
+  int64_t best = 0;
+  for (int64_t i = 1; i < n; ++i)
+    if (d[i] > d[best]) best = i;
+  return best;
+}
+
+class Engine {
+ public:
+  Engine(const Workload& w, const std::vector<ServedTask>& tasks, Controller& c,
+         const EngineOptions& o)
+      : workload_(w), tasks_(tasks), controller_(c), options_(o), store_(&tasks) {}
+
+  Result<RunOutput> Run(const std::vector<Arrival>& arrivals);
+
+ private:
+  double Now() const {
+    return std::chrono::duration<double, std::micro>(Clock::now() - t0_).count();
+  }
+  void FlushEvictions(std::unique_lock<std::mutex>& lock);
+  void WorkerMain(int p);
+  Status RunJob(int p, const StageJob& job, Payload& payload, WorkerContexts& contexts,
+                std::vector<double>& segment_us, double& load_us, bool& correct);
+  void Warmup(int p, const std::vector<SegmentKey>& keys, WorkerContexts& contexts);
+  void Progress(double now_us, bool final);
+
+  const Workload& workload_;
+  const std::vector<ServedTask>& tasks_;
+  Controller& controller_;
+  const EngineOptions& options_;
+  SegmentStore store_;
+  std::vector<int> threads_;  // per processor
+  std::vector<std::vector<int>> cores_;
+
+  std::mutex mu_;
+  std::condition_variable cv_;
+  bool stop_ = false;
+  bool started_ = false;
+  int ready_ = 0;
+  std::vector<SegmentKey> preload_;
+  std::vector<std::unique_ptr<Payload>> payloads_;
+  std::vector<double> job_start_;  // per processor, -1 when idle
+  std::vector<bool> dead_;
+  std::atomic<int64_t> evict_generation_{0};
+  std::string first_error_;
+  Clock::time_point t0_;
+  double last_progress_us_ = -1e18;
+};
+
+void Engine::FlushEvictions(std::unique_lock<std::mutex>& lock) {
+  std::vector<SegmentKey> ev = controller_.TakeEvictions();
+  if (ev.empty()) return;
+  lock.unlock();
+  for (const SegmentKey& k : ev) store_.Evict(k.task, k.segment);
+  evict_generation_.fetch_add(1);
+  lock.lock();
+}
+
+void Engine::Warmup(int p, const std::vector<SegmentKey>& keys, WorkerContexts& contexts) {
+  for (const SegmentKey& k : keys) {
+    double load_us = 0;
+    auto plan = store_.Get(k.task, k.segment, threads_[p], &load_us);
+    if (!plan.ok()) continue;  // the request that needs it reports the error
+    const TensorInfo& in = (*plan)->inputs()[0];
+    const TensorInfo& out = (*plan)->outputs()[0];
+    Tensor x(in.dtype, in.shape), y(out.dtype, out.shape);
+    std::memset(x.raw(), 0, x.bytes());
+    TensorView iv = x.view(), ov = y.view();
+    (void)contexts.Get(k.task, k.segment, *plan).Run({&iv, 1}, {&ov, 1});
+  }
+}
+
+Status Engine::RunJob(int p, const StageJob& job, Payload& payload, WorkerContexts& contexts,
+                      std::vector<double>& segment_us, double& load_us, bool& correct) {
+  const ServedTask& task = tasks_[job.task];
+  const int K = task.num_segments();
+  TensorView input;
+  if (job.stage == 0) {
+    const Tensor& x = task.pool.val_x;
+    const size_t row = x.bytes() / static_cast<size_t>(x.shape()[0]);
+    input = TensorView{DType::kF32, task.row_shape,
+                       static_cast<char*>(x.raw()) + row * static_cast<size_t>(job.sample)};
+  } else {
+    input = payload.handoff.view();
+  }
+  Tensor out;
+  for (int i = job.first_segment; i < job.end_segment; ++i) {
+    const int seg = (*job.stitch)[i] * K + i;
+    double l = 0;
+    auto plan = store_.Get(job.task, seg, threads_[p], &l);
+    load_us += l;
+    if (!plan.ok()) return plan.status();
+    const TensorInfo& oi = (*plan)->outputs()[0];
+    Tensor y(oi.dtype, oi.shape);
+    TensorView ov = y.view();
+    const auto t0 = Clock::now();
+    SL_RETURN_IF_ERROR(contexts.Get(job.task, seg, *plan).Run({&input, 1}, {&ov, 1}));
+    segment_us.push_back(std::chrono::duration<double, std::micro>(Clock::now() - t0).count());
+    out = std::move(y);
+    input = out.view();
+  }
+  if (job.last) {
+    const int64_t label = task.pool.val_y.data<int64_t>()[job.sample];
+    correct = ArgMax(out) == label;
+  }
+  payload.handoff = std::move(out);
+  return Status::Ok();
+}
+
+void Engine::WorkerMain(int p) {
+  (void)PinCurrentThread(cores_[p]);
+  WorkerContexts contexts;
+  std::unique_lock<std::mutex> lock(mu_);
+  std::vector<SegmentKey> keys = preload_;
+  lock.unlock();
+  Warmup(p, keys, contexts);
+  lock.lock();
+  ++ready_;
+  cv_.notify_all();
+  cv_.wait(lock, [&] { return started_ || stop_; });
+  int64_t seen_generation = evict_generation_.load();
+  int64_t job_index = 0;
+  std::vector<double> segment_us;
+  while (!dead_[p]) {
+    StageJob job;
+    if (!controller_.Take(p, Now(), &job)) {
+      if (stop_) break;
+      cv_.wait(lock);
+      continue;
+    }
+    FlushEvictions(lock);
+    Payload& payload = *payloads_[job.slot];
+    const double start = Now();
+    job_start_[p] = start;
+    lock.unlock();
+    if (options_.fault_hook && !options_.fault_hook(p, job_index)) {
+      std::unique_lock<std::mutex> stall(mu_);
+      cv_.wait(stall, [&] { return stop_; });
+    }
+    ++job_index;
+    if (const int64_t g = evict_generation_.load(); g != seen_generation) {
+      contexts.Sweep(store_, threads_[p]);
+      seen_generation = g;
+    }
+    segment_us.clear();
+    double load_us = 0;
+    bool correct = false;
+    Status st = RunJob(p, job, payload, contexts, segment_us, load_us, correct);
+    lock.lock();
+    job_start_[p] = -1;
+    if (!st.ok() && first_error_.empty()) first_error_ = st.message();
+    controller_.Complete(job, start, Now(), segment_us, load_us, st.ok(), correct,
+                         st.ok() ? "" : "execution-failed");
+    FlushEvictions(lock);
+    cv_.notify_all();
+  }
+}
+
+void Engine::Progress(double now_us, bool final) {
+  if (!options_.progress) return;
+  if (!final && now_us - last_progress_us_ < 250000) return;
+  last_progress_us_ = now_us;
+  const MetricsCollector& c = controller_.collector();
+  const int64_t n = c.requests(), v = c.violations();
+  std::fprintf(stderr, "\r  %-10s t %6.1f / %.0f s  requests %7lld  violations %6lld (%5.1f%%)  "
+               "in flight %3lld ",
+               controller_.profile().processors.empty() ? "" : "running", now_us / 1e6,
+               workload_.duration_s, static_cast<long long>(n), static_cast<long long>(v),
+               n ? 100.0 * v / n : 0.0, static_cast<long long>(controller_.in_flight()));
+  if (final) std::fprintf(stderr, "\n");
+  std::fflush(stderr);
+}
+
+Result<RunOutput> Engine::Run(const std::vector<Arrival>& arrivals) {
+  const Profile& profile = controller_.profile();
+  const int P = controller_.num_processors();
+  threads_.assign(P, 1);
+  cores_.assign(P, {});
+  dead_.assign(P, false);
+  job_start_.assign(P, -1);
+  for (int p = 0; p < P; ++p) {
+    threads_[p] = profile.processors[p].threads;
+    cores_[p] = profile.processors[p].cores;
+  }
+  SL_ASSIGN_OR_RETURN(preload_, controller_.Start(0));
+  // Load the preloader's plan before the clock starts (every thread count in use).
+  for (const SegmentKey& k : preload_)
+    for (int p = 0; p < P; ++p) {
+      if (!controller_.processor_used(p)) continue;
+      double l = 0;
+      auto plan = store_.Get(k.task, k.segment, threads_[p], &l);
+      if (!plan.ok()) return plan.status();
+    }
+  std::vector<std::thread> workers;
+  int used = 0;
+  for (int p = 0; p < P; ++p)
+    if (controller_.processor_used(p)) {
+      workers.emplace_back([this, p] { WorkerMain(p); });
+      ++used;
+    }
+  std::unique_lock<std::mutex> lock(mu_);
+  cv_.wait(lock, [&] { return ready_ == used; });
+  t0_ = Clock::now();
+  started_ = true;
+  cv_.notify_all();
+  const double end_us = workload_.duration_s * 1e6;
+  size_t next = 0;
+  for (;;) {
+    const double now = Now();
+    if (Status st = controller_.Advance(now); !st.ok() && first_error_.empty())
+      first_error_ = st.message();
+    bool admitted = false;
+    while (next < arrivals.size() && arrivals[next].time_us <= now) {
+      controller_.Admit(arrivals[next++], now);
+      admitted = true;
+    }
+    while (payloads_.size() < controller_.num_slots())
+      payloads_.push_back(std::make_unique<Payload>());
+    if (options_.stall_timeout_ms > 0)
+      for (int p = 0; p < P; ++p)
+        if (!dead_[p] && job_start_[p] >= 0 &&
+            now - job_start_[p] > options_.stall_timeout_ms * 1000) {
+          dead_[p] = true;
+          controller_.FailProcessor(p, now);
+          admitted = true;
+        }
+    FlushEvictions(lock);
+    if (admitted) cv_.notify_all();
+    Progress(now, false);
+    if (next >= arrivals.size() && now >= end_us) break;
+    double wake = std::min({next < arrivals.size() ? arrivals[next].time_us : end_us,
+                            controller_.NextChangeUs(), end_us, now + 50000.0});
+    lock.unlock();
+    std::this_thread::sleep_until(t0_ + std::chrono::microseconds(static_cast<int64_t>(wake)));
+    lock.lock();
+  }
+  // Let admitted requests finish, then end the run.
+  const double drain_end = end_us + options_.drain_timeout_s * 1e6;
+  while (!controller_.idle() && Now() < drain_end) {
+    cv_.wait_for(lock, std::chrono::milliseconds(20));
+    Progress(Now(), false);
+  }
+  controller_.Drain(Now());
+  stop_ = true;
+  cv_.notify_all();
+  lock.unlock();
+  for (std::thread& t : workers) t.join();
+  lock.lock();
+  const double end = Now();
+  Progress(end, true);
+  RunOutput out;
+  controller_.collector().Finish(workload_.duration_s, &out.metrics);
+  controller_.FillRunMetrics(&out.metrics);
+  out.store_peak_bytes = store_.peak_bytes();
+  out.metrics.peak_resident_weight_bytes = out.store_peak_bytes;
+  out.records = controller_.collector().records();
+  out.trace = controller_.trace();
+  if (!first_error_.empty())
+    std::fprintf(stderr, "sparseloom run: warning: %s\n", first_error_.c_str());
+  return out;
+}
+
+}  // namespace
+
+Result<std::vector<ServedTask>> LoadServedTasks(const Workload& workload, const Profile& profile) {
+  std::vector<ServedTask> out;
+  for (const WorkloadTask& t : workload.tasks) {
+    const int tp = profile.FindTask(t.pool);
+    if (tp < 0) return NotFound("task '" + t.name + "': pool '" + t.pool + "' is not profiled");
+    const TaskProfile& prof = profile.tasks[tp];
+    const std::string dir = (std::filesystem::path(workload.zoo) / t.pool).string();
+    SL_ASSIGN_OR_RETURN(ServedTask st, LoadServedTask(t.name, dir, prof.cuts));
+    if (st.pool.num_variants() != prof.num_variants())
+      return InvalidArgument(dir + ": the pool has " + std::to_string(st.pool.num_variants()) +
+                             " variants, its profile " + std::to_string(prof.num_variants()) +
+                             " (re-run `sparseloom profile`)");
+    for (int v = 0; v < prof.num_variants(); ++v)
+      if (st.pool.variants[v].name != prof.variants[v])
+        return InvalidArgument(dir + ": variant " + std::to_string(v) + " is '" +
+                               st.pool.variants[v].name + "', the profile says '" +
+                               prof.variants[v] + "' (re-run `sparseloom profile`)");
+    out.push_back(std::move(st));
+  }
+  return out;
+}
+
+Result<RunOutput> RunWorkload(const Workload& workload, const Profile& profile,
+                              const std::vector<ServedTask>& tasks, const std::string& policy,
+                              const PolicyOptions& policy_options, const EngineOptions& options) {
+  if (tasks.size() != workload.tasks.size())
+    return InvalidArgument("RunWorkload: one served task per workload task expected");
+  SL_ASSIGN_OR_RETURN(Policy pol, MakePolicy(policy, policy_options));
+  std::vector<int64_t> counts;
+  for (const ServedTask& t : tasks) counts.push_back(t.pool.val_count());
+  SL_ASSIGN_OR_RETURN(std::vector<Arrival> arrivals, GenerateArrivals(workload, counts));
+  SL_ASSIGN_OR_RETURN(auto controller, Controller::Create(workload, profile, std::move(pol),
+                                                          workload.processors, options.controller));
+  Engine engine(workload, tasks, *controller, options);
+  return engine.Run(arrivals);
+}
+
+std::string ChromeTraceJson(const std::vector<TraceEvent>& events,
+                            const std::vector<std::string>& processor_names,
+                            const std::vector<std::string>& task_names) {
+  JsonWriter w;
+  w.BeginObject();
+  w.Key("traceEvents").BeginArray();
+  for (size_t p = 0; p < processor_names.size(); ++p) {
+    w.BeginObject();
+    w.Key("name").String("thread_name");
+    w.Key("ph").String("M");
+    w.Key("pid").Int(0);
+    w.Key("tid").Int(static_cast<long long>(p));
+    w.Key("args").BeginObject().Key("name").String(processor_names[p]).EndObject();
+    w.EndObject();
+  }
+  for (const TraceEvent& e : events) {
+    w.BeginObject();
+    const std::string task =
+        e.task >= 0 && e.task < static_cast<int>(task_names.size()) ? task_names[e.task] : "?";
+    w.Key("name").String(task + " stage " + std::to_string(e.stage));
+    w.Key("cat").String(task);
+    w.Key("ph").String("X");
+    w.Key("pid").Int(0);
+    w.Key("tid").Int(e.processor);
+    w.Key("ts").Double(e.start_us);
+    w.Key("dur").Double(e.end_us - e.start_us);
+    w.Key("args").BeginObject();
+    w.Key("request").Int(e.request_id);
+    w.Key("stitch").Int(e.stitch_index);
+    w.EndObject();
+    w.EndObject();
+  }
+  w.EndArray();
+  w.EndObject();
+  return w.str();
+}
+
+}  // namespace sl

@@ -1,0 +1,104 @@
+// Request records and the metrics computed from them (docs/metrics.md gives the JSON schema).
+//
+// Every request ends in exactly one RequestRecord: served or rejected with a reason (invariant 3).
+// A MetricsCollector folds records into per-task and overall counts as they arrive (so a simulated
+// run of millions of requests keeps only latencies, not records, unless asked to).
+#pragma once
+
+#include <cstdint>
+#include <map>
+#include <string>
+#include <vector>
+
+#include "core/status.h"
+
+namespace sl {
+
+struct RequestRecord {
+  int64_t id = 0;
+  int task = 0;
+  int64_t sample = 0;
+  double arrival_us = 0, deadline_us = 0;
+  bool served = false;
+  std::string reason;  // rejected: why ("deadline-unmeetable", "queue-full", ...)
+  double start_us = 0, finish_us = 0;  // served: first stage start, last stage finish
+  int64_t stitch_index = -1;
+  std::vector<int> stitch, placement;  // kept only when the collector keeps records
+  double predicted_latency_us = 0;     // dispatcher's expected finish - arrival
+  double load_us = 0;                  // on-demand segment loads inside the latency
+  double stitch_accuracy = 0;          // profile accuracy of the stitch that served it
+  double accuracy_min = 0;             // the task's floor when it arrived
+  bool correct = false;                // output class == label
+  bool late() const { return served && finish_us > deadline_us; }
+  bool below_floor() const { return served && stitch_accuracy + 1e-12 < accuracy_min; }
+  bool violation() const { return !served || late() || below_floor(); }
+};
+
+struct LatencySummary {
+  double p50_ms = 0, p95_ms = 0, p99_ms = 0, mean_ms = 0, max_ms = 0;
+};
+
+struct TaskMetrics {
+  std::string name;
+  int64_t requests = 0, served = 0, rejected = 0, late = 0, below_floor = 0, violations = 0;
+  int64_t correct = 0;
+  std::map<std::string, int64_t> rejected_by_reason;
+  double violation_rate = 0;      // violations / requests
+  double throughput_rps = 0;      // served / duration
+  double goodput_rps = 0;         // served within SLO / duration
+  double delivered_accuracy = 0;  // correct / served
+  LatencySummary latency;         // served requests, arrival to finish
+};
+
+struct DecisionTiming {
+  int64_t count = 0;
+  double mean_us = 0, p99_us = 0, max_us = 0;
+};
+
+struct RunMetrics {
+  std::string policy, workload;
+  uint64_t seed = 0;
+  bool simulated = false;
+  double duration_s = 0;
+  TaskMetrics overall;
+  std::vector<TaskMetrics> tasks;
+  int64_t memory_budget_bytes = 0;  // 0: unlimited
+  int64_t peak_resident_weight_bytes = 0;
+  int64_t all_segment_bytes = 0;  // every segment of every task (preload-all)
+  int64_t segment_loads = 0, segment_evictions = 0;
+  DecisionTiming optimizer, dispatcher;
+  int64_t replans = 0;
+  std::map<std::string, int64_t> replans_by_cause;
+  double peak_queue_us = 0;  // largest expected work queued on one processor
+
+  std::string ToJson() const;
+};
+
+class MetricsCollector {
+ public:
+  MetricsCollector(std::vector<std::string> task_names, bool keep_records);
+  void Add(RequestRecord record);
+  void AddOptimizerTime(double us) { optimizer_us_.push_back(us); }
+  void AddDispatcherTime(double us) { dispatcher_us_.push_back(us); }
+  int64_t requests() const { return requests_; }
+  int64_t violations() const { return violations_; }
+  const std::vector<RequestRecord>& records() const { return records_; }
+  // Fills the request-derived and timing fields of `out` (tasks, overall, optimizer, dispatcher).
+  void Finish(double duration_s, RunMetrics* out) const;
+
+ private:
+  struct PerTask {
+    TaskMetrics m;
+    std::vector<float> latency_ms;
+  };
+  std::vector<PerTask> tasks_;
+  std::vector<RequestRecord> records_;
+  std::vector<float> optimizer_us_, dispatcher_us_;
+  bool keep_records_;
+  int64_t requests_ = 0, violations_ = 0;
+};
+
+// Human-readable summary: one row per task plus the total.
+std::string FormatSummary(const RunMetrics& m);
+
+}  // namespace sl

@@ -1,0 +1,109 @@
+#include "runtime/segment_store.h"
+
+#include <chrono>
+#include <filesystem>
+#include <tuple>
+
+#include "onnx/loader.h"
+
+namespace sl {
+
+Result<ServedTask> LoadServedTask(const std::string& name, const std::string& pool_dir,
+                                  const std::vector<std::string>& cuts) {
+  ServedTask t;
+  t.name = name;
+  SL_ASSIGN_OR_RETURN(t.pool, LoadPool(pool_dir));
+  if (t.pool.val_count() < 1)
+    return InvalidArgument(pool_dir + ": the pool has no validation data (val_x.npy, val_y.npy)");
+  t.cuts = cuts;
+  for (PoolVariant& v : t.pool.variants)
+    if (!v.file.empty()) v.graph = Graph{};
+  t.row_shape = {1};
+  t.row_shape.insert(t.row_shape.end(), t.pool.sample_shape.begin(), t.pool.sample_shape.end());
+  return t;
+}
+
+Result<std::shared_ptr<const Plan>> SegmentStore::Load(int task, int segment, int threads) const {
+  const ServedTask& t = (*tasks_)[task];
+  const int K = t.num_segments();
+  const int v = segment / K, i = segment % K;
+  const PoolVariant& variant = t.pool.variants.at(v);
+  Graph file_graph;
+  const Graph* graph = &variant.graph;
+  if (!variant.file.empty()) {
+    const std::string path = (std::filesystem::path(t.pool.dir) / variant.file).string();
+    SL_ASSIGN_OR_RETURN(file_graph, LoadOnnxModel(path));
+    graph = &file_graph;
+  }
+  PrepareOptions opts;
+  opts.input_shapes[t.pool.input_name] = t.row_shape;
+  opts.inputs = {i == 0 ? t.pool.input_name : t.cuts[i - 1]};
+  opts.outputs = {i + 1 == K ? t.pool.output_name : t.cuts[i]};
+  opts.num_threads = threads;
+  auto plan = Plan::Prepare(*graph, opts);
+  if (!plan.ok())
+    return plan.status().WithContext(t.name + ": Segment(" + variant.name + ", " +
+                                     std::to_string(i) + ")");
+  return std::shared_ptr<const Plan>(std::move(plan).value());
+}
+
+Result<std::shared_ptr<const Plan>> SegmentStore::Get(int task, int segment, int threads,
+                                                      double* load_us) {
+  *load_us = 0;
+  const Key key{task, segment, threads};
+  std::unique_lock<std::mutex> lock(mu_);
+  for (;;) {
+    Entry& e = entries_[key];
+    if (e.plan) return e.plan;
+    if (!e.loading) break;
+    loaded_.wait(lock);
+  }
+  entries_[key].loading = true;
+  lock.unlock();
+  const auto t0 = std::chrono::steady_clock::now();
+  auto plan = Load(task, segment, threads);
+  *load_us =
+      std::chrono::duration<double, std::micro>(std::chrono::steady_clock::now() - t0).count();
+  lock.lock();
+  Entry& e = entries_[key];
+  e.loading = false;
+  if (plan.ok()) {
+    e.plan = *plan;
+    bytes_ += static_cast<int64_t>((*plan)->constant_bytes());
+    peak_bytes_ = std::max(peak_bytes_, bytes_);
+    ++loads_;
+  }
+  loaded_.notify_all();
+  return plan;
+}
+
+bool SegmentStore::IsCurrent(int task, int segment, int threads, const Plan* plan) const {
+  std::lock_guard<std::mutex> lock(mu_);
+  auto it = entries_.find({task, segment, threads});
+  return it != entries_.end() && it->second.plan.get() == plan;
+}
+
+void SegmentStore::Evict(int task, int segment) {
+  std::lock_guard<std::mutex> lock(mu_);
+  for (auto it = entries_.lower_bound({task, segment, 0});
+       it != entries_.end() && it->first.task == task && it->first.segment == segment; ++it) {
+    if (!it->second.plan) continue;
+    bytes_ -= static_cast<int64_t>(it->second.plan->constant_bytes());
+    it->second.plan.reset();
+  }
+}
+
+int64_t SegmentStore::bytes() const {
+  std::lock_guard<std::mutex> lock(mu_);
+  return bytes_;
+}
+int64_t SegmentStore::peak_bytes() const {
+  std::lock_guard<std::mutex> lock(mu_);
+  return peak_bytes_;
+}
+int64_t SegmentStore::loads() const {
+  std::lock_guard<std::mutex> lock(mu_);
+  return loads_;
+}
+
+}  // namespace sl

@@ -1,0 +1,251 @@
+#include "runtime/workload.h"
+
+#include <algorithm>
+#include <cmath>
+#include <filesystem>
+#include <fstream>
+#include <set>
+#include <sstream>
+
+#include "core/json.h"
+
+namespace sl {
+
+namespace {
+
+constexpr double kMaxDurationS = 7 * 24 * 3600.0;
+constexpr double kMaxRate = 1e6;
+constexpr size_t kMaxTasks = 256;
+constexpr size_t kMaxTraceLines = size_t{1} << 26;
+
+// Field reader that names "<source>: <path>" in every error and rejects unknown keys.
+class Fields {
+ public:
+  Fields(const Json& obj, std::string where) : obj_(obj), where_(std::move(where)) {}
+
+  Status CheckKnown(std::initializer_list<const char*> keys) const {
+    if (!obj_.is_object()) return InvalidArgument(where_ + ": must be an object");
+    for (const auto& [k, v] : obj_.object()) {
+      if (std::none_of(keys.begin(), keys.end(), [&](const char* x) { return k == x; }))
+        return InvalidArgument(where_ + "." + k + ": unknown field");
+    }
+    return Status::Ok();
+  }
+  bool Has(const char* key) const { return obj_.Find(key) != nullptr; }
+  Result<double> Number(const char* key, double lo, double hi, double fallback,
+                        bool required = false) const {
+    const Json* j = obj_.Find(key);
+    if (!j) {
+      if (required) return InvalidArgument(Name(key) + ": missing");
+      return fallback;
+    }
+    if (!j->is_number()) return InvalidArgument(Name(key) + ": must be a number");
+    const double x = j->number();
+    if (!std::isfinite(x) || x < lo || x > hi)
+      return InvalidArgument(Name(key) + ": " + Fmt(x) + " is out of range [" + Fmt(lo) + ", " +
+                             Fmt(hi) + "]");
+    return x;
+  }
+  Result<std::string> String(const char* key, bool required, const std::string& fallback) const {
+    const Json* j = obj_.Find(key);
+    if (!j) {
+      if (required) return InvalidArgument(Name(key) + ": missing");
+      return fallback;
+    }
+    if (!j->is_string() || j->string().empty())
+      return InvalidArgument(Name(key) + ": must be a non-empty string");
+    return j->string();
+  }
+  const Json* Get(const char* key) const { return obj_.Find(key); }
+  std::string Name(const std::string& key) const { return where_ + "." + key; }
+
+ private:
+  static std::string Fmt(double x) {
+    std::ostringstream s;
+    s << x;
+    return s.str();
+  }
+  const Json& obj_;
+  std::string where_;
+};
+
+Result<std::vector<double>> ReadTrace(const std::string& path, const std::string& where) {
+  std::ifstream in(path);
+  if (!in) return NotFound(where + ": cannot open trace file " + path);
+  std::vector<double> times;
+  std::string line;
+  int64_t line_no = 0;
+  while (std::getline(in, line)) {
+    ++line_no;
+    if (line.empty() || line[0] == '#') continue;
+    char* end = nullptr;
+    const double t = std::strtod(line.c_str(), &end);
+    while (end && (*end == ' ' || *end == '\t' || *end == '\r')) ++end;
+    if (end == line.c_str() || (end && *end != '\0') || !std::isfinite(t) || t < 0)
+      return InvalidArgument(path + ":" + std::to_string(line_no) +
+                             ": expected a non-negative time in seconds, got '" + line + "'");
+    if (times.size() >= kMaxTraceLines)
+      return InvalidArgument(path + ": more than " + std::to_string(kMaxTraceLines) + " arrivals");
+    times.push_back(t);
+  }
+  std::sort(times.begin(), times.end());
+  return times;
+}
+
+Result<ArrivalSpec> ParseArrival(const Json& j, const std::string& where,
+                                 const std::string& base_dir) {
+  Fields f(j, where);
+  SL_RETURN_IF_ERROR(f.CheckKnown({"type", "rate", "file"}));
+  SL_ASSIGN_OR_RETURN(std::string type, f.String("type", true, ""));
+  ArrivalSpec a;
+  if (type == "periodic" || type == "poisson") {
+    a.kind = type == "periodic" ? ArrivalKind::kPeriodic : ArrivalKind::kPoisson;
+    SL_ASSIGN_OR_RETURN(a.rate, f.Number("rate", 1e-6, kMaxRate, 0, true));
+    if (f.Has("file")) return InvalidArgument(f.Name("file") + ": only for type \"trace\"");
+  } else if (type == "trace") {
+    a.kind = ArrivalKind::kTrace;
+    SL_ASSIGN_OR_RETURN(std::string file, f.String("file", true, ""));
+    if (f.Has("rate")) return InvalidArgument(f.Name("rate") + ": not used with type \"trace\"");
+    std::filesystem::path p(file);
+    if (p.is_relative()) p = std::filesystem::path(base_dir) / p;
+    a.trace_file = p.string();
+    SL_ASSIGN_OR_RETURN(a.trace_times, ReadTrace(a.trace_file, f.Name("file")));
+  } else {
+    return InvalidArgument(f.Name("type") + ": must be periodic, poisson or trace, got '" + type +
+                           "'");
+  }
+  return a;
+}
+
+Status ParseSlo(const Json& j, const std::string& where, bool partial, double* latency_ms,
+                double* accuracy_min) {
+  Fields f(j, where);
+  SL_RETURN_IF_ERROR(f.CheckKnown({"latency_ms", "accuracy_min"}));
+  SL_ASSIGN_OR_RETURN(*latency_ms, f.Number("latency_ms", 1e-3, 1e7, -1, !partial));
+  SL_ASSIGN_OR_RETURN(*accuracy_min, f.Number("accuracy_min", 0, 1, partial ? -1 : 0, false));
+  if (partial && *latency_ms < 0 && *accuracy_min < 0)
+    return InvalidArgument(where + ": give latency_ms or accuracy_min");
+  return Status::Ok();
+}
+
+Result<WorkloadTask> ParseTask(const Json& j, const std::string& where, double duration_s,
+                               const std::string& base_dir) {
+  Fields f(j, where);
+  SL_RETURN_IF_ERROR(f.CheckKnown({"name", "pool", "slo", "arrival", "start_s", "stop_s"}));
+  WorkloadTask t;
+  SL_ASSIGN_OR_RETURN(t.pool, f.String("pool", true, ""));
+  SL_ASSIGN_OR_RETURN(t.name, f.String("name", false, t.pool));
+  const Json* slo = f.Get("slo");
+  if (!slo) return InvalidArgument(f.Name("slo") + ": missing");
+  SL_RETURN_IF_ERROR(ParseSlo(*slo, f.Name("slo"), false, &t.latency_ms, &t.accuracy_min));
+  const Json* arrival = f.Get("arrival");
+  if (!arrival) return InvalidArgument(f.Name("arrival") + ": missing");
+  SL_ASSIGN_OR_RETURN(t.arrival, ParseArrival(*arrival, f.Name("arrival"), base_dir));
+  SL_ASSIGN_OR_RETURN(t.start_s, f.Number("start_s", 0, duration_s, 0));
+  SL_ASSIGN_OR_RETURN(t.stop_s, f.Number("stop_s", 0, duration_s, duration_s));
+  if (t.stop_s <= t.start_s)
+    return InvalidArgument(f.Name("stop_s") + ": must be after start_s");
+  return t;
+}
+
+}  // namespace
+
+int Workload::FindTask(const std::string& task) const {
+  for (size_t i = 0; i < tasks.size(); ++i)
+    if (tasks[i].name == task) return static_cast<int>(i);
+  return -1;
+}
+
+double Workload::ExpectedRate(int task) const {
+  const WorkloadTask& t = tasks[task];
+  if (t.arrival.kind != ArrivalKind::kTrace) return t.arrival.rate;
+  const double span = t.stop_s - t.start_s;
+  int64_t n = 0;
+  for (double x : t.arrival.trace_times) n += x <= span;
+  return span > 0 ? n / span : 0;
+}
+
+Result<Workload> ParseWorkloadJson(const std::string& text, const std::string& source,
+                                   const std::string& base_dir) {
+  SL_ASSIGN_OR_RETURN(Json root, Json::Parse(text, source));
+  Fields f(root, source);
+  SL_RETURN_IF_ERROR(f.CheckKnown({"name", "zoo", "duration_s", "seed", "memory_budget_mb",
+                                   "processors", "tasks", "events", "description"}));
+  Workload w;
+  w.source = source;
+  SL_ASSIGN_OR_RETURN(w.name, f.String("name", false, "workload"));
+  SL_ASSIGN_OR_RETURN(std::string zoo, f.String("zoo", false, "zoo"));
+  std::filesystem::path zp(zoo);
+  if (zp.is_relative()) zp = std::filesystem::path(base_dir) / zp;
+  w.zoo = zp.lexically_normal().string();
+  SL_ASSIGN_OR_RETURN(w.duration_s, f.Number("duration_s", 1e-3, kMaxDurationS, 0, true));
+  SL_ASSIGN_OR_RETURN(double seed, f.Number("seed", 0, 9007199254740992.0, 0));
+  if (seed != std::floor(seed)) return InvalidArgument(f.Name("seed") + ": must be an integer");
+  w.seed = static_cast<uint64_t>(seed);
+  SL_ASSIGN_OR_RETURN(w.memory_budget_mb, f.Number("memory_budget_mb", 0, 1e7, 0));
+  if (const Json* p = f.Get("processors")) {
+    if (!p->is_array() || p->array().empty())
+      return InvalidArgument(f.Name("processors") + ": must be a non-empty array of names");
+    for (const Json& x : p->array()) {
+      if (!x.is_string() || x.string().empty())
+        return InvalidArgument(f.Name("processors") + ": must hold processor names (strings)");
+      w.processors.push_back(x.string());
+    }
+  }
+  const Json* tasks = f.Get("tasks");
+  if (!tasks || !tasks->is_array() || tasks->array().empty())
+    return InvalidArgument(f.Name("tasks") + ": must be a non-empty array");
+  if (tasks->array().size() > kMaxTasks)
+    return InvalidArgument(f.Name("tasks") + ": more than " + std::to_string(kMaxTasks) + " tasks");
+  std::set<std::string> names;
+  for (size_t i = 0; i < tasks->array().size(); ++i) {
+    const std::string where = f.Name("tasks[" + std::to_string(i) + "]");
+    SL_ASSIGN_OR_RETURN(WorkloadTask t,
+                        ParseTask(tasks->array()[i], where, w.duration_s, base_dir));
+    if (!names.insert(t.name).second)
+      return InvalidArgument(where + ".name: duplicate task name '" + t.name + "'");
+    w.tasks.push_back(std::move(t));
+  }
+  if (const Json* events = f.Get("events")) {
+    if (!events->is_array()) return InvalidArgument(f.Name("events") + ": must be an array");
+    for (size_t i = 0; i < events->array().size(); ++i) {
+      const std::string where = f.Name("events[" + std::to_string(i) + "]");
+      Fields e(events->array()[i], where);
+      SL_RETURN_IF_ERROR(e.CheckKnown({"at_s", "task", "slo"}));
+      SloEvent ev;
+      SL_ASSIGN_OR_RETURN(ev.at_s, e.Number("at_s", 0, w.duration_s, 0, true));
+      SL_ASSIGN_OR_RETURN(ev.task, e.String("task", true, ""));
+      if (w.FindTask(ev.task) < 0)
+        return InvalidArgument(e.Name("task") + ": no task named '" + ev.task + "'");
+      const Json* slo = e.Get("slo");
+      if (!slo) return InvalidArgument(e.Name("slo") + ": missing");
+      SL_RETURN_IF_ERROR(ParseSlo(*slo, e.Name("slo"), true, &ev.latency_ms, &ev.accuracy_min));
+      w.events.push_back(ev);
+    }
+    std::stable_sort(w.events.begin(), w.events.end(),
+                     [](const SloEvent& a, const SloEvent& b) { return a.at_s < b.at_s; });
+  }
+  return w;
+}
+
+Result<Workload> ReadWorkload(const std::string& path) {
+  std::ifstream in(path, std::ios::binary);
+  if (!in) return NotFound(path + ": cannot open workload file");
+  std::ostringstream s;
+  s << in.rdbuf();
+  if (s.str().size() > (size_t{64} << 20))
+    return InvalidArgument(path + ": workload file larger than 64 MB");
+  const std::string dir = std::filesystem::path(path).parent_path().string();
+  return ParseWorkloadJson(s.str(), path, dir.empty() ? "." : dir);
+}
+
+Workload ScaleLoad(const Workload& workload, double factor) {
+  Workload w = workload;
+  for (WorkloadTask& t : w.tasks) {
+    t.arrival.rate *= factor;
+    for (double& x : t.arrival.trace_times) x /= factor;
+  }
+  return w;
+}
+
+}  // namespace sl
