@@ -6,6 +6,7 @@
 #include "exec/memory_planner.h"
 #include "kernels/cpu/cpu_kernels.h"
 #include "kernels/dense/dense.h"
+#include "kernels/quant/quant.h"
 #include "kernels/ref/activation_util.h"
 #include "kernels/ref/ref.h"
 #include "kernels/sparse/sparse.h"
@@ -88,7 +89,13 @@ Status Plan::Compile(const PrepareOptions& options) {
     step.inputs = n.inputs;
     step.outputs = n.outputs;
     StepInfo info{n.name, n.op, "", ""};
-    if (!options.reference_only && IsDenseCandidate(n.op)) {
+    if (!options.reference_only && IsQuantizedNode(n)) {
+      auto k = CreateQuantKernel(KernelRequest{g, n, num_threads_});
+      if (k.ok())
+        step.kernel = std::move(k.value());
+      else
+        info.reason = k.status().message();
+    } else if (!options.reference_only && IsDenseCandidate(n.op)) {
       KernelRequest req{g, n, num_threads_};
       std::string why_not_sparse;
       if (options.sparse_kernels) {
@@ -116,7 +123,10 @@ Status Plan::Compile(const PrepareOptions& options) {
     } else {
       info.reason = "reference kernels requested";
     }
-    if (!step.kernel) step.kernel = std::make_unique<RefKernel>(&n, GetRefFn(n.op));
+    if (!step.kernel) {
+      const RefFn ref = IsQuantizedNode(n) ? &RefQuantized : GetRefFn(n.op);
+      step.kernel = std::make_unique<RefKernel>(&n, ref);
+    }
     info.kernel = step.kernel->name();
     scratch_bytes_ = std::max(scratch_bytes_, step.kernel->scratch_bytes());
     for (int v : n.inputs) {

@@ -31,6 +31,9 @@ struct PrepareOptions {
   bool force_sparse = false;
   // Skip the fusion passes (BatchNorm folding stays: it is exact up to rounding).
   bool fuse = true;
+  // With `fuse`: rewrite QuantizeLinear / DequantizeLinear around Conv / Gemm / MatMul into INT8
+  // nodes (exec/quant_fuse.h). Off: the QDQ graph runs as float on dequantized weights.
+  bool quantized_kernels = true;
 };
 
 // Sets input shapes, then infers every value's dtype and shape in topological order. A node whose

@@ -1,0 +1,61 @@
+// The kernel object shared by the oneDNN INT8 Conv and MatMul factories: quantize the float32
+// activation into scratch, run one INT8 primitive (output scales, source zero point, bias and
+// activation as attributes / post-ops) writing float32, and reorder the result to the caller's
+// layout when the primitive chose another one.
+//
+// Execute:
+//  1. x -> int8/uint8 in ctx.scratch (QuantizeRow, or QuantizeToChannelsLast for Conv);
+//  2. the primitive, reading packed constant weights and the constant bias;
+//  3. if dst_reorder is set, the primitive's float32 output (in scratch) -> the caller's y.
+#pragma once
+
+#include <optional>
+#include <string>
+
+#include "kernels/dense/onednn_common.h"
+#include "kernels/quant/quant.h"
+
+namespace sl::quant {
+
+class OnednnInt8Kernel final : public Kernel {
+ public:
+  std::string name() const override { return name_; }
+  size_t scratch_bytes() const override { return scratch_.total(); }
+  std::unique_ptr<KernelState> CreateState() const override;
+  Status Execute(std::span<const TensorView> inputs, std::span<const TensorView> outputs,
+                 const ExecContext& ctx) const override;
+
+  // Filled by the factories (then Finish()).
+  std::string name_;
+  QuantInput x_;
+  // Quantization layout: channels-last over [batch, channels, plane] (Conv) or a flat row.
+  bool channels_last_ = false;
+  int64_t batch_ = 0, channels_ = 0, plane_ = 0;
+  int64_t x_elements_ = 0, y_elements_ = 0;
+  dnnl::primitive primitive_;
+  dnnl::memory::desc src_md_, dst_md_, user_dst_md_, bias_md_, scratchpad_md_;
+  dnnl::memory packed_weights_;
+  Tensor bias_;  // constant float32 bias for the binary post-op (undefined when none)
+
+  // Lays out the scratch (quantized src, scratchpad, blocked dst) and the dst reorder.
+  void Finish();
+
+ private:
+  dense::ScratchLayout scratch_;
+  size_t src_offset_ = 0, scratchpad_offset_ = 0, dst_offset_ = 0;
+  std::optional<dnnl::reorder> dst_reorder_;
+  dnnl::memory::desc reorder_scratchpad_md_;
+  size_t reorder_scratchpad_offset_ = 0;
+};
+
+// Output scales x_scale * w_scale[oc] (one value, or one per output channel), each product
+// computed in float as the oracle does.
+std::vector<float> OutputScales(const QuantNodeSpec& spec, const Tensor& w_scale);
+
+// Attributes common to both primitives: user scratchpad, output scales over `channel_mask`, the
+// source zero point, bias as a binary-add post-op of `bias_md` (when defined), then the
+// activation.
+dnnl::primitive_attr MakeInt8Attr(const QuantNodeSpec& spec, const std::vector<float>& scales,
+                                  int channel_mask, const dnnl::memory::desc& bias_md);
+
+}  // namespace sl::quant
