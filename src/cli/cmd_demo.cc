@@ -40,9 +40,10 @@ void PrintTargets(const std::vector<PolicyRun>& runs) {
   const double v = m.overall.violation_rate;
   std::printf("\nmeasured against the targets (this run, this machine):\n");
   if (!best_name.empty())
-    std::printf("  violations: sparseloom %.2f%% vs best baseline %s %.2f%% (target: at most half)"
-                " -> %s\n",
-                100 * v, best_name.c_str(), 100 * best, v <= 0.5 * best ? "met" : "not met");
+    std::printf(
+        "  violations: sparseloom %.2f%% vs best baseline %s %.2f%% (target: at most half)"
+        " -> %s\n",
+        100 * v, best_name.c_str(), 100 * best, v <= 0.5 * best ? "met" : "not met");
   if (lo != nullptr) {
     const double l = lo->output.metrics.overall.violation_rate;
     std::printf("  violations vs sv-lo-np %.2f%%: %.0f%% fewer (target: at least 74%%) -> %s\n",
@@ -53,12 +54,13 @@ void PrintTargets(const std::vector<PolicyRun>& runs) {
               m.overall.goodput_rps, best_thru,
               m.overall.goodput_rps >= best_thru ? "highest" : "not highest");
   if (m.all_segment_bytes > 0)
-    std::printf("  peak weight memory %.3f MB = %.0f%% less than preloading every variant "
-                "(%.3f MB; target: at least 28%% less) -> %s\n",
-                m.peak_resident_weight_bytes / 1048576.0,
-                100 * (1 - double(m.peak_resident_weight_bytes) / m.all_segment_bytes),
-                m.all_segment_bytes / 1048576.0,
-                m.peak_resident_weight_bytes <= 0.72 * m.all_segment_bytes ? "met" : "not met");
+    std::printf(
+        "  peak weight memory %.3f MB = %.0f%% less than preloading every variant "
+        "(%.3f MB; target: at least 28%% less) -> %s\n",
+        m.peak_resident_weight_bytes / 1048576.0,
+        100 * (1 - double(m.peak_resident_weight_bytes) / m.all_segment_bytes),
+        m.all_segment_bytes / 1048576.0,
+        m.peak_resident_weight_bytes <= 0.72 * m.all_segment_bytes ? "met" : "not met");
   std::printf("  optimizer %.3f ms per decision (mean of %lld), dispatcher %.2f us per request\n",
               m.optimizer.mean_us / 1000, static_cast<long long>(m.optimizer.count),
               m.dispatcher.mean_us);
@@ -67,9 +69,9 @@ void PrintTargets(const std::vector<PolicyRun>& runs) {
 }  // namespace
 
 int RunDemo(int argc, char** argv) {
-  auto args = Args::Parse(argc, argv, {"help"},
-                          {"workload", "profile", "policy", "memory-budget", "duration", "json",
-                           "trace"});
+  auto args =
+      Args::Parse(argc, argv, {"help"},
+                  {"workload", "profile", "policy", "memory-budget", "duration", "json", "trace"});
   if (!args.ok()) return Fail("demo", args.status());
   if (args->Has("help") || !args->positional().empty()) {
     std::puts(kUsage);

@@ -18,34 +18,33 @@ const char kUsage[] =
     "step by step and reports the highest load each policy sustains with under 5% violations.\n"
     "Without --profile, a cached profile of the zoo (zoo-work/) is used or measured first.";
 
-
 Result<PolicyRun> RunOne(const Setup& s, const Workload& w, const std::string& policy) {
-  std::printf("== %s: workload %s, %.0f s, seed %llu, processors %s\n", policy.c_str(),
-              w.name.c_str(), w.duration_s, static_cast<unsigned long long>(w.seed),
-              w.processors.empty() ? "(profile's)" : [&] {
-                static std::string l;
-                l.clear();
-                for (const auto& p : w.processors) l += (l.empty() ? "" : ",") + p;
-                return l.c_str();
-              }());
+  std::printf(
+      "== %s: workload %s, %.0f s, seed %llu, processors %s\n", policy.c_str(), w.name.c_str(),
+      w.duration_s, static_cast<unsigned long long>(w.seed),
+      w.processors.empty() ? "(profile's)" : [&] {
+        static std::string l;
+        l.clear();
+        for (const auto& p : w.processors) l += (l.empty() ? "" : ",") + p;
+        return l.c_str();
+      }());
   std::fflush(stdout);
   SL_ASSIGN_OR_RETURN(RunOutput out,
                       RunWorkload(w, s.profile, s.tasks, policy, s.policy_options, s.engine));
   std::printf("%s", FormatSummary(out.metrics).c_str());
-  std::printf("peak resident weights %.3f MB (all segments %.3f MB), %lld loads, optimizer %.3f ms "
-              "x %lld, dispatcher %.2f us/request\n",
-              out.metrics.peak_resident_weight_bytes / 1048576.0,
-              out.metrics.all_segment_bytes / 1048576.0,
-              static_cast<long long>(out.metrics.segment_loads), out.metrics.optimizer.mean_us / 1000,
-              static_cast<long long>(out.metrics.optimizer.count), out.metrics.dispatcher.mean_us);
+  std::printf(
+      "peak resident weights %.3f MB (all segments %.3f MB), %lld loads, optimizer %.3f ms "
+      "x %lld, dispatcher %.2f us/request\n",
+      out.metrics.peak_resident_weight_bytes / 1048576.0, out.metrics.all_segment_bytes / 1048576.0,
+      static_cast<long long>(out.metrics.segment_loads), out.metrics.optimizer.mean_us / 1000,
+      static_cast<long long>(out.metrics.optimizer.count), out.metrics.dispatcher.mean_us);
   std::fflush(stdout);
   return PolicyRun{policy, std::move(out)};
 }
 
 std::string RunsJson(const std::vector<PolicyRun>& runs) {
   std::string json = "{\"runs\":[";
-  for (size_t i = 0; i < runs.size(); ++i)
-    json += (i ? "," : "") + runs[i].output.metrics.ToJson();
+  for (size_t i = 0; i < runs.size(); ++i) json += (i ? "," : "") + runs[i].output.metrics.ToJson();
   return json + "]}\n";
 }
 
@@ -73,8 +72,7 @@ Status ParseServingOptions(const Args& args, Setup* s) {
   const std::string un = args.Get("unmeetable", "reject");
   if (un != "reject" && un != "best-effort")
     return InvalidArgument("--unmeetable must be reject or best-effort, got '" + un + "'");
-  s->policy_options.unmeetable =
-      un == "reject" ? OnUnmeetable::kReject : OnUnmeetable::kBestEffort;
+  s->policy_options.unmeetable = un == "reject" ? OnUnmeetable::kReject : OnUnmeetable::kBestEffort;
   const std::string policy = args.Get("policy", "sparseloom");
   if (policy == "all") {
     s->policies = PolicyNames();
@@ -102,8 +100,9 @@ int ServePolicies(const char* cmd, const Args& args, Setup& s, bool sweep,
     if (runs.size() > 1) std::printf("\n%s", ComparisonTable(runs).c_str());
   } else {
     const double factors[] = {0.25, 0.5, 0.75, 1, 1.25, 1.5, 2, 2.5, 3, 4, 6, 8, 12, 16};
-    std::printf("load sweep: arrival rates x {0.25 .. 16}; sustained = the highest load with "
-                "under 5%% violations\n");
+    std::printf(
+        "load sweep: arrival rates x {0.25 .. 16}; sustained = the highest load with "
+        "under 5%% violations\n");
     std::vector<std::pair<std::string, double>> sustained;
     for (const std::string& policy : s.policies) {
       double best_f = 0, best_thru = 0;

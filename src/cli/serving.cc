@@ -44,17 +44,15 @@ Result<Profile> ProfileForWorkload(const Workload& workload, const std::string& 
   const std::string cache = "zoo-work/profile-" + tag + ".json";
   if (fs::exists(cache)) {
     auto cached = Profile::Read(cache);
-    const bool fresh = cached.ok() && ProfileCovers(*cached, workload, procs) &&
-                       [&] {
-                         std::error_code ec;
-                         const auto when = fs::last_write_time(cache, ec);
-                         for (const WorkloadTask& t : workload.tasks) {
-                           const auto m = fs::last_write_time(
-                               fs::path(workload.zoo) / t.pool / "manifest.json", ec);
-                           if (ec || m > when) return false;
-                         }
-                         return true;
-                       }();
+    const bool fresh = cached.ok() && ProfileCovers(*cached, workload, procs) && [&] {
+      std::error_code ec;
+      const auto when = fs::last_write_time(cache, ec);
+      for (const WorkloadTask& t : workload.tasks) {
+        const auto m = fs::last_write_time(fs::path(workload.zoo) / t.pool / "manifest.json", ec);
+        if (ec || m > when) return false;
+      }
+      return true;
+    }();
     if (fresh) {
       std::printf("profile: %s (cached; measured %s on %s)\n", cache.c_str(),
                   cached->created.c_str(), cached->machine.cpu.c_str());
@@ -69,8 +67,8 @@ Result<Profile> ProfileForWorkload(const Workload& workload, const std::string& 
   std::printf("profile: none cached for %s; measuring it now (cached in %s)\n", plist.c_str(),
               cache.c_str());
   std::fflush(stdout);
-  std::vector<std::string> argv_s = {"--zoo", workload.zoo, "--tasks", tasks, "--processors",
-                                     plist,   "-o",         cache};
+  std::vector<std::string> argv_s = {"--zoo",        workload.zoo, "--tasks", tasks,
+                                     "--processors", plist,        "-o",      cache};
   std::vector<char*> argv;
   for (auto& s : argv_s) argv.push_back(s.data());
   if (RunProfile(static_cast<int>(argv.size()), argv.data()) != 0)
@@ -90,10 +88,10 @@ std::string ComparisonTable(const std::vector<PolicyRun>& runs) {
     std::snprintf(line, sizeof line,
                   "%-11s %8lld %6.2f%% %9.1f %9.1f %7.2f%% %8.2f %9.3f %10.3f %9.2f\n",
                   r.policy.c_str(), static_cast<long long>(m.overall.requests),
-                  100 * m.overall.violation_rate, m.overall.throughput_rps,
-                  m.overall.goodput_rps, 100 * m.overall.delivered_accuracy,
-                  m.overall.latency.p99_ms, m.peak_resident_weight_bytes / 1048576.0,
-                  m.optimizer.mean_us / 1000.0, m.dispatcher.mean_us);
+                  100 * m.overall.violation_rate, m.overall.throughput_rps, m.overall.goodput_rps,
+                  100 * m.overall.delivered_accuracy, m.overall.latency.p99_ms,
+                  m.peak_resident_weight_bytes / 1048576.0, m.optimizer.mean_us / 1000.0,
+                  m.dispatcher.mean_us);
     out += line;
   }
   return out;

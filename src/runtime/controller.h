@@ -15,8 +15,8 @@
 
 #include <cstdint>
 #include <deque>
-#include <map>
 #include <limits>
+#include <map>
 #include <memory>
 #include <string>
 #include <vector>
@@ -169,7 +169,7 @@ class Controller {
   size_t next_task_change_ = 0;
 
   std::shared_ptr<const std::vector<Choice>> plan_;
-  std::vector<int> choice_of_task_;  // task -> index in *plan_, -1 when none
+  std::vector<int> choice_of_task_;                   // task -> index in *plan_, -1 when none
   std::vector<std::vector<double>> planned_latency_;  // [task][segment * P + p] at last plan
   double last_replan_us_ = -std::numeric_limits<double>::infinity();
   bool drift_pending_ = false;

@@ -217,7 +217,8 @@ void Engine::Progress(double now_us, bool final) {
   last_progress_us_ = now_us;
   const MetricsCollector& c = controller_.collector();
   const int64_t n = c.requests(), v = c.violations();
-  std::fprintf(stderr, "\r  %-10s t %6.1f / %.0f s  requests %7lld  violations %6lld (%5.1f%%)  "
+  std::fprintf(stderr,
+               "\r  %-10s t %6.1f / %.0f s  requests %7lld  violations %6lld (%5.1f%%)  "
                "in flight %3lld ",
                controller_.profile().processors.empty() ? "" : "running", now_us / 1e6,
                workload_.duration_s, static_cast<long long>(n), static_cast<long long>(v),

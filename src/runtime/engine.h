@@ -20,9 +20,9 @@ namespace sl {
 
 struct EngineOptions {
   ControllerOptions controller;
-  bool progress = true;           // live progress line on stderr
-  double drain_timeout_s = 5.0;   // after the duration, wait this long for admitted requests
-  double stall_timeout_ms = 0;    // a job running longer fails its processor; 0: off
+  bool progress = true;          // live progress line on stderr
+  double drain_timeout_s = 5.0;  // after the duration, wait this long for admitted requests
+  double stall_timeout_ms = 0;   // a job running longer fails its processor; 0: off
   // Test hook: called by worker p before each job; returning false makes the worker stall
   // (sleep) until the run ends, as a hung processor would.
   std::function<bool(int processor, int64_t job_index)> fault_hook;

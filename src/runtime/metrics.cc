@@ -179,15 +179,15 @@ std::string FormatSummary(const RunMetrics& m) {
   std::string out;
   char line[256];
   std::snprintf(line, sizeof line, "%-16s %8s %8s %8s %8s %7s %9s %9s %8s %8s\n", "task",
-                "requests", "served", "rejected", "late", "viol%", "thru rps", "accuracy",
-                "p50 ms", "p99 ms");
+                "requests", "served", "rejected", "late", "viol%", "thru rps", "accuracy", "p50 ms",
+                "p99 ms");
   out += line;
   auto row = [&](const TaskMetrics& t) {
-    std::snprintf(line, sizeof line, "%-16s %8lld %8lld %8lld %8lld %6.1f%% %9.1f %8.1f%% %8.2f %8.2f\n",
-                  t.name.c_str(), static_cast<long long>(t.requests),
-                  static_cast<long long>(t.served), static_cast<long long>(t.rejected),
-                  static_cast<long long>(t.late), 100 * t.violation_rate, t.throughput_rps,
-                  100 * t.delivered_accuracy, t.latency.p50_ms, t.latency.p99_ms);
+    std::snprintf(
+        line, sizeof line, "%-16s %8lld %8lld %8lld %8lld %6.1f%% %9.1f %8.1f%% %8.2f %8.2f\n",
+        t.name.c_str(), static_cast<long long>(t.requests), static_cast<long long>(t.served),
+        static_cast<long long>(t.rejected), static_cast<long long>(t.late), 100 * t.violation_rate,
+        t.throughput_rps, 100 * t.delivered_accuracy, t.latency.p50_ms, t.latency.p99_ms);
     out += line;
   };
   for (const TaskMetrics& t : m.tasks) row(t);

@@ -20,7 +20,7 @@ struct RequestRecord {
   int64_t sample = 0;
   double arrival_us = 0, deadline_us = 0;
   bool served = false;
-  std::string reason;  // rejected: why ("deadline-unmeetable", "queue-full", ...)
+  std::string reason;                  // rejected: why ("deadline-unmeetable", "queue-full", ...)
   double start_us = 0, finish_us = 0;  // served: first stage start, last stage finish
   int64_t stitch_index = -1;
   std::vector<int> stitch, placement;  // kept only when the collector keeps records

@@ -10,11 +10,18 @@ namespace sl {
 
 Result<ServedTask> LoadServedTask(const std::string& name, const std::string& pool_dir,
                                   const std::vector<std::string>& cuts) {
+  SL_ASSIGN_OR_RETURN(Pool pool, LoadPool(pool_dir));
+  return MakeServedTask(name, std::move(pool), cuts);
+}
+
+Result<ServedTask> MakeServedTask(const std::string& name, Pool pool,
+                                  const std::vector<std::string>& cuts) {
   ServedTask t;
   t.name = name;
-  SL_ASSIGN_OR_RETURN(t.pool, LoadPool(pool_dir));
+  t.pool = std::move(pool);
   if (t.pool.val_count() < 1)
-    return InvalidArgument(pool_dir + ": the pool has no validation data (val_x.npy, val_y.npy)");
+    return InvalidArgument(t.pool.task +
+                           ": the pool has no validation data (val_x.npy, val_y.npy)");
   t.cuts = cuts;
   for (PoolVariant& v : t.pool.variants)
     if (!v.file.empty()) v.graph = Graph{};

@@ -31,7 +31,10 @@ struct ServedTask {
 
 // Loads a pool for serving: keeps its validation data and variant metadata, drops the graphs of
 // file-backed variants (the store reloads segments from the files).
-[[nodiscard]] Result<ServedTask> LoadServedTask(const std::string& name, const std::string& pool_dir,
+[[nodiscard]] Result<ServedTask> MakeServedTask(const std::string& name, Pool pool,
+                                                const std::vector<std::string>& cuts);
+[[nodiscard]] Result<ServedTask> LoadServedTask(const std::string& name,
+                                                const std::string& pool_dir,
                                                 const std::vector<std::string>& cuts);
 
 class SegmentStore {

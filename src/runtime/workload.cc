@@ -25,7 +25,8 @@ class Fields {
 
   Status CheckKnown(std::initializer_list<const char*> keys) const {
     if (!obj_.is_object()) return InvalidArgument(where_ + ": must be an object");
-    for (const auto& [k, v] : obj_.object()) {
+    for (const auto& member : obj_.object()) {
+      const std::string& k = member.first;  // clang 14 cannot capture a structured binding
       if (std::none_of(keys.begin(), keys.end(), [&](const char* x) { return k == x; }))
         return InvalidArgument(where_ + "." + k + ": unknown field");
     }
@@ -143,8 +144,7 @@ Result<WorkloadTask> ParseTask(const Json& j, const std::string& where, double d
   SL_ASSIGN_OR_RETURN(t.arrival, ParseArrival(*arrival, f.Name("arrival"), base_dir));
   SL_ASSIGN_OR_RETURN(t.start_s, f.Number("start_s", 0, duration_s, 0));
   SL_ASSIGN_OR_RETURN(t.stop_s, f.Number("stop_s", 0, duration_s, duration_s));
-  if (t.stop_s <= t.start_s)
-    return InvalidArgument(f.Name("stop_s") + ": must be after start_s");
+  if (t.stop_s <= t.start_s) return InvalidArgument(f.Name("stop_s") + ": must be after start_s");
   return t;
 }
 

@@ -19,8 +19,8 @@ enum class ArrivalKind { kPeriodic, kPoisson, kTrace };
 
 struct ArrivalSpec {
   ArrivalKind kind = ArrivalKind::kPeriodic;
-  double rate = 0;                  // periodic: frames per second; poisson: mean requests per second
-  std::string trace_file;           // trace: one arrival time in seconds per line (resolved path)
+  double rate = 0;         // periodic: frames per second; poisson: mean requests per second
+  std::string trace_file;  // trace: one arrival time in seconds per line (resolved path)
   std::vector<double> trace_times;  // trace: loaded times, seconds from the task's start
 };
 
@@ -48,7 +48,7 @@ struct Workload {
   std::string zoo;     // resolved path of the zoo folder
   double duration_s = 0;
   uint64_t seed = 0;
-  double memory_budget_mb = 0;  // 0: unlimited
+  double memory_budget_mb = 0;          // 0: unlimited
   std::vector<std::string> processors;  // empty: the profile's
   std::vector<WorkloadTask> tasks;
   std::vector<SloEvent> events;  // sorted by time

@@ -1,0 +1,216 @@
+#include "runtime/controller.h"
+
+#include <gtest/gtest.h>
+
+#include <cmath>
+#include <limits>
+
+#include "sched/sched_test_util.h"
+
+namespace sl {
+namespace {
+
+// Two tasks, 3 variants x 2 segments on 2 processors; variant v is faster and less accurate.
+Profile TwoTaskProfile() {
+  Profile p;
+  p.processors = {{"cpu0", {0}, 1}, {"cpu1", {1}, 1}};
+  for (const char* name : {"pa", "pb"})
+    p.tasks.push_back(testing::MakeTask(
+        name, 3, 2, 2, [](int v, int i, int q) { return 200.0 - 50 * v + 10 * q + 5 * i; },
+        [](int64_t s) { return 0.95 - 0.01 * static_cast<double>(s % 7); }, 5,
+        [](int v, int i) { return int64_t{1000} * (v + 1) + 100 * i; }));
+  return p;
+}
+
+Workload TwoTaskWorkload(double rate_a, double rate_b, double duration_s) {
+  const std::string text = R"({"duration_s": )" + std::to_string(duration_s) + R"(, "seed": 5,
+    "tasks": [
+      {"name": "a", "pool": "pa", "slo": {"latency_ms": 2, "accuracy_min": 0.9},
+       "arrival": {"type": "poisson", "rate": )" +
+                           std::to_string(rate_a) + R"(}},
+      {"name": "b", "pool": "pb", "slo": {"latency_ms": 3, "accuracy_min": 0.9},
+       "arrival": {"type": "periodic", "rate": )" +
+                           std::to_string(rate_b) + R"(}, "start_s": 0.2}],
+    "events": [{"at_s": 0.5, "task": "a", "slo": {"latency_ms": 1}}]})";
+  auto w = ParseWorkloadJson(text, "test.json", ".");
+  SL_CHECK(w.ok());
+  return *w;
+}
+
+struct DriveResult {
+  int64_t arrivals = 0;
+  int64_t max_queue = 0;
+  int64_t max_resident = 0;
+  bool took_on_failed = false;
+};
+
+// A tiny discrete-event loop: processors finish jobs after the profile's expected service.
+DriveResult Drive(Controller& c, const Workload& w, double fail_processor_at_us = -1) {
+  DriveResult r;
+  auto arrivals = GenerateArrivals(w, std::vector<int64_t>(w.tasks.size(), 10));
+  SL_CHECK(arrivals.ok());
+  r.arrivals = static_cast<int64_t>(arrivals->size());
+  auto pre = c.Start(0);
+  SL_CHECK(pre.ok());
+  const int P = c.num_processors();
+  std::vector<StageJob> job(P);
+  std::vector<double> busy_until(P, -1), started(P, 0);
+  std::vector<bool> failed(P, false);
+  size_t next = 0;
+  const double inf = std::numeric_limits<double>::infinity();
+  bool fail_done = fail_processor_at_us < 0;
+  for (;;) {
+    double t = next < arrivals->size() ? (*arrivals)[next].time_us : inf;
+    for (int p = 0; p < P; ++p)
+      if (busy_until[p] >= 0) t = std::min(t, busy_until[p]);
+    t = std::min(t, c.NextChangeUs());
+    if (!fail_done) t = std::min(t, fail_processor_at_us);
+    if (t == inf) break;
+    SL_CHECK(c.Advance(t).ok());
+    if (!fail_done && t >= fail_processor_at_us) {
+      c.FailProcessor(0, t);
+      failed[0] = true;
+      busy_until[0] = -1;
+      fail_done = true;
+    }
+    for (int p = 0; p < P; ++p)
+      if (busy_until[p] >= 0 && busy_until[p] <= t) {
+        busy_until[p] = -1;
+        c.Complete(job[p], started[p], t, {}, 0, true, job[p].sample % 2 == 0);
+      }
+    while (next < arrivals->size() && (*arrivals)[next].time_us <= t)
+      c.Admit((*arrivals)[next++], t);
+    for (int p = 0; p < P; ++p) {
+      if (busy_until[p] >= 0) continue;
+      if (c.Take(p, t, &job[p])) {
+        r.took_on_failed = r.took_on_failed || failed[p];
+        started[p] = t;
+        busy_until[p] = t + c.ExpectedServiceUs(job[p]);
+      }
+    }
+    r.max_resident = std::max(r.max_resident, c.resident_bytes());
+    (void)c.TakeEvictions();
+  }
+  c.Drain(1e18);
+  return r;
+}
+
+void ExpectCountsAddUp(const Controller& c, const DriveResult& r) {
+  RunMetrics m;
+  c.collector().Finish(1, &m);
+  EXPECT_EQ(m.overall.requests, r.arrivals);
+  EXPECT_EQ(m.overall.served + m.overall.rejected, m.overall.requests);
+  int64_t by_reason = 0;
+  for (const auto& [k, n] : m.overall.rejected_by_reason) by_reason += n;
+  EXPECT_EQ(by_reason, m.overall.rejected);
+  EXPECT_TRUE(c.idle());
+  int64_t per_task = 0;
+  for (const TaskMetrics& t : m.tasks) per_task += t.requests;
+  EXPECT_EQ(per_task, m.overall.requests);
+}
+
+TEST(Controller, EveryRequestEndsInExactlyOneRecord) {
+  for (const std::string& policy : PolicyNames()) {
+    SCOPED_TRACE(policy);
+    Workload w = TwoTaskWorkload(800, 500, 1.0);
+    auto pol = MakePolicy(policy);
+    ASSERT_TRUE(pol.ok());
+    ControllerOptions o;
+    o.keep_records = true;
+    auto c = Controller::Create(w, TwoTaskProfile(), std::move(pol).value(), {}, o);
+    ASSERT_TRUE(c.ok()) << c.status().message();
+    DriveResult r = Drive(**c, w);
+    ExpectCountsAddUp(**c, r);
+    RunMetrics m;
+    (*c)->collector().Finish(1, &m);
+    EXPECT_GT(m.overall.served, r.arrivals / 2);
+    // Records are unique by id and served ones carry a stitch meeting the floor.
+    std::vector<bool> seen(r.arrivals, false);
+    for (const RequestRecord& rec : (*c)->collector().records()) {
+      ASSERT_LT(rec.id, r.arrivals);
+      EXPECT_FALSE(seen[rec.id]);
+      seen[rec.id] = true;
+      if (rec.served) {
+        EXPECT_GE(rec.finish_us, rec.start_us);
+        EXPECT_GE(rec.start_us, rec.arrival_us);
+        EXPECT_EQ(rec.stitch.size(), 2u);
+      }
+    }
+    (*c)->FillRunMetrics(&m);
+    EXPECT_GE(m.replans, 3);  // start, task b starts, SLO change
+    EXPECT_EQ(m.replans_by_cause["slo-change"], 1);
+  }
+}
+
+TEST(Controller, OverloadKeepsQueuesBoundedAndLosesNothing) {
+  Workload w = TwoTaskWorkload(40000, 40000, 0.5);  // ~10x what two processors serve
+  for (OnUnmeetable mode : {OnUnmeetable::kReject, OnUnmeetable::kBestEffort}) {
+    PolicyOptions po;
+    po.unmeetable = mode;
+    auto pol = MakePolicy("sparseloom", po);
+    ASSERT_TRUE(pol.ok());
+    ControllerOptions o;
+    o.max_queued_jobs = 64;
+    auto c = Controller::Create(w, TwoTaskProfile(), std::move(pol).value(), {}, o);
+    ASSERT_TRUE(c.ok());
+    DriveResult r = Drive(**c, w);
+    ExpectCountsAddUp(**c, r);
+    RunMetrics m;
+    (*c)->collector().Finish(0.5, &m);
+    (*c)->FillRunMetrics(&m);
+    EXPECT_GT(m.overall.rejected, r.arrivals / 2);
+    EXPECT_LT(m.peak_queue_us, 64 * 2 * 300.0);  // bounded by the job cap
+  }
+}
+
+TEST(Controller, MemoryBudgetIsNeverExceeded) {
+  Workload w = TwoTaskWorkload(800, 500, 1.0);
+  for (int64_t budget : {int64_t{2500}, int64_t{5000}, int64_t{9000}}) {
+    auto pol = MakePolicy("sparseloom");
+    ASSERT_TRUE(pol.ok());
+    ControllerOptions o;
+    o.memory_budget_bytes = budget;
+    auto c = Controller::Create(w, TwoTaskProfile(), std::move(pol).value(), {}, o);
+    ASSERT_TRUE(c.ok());
+    DriveResult r = Drive(**c, w);
+    ExpectCountsAddUp(**c, r);
+    EXPECT_LE(r.max_resident, budget);
+    RunMetrics m;
+    (*c)->FillRunMetrics(&m);
+    EXPECT_LE(m.peak_resident_weight_bytes, budget);
+    EXPECT_GT(m.peak_resident_weight_bytes, 0);
+  }
+}
+
+TEST(Controller, ProcessorFailureReplansAndLosesNothing) {
+  Workload w = TwoTaskWorkload(800, 500, 1.0);
+  auto pol = MakePolicy("sparseloom");
+  ASSERT_TRUE(pol.ok());
+  auto c = Controller::Create(w, TwoTaskProfile(), std::move(pol).value(), {}, {});
+  ASSERT_TRUE(c.ok());
+  DriveResult r = Drive(**c, w, 0.3e6);
+  ExpectCountsAddUp(**c, r);
+  EXPECT_FALSE(r.took_on_failed);
+  RunMetrics m;
+  (*c)->collector().Finish(1, &m);
+  (*c)->FillRunMetrics(&m);
+  EXPECT_EQ(m.replans_by_cause["processor-lost"], 1);
+  EXPECT_GT(m.overall.served, r.arrivals / 3);  // the other processor goes on serving
+}
+
+TEST(Controller, RejectsUnknownPoolsAndProcessors) {
+  Workload w = TwoTaskWorkload(10, 10, 1);
+  auto pol = MakePolicy("sparseloom");
+  ASSERT_TRUE(pol.ok());
+  auto bad = Controller::Create(w, TwoTaskProfile(), std::move(pol).value(), {"cpu7"}, {});
+  ASSERT_FALSE(bad.ok());
+  EXPECT_NE(bad.status().message().find("cpu7"), std::string::npos);
+  w.tasks[1].pool = "nope";
+  auto pol2 = MakePolicy("sparseloom");
+  auto bad2 = Controller::Create(w, TwoTaskProfile(), std::move(pol2).value(), {}, {});
+  ASSERT_FALSE(bad2.ok());
+  EXPECT_NE(bad2.status().message().find("nope"), std::string::npos);
+}
+
+}  // namespace
+}  // namespace sl

@@ -1,0 +1,138 @@
+#include "runtime/engine.h"
+
+#include <gtest/gtest.h>
+
+#include <algorithm>
+#include <atomic>
+#include <cstring>
+#include <memory>
+
+#include "profile/profiler.h"
+#include "zoo/stitch_test_util.h"
+
+namespace sl {
+namespace {
+
+struct Fixture {
+  Profile profile;
+  std::vector<ServedTask> tasks;
+};
+
+// A real (tiny) pool, profiled on this machine's first core(s), served for real.
+Fixture MakeFixture(int processors) {
+  Fixture f;
+  Pool pool = testing::SmallPool(3, 40, 11);
+  std::vector<ProcessorSpec> procs = {DefaultProcessors()[0]};
+  if (processors > 1 && DefaultProcessors().size() > 2) procs.push_back(DefaultProcessors()[1]);
+  ProfileOptions opts;
+  opts.num_segments = static_cast<int>(procs.size());
+  opts.accuracy_batch = 8;
+  opts.latency = {1, 3};
+  opts.validation_samples = 0;
+  auto tp = ProfileTask(pool, procs, opts);
+  SL_CHECK(tp.ok());
+  f.profile.processors = procs;
+  f.profile.tasks.push_back(*tp);
+  auto st = MakeServedTask("small", std::move(pool), tp->cuts);
+  SL_CHECK(st.ok());
+  f.tasks.push_back(std::move(st).value());
+  return f;
+}
+
+Workload SmallWorkload(double rate, double duration_s, double budget_mb) {
+  const std::string text = R"({"duration_s": )" + std::to_string(duration_s) +
+                           R"(, "seed": 9, "memory_budget_mb": )" + std::to_string(budget_mb) +
+                           R"(, "tasks": [{"name": "t", "pool": "small",
+      "slo": {"latency_ms": 20, "accuracy_min": 0},
+      "arrival": {"type": "poisson", "rate": )" +
+                           std::to_string(rate) + R"(}}]})";
+  auto w = ParseWorkloadJson(text, "engine_test.json", ".");
+  SL_CHECK(w.ok());
+  return *w;
+}
+
+TEST(Engine, ServesRealInputsAndAccountsForEveryRequest) {
+  Fixture f = MakeFixture(2);
+  Workload w = SmallWorkload(400, 0.5, 0);
+  EngineOptions o;
+  o.progress = false;
+  o.controller.keep_records = true;
+  o.controller.trace = true;
+  for (const char* policy : {"sparseloom", "sv-ao-np", "av-p"}) {
+    SCOPED_TRACE(policy);
+    auto out = RunWorkload(w, f.profile, f.tasks, policy, {}, o);
+    ASSERT_TRUE(out.ok()) << out.status().message();
+    const RunMetrics& m = out->metrics;
+    auto arrivals = GenerateArrivals(w, {40});
+    ASSERT_TRUE(arrivals.ok());
+    EXPECT_EQ(m.overall.requests, static_cast<int64_t>(arrivals->size()));
+    EXPECT_EQ(m.overall.served + m.overall.rejected, m.overall.requests);
+    EXPECT_EQ(static_cast<int64_t>(out->records.size()), m.overall.requests);
+    EXPECT_GT(m.overall.served, 0);
+    EXPECT_FALSE(out->trace.empty());
+    EXPECT_GT(m.peak_resident_weight_bytes, 0);
+    EXPECT_EQ(m.simulated, false);
+    // Correctness is measured from the outputs: replay each served request's stitch directly.
+    const Pool& pool = f.tasks[0].pool;
+    auto set = SegmentSet::Prepare(pool, f.tasks[0].cuts, {});
+    ASSERT_TRUE(set.ok());
+    StitchRunner runner(*set);
+    int64_t checked = 0;
+    for (const RequestRecord& r : out->records) {
+      if (!r.served) continue;
+      Tensor x(DType::kF32, {1, 8});
+      std::memcpy(x.raw(), pool.val_x.data<float>() + 8 * r.sample, 8 * sizeof(float));
+      auto y = runner.Run(r.stitch, x);
+      ASSERT_TRUE(y.ok());
+      const float* d = y->data<float>();
+      const int64_t arg = std::max_element(d, d + 4) - d;
+      EXPECT_EQ(arg == pool.val_y.data<int64_t>()[r.sample], r.correct) << "request " << r.id;
+      ++checked;
+    }
+    EXPECT_EQ(checked, m.overall.served);
+  }
+}
+
+TEST(Engine, NeverHoldsMoreWeightsThanTheBudget) {
+  Fixture f = MakeFixture(1);
+  const TaskProfile& tp = f.profile.tasks[0];
+  int64_t max_seg = 0;
+  for (const auto& s : tp.segments) max_seg = std::max(max_seg, s.weight_bytes);
+  const double budget_mb = 1.5 * static_cast<double>(max_seg) / 1048576.0;
+  Workload w = SmallWorkload(300, 0.4, budget_mb);
+  EngineOptions o;
+  o.progress = false;
+  o.controller.memory_budget_bytes = static_cast<int64_t>(budget_mb * 1048576.0);
+  for (const char* policy : {"sparseloom", "sv-lo-np"}) {
+    auto out = RunWorkload(w, f.profile, f.tasks, policy, {}, o);
+    ASSERT_TRUE(out.ok()) << out.status().message();
+    EXPECT_LE(out->store_peak_bytes, o.controller.memory_budget_bytes) << policy;
+    EXPECT_EQ(out->metrics.overall.served + out->metrics.overall.rejected,
+              out->metrics.overall.requests);
+  }
+}
+
+TEST(Engine, StalledProcessorIsDetectedAndNothingIsLost) {
+  Fixture f = MakeFixture(2);
+  if (f.profile.processors.size() < 2) GTEST_SKIP() << "needs two usable cores";
+  Workload w = SmallWorkload(300, 0.6, 0);
+  EngineOptions o;
+  o.progress = false;
+  o.stall_timeout_ms = 50;
+  // The first processor to reach its third job hangs.
+  auto stalled = std::make_shared<std::atomic<int>>(-1);
+  o.fault_hook = [stalled](int p, int64_t job) {
+    int none = -1;
+    return !(job == 2 && stalled->compare_exchange_strong(none, p));
+  };
+  auto out = RunWorkload(w, f.profile, f.tasks, "sparseloom", {}, o);
+  ASSERT_TRUE(out.ok()) << out.status().message();
+  const RunMetrics& m = out->metrics;
+  EXPECT_EQ(m.overall.served + m.overall.rejected, m.overall.requests);
+  EXPECT_GE(m.overall.rejected_by_reason.count("processor-failed"), 1u);
+  EXPECT_EQ(m.replans_by_cause.count("processor-lost"), 1u);
+  EXPECT_GT(m.overall.served, m.overall.requests / 2);
+}
+
+}  // namespace
+}  // namespace sl
