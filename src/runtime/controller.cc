@@ -168,7 +168,7 @@ Status Controller::Replan(double now_us, const char* cause) {
   return Status::Ok();
 }
 
-bool Controller::Reserve(int task, int segment, double now_us) {
+bool Controller::Reserve(int task, int segment, double now_us, int64_t* loaded) {
   Residency& r = residency(task, segment);
   if (!r.resident) {
     const int64_t bytes = snap_.tasks[task].profile->segments[segment].weight_bytes;
@@ -199,6 +199,7 @@ bool Controller::Reserve(int task, int segment, double now_us) {
     snap_.resident.bytes = resident_bytes_;
     peak_resident_bytes_ = std::max(peak_resident_bytes_, resident_bytes_);
     ++loads_;
+    if (loaded != nullptr) *loaded += bytes;
   }
   ++r.in_use;
   r.last_use_us = now_us;
@@ -355,8 +356,9 @@ bool Controller::Take(int p, double now_us, StageJob* job) {
     const Stage& st = r.option->stages[pend.stage];
     const int K = num_segments(r.task);
     int reserved = st.first_segment;
+    int64_t load_bytes = 0;
     for (; reserved < st.end_segment; ++reserved)
-      if (!Reserve(r.task, r.option->stitch[reserved] * K + reserved, now_us)) break;
+      if (!Reserve(r.task, r.option->stitch[reserved] * K + reserved, now_us, &load_bytes)) break;
     if (reserved < st.end_segment) {
       for (int i = st.first_segment; i < reserved; ++i)
         --residency(r.task, r.option->stitch[i] * K + i).in_use;
@@ -376,6 +378,7 @@ bool Controller::Take(int p, double now_us, StageJob* job) {
     job->stitch = &r.option->stitch;
     job->last = pend.stage + 1 == static_cast<int>(r.option->stages.size());
     job->sample = r.sample;
+    job->load_bytes = load_bytes;
     return true;
   }
   return false;

@@ -53,6 +53,7 @@ struct StageJob {
   const std::vector<int>* stitch = nullptr;  // valid until Complete()
   bool last = false;
   int64_t sample = 0;
+  int64_t load_bytes = 0;  // weights of segments made resident for this job (the caller loads them)
 };
 
 struct TraceEvent {
@@ -104,6 +105,7 @@ class Controller {
   int num_processors() const { return static_cast<int>(processor_names_.size()); }
   const std::string& processor_name(int p) const { return processor_names_[p]; }
   bool processor_used(int p) const { return used_[p]; }
+  size_t queue_length(int p) const { return queues_[p].size(); }
   const Profile& profile() const { return profile_; }
   const Workload& workload() const { return workload_; }
   int task_profile(int t) const { return task_profile_[t]; }
@@ -149,7 +151,9 @@ class Controller {
   void Unaccount(Request& r);  // drops the request's queued work from the processors
   void Reject(Request& r, double now_us, const char* reason);
   void Release(int64_t slot);
-  bool Reserve(int task, int segment, double now_us);
+  // Makes a segment resident (evicting idle ones) and marks it in use; adds the bytes it had to
+  // load to *loaded. False when the budget cannot hold it.
+  bool Reserve(int task, int segment, double now_us, int64_t* loaded = nullptr);
   void Evict(int task, int segment);
   bool Dispatch(int64_t slot, double now_us);
   double StageServiceUs(const Request& r, int stage) const;

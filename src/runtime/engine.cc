@@ -12,6 +12,8 @@
 #include <mutex>
 #include <thread>
 
+#include <unistd.h>
+
 #include "core/json_writer.h"
 #include "profile/processor.h"
 
@@ -51,6 +53,16 @@ struct WorkerContexts {
   }
 };
 
+// Resident set size of this process in MB (0 when /proc is unavailable).
+double ProcessRssMb() {
+  std::FILE* f = std::fopen("/proc/self/statm", "r");
+  if (f == nullptr) return 0;
+  long pages = 0, resident = 0;
+  const int n = std::fscanf(f, "%ld %ld", &pages, &resident);
+  std::fclose(f);
+  return n == 2 ? resident * (sysconf(_SC_PAGESIZE) / 1048576.0) : 0;
+}
+
 int64_t ArgMax(const Tensor& t) {
   const float* d = t.data<float>();
   const int64_t n = t.numel();
@@ -78,6 +90,11 @@ class Engine {
                 std::vector<double>& segment_us, double& load_us, bool& correct);
   void Warmup(int p, const std::vector<SegmentKey>& keys, WorkerContexts& contexts);
   void Progress(double now_us, bool final);
+  // Wakes the idle workers whose queue holds work (under the lock).
+  void WakeWorkers() {
+    for (size_t p = 0; p < wake_.size(); ++p)
+      if (waiting_[p] && controller_.queue_length(static_cast<int>(p)) > 0) wake_[p]->notify_one();
+  }
 
   const Workload& workload_;
   const std::vector<ServedTask>& tasks_;
@@ -88,7 +105,9 @@ class Engine {
   std::vector<std::vector<int>> cores_;
 
   std::mutex mu_;
-  std::condition_variable cv_;
+  std::condition_variable cv_;  // start, stop, drain progress
+  std::vector<std::unique_ptr<std::condition_variable>> wake_;  // per processor: work queued
+  std::vector<bool> waiting_;
   bool stop_ = false;
   bool started_ = false;
   int ready_ = 0;
@@ -100,6 +119,7 @@ class Engine {
   std::string first_error_;
   Clock::time_point t0_;
   double last_progress_us_ = -1e18;
+  double rss_start_mb_ = 0, rss_peak_mb_ = 0;
 };
 
 void Engine::FlushEvictions(std::unique_lock<std::mutex>& lock) {
@@ -180,7 +200,9 @@ void Engine::WorkerMain(int p) {
     StageJob job;
     if (!controller_.Take(p, Now(), &job)) {
       if (stop_) break;
-      cv_.wait(lock);
+      waiting_[p] = true;
+      wake_[p]->wait(lock);
+      waiting_[p] = false;
       continue;
     }
     FlushEvictions(lock);
@@ -207,14 +229,16 @@ void Engine::WorkerMain(int p) {
     controller_.Complete(job, start, Now(), segment_us, load_us, st.ok(), correct,
                          st.ok() ? "" : "execution-failed");
     FlushEvictions(lock);
-    cv_.notify_all();
+    WakeWorkers();
+    if (controller_.idle()) cv_.notify_all();
   }
 }
 
 void Engine::Progress(double now_us, bool final) {
-  if (!options_.progress) return;
   if (!final && now_us - last_progress_us_ < 250000) return;
   last_progress_us_ = now_us;
+  rss_peak_mb_ = std::max(rss_peak_mb_, ProcessRssMb());
+  if (!options_.progress) return;
   const MetricsCollector& c = controller_.collector();
   const int64_t n = c.requests(), v = c.violations();
   std::fprintf(stderr,
@@ -234,6 +258,8 @@ Result<RunOutput> Engine::Run(const std::vector<Arrival>& arrivals) {
   cores_.assign(P, {});
   dead_.assign(P, false);
   job_start_.assign(P, -1);
+  waiting_.assign(P, false);
+  for (int p = 0; p < P; ++p) wake_.push_back(std::make_unique<std::condition_variable>());
   for (int p = 0; p < P; ++p) {
     threads_[p] = profile.processors[p].threads;
     cores_[p] = profile.processors[p].cores;
@@ -257,6 +283,7 @@ Result<RunOutput> Engine::Run(const std::vector<Arrival>& arrivals) {
   std::unique_lock<std::mutex> lock(mu_);
   cv_.wait(lock, [&] { return ready_ == used; });
   t0_ = Clock::now();
+  rss_start_mb_ = rss_peak_mb_ = ProcessRssMb();
   started_ = true;
   cv_.notify_all();
   const double end_us = workload_.duration_s * 1e6;
@@ -281,7 +308,7 @@ Result<RunOutput> Engine::Run(const std::vector<Arrival>& arrivals) {
           admitted = true;
         }
     FlushEvictions(lock);
-    if (admitted) cv_.notify_all();
+    if (admitted) WakeWorkers();
     Progress(now, false);
     if (next >= arrivals.size() && now >= end_us) break;
     double wake = std::min({next < arrivals.size() ? arrivals[next].time_us : end_us,
@@ -299,6 +326,7 @@ Result<RunOutput> Engine::Run(const std::vector<Arrival>& arrivals) {
   controller_.Drain(Now());
   stop_ = true;
   cv_.notify_all();
+  for (auto& w : wake_) w->notify_all();
   lock.unlock();
   for (std::thread& t : workers) t.join();
   lock.lock();
@@ -309,6 +337,9 @@ Result<RunOutput> Engine::Run(const std::vector<Arrival>& arrivals) {
   controller_.FillRunMetrics(&out.metrics);
   out.store_peak_bytes = store_.peak_bytes();
   out.metrics.peak_resident_weight_bytes = out.store_peak_bytes;
+  out.metrics.rss_start_mb = rss_start_mb_;
+  out.metrics.rss_end_mb = ProcessRssMb();
+  out.metrics.rss_peak_mb = std::max(rss_peak_mb_, out.metrics.rss_end_mb);
   out.records = controller_.collector().records();
   out.trace = controller_.trace();
   if (!first_error_.empty())

@@ -171,6 +171,13 @@ std::string RunMetrics::ToJson() const {
   for (const auto& [k, n] : replans_by_cause) w.Key(k).Int(n);
   w.EndObject();
   w.Key("peak_queue_ms").Double(peak_queue_us / 1000.0);
+  if (!simulated) {
+    w.Key("process_rss_mb").BeginObject();
+    w.Key("start").Double(rss_start_mb);
+    w.Key("peak").Double(rss_peak_mb);
+    w.Key("end").Double(rss_end_mb);
+    w.EndObject();
+  }
   w.EndObject();
   return w.str();
 }

@@ -70,6 +70,8 @@ struct RunMetrics {
   int64_t replans = 0;
   std::map<std::string, int64_t> replans_by_cause;
   double peak_queue_us = 0;  // largest expected work queued on one processor
+  // Real runs: resident memory of the whole process (VmRSS), sampled about every 250 ms.
+  double rss_start_mb = 0, rss_peak_mb = 0, rss_end_mb = 0;
 
   std::string ToJson() const;
 };
