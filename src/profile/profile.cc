@@ -373,7 +373,10 @@ Result<Profile> Profile::FromJson(const std::string& text, const std::string& so
     SL_ASSIGN_OR_RETURN(ps.name, r.String(e, "name", w));
     SL_ASSIGN_OR_RETURN(const Json* jc, r.Member(e, "cores", Json::Type::kArray, w));
     for (const Json& c : jc->array()) {
-      if (!c.is_number() || c.number() < 0) return r.Err(w + ".cores", "expected core ids");
+      // Checked before the cast: a double outside int's range does not convert.
+      if (!c.is_number() || !(c.number() >= 0 && c.number() < (1 << 20)) ||
+          c.number() != std::floor(c.number()))
+        return r.Err(w + ".cores", "expected core ids (integers in [0, 2^20))");
       ps.cores.push_back(static_cast<int>(c.number()));
     }
     SL_ASSIGN_OR_RETURN(int64_t threads, r.Int(e, "threads", w, 1, 1 << 16));

@@ -15,7 +15,13 @@
 #include <limits>
 
 // Compiles the function for AVX-512, AVX2+FMA and the baseline ISA; the loader picks one (ifunc).
+// clang 14 cannot multiversion function templates, so the clang build (sanitizers and fuzzers,
+// docs/reliability.md) compiles the baseline ISA only.
+#if defined(__clang__)
+#define SL_CPU_CLONES
+#else
 #define SL_CPU_CLONES __attribute__((target_clones("avx512f", "arch=haswell", "default")))
+#endif
 
 namespace sl::cpu {
 

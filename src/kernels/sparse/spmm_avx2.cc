@@ -9,8 +9,13 @@
 #include "kernels/sparse/packed_matrix.h"
 #include "kernels/sparse/spmm.h"
 
+// clang ignores GCC target pragmas; it takes the same target as an attribute on every function.
+#if defined(__clang__)
+#pragma clang attribute push(__attribute__((target("avx2,fma"))), apply_to = function)
+#else
 #pragma GCC push_options
 #pragma GCC target("avx2,fma")
+#endif
 
 #include "kernels/sparse/spmm_impl.h"
 
@@ -45,4 +50,8 @@ void SpmmAvx2(const SpmmArgs& a, int64_t unit_begin, int64_t unit_end) {
 
 }  // namespace sl::sparse
 
+#if defined(__clang__)
+#pragma clang attribute pop
+#else
 #pragma GCC pop_options
+#endif
