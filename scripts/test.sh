@@ -19,4 +19,5 @@ if [[ -x scripts/build-zoo.sh ]]; then
   bash scripts/build-zoo.sh --tiny --out "$ROOT/zoo-work/tiny"
   SPARSELOOM_ZOO_DIR="$ROOT/zoo-work/tiny" /usr/bin/python3 -m pytest -q tests/python
 fi
+bash scripts/sanitize.sh  # ASan + UBSan unit tests, then the fuzzers (docs/reliability.md)
 echo "test.sh: all passed in $(( $(date +%s) - start )) s"
