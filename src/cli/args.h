@@ -41,6 +41,7 @@ int RunProfile(int argc, char** argv);
 int RunPareto(int argc, char** argv);
 int RunRun(int argc, char** argv);
 int RunDemo(int argc, char** argv);
+int RunSimulate(int argc, char** argv);
 
 // Splits "a,b,,c" into {"a", "b", "c"} (empty items dropped).
 std::vector<std::string> SplitComma(const std::string& s);

@@ -50,7 +50,7 @@ std::string RunsJson(const std::vector<PolicyRun>& runs) {
 
 }  // namespace
 
-Status ParseServingOptions(const Args& args, Setup* s) {
+Status ParseServingOptions(const Args& args, Setup* s, bool load_pools) {
   SL_ASSIGN_OR_RETURN(double budget, GetDouble(args, "memory-budget", -1, 0, 1e7));
   if (budget >= 0) s->workload.memory_budget_mb = budget;
   SL_ASSIGN_OR_RETURN(double duration, GetDouble(args, "duration", -1, 0.01, 7 * 24 * 3600.0));
@@ -84,7 +84,9 @@ Status ParseServingOptions(const Args& args, Setup* s) {
       static_cast<int64_t>(s->workload.memory_budget_mb * 1048576.0);
   s->engine.controller.trace = args.Has("trace");
   SL_ASSIGN_OR_RETURN(s->profile, ProfileForWorkload(s->workload, args.Get("profile")));
-  SL_ASSIGN_OR_RETURN(s->tasks, LoadServedTasks(s->workload, s->profile));
+  if (load_pools) {
+    SL_ASSIGN_OR_RETURN(s->tasks, LoadServedTasks(s->workload, s->profile));
+  }
   return Status::Ok();
 }
 

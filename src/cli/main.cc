@@ -27,6 +27,8 @@ void PrintUsage() {
       "  run --workload W.json [--policy NAME|all] [--profile P.json] [--json out.json]\n"
       "                                         serve a multi-task workload in real time\n"
       "  demo                                   the default workload under every policy\n"
+      "  simulate --workload W.json [--profile P.json] [--policy NAME|all]\n"
+      "                                         the same policies on a virtual clock\n"
       "\n"
       "`sparseloom <command> --help` describes each command.");
 }
@@ -47,6 +49,7 @@ int main(int argc, char** argv) {
   if (cmd == "pareto") return sl::cli::RunPareto(argc - 2, argv + 2);
   if (cmd == "run") return sl::cli::RunRun(argc - 2, argv + 2);
   if (cmd == "demo") return sl::cli::RunDemo(argc - 2, argv + 2);
+  if (cmd == "simulate") return sl::cli::RunSimulate(argc - 2, argv + 2);
   std::fprintf(stderr, "sparseloom: unknown command '%s' (try --help)\n", cmd.c_str());
   return 2;
 }

@@ -36,7 +36,7 @@ struct Setup {
 // Applies the options shared by run and demo (--memory-budget, --duration, --load-scale, --order,
 // --unmeetable, --policy, --trace, --profile) to `setup`, whose workload is set, then loads the
 // profile and the pools.
-Status ParseServingOptions(const Args& args, Setup* setup);
+Status ParseServingOptions(const Args& args, Setup* setup, bool load_pools = true);
 
 // Runs every policy of `setup` (plainly, or as a load sweep), prints summaries and the comparison,
 // writes --json / --trace when asked; returns the exit code.

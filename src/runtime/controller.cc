@@ -287,8 +287,18 @@ bool Controller::Dispatch(int64_t slot, double now_us) {
 }
 
 void Controller::Enqueue(int64_t slot, int stage, double now_us) {
-  const int p = requests_[slot].option->stages[stage].processor;
-  queues_[p].push_back({slot, stage, now_us});
+  const Stage& st = requests_[slot].option->stages[stage];
+  const double ready = now_us + (options_.delay_handoffs ? st.handoff_in_us : 0.0);
+  queues_[st.processor].push_back({slot, stage, ready});
+}
+
+double Controller::NextReadyUs(double now_us) const {
+  double t = std::numeric_limits<double>::infinity();
+  if (!options_.delay_handoffs) return t;
+  for (const auto& q : queues_)
+    for (const Pending& p : q)
+      if (p.ready_us > now_us) t = std::min(t, p.ready_us);
+  return t;
 }
 
 double Controller::StageServiceUs(const Request& r, int stage) const {
@@ -334,11 +344,16 @@ void Controller::Release(int64_t slot) {
 bool Controller::Take(int p, double now_us, StageJob* job) {
   auto& q = queues_[p];
   const bool lsf = policy_.dispatcher.config().order == RequestOrder::kLeastSlackFirst;
-  while (!q.empty()) {
-    size_t pick = 0;
+  for (;;) {
+    // FIFO: the first ready job; least slack first: the ready job with the least slack.
+    size_t pick = q.size();
+    for (size_t k = 0; k < q.size() && pick == q.size(); ++k)
+      if (q[k].ready_us <= now_us) pick = k;
+    if (pick == q.size()) return false;
     if (lsf) {
       double best = std::numeric_limits<double>::infinity();
-      for (size_t k = 0; k < q.size(); ++k) {
+      for (size_t k = pick; k < q.size(); ++k) {
+        if (q[k].ready_us > now_us) continue;
         const Request& r = requests_[q[k].slot];
         double left = 0;
         for (size_t s = q[k].stage; s < r.option->stages.size(); ++s)
@@ -379,6 +394,7 @@ bool Controller::Take(int p, double now_us, StageJob* job) {
     job->last = pend.stage + 1 == static_cast<int>(r.option->stages.size());
     job->sample = r.sample;
     job->load_bytes = load_bytes;
+    job->handoff_in_us = st.handoff_in_us;
     return true;
   }
   return false;

@@ -36,6 +36,9 @@ struct ControllerOptions {
   double drift_threshold = 0.3;
   double min_replan_interval_us = 1e6;
   int max_queued_jobs = 512;  // per processor; beyond it requests are rejected "queue-full"
+  // Simulator: a stage becomes ready only after the planned hand-off of its input cut (the real
+  // runtime hands off physically and leaves this off).
+  bool delay_handoffs = false;
   bool keep_records = false;
   bool trace = false;  // keep TraceEvents
 };
@@ -53,6 +56,7 @@ struct StageJob {
   const std::vector<int>* stitch = nullptr;  // valid until Complete()
   bool last = false;
   int64_t sample = 0;
+  double handoff_in_us = 0;  // planned hand-off of the cut into this stage (0 for the first)
   int64_t load_bytes = 0;  // weights of segments made resident for this job (the caller loads them)
 };
 
@@ -76,6 +80,9 @@ class Controller {
   // Applies task starts/stops and SLO events due at or before now_us (replans when any).
   [[nodiscard]] Status Advance(double now_us);
   double NextChangeUs() const;
+  // Earliest time after now_us at which a queued job that is not ready yet (delayed hand-off)
+  // becomes ready; +inf if none.
+  double NextReadyUs(double now_us) const;
 
   // Dispatches one arrival; returns false when it was rejected (its record is already written).
   bool Admit(const Arrival& arrival, double now_us);

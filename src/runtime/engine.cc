@@ -1,5 +1,7 @@
 #include "runtime/engine.h"
 
+#include <unistd.h>
+
 #include <algorithm>
 #include <atomic>
 #include <chrono>
@@ -11,8 +13,6 @@
 #include <map>
 #include <mutex>
 #include <thread>
-
-#include <unistd.h>
 
 #include "core/json_writer.h"
 #include "profile/processor.h"
@@ -105,7 +105,7 @@ class Engine {
   std::vector<std::vector<int>> cores_;
 
   std::mutex mu_;
-  std::condition_variable cv_;  // start, stop, drain progress
+  std::condition_variable cv_;                                  // start, stop, drain progress
   std::vector<std::unique_ptr<std::condition_variable>> wake_;  // per processor: work queued
   std::vector<bool> waiting_;
   bool stop_ = false;

@@ -23,7 +23,7 @@ Result<Policy> MakePolicy(const std::string& name, const PolicyOptions& options)
       partitioned ? PlacementFamily::kRoundRobin : PlacementFamily::kSingle;
   if (name == "sparseloom") {
     p.optimizer = std::make_unique<JointOptimizer>(JointOptimizerConfig{}, name);
-    dc.pick = OptionPick::kRankOrder;
+    dc.pick = OptionPick::kEarliestFinish;  // docs/scheduling.md: why not rank order
     pc.mode = PreloadMode::kHotness;
   } else if (name == "sv-ao-np" || name == "sv-ao-p") {
     p.optimizer =

@@ -1,6 +1,7 @@
 // The policy registry: a name -> optimizer + dispatcher + preloader (docs/scheduling.md).
 //
-//   sparseloom  stitching + joint optimizer + rank-order dispatch + hotness preloader
+//   sparseloom  stitching + joint optimizer + earliest-finish dispatch over its options + hotness
+//               preloader
 //   sv-ao-np    most accurate plain variant, whole model on one processor (least loaded at
 //   dispatch) sv-ao-p     most accurate plain variant, segment i on alive processor i mod A
 //   sv-lo-np    fastest plain variant meeting the floor (else fastest), one processor

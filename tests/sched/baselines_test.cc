@@ -47,7 +47,7 @@ TEST(Baselines, RegistryKnowsEveryName) {
   auto bad = MakePolicy("fifo");
   ASSERT_FALSE(bad.ok());
   EXPECT_NE(bad.status().message().find("sv-ao-np"), std::string::npos);
-  EXPECT_EQ(MakePolicy("sparseloom")->dispatcher.config().pick, OptionPick::kRankOrder);
+  EXPECT_EQ(MakePolicy("sparseloom")->dispatcher.config().pick, OptionPick::kEarliestFinish);
   EXPECT_EQ(MakePolicy("sparseloom")->preloader.config().mode, PreloadMode::kHotness);
   EXPECT_EQ(MakePolicy("av-p")->dispatcher.config().pick, OptionPick::kEarliestFinish);
 }

@@ -1,0 +1,130 @@
+#include "sim/simulator.h"
+
+#include <chrono>
+#include <cmath>
+#include <limits>
+#include <random>
+
+namespace sl {
+
+namespace {
+
+struct Busy {
+  bool busy = false;
+  StageJob job;
+  double start_us = 0, end_us = 0;
+  std::vector<double> segment_us;
+};
+
+}  // namespace
+
+Result<SimOutput> Simulate(const Workload& workload, const Profile& truth, const Profile* planning,
+                           const std::string& policy, const PolicyOptions& policy_options,
+                           const SimOptions& options) {
+  const auto wall0 = std::chrono::steady_clock::now();
+  SL_ASSIGN_OR_RETURN(Policy pol, MakePolicy(policy, policy_options));
+  const Profile& plan_profile = planning ? *planning : truth;
+  ControllerOptions co = options.controller;
+  co.delay_handoffs = true;
+  SL_ASSIGN_OR_RETURN(auto controller, Controller::Create(workload, plan_profile, std::move(pol),
+                                                          workload.processors, co));
+  Controller& c = *controller;
+  if (truth.processors.size() != plan_profile.processors.size())
+    return InvalidArgument("simulate: the truth and planning profiles list different processors");
+  // Truth latencies per workload task, [segment * P + p].
+  const int P = c.num_processors();
+  std::vector<const TaskProfile*> truth_tasks;
+  for (const WorkloadTask& t : workload.tasks) {
+    const int tp = truth.FindTask(t.pool);
+    if (tp < 0) return NotFound("simulate: pool '" + t.pool + "' is not in the truth profile");
+    truth_tasks.push_back(&truth.tasks[tp]);
+  }
+  std::vector<int64_t> counts(workload.tasks.size(), 1000);
+  SL_ASSIGN_OR_RETURN(std::vector<Arrival> arrivals,
+                      GenerateArrivals(workload, counts, options.max_requests));
+  const uint64_t seed = options.seed ? options.seed : workload.seed;
+  std::mt19937_64 rng(seed * 0xD1B54A32D192ED03ull + 17);
+  std::lognormal_distribution<double> jitter(-0.5 * options.jitter * options.jitter,
+                                             options.jitter > 0 ? options.jitter : 1e-12);
+  std::uniform_real_distribution<double> unit(0, 1);
+
+  SL_RETURN_IF_ERROR(c.Start(0).status());
+  std::vector<Busy> procs(P);
+  const double inf = std::numeric_limits<double>::infinity();
+  const double end_us = workload.duration_s * 1e6;
+  const double drain_end = end_us + 5e6;
+  size_t next = 0;
+  auto start_jobs = [&](double t) {
+    int busy_now = 0;
+    for (const Busy& b : procs) busy_now += b.busy;
+    for (int p = 0; p < P; ++p) {
+      Busy& b = procs[p];
+      if (b.busy || !c.processor_used(p) || !c.Take(p, t, &b.job)) continue;
+      const TaskProfile& tp = *truth_tasks[b.job.task];
+      const double factor =
+          (options.jitter > 0 ? jitter(rng) : 1.0) * (1 + options.contention * busy_now);
+      b.segment_us.clear();
+      double d = options.job_overhead_us;
+      for (int i = b.job.first_segment; i < b.job.end_segment; ++i) {
+        const double us = tp.segment((*b.job.stitch)[i], i).latency_us[p] * factor;
+        b.segment_us.push_back(us);
+        d += us;
+      }
+      if (b.job.load_bytes > 0 && options.load_bandwidth_bytes_per_us > 0)
+        d += b.job.load_bytes / options.load_bandwidth_bytes_per_us;
+      b.busy = true;
+      b.start_us = t;
+      b.end_us = t + d;
+      ++busy_now;
+    }
+    (void)c.TakeEvictions();
+  };
+  bool draining = false;
+  double last_t = 0;
+  for (;;) {
+    double t = next < arrivals.size() ? arrivals[next].time_us : inf;
+    for (const Busy& b : procs)
+      if (b.busy) t = std::min(t, b.end_us);
+    if (!draining) t = std::min(t, c.NextChangeUs());
+    t = std::min(t, c.NextReadyUs(last_t));
+    if (t == inf) break;
+    if (!draining && t > drain_end) {
+      // Out of time: reject what is queued; running jobs still finish (their next stages are
+      // rejected as "run-ended").
+      c.Drain(drain_end);
+      draining = true;
+      next = arrivals.size();
+      continue;
+    }
+    last_t = t;
+    if (!draining) SL_RETURN_IF_ERROR(c.Advance(t));
+    for (int p = 0; p < P; ++p) {
+      Busy& b = procs[p];
+      if (!b.busy || b.end_us > t) continue;
+      b.busy = false;
+      bool correct = false;
+      if (b.job.last) {
+        const TaskProfile& tp = *truth_tasks[b.job.task];
+        int64_t index = 0;
+        for (int v : *b.job.stitch) index = index * tp.num_variants() + v;
+        correct = unit(rng) < tp.accuracy.stitches[index];
+      }
+      c.Complete(b.job, b.start_us, t, b.segment_us, 0, true, correct);
+    }
+    while (next < arrivals.size() && arrivals[next].time_us <= t) c.Admit(arrivals[next++], t);
+    start_jobs(t);
+    if (next >= arrivals.size() && c.idle()) break;
+  }
+  c.Drain(last_t);
+  SimOutput out;
+  c.collector().Finish(workload.duration_s, &out.metrics);
+  c.FillRunMetrics(&out.metrics);
+  out.metrics.simulated = true;
+  out.records = c.collector().records();
+  out.trace = c.trace();
+  out.wall_seconds =
+      std::chrono::duration<double>(std::chrono::steady_clock::now() - wall0).count();
+  return out;
+}
+
+}  // namespace sl

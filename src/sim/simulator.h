@@ -1,0 +1,45 @@
+// The discrete-event simulator: the runtime's controller (runtime/controller.h) with its policy
+// objects, driven by a virtual clock instead of threads (docs/simulator.md).
+//
+// Each stage job takes: the profile ("truth") latency of its segments on its processor, times a
+// seeded lognormal jitter, times a memory-contention factor when other processors are busy at its
+// start, plus the hand-off into the stage, the per-job overhead, and the load time of segments it
+// had to make resident (bytes / load bandwidth). The policies plan with `planning` (by default the
+// truth). A served request is correct with the probability of its stitch's profiled accuracy
+// (seeded draw), so delivered accuracy is simulated too. Metrics are marked simulated.
+//
+// Deterministic for a seed. No threads; no pools or ONNX needed.
+#pragma once
+
+#include <cstdint>
+#include <string>
+
+#include "runtime/controller.h"
+
+namespace sl {
+
+struct SimOptions {
+  ControllerOptions controller;
+  double jitter = 0;                            // lognormal sigma of each job's duration
+  double contention = 0;                        // +this fraction per other busy processor
+  double job_overhead_us = 0;                   // per stage job: dispatch, wake-up
+  double load_bandwidth_bytes_per_us = 1000.0;  // segment loads (1 GB/s)
+  uint64_t seed = 0;                            // jitter and correctness draws (0: workload's)
+  int64_t max_requests = int64_t{100} << 20;
+};
+
+struct SimOutput {
+  RunMetrics metrics;
+  std::vector<RequestRecord> records;  // when options.controller.keep_records
+  std::vector<TraceEvent> trace;       // when options.controller.trace
+  double wall_seconds = 0;             // how long the simulation itself took
+};
+
+// Simulates `workload` under `policy`. `truth` supplies processor latencies; `planning` (may be
+// null) is what the policies see.
+[[nodiscard]] Result<SimOutput> Simulate(const Workload& workload, const Profile& truth,
+                                         const Profile* planning, const std::string& policy,
+                                         const PolicyOptions& policy_options,
+                                         const SimOptions& options);
+
+}  // namespace sl
