@@ -46,7 +46,6 @@ Result<std::unique_ptr<Kernel>> CreateOnednnInt8Conv(const KernelRequest& req,
     const dnnl::convolution_forward::primitive_desc pd(d, attr, engine);
 
     auto k = std::make_unique<OnednnInt8Kernel>();
-    k->name_ = std::string("onednn-int8:") + pd.impl_info_str();
     k->x_ = spec.x;
     k->channels_last_ = true;
     k->batch_ = g.batch;
@@ -54,16 +53,9 @@ Result<std::unique_ptr<Kernel>> CreateOnednnInt8Conv(const KernelRequest& req,
     k->plane_ = g.in_h * g.in_w;
     k->x_elements_ = g.batch * g.in_channels * g.in_h * g.in_w;
     k->y_elements_ = g.batch * g.out_channels * g.out_h * g.out_w;
-    k->primitive_ = dnnl::convolution_forward(pd);
-    k->src_md_ = pd.src_desc();
-    k->dst_md_ = pd.dst_desc();
-    k->user_dst_md_ = user_dst_md;
-    k->scratchpad_md_ = pd.scratchpad_desc();
-    k->bias_md_ = bias_md;
-    if (spec.has_bias) k->bias_ = req.input(2).constant;
     const memory::desc user_wei_md(wei_dims, s8, grouped ? Tag::goihw : Tag::oihw);
-    k->packed_weights_ = dense::ReorderToNew(user_wei_md, w.raw(), pd.weights_desc());
-    k->Finish();
+    k->Build(pd, dnnl::convolution_forward(pd), user_dst_md, user_wei_md, w.raw(), bias_md,
+             spec.has_bias ? req.input(2).constant : Tensor());
     return std::unique_ptr<Kernel>(std::move(k));
   } catch (const std::exception& e) {
     return dense::FromDnnlError(req, "int8 convolution", e);

@@ -41,7 +41,18 @@ dnnl::primitive_attr MakeInt8Attr(const QuantNodeSpec& spec, const std::vector<f
   return attr;
 }
 
-void OnednnInt8Kernel::Finish() {
+void OnednnInt8Kernel::Build(const dnnl::primitive_desc& pd, dnnl::primitive primitive,
+                             const memory::desc& user_dst_md, const memory::desc& user_wei_md,
+                             const void* weights, const memory::desc& bias_md, const Tensor& bias) {
+  name_ = std::string("onednn-int8:") + pd.impl_info_str();
+  primitive_ = std::move(primitive);
+  src_md_ = pd.src_desc(0);
+  dst_md_ = pd.dst_desc(0);
+  user_dst_md_ = user_dst_md;
+  scratchpad_md_ = pd.scratchpad_desc();
+  bias_md_ = bias_md;
+  bias_ = bias;
+  packed_weights_ = dense::ReorderToNew(user_wei_md, weights, pd.weights_desc(0));
   src_offset_ = scratch_.Add(src_md_.get_size());
   scratchpad_offset_ = scratch_.Add(scratchpad_md_.get_size());
   if (dst_md_ != user_dst_md_) {

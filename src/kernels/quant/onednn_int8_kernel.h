@@ -25,22 +25,27 @@ class OnednnInt8Kernel final : public Kernel {
   Status Execute(std::span<const TensorView> inputs, std::span<const TensorView> outputs,
                  const ExecContext& ctx) const override;
 
-  // Filled by the factories (then Finish()).
-  std::string name_;
+  // Set by the factories before Build().
   QuantInput x_;
   // Quantization layout: channels-last over [batch, channels, plane] (Conv) or a flat row.
   bool channels_last_ = false;
   int64_t batch_ = 0, channels_ = 0, plane_ = 0;
   int64_t x_elements_ = 0, y_elements_ = 0;
+
+  // Creates the primitive of `pd`, packs the constant int8 `weights` (in `user_wei_md`) into its
+  // layout, keeps the constant `bias` (for the `bias_md` post-op; undefined when none) and lays
+  // out the scratch (quantized src, scratchpad, the primitive's dst when it differs from
+  // `user_dst_md`) and the dst reorder. Throws dnnl::error.
+  void Build(const dnnl::primitive_desc& pd, dnnl::primitive primitive,
+             const dnnl::memory::desc& user_dst_md, const dnnl::memory::desc& user_wei_md,
+             const void* weights, const dnnl::memory::desc& bias_md, const Tensor& bias);
+
+ private:
+  std::string name_;
   dnnl::primitive primitive_;
   dnnl::memory::desc src_md_, dst_md_, user_dst_md_, bias_md_, scratchpad_md_;
   dnnl::memory packed_weights_;
-  Tensor bias_;  // constant float32 bias for the binary post-op (undefined when none)
-
-  // Lays out the scratch (quantized src, scratchpad, blocked dst) and the dst reorder.
-  void Finish();
-
- private:
+  Tensor bias_;
   dense::ScratchLayout scratch_;
   size_t src_offset_ = 0, scratchpad_offset_ = 0, dst_offset_ = 0;
   std::optional<dnnl::reorder> dst_reorder_;

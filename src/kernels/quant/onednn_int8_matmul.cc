@@ -29,19 +29,11 @@ Result<std::unique_ptr<Kernel>> CreateOnednnInt8MatMul(const KernelRequest& req,
     const dnnl::matmul::primitive_desc pd(d, attr, engine);
 
     auto kernel = std::make_unique<OnednnInt8Kernel>();
-    kernel->name_ = std::string("onednn-int8:") + pd.impl_info_str();
     kernel->x_ = spec.x;
     kernel->x_elements_ = m * k;
     kernel->y_elements_ = m * n;
-    kernel->primitive_ = dnnl::matmul(pd);
-    kernel->src_md_ = pd.src_desc();
-    kernel->dst_md_ = pd.dst_desc();
-    kernel->user_dst_md_ = dst_md;
-    kernel->scratchpad_md_ = pd.scratchpad_desc();
-    kernel->bias_md_ = bias_md;
-    if (spec.has_bias) kernel->bias_ = req.input(2).constant;
-    kernel->packed_weights_ = dense::ReorderToNew(user_wei_md, w.raw(), pd.weights_desc());
-    kernel->Finish();
+    kernel->Build(pd, dnnl::matmul(pd), dst_md, user_wei_md, w.raw(), bias_md,
+                  spec.has_bias ? req.input(2).constant : Tensor());
     return std::unique_ptr<Kernel>(std::move(kernel));
   } catch (const std::exception& e) {
     return dense::FromDnnlError(req, "int8 matmul", e);
