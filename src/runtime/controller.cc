@@ -59,6 +59,10 @@ Result<std::unique_ptr<Controller>> Controller::Create(const Workload& workload,
     ts.active = false;
     s.tasks.push_back(ts);
     const size_t segs = ts.profile->segments.size();
+    c->base_latency_.emplace_back();
+    for (const SegmentProfile& sp : ts.profile->segments)
+      c->base_latency_.back().insert(c->base_latency_.back().end(), sp.latency_us.begin(),
+                                     sp.latency_us.end());
     c->residency_.emplace_back(segs);
     c->target_.emplace_back(segs, 0);
     s.resident.flags.emplace_back(segs, 0);
@@ -440,6 +444,21 @@ void Controller::Complete(const StageJob& job, double start_us, double now_us,
     return;
   }
   const int p = job.processor;
+  if (ok && !segment_us.empty()) {
+    double compute = 0, planned = 0;
+    for (double us : segment_us) compute += us;
+    const int P = num_processors();
+    for (int i = job.first_segment; i < job.end_segment; ++i)
+      planned += base_latency_[job.task][static_cast<size_t>((*job.stitch)[i] * K + i) * P + p];
+    if (planned > 0 && compute > 0) {
+      const double slow = compute / planned;
+      ++timed_jobs_;
+      overhead_sum_ += std::max(0.0, now_us - start_us - compute - load_us);
+      slowdown_sum_ += slow;
+      log_slowdown_sum_ += std::log(slow);
+      log_slowdown_sq_ += std::log(slow) * std::log(slow);
+    }
+  }
   queued_us_[p] = std::max(0.0, queued_us_[p] - r.option->stages[job.stage].service_us);
   snap_.processors[p].queued_work_us = queued_us_[p];
   r.next_stage = job.stage + 1;
@@ -535,6 +554,14 @@ void Controller::FillRunMetrics(RunMetrics* m) const {
   m->replans = replans_;
   m->replans_by_cause = replan_causes_;
   m->peak_queue_us = peak_queue_us_;
+  m->jobs = timed_jobs_;
+  if (timed_jobs_ > 0) {
+    const double n = static_cast<double>(timed_jobs_);
+    m->job_overhead_us = overhead_sum_ / n;
+    m->job_slowdown = slowdown_sum_ / n;
+    const double mean_log = log_slowdown_sum_ / n;
+    m->job_slowdown_sigma = std::sqrt(std::max(0.0, log_slowdown_sq_ / n - mean_log * mean_log));
+  }
 }
 
 }  // namespace sl

@@ -204,6 +204,10 @@ class Controller {
   MetricsCollector collector_{{}, false};
   std::vector<TraceEvent> trace_;
   int64_t replans_ = 0;
+  // Execution statistics (FillRunMetrics): jobs with timings, overhead sum, log-slowdown moments.
+  std::vector<std::vector<double>> base_latency_;  // [task][segment * P + p] as given at Create
+  int64_t timed_jobs_ = 0;
+  double overhead_sum_ = 0, slowdown_sum_ = 0, log_slowdown_sum_ = 0, log_slowdown_sq_ = 0;
   std::map<std::string, int64_t> replan_causes_;
 };
 

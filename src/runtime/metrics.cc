@@ -171,6 +171,12 @@ std::string RunMetrics::ToJson() const {
   for (const auto& [k, n] : replans_by_cause) w.Key(k).Int(n);
   w.EndObject();
   w.Key("peak_queue_ms").Double(peak_queue_us / 1000.0);
+  w.Key("execution").BeginObject();
+  w.Key("jobs").Int(jobs);
+  w.Key("mean_overhead_us").Double(job_overhead_us);
+  w.Key("mean_slowdown_vs_profile").Double(job_slowdown);
+  w.Key("slowdown_log_sigma").Double(job_slowdown_sigma);
+  w.EndObject();
   if (!simulated) {
     w.Key("process_rss_mb").BeginObject();
     w.Key("start").Double(rss_start_mb);

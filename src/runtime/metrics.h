@@ -70,6 +70,11 @@ struct RunMetrics {
   int64_t replans = 0;
   std::map<std::string, int64_t> replans_by_cause;
   double peak_queue_us = 0;  // largest expected work queued on one processor
+  // Stage jobs: how execution compared with the profile (calibrates the simulator).
+  int64_t jobs = 0;
+  double job_overhead_us = 0;     // mean of (job wall time - its segments' compute time)
+  double job_slowdown = 0;        // mean of measured segment time / profiled segment latency
+  double job_slowdown_sigma = 0;  // standard deviation of log(slowdown)
   // Real runs: resident memory of the whole process (VmRSS), sampled about every 250 ms.
   double rss_start_mb = 0, rss_peak_mb = 0, rss_end_mb = 0;
 
