@@ -527,6 +527,19 @@ void Controller::FailProcessor(int p, double now_us) {
   for (int64_t slot : redispatch) Dispatch(slot, now_us);
 }
 
+void Controller::SegmentFailed(int task, int segment, double now_us) {
+  if (task < 0 || task >= static_cast<int>(snap_.tasks.size())) return;
+  TaskProfile& tp = profile_.tasks[task_profile_[task]];
+  if (segment < 0 || segment >= static_cast<int>(tp.segments.size())) return;
+  constexpr double kBroken = 1e12;  // microseconds: no option using it can meet any bound
+  bool changed = false;
+  for (double& us : tp.segments[segment].latency_us) {
+    changed = changed || us < kBroken;
+    us = kBroken;
+  }
+  if (changed) (void)Replan(now_us, "segment-failed");
+}
+
 void Controller::Drain(double now_us) {
   draining_ = true;
   for (auto& q : queues_) {

@@ -98,6 +98,10 @@ class Controller {
   // Marks processor p failed: replans, re-dispatches requests whose first stage had not started and
   // rejects ("processor-failed") those with a stage queued or running on it.
   void FailProcessor(int p, double now_us);
+  // A segment could not be loaded (missing or corrupt file): the optimizer stops choosing it (its
+  // latency becomes prohibitive in the planning profile) and replans. Requests that needed it are
+  // failed by the caller through Complete(ok = false, "segment-load-failed").
+  void SegmentFailed(int task, int segment, double now_us);
   // Rejects every request still queued (the run ended); their reason is "run-ended".
   void Drain(double now_us);
 

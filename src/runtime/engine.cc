@@ -86,8 +86,10 @@ class Engine {
   }
   void FlushEvictions(std::unique_lock<std::mutex>& lock);
   void WorkerMain(int p);
+  // Runs a job; on a segment that fails to load, *failed_segment names it.
   Status RunJob(int p, const StageJob& job, Payload& payload, WorkerContexts& contexts,
-                std::vector<double>& segment_us, double& load_us, bool& correct);
+                std::vector<double>& segment_us, double& load_us, bool& correct,
+                int* failed_segment);
   void Warmup(int p, const std::vector<SegmentKey>& keys, WorkerContexts& contexts);
   void Progress(double now_us, bool final);
   // Wakes the idle workers whose queue holds work (under the lock).
@@ -146,7 +148,8 @@ void Engine::Warmup(int p, const std::vector<SegmentKey>& keys, WorkerContexts& 
 }
 
 Status Engine::RunJob(int p, const StageJob& job, Payload& payload, WorkerContexts& contexts,
-                      std::vector<double>& segment_us, double& load_us, bool& correct) {
+                      std::vector<double>& segment_us, double& load_us, bool& correct,
+                      int* failed_segment) {
   const ServedTask& task = tasks_[job.task];
   const int K = task.num_segments();
   TensorView input;
@@ -164,7 +167,10 @@ Status Engine::RunJob(int p, const StageJob& job, Payload& payload, WorkerContex
     double l = 0;
     auto plan = store_.Get(job.task, seg, threads_[p], &l);
     load_us += l;
-    if (!plan.ok()) return plan.status();
+    if (!plan.ok()) {
+      *failed_segment = seg;
+      return plan.status();
+    }
     const TensorInfo& oi = (*plan)->outputs()[0];
     Tensor y(oi.dtype, oi.shape);
     TensorView ov = y.view();
@@ -222,12 +228,16 @@ void Engine::WorkerMain(int p) {
     segment_us.clear();
     double load_us = 0;
     bool correct = false;
-    Status st = RunJob(p, job, payload, contexts, segment_us, load_us, correct);
+    int failed_segment = -1;
+    Status st = RunJob(p, job, payload, contexts, segment_us, load_us, correct, &failed_segment);
     lock.lock();
     job_start_[p] = -1;
     if (!st.ok() && first_error_.empty()) first_error_ = st.message();
+    if (failed_segment >= 0) controller_.SegmentFailed(job.task, failed_segment, Now());
     controller_.Complete(job, start, Now(), segment_us, load_us, st.ok(), correct,
-                         st.ok() ? "" : "execution-failed");
+                         st.ok()               ? ""
+                         : failed_segment >= 0 ? "segment-load-failed"
+                                               : "execution-failed");
     FlushEvictions(lock);
     WakeWorkers();
     if (controller_.idle()) cv_.notify_all();
@@ -271,7 +281,11 @@ Result<RunOutput> Engine::Run(const std::vector<Arrival>& arrivals) {
       if (!controller_.processor_used(p)) continue;
       double l = 0;
       auto plan = store_.Get(k.task, k.segment, threads_[p], &l);
-      if (!plan.ok()) return plan.status();
+      if (!plan.ok()) {  // the optimizer stops choosing it; requests never depend on it
+        std::fprintf(stderr, "sparseloom: warning: %s\n", plan.status().message().c_str());
+        controller_.SegmentFailed(k.task, k.segment, 0);
+        break;
+      }
     }
   std::vector<std::thread> workers;
   int used = 0;

@@ -39,11 +39,12 @@ Fixture MakeFixture(int processors) {
   return f;
 }
 
-Workload SmallWorkload(double rate, double duration_s, double budget_mb) {
+Workload SmallWorkload(double rate, double duration_s, double budget_mb, double accuracy_min = 0) {
   const std::string text = R"({"duration_s": )" + std::to_string(duration_s) +
                            R"(, "seed": 9, "memory_budget_mb": )" + std::to_string(budget_mb) +
                            R"(, "tasks": [{"name": "t", "pool": "small",
-      "slo": {"latency_ms": 20, "accuracy_min": 0},
+      "slo": {"latency_ms": 20, "accuracy_min": )" +
+                           std::to_string(accuracy_min) + R"(},
       "arrival": {"type": "poisson", "rate": )" +
                            std::to_string(rate) + R"(}}]})";
   auto w = ParseWorkloadJson(text, "engine_test.json", ".");
@@ -132,6 +133,49 @@ TEST(Engine, StalledProcessorIsDetectedAndNothingIsLost) {
   EXPECT_GE(m.overall.rejected_by_reason.count("processor-failed"), 1u);
   EXPECT_EQ(m.replans_by_cause.count("processor-lost"), 1u);
   EXPECT_GT(m.overall.served, m.overall.requests / 2);
+}
+
+}  // namespace
+}  // namespace sl
+
+namespace sl {
+namespace {
+
+TEST(Engine, SegmentThatFailsToLoadFailsOnlyItsRequestsAndIsNotChosenAgain) {
+  Fixture f = MakeFixture(1);
+  // The most accurate plain variant (what every policy prefers) now lives in a missing file.
+  const TaskProfile& tp = f.profile.tasks[0];
+  int best = 0;
+  for (int x = 0; x < tp.num_variants(); ++x) {
+    const int64_t plain = x * (tp.num_stitches() - 1) / (tp.num_variants() - 1);
+    const int64_t cur = best * (tp.num_stitches() - 1) / (tp.num_variants() - 1);
+    if (tp.accuracy.stitches[plain] > tp.accuracy.stitches[cur]) best = x;
+  }
+  PoolVariant& v = f.tasks[0].pool.variants[best];
+  f.tasks[0].pool.dir = "/nonexistent-sparseloom-pool";
+  v.file = "missing.onnx";
+  v.graph = Graph{};
+  const int64_t best_plain = best * (tp.num_stitches() - 1) / (tp.num_variants() - 1);
+  Workload w = SmallWorkload(300, 0.5, 0, tp.accuracy.stitches[best_plain] - 1e-9);
+  EngineOptions o;
+  o.progress = false;
+  o.controller.keep_records = true;
+  for (const char* policy : {"sparseloom", "av-np"}) {
+    SCOPED_TRACE(policy);
+    auto out = RunWorkload(w, f.profile, f.tasks, policy, {}, o);
+    ASSERT_TRUE(out.ok()) << out.status().message();
+    const RunMetrics& m = out->metrics;
+    EXPECT_EQ(m.overall.served + m.overall.rejected, m.overall.requests);
+    for (const RequestRecord& r : out->records)
+      if (r.served) {
+        for (int x : r.stitch) EXPECT_NE(x, best) << "served by the broken variant";
+      }
+    const auto it = m.overall.rejected_by_reason.find("segment-load-failed");
+    const int64_t failed = it == m.overall.rejected_by_reason.end() ? 0 : it->second;
+    EXPECT_LE(failed, 4);  // only those in flight when it failed
+    EXPECT_GE(m.replans_by_cause.count("segment-failed"), 1u);
+    EXPECT_GT(m.overall.served, m.overall.requests / 2);
+  }
 }
 
 }  // namespace
