@@ -4,6 +4,7 @@
 
 #include "cli/serving.h"
 #include "sim/simulator.h"
+#include "sim/soc_model.h"
 
 namespace sl::cli {
 
@@ -14,9 +15,37 @@ const char kUsage[] =
     "                           [--duration S] [--load-scale X] [--memory-budget MB]\n"
     "                           [--jitter SIGMA] [--contention F] [--job-overhead-us U]\n"
     "                           [--seed S] [--order fifo|lsf] [--unmeetable reject|best-effort]\n"
-    "                           [--json out.json]\n"
+    "                           [--json out.json] [--soc configs/socs/X.json|fit]\n"
+    "                           [--save-soc out.json]\n"
     "Runs the workload on a virtual clock with processor latencies from the profile (a measured\n"
-    "one, or one made from an SoC model). Everything it prints is SIMULATED.";
+    "one, or one made from an SoC model). Everything it prints is SIMULATED.\n"
+    "--soc: the measured profile is turned into the SoC model's (docs/socs.md) on the SoC's\n"
+    "processors, with its jitter and contention unless given; 'fit' fits this machine's CPU\n"
+    "model to the measured profile; --save-soc writes the model used.";
+
+// --soc / --save-soc: replaces the measured profile with the SoC model's and applies the SoC's
+// simulator defaults where the command line gives none.
+Status ApplySocModel(const Args& args, Setup* s, SimOptions* so) {
+  if (!args.Has("soc")) return Status::Ok();
+  const std::string path = args.Get("soc");
+  Result<SocModel> soc = path == "fit" ? FitCpuModel(s->profile) : ReadSocModel(path);
+  if (!soc.ok()) return soc.status();
+  SL_ASSIGN_OR_RETURN(Profile modelled, ModelProfile(*soc, s->profile));
+  if (path == "fit") {
+    SL_ASSIGN_OR_RETURN(ModelError e, CompareLatencies(modelled, s->profile));
+    std::printf("fit: segment latency error %.1f%% mean, %.1f%% max over %lld\n", e.mape_percent,
+                e.max_error_percent, static_cast<long long>(e.segments));
+  }
+  if (args.Has("save-soc"))
+    SL_RETURN_IF_ERROR(WriteTextFile(args.Get("save-soc"), SocModelToJson(*soc)));
+  s->profile = std::move(modelled);
+  s->workload.processors.clear();  // the measured processors do not exist on the SoC: use all
+  if (!args.Has("jitter")) so->jitter = soc->jitter;
+  if (!args.Has("contention")) so->contention = soc->contention;
+  std::printf("SoC model: %s (SIMULATED), %zu processors, jitter %g, contention %g\n",
+              soc->name.c_str(), soc->processors.size(), so->jitter, so->contention);
+  return Status::Ok();
+}
 
 }  // namespace
 
@@ -24,7 +53,7 @@ int RunSimulate(int argc, char** argv) {
   auto args = Args::Parse(
       argc, argv, {"help"},
       {"workload", "profile", "policy", "duration", "load-scale", "memory-budget", "jitter",
-       "contention", "job-overhead-us", "seed", "order", "unmeetable", "json"});
+       "contention", "job-overhead-us", "seed", "order", "unmeetable", "json", "soc", "save-soc"});
   if (!args.ok()) return Fail("simulate", args.status());
   if (args->Has("help") || !args->Has("workload") || !args->positional().empty()) {
     std::puts(kUsage);
@@ -47,6 +76,7 @@ int RunSimulate(int argc, char** argv) {
   so.seed = static_cast<uint64_t>(*seed);
   if (Status st = ParseServingOptions(*args, &s, /*load_pools=*/false); !st.ok())
     return Fail("simulate", st);
+  if (Status st = ApplySocModel(*args, &s, &so); !st.ok()) return Fail("simulate", st);
   so.controller = s.engine.controller;
   std::vector<PolicyRun> runs;
   for (const std::string& policy : s.policies) {
