@@ -42,6 +42,7 @@ int RunPareto(int argc, char** argv);
 int RunRun(int argc, char** argv);
 int RunDemo(int argc, char** argv);
 int RunSimulate(int argc, char** argv);
+int RunEval(int argc, char** argv);
 
 // Splits "a,b,,c" into {"a", "b", "c"} (empty items dropped).
 std::vector<std::string> SplitComma(const std::string& s);

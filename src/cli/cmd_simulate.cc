@@ -14,6 +14,7 @@ const char kUsage[] =
     "usage: sparseloom simulate --workload W.json [--profile P.json] [--policy NAME|all]\n"
     "                           [--duration S] [--load-scale X] [--memory-budget MB]\n"
     "                           [--jitter SIGMA] [--contention F] [--job-overhead-us U]\n"
+    "                           [--latency-scale X]\n"
     "                           [--seed S] [--order fifo|lsf] [--unmeetable reject|best-effort]\n"
     "                           [--json out.json] [--soc configs/socs/X.json|fit]\n"
     "                           [--save-soc out.json]\n"
@@ -53,7 +54,8 @@ int RunSimulate(int argc, char** argv) {
   auto args = Args::Parse(
       argc, argv, {"help"},
       {"workload", "profile", "policy", "duration", "load-scale", "memory-budget", "jitter",
-       "contention", "job-overhead-us", "seed", "order", "unmeetable", "json", "soc", "save-soc"});
+       "contention", "job-overhead-us", "latency-scale", "seed", "order", "unmeetable", "json",
+       "soc", "save-soc"});
   if (!args.ok()) return Fail("simulate", args.status());
   if (args->Has("help") || !args->Has("workload") || !args->positional().empty()) {
     std::puts(kUsage);
@@ -67,12 +69,15 @@ int RunSimulate(int argc, char** argv) {
   auto jitter = GetDouble(*args, "jitter", 0, 0, 3);
   auto contention = GetDouble(*args, "contention", 0, 0, 10);
   auto overhead = GetDouble(*args, "job-overhead-us", 0, 0, 1e7);
+  auto scale = GetDouble(*args, "latency-scale", 1, 1e-3, 1e3);
   auto seed = args->GetInt("seed", 0, 0, int64_t{1} << 53);
-  for (const Status& st : {jitter.status(), contention.status(), overhead.status(), seed.status()})
+  for (const Status& st :
+       {jitter.status(), contention.status(), overhead.status(), scale.status(), seed.status()})
     if (!st.ok()) return Fail("simulate", st);
   so.jitter = *jitter;
   so.contention = *contention;
   so.job_overhead_us = *overhead;
+  so.latency_scale = *scale;
   so.seed = static_cast<uint64_t>(*seed);
   if (Status st = ParseServingOptions(*args, &s, /*load_pools=*/false); !st.ok())
     return Fail("simulate", st);

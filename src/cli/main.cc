@@ -29,6 +29,7 @@ void PrintUsage() {
       "  demo                                   the default workload under every policy\n"
       "  simulate --workload W.json [--profile P.json] [--policy NAME|all]\n"
       "                                         the same policies on a virtual clock\n"
+      "  eval --suite paper [--quick] [--docs]  the paper's evaluation on the simulator\n"
       "\n"
       "`sparseloom <command> --help` describes each command.");
 }
@@ -50,6 +51,7 @@ int main(int argc, char** argv) {
   if (cmd == "run") return sl::cli::RunRun(argc - 2, argv + 2);
   if (cmd == "demo") return sl::cli::RunDemo(argc - 2, argv + 2);
   if (cmd == "simulate") return sl::cli::RunSimulate(argc - 2, argv + 2);
+  if (cmd == "eval") return sl::cli::RunEval(argc - 2, argv + 2);
   std::fprintf(stderr, "sparseloom: unknown command '%s' (try --help)\n", cmd.c_str());
   return 2;
 }

@@ -2,6 +2,7 @@
 
 #include <algorithm>
 #include <cmath>
+#include <random>
 
 namespace sl {
 namespace {
@@ -43,6 +44,28 @@ ResidentSet Preloader::Plan(const Snapshot& snap, const std::vector<Choice>& cho
     return snap.tasks[ch.task].profile;
   };
 
+  if (config_.mode == PreloadMode::kAll) {
+    for (size_t t = 0; t < snap.tasks.size(); ++t)
+      for (size_t seg = 0; seg < rs.flags[t].size(); ++seg)
+        TryAdd(rs, *snap.tasks[t].profile, static_cast<int>(t), static_cast<int>(seg), budget);
+    return rs;
+  }
+  if (config_.mode == PreloadMode::kRandom) {
+    std::vector<Item> items;
+    for (const Choice& ch : choices) {
+      const TaskProfile* tp = profile_of(ch);
+      if (tp == nullptr) continue;
+      for (const Option& o : ch.options)
+        if (ValidOption(o, *tp))
+          for (int i = 0; i < tp->num_segments; ++i)
+            items.push_back({ch.task, o.stitch[i] * tp->num_segments + i, 0, 0});
+    }
+    std::mt19937_64 rng(config_.seed);
+    std::shuffle(items.begin(), items.end(), rng);
+    for (const Item& it : items)
+      TryAdd(rs, *snap.tasks[it.task].profile, it.task, it.segment, budget);
+    return rs;
+  }
   if (config_.mode == PreloadMode::kChoiceOrder) {
     size_t max_rank = 0;
     for (const Choice& ch : choices) max_rank = std::max(max_rank, ch.options.size());

@@ -25,11 +25,14 @@
 
 namespace sl {
 
-enum class PreloadMode { kHotness, kChoiceOrder };
+// kRandom (evaluation baseline): the segments of every option, in a seeded random order, first-fit.
+// kAll (evaluation baseline "preload-all"): every segment of every task, in task order, first-fit.
+enum class PreloadMode { kHotness, kChoiceOrder, kRandom, kAll };
 
 struct PreloaderConfig {
   PreloadMode mode = PreloadMode::kHotness;
   double rank_decay = 0.5;
+  uint64_t seed = 1;  // kRandom
 };
 
 class Preloader {

@@ -1,0 +1,193 @@
+#include "sim/eval.h"
+
+#include <algorithm>
+#include <cmath>
+#include <numeric>
+#include <random>
+
+#include "sched/optimizer.h"
+
+namespace sl {
+
+namespace {
+
+constexpr double kUsable = 1e8;  // latencies at or above this mark unsupported segments
+
+int MostAccuratePlain(const TaskProfile& t) {
+  const int n = t.num_variants();
+  int best = 0;
+  for (int v = 0; v < n; ++v) {
+    const int64_t s = n > 1 ? v * (t.num_stitches() - 1) / (n - 1) : 0;
+    const int64_t b = n > 1 ? best * (t.num_stitches() - 1) / (n - 1) : 0;
+    if (t.accuracy.stitches[s] > t.accuracy.stitches[b]) best = v;
+  }
+  return best;
+}
+
+// Latency of the most accurate plain variant on processor p (whole model there).
+double PlainLatency(const TaskProfile& t, int p) {
+  const int v = MostAccuratePlain(t);
+  double sum = 0;
+  for (int i = 0; i < t.num_segments; ++i) sum += t.segment(v, i).latency_us[p];
+  return sum;
+}
+
+double CapacityRps(const Profile& prof) {
+  double cap = 0;
+  for (size_t p = 0; p < prof.processors.size(); ++p) {
+    double mean = 0;
+    for (const TaskProfile& t : prof.tasks) mean += PlainLatency(t, static_cast<int>(p));
+    mean /= std::max<size_t>(prof.tasks.size(), 1);
+    if (mean > 0 && mean < kUsable) cap += 1e6 / mean;
+  }
+  return cap;
+}
+
+double Duration(const Profile& prof, const EvalOptions& o) {
+  const double rate = std::max(1.0, o.load * CapacityRps(prof));
+  return std::clamp(static_cast<double>(o.target_requests) / rate, 2.0, 10.0);
+}
+
+Policy Custom(const std::string& name, JointOptimizerConfig jc, PreloadMode mode) {
+  Policy p;
+  p.name = name;
+  p.optimizer = std::make_unique<JointOptimizer>(jc, name);
+  DispatcherConfig dc;
+  dc.pick = OptionPick::kEarliestFinish;
+  p.dispatcher = Dispatcher(dc);
+  PreloaderConfig pc;
+  pc.mode = mode;
+  p.preloader = Preloader(pc);
+  return p;
+}
+
+}  // namespace
+
+Workload EvalWorkload(const Profile& prof, double load, uint64_t seed,
+                      const std::vector<int>& order) {
+  EvalOptions defaults;
+  defaults.load = 1;
+  Workload w;
+  w.name = "eval";
+  w.source = "eval";
+  w.seed = seed;
+  w.duration_s = Duration(prof, defaults);
+  const int T = static_cast<int>(prof.tasks.size());
+  std::mt19937_64 rng(seed * 7919 + 13);
+  std::uniform_real_distribution<double> bound(2, 4), drop(0.005, 0.02);
+  const double rate = load * CapacityRps(prof) / std::max(T, 1);
+  for (int k = 0; k < T; ++k) {
+    const TaskProfile& t = prof.tasks[order[k]];
+    double best_us = 1e300;
+    for (size_t p = 0; p < prof.processors.size(); ++p)
+      best_us = std::min(best_us, PlainLatency(t, static_cast<int>(p)));
+    WorkloadTask wt;
+    wt.name = t.task;
+    wt.pool = t.task;
+    wt.latency_ms = bound(rng) * best_us / 1000.0;
+    const int v = MostAccuratePlain(t);
+    const int n = t.num_variants();
+    const double best_acc = t.accuracy.stitches[n > 1 ? v * (t.num_stitches() - 1) / (n - 1) : 0];
+    wt.accuracy_min = std::max(0.0, best_acc - drop(rng));
+    wt.arrival.kind = ArrivalKind::kPoisson;
+    wt.arrival.rate = rate;
+    wt.start_s = k * w.duration_s / (2.0 * T);
+    wt.stop_s = w.duration_s;
+    w.tasks.push_back(wt);
+  }
+  return w;
+}
+
+Result<EvalPlatformResult> EvaluatePlatform(const EvalPlatform& pl, const EvalOptions& o,
+                                            const std::function<void(const std::string&)>& progress) {
+  EvalPlatformResult r;
+  r.name = pl.name;
+  r.measured = pl.measured;
+  const int T = static_cast<int>(pl.profile.tasks.size());
+  if (T == 0) return InvalidArgument(pl.name + ": the profile has no tasks");
+  std::vector<std::vector<int>> orders;
+  std::vector<int> perm(T);
+  std::iota(perm.begin(), perm.end(), 0);
+  do orders.push_back(perm);
+  while (static_cast<int>(orders.size()) < o.orders && std::next_permutation(perm.begin(), perm.end()));
+  for (const TaskProfile& t : pl.profile.tasks)
+    for (const SegmentProfile& s : t.segments) r.all_segment_bytes += s.weight_bytes;
+  auto run = [&](const Workload& w, Policy policy, int64_t budget) -> Result<RunMetrics> {
+    SimOptions so = pl.sim;
+    so.controller.memory_budget_bytes = budget;
+    SL_ASSIGN_OR_RETURN(SimOutput out, Simulate(w, pl.profile, nullptr, std::move(policy), so));
+    ++r.runs;
+    return out.metrics;
+  };
+  // 1. Violation rate of every policy, over seeds x arrival orders.
+  for (const std::string& name : PolicyNames()) {
+    if (progress) progress(pl.name + ": violations, " + name);
+    double sum = 0;
+    int n = 0;
+    for (int seed = 1; seed <= o.seeds; ++seed)
+      for (const auto& order : orders) {
+        SL_ASSIGN_OR_RETURN(Policy pol, MakePolicy(name));
+        SL_ASSIGN_OR_RETURN(RunMetrics m, run(EvalWorkload(pl.profile, o.load, seed, order),
+                                              std::move(pol), 0));
+        sum += m.overall.violation_rate;
+        ++n;
+      }
+    r.violation[name] = sum / n;
+  }
+  // 2. Throughput: the highest load each policy sustains with under 5% violations.
+  for (const std::string& name : PolicyNames()) {
+    if (progress) progress(pl.name + ": load sweep, " + name);
+    double best = 0, best_load = 0;
+    for (double load : o.sweep) {
+      SL_ASSIGN_OR_RETURN(Policy pol, MakePolicy(name));
+      SL_ASSIGN_OR_RETURN(RunMetrics m,
+                          run(EvalWorkload(pl.profile, load, 1, orders[0]), std::move(pol), 0));
+      if (m.overall.violation_rate >= 0.05) break;
+      best = m.overall.throughput_rps;
+      best_load = load;
+    }
+    r.throughput[name] = best;
+    r.sustained_load[name] = best_load;
+  }
+  // 3. Memory: hotness vs random preloading under budgets, and preload-all.
+  const Workload w1 = EvalWorkload(pl.profile, o.load, 1, orders[0]);
+  for (const auto& [mode_name, mode] :
+       std::vector<std::pair<std::string, PreloadMode>>{{"hotness", PreloadMode::kHotness},
+                                                        {"random", PreloadMode::kRandom}}) {
+    if (progress) progress(pl.name + ": memory, " + mode_name);
+    for (double b : o.budgets) {
+      const int64_t budget = std::max<int64_t>(1, static_cast<int64_t>(b * r.all_segment_bytes));
+      SL_ASSIGN_OR_RETURN(RunMetrics m, run(w1, Custom("sparseloom", {}, mode), budget));
+      r.memory_violation[mode_name].push_back({b, m.overall.violation_rate});
+      r.memory_peak_bytes[mode_name].push_back(static_cast<double>(m.peak_resident_weight_bytes));
+    }
+  }
+  {
+    SL_ASSIGN_OR_RETURN(RunMetrics m, run(w1, Custom("preload-all", {}, PreloadMode::kAll), 0));
+    r.memory_violation["preload-all"].push_back({1.0, m.overall.violation_rate});
+    r.memory_peak_bytes["preload-all"].push_back(static_cast<double>(m.peak_resident_weight_bytes));
+  }
+  // 4. Ablations at half the segment bytes.
+  if (progress) progress(pl.name + ": ablations");
+  const int64_t half = std::max<int64_t>(1, r.all_segment_bytes / 2);
+  JointOptimizerConfig plain, fixed;
+  plain.plain_variants_only = true;
+  fixed.placements = PlacementFamily::kRoundRobin;
+  const std::vector<std::pair<std::string, std::pair<JointOptimizerConfig, PreloadMode>>> abl = {
+      {"sparseloom", {{}, PreloadMode::kHotness}},
+      {"without stitching", {plain, PreloadMode::kHotness}},
+      {"without joint placement", {fixed, PreloadMode::kHotness}},
+      {"without the preloader", {{}, PreloadMode::kChoiceOrder}}};
+  for (const auto& [name, cfg] : abl) {
+    double sum = 0;
+    for (const auto& order : orders) {
+      SL_ASSIGN_OR_RETURN(RunMetrics m, run(EvalWorkload(pl.profile, o.load, 1, order),
+                                            Custom(name, cfg.first, cfg.second), half));
+      sum += m.overall.violation_rate;
+    }
+    r.ablation[name] = sum / orders.size();
+  }
+  return r;
+}
+
+}  // namespace sl
