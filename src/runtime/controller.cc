@@ -91,16 +91,7 @@ Result<std::vector<SegmentKey>> Controller::Start(double now_us) {
          task_changes_[next_task_change_].first <= now_us)
     ++next_task_change_;
   SL_RETURN_IF_ERROR(Replan(now_us, "start"));
-  // Preload the preloader's plan now, before requests arrive.
-  std::vector<SegmentKey> loads;
-  for (size_t t = 0; t < target_.size(); ++t)
-    for (size_t s = 0; s < target_[t].size(); ++s)
-      if (target_[t][s] && !residency_[t][s].resident) {
-        if (!Reserve(static_cast<int>(t), static_cast<int>(s), now_us)) continue;
-        --residency_[t][s].in_use;
-        loads.push_back({static_cast<int>(t), static_cast<int>(s)});
-      }
-  return loads;
+  return TakePreloads();  // loaded before requests arrive
 }
 
 double Controller::NextChangeUs() const {
@@ -169,6 +160,15 @@ Status Controller::Replan(double now_us, const char* cause) {
         Evict(static_cast<int>(t), static_cast<int>(s));
     }
   }
+  // Make the plan resident (the caller loads it); without this a segment whose load time alone
+  // misses the deadline would never be loaded, as every request needing it is rejected.
+  for (size_t t = 0; t < target_.size(); ++t)
+    for (size_t s = 0; s < target_[t].size(); ++s)
+      if (target_[t][s] && !residency_[t][s].resident &&
+          Reserve(static_cast<int>(t), static_cast<int>(s), now_us)) {
+        --residency_[t][s].in_use;
+        preloads_.push_back({static_cast<int>(t), static_cast<int>(s)});
+      }
   return Status::Ok();
 }
 
@@ -219,6 +219,12 @@ void Controller::Evict(int task, int segment) {
   snap_.resident.bytes = resident_bytes_;
   ++evictions_;
   evicted_.push_back({task, segment});
+}
+
+std::vector<SegmentKey> Controller::TakePreloads() {
+  std::vector<SegmentKey> out;
+  out.swap(preloads_);
+  return out;
 }
 
 std::vector<SegmentKey> Controller::TakeEvictions() {

@@ -107,6 +107,9 @@ class Controller {
 
   // Segments evicted since the last call (the caller frees their weights).
   std::vector<SegmentKey> TakeEvictions();
+  // Segments a replan made resident since the last call (the caller loads their weights now; a job
+  // needing one before that waits for the load).
+  std::vector<SegmentKey> TakePreloads();
 
   // Requests admitted whose record is not written yet.
   bool idle() const { return in_flight_ == 0; }
@@ -203,7 +206,7 @@ class Controller {
   std::vector<std::vector<uint8_t>> target_;  // preloader's plan
   int64_t resident_bytes_ = 0, peak_resident_bytes_ = 0, budget_ = 0;
   int64_t loads_ = 0, evictions_ = 0;
-  std::vector<SegmentKey> evicted_;
+  std::vector<SegmentKey> evicted_, preloads_;
 
   MetricsCollector collector_{{}, false};
   std::vector<TraceEvent> trace_;

@@ -85,6 +85,8 @@ class Engine {
     return std::chrono::duration<double, std::micro>(Clock::now() - t0_).count();
   }
   void FlushEvictions(std::unique_lock<std::mutex>& lock);
+  // Loads what replans made resident (main thread; workers needing one meanwhile wait for it).
+  void LoadPreloads(std::unique_lock<std::mutex>& lock);
   void WorkerMain(int p);
   // Runs a job; on a segment that fails to load, *failed_segment names it.
   Status RunJob(int p, const StageJob& job, Payload& payload, WorkerContexts& contexts,
@@ -131,6 +133,24 @@ void Engine::FlushEvictions(std::unique_lock<std::mutex>& lock) {
   for (const SegmentKey& k : ev) store_.Evict(k.task, k.segment);
   evict_generation_.fetch_add(1);
   lock.lock();
+}
+
+void Engine::LoadPreloads(std::unique_lock<std::mutex>& lock) {
+  std::vector<SegmentKey> keys = controller_.TakePreloads();
+  if (keys.empty()) return;
+  lock.unlock();
+  std::vector<std::pair<int, int>> failed;
+  for (const SegmentKey& k : keys)
+    for (size_t p = 0; p < threads_.size(); ++p) {
+      if (!controller_.processor_used(static_cast<int>(p))) continue;
+      double l = 0;
+      if (!store_.Get(k.task, k.segment, threads_[p], &l).ok()) {
+        failed.push_back({k.task, k.segment});
+        break;
+      }
+    }
+  lock.lock();
+  for (const auto& [t, s] : failed) controller_.SegmentFailed(t, s, Now());
 }
 
 void Engine::Warmup(int p, const std::vector<SegmentKey>& keys, WorkerContexts& contexts) {
@@ -322,6 +342,7 @@ Result<RunOutput> Engine::Run(const std::vector<Arrival>& arrivals) {
           admitted = true;
         }
     FlushEvictions(lock);
+    LoadPreloads(lock);
     if (admitted) WakeWorkers();
     Progress(now, false);
     if (next >= arrivals.size() && now >= end_us) break;

@@ -98,8 +98,9 @@ Workload EvalWorkload(const Profile& prof, double load, uint64_t seed,
   return w;
 }
 
-Result<EvalPlatformResult> EvaluatePlatform(const EvalPlatform& pl, const EvalOptions& o,
-                                            const std::function<void(const std::string&)>& progress) {
+Result<EvalPlatformResult> EvaluatePlatform(
+    const EvalPlatform& pl, const EvalOptions& o,
+    const std::function<void(const std::string&)>& progress) {
   EvalPlatformResult r;
   r.name = pl.name;
   r.measured = pl.measured;
@@ -109,7 +110,8 @@ Result<EvalPlatformResult> EvaluatePlatform(const EvalPlatform& pl, const EvalOp
   std::vector<int> perm(T);
   std::iota(perm.begin(), perm.end(), 0);
   do orders.push_back(perm);
-  while (static_cast<int>(orders.size()) < o.orders && std::next_permutation(perm.begin(), perm.end()));
+  while (static_cast<int>(orders.size()) < o.orders &&
+         std::next_permutation(perm.begin(), perm.end()));
   for (const TaskProfile& t : pl.profile.tasks)
     for (const SegmentProfile& s : t.segments) r.all_segment_bytes += s.weight_bytes;
   auto run = [&](const Workload& w, Policy policy, int64_t budget) -> Result<RunMetrics> {
@@ -127,8 +129,8 @@ Result<EvalPlatformResult> EvaluatePlatform(const EvalPlatform& pl, const EvalOp
     for (int seed = 1; seed <= o.seeds; ++seed)
       for (const auto& order : orders) {
         SL_ASSIGN_OR_RETURN(Policy pol, MakePolicy(name));
-        SL_ASSIGN_OR_RETURN(RunMetrics m, run(EvalWorkload(pl.profile, o.load, seed, order),
-                                              std::move(pol), 0));
+        SL_ASSIGN_OR_RETURN(RunMetrics m,
+                            run(EvalWorkload(pl.profile, o.load, seed, order), std::move(pol), 0));
         sum += m.overall.violation_rate;
         ++n;
       }
@@ -151,9 +153,8 @@ Result<EvalPlatformResult> EvaluatePlatform(const EvalPlatform& pl, const EvalOp
   }
   // 3. Memory: hotness vs random preloading under budgets, and preload-all.
   const Workload w1 = EvalWorkload(pl.profile, o.load, 1, orders[0]);
-  for (const auto& [mode_name, mode] :
-       std::vector<std::pair<std::string, PreloadMode>>{{"hotness", PreloadMode::kHotness},
-                                                        {"random", PreloadMode::kRandom}}) {
+  for (const auto& [mode_name, mode] : std::vector<std::pair<std::string, PreloadMode>>{
+           {"hotness", PreloadMode::kHotness}, {"random", PreloadMode::kRandom}}) {
     if (progress) progress(pl.name + ": memory, " + mode_name);
     for (double b : o.budgets) {
       const int64_t budget = std::max<int64_t>(1, static_cast<int64_t>(b * r.all_segment_bytes));

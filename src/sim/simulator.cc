@@ -21,8 +21,13 @@ struct Busy {
 Result<SimOutput> Simulate(const Workload& workload, const Profile& truth, const Profile* planning,
                            const std::string& policy, const PolicyOptions& policy_options,
                            const SimOptions& options) {
-  const auto wall0 = std::chrono::steady_clock::now();
   SL_ASSIGN_OR_RETURN(Policy pol, MakePolicy(policy, policy_options));
+  return Simulate(workload, truth, planning, std::move(pol), options);
+}
+
+Result<SimOutput> Simulate(const Workload& workload, const Profile& truth, const Profile* planning,
+                           Policy pol, const SimOptions& options) {
+  const auto wall0 = std::chrono::steady_clock::now();
   const Profile& plan_profile = planning ? *planning : truth;
   ControllerOptions co = options.controller;
   co.delay_handoffs = true;

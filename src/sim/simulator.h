@@ -42,5 +42,9 @@ struct SimOutput {
                                          const Profile* planning, const std::string& policy,
                                          const PolicyOptions& policy_options,
                                          const SimOptions& options);
+// Same with a policy object built by the caller (ablations, custom preloaders).
+[[nodiscard]] Result<SimOutput> Simulate(const Workload& workload, const Profile& truth,
+                                         const Profile* planning, Policy policy,
+                                         const SimOptions& options);
 
 }  // namespace sl
