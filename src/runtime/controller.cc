@@ -150,15 +150,26 @@ Status Controller::Replan(double now_us, const char* cause) {
   plan_ = choices;
   const ResidentSet target = policy_.preloader.Plan(snap_, *plan_, budget_);
   const int P = num_processors();
+  // Drift is watched on the segments of each task's first option, where they run.
   planned_latency_.assign(snap_.tasks.size(), {});
   for (size_t t = 0; t < snap_.tasks.size(); ++t) {
     target_[t] = target.flags[t];
     const TaskProfile& tp = *snap_.tasks[t].profile;
-    for (size_t s = 0; s < tp.segments.size(); ++s) {
-      for (int p = 0; p < P; ++p) planned_latency_[t].push_back(tp.segments[s].latency_us[p]);
-      if (!target_[t][s] && residency_[t][s].resident && residency_[t][s].in_use == 0)
-        Evict(static_cast<int>(t), static_cast<int>(s));
+    planned_latency_[t].assign(tp.segments.size() * P, 0.0);
+    if (choice_of_task_[t] >= 0) {
+      const Option& first = (*plan_)[choice_of_task_[t]].options.front();
+      for (int i = 0; i < tp.num_segments; ++i) {
+        const size_t seg = static_cast<size_t>(first.stitch[i]) * tp.num_segments + i;
+        const int p = first.placement[i];
+        planned_latency_[t][seg * P + p] = tp.segments[seg].latency_us[p];
+      }
     }
+    // With a budget, idle segments outside the plan make room now; without one they stay (no
+    // reload churn when plans alternate).
+    if (options_.memory_budget_bytes > 0)
+      for (size_t s = 0; s < tp.segments.size(); ++s)
+        if (!target_[t][s] && residency_[t][s].resident && residency_[t][s].in_use == 0)
+          Evict(static_cast<int>(t), static_cast<int>(s));
   }
   // Make the plan resident (the caller loads it); without this a segment whose load time alone
   // misses the deadline would never be loaded, as every request needing it is rejected.

@@ -34,7 +34,7 @@ struct ControllerOptions {
   // Replan when a segment of a current first-rank option runs this much slower or faster than
   // planned (relative), at most once per `min_replan_interval_us`.
   double drift_threshold = 0.3;
-  double min_replan_interval_us = 1e6;
+  double min_replan_interval_us = 2e6;
   int max_queued_jobs = 512;  // per processor; beyond it requests are rejected "queue-full"
   // Simulator: a stage becomes ready only after the planned hand-off of its input cut (the real
   // runtime hands off physically and leaves this off).

@@ -85,6 +85,10 @@ class Engine {
     return std::chrono::duration<double, std::micro>(Clock::now() - t0_).count();
   }
   void FlushEvictions(std::unique_lock<std::mutex>& lock);
+  void Advance(double t) {
+    if (Status st = controller_.Advance(t); !st.ok() && first_error_.empty())
+      first_error_ = st.message();
+  }
   // Loads what replans made resident (main thread; workers needing one meanwhile wait for it).
   void LoadPreloads(std::unique_lock<std::mutex>& lock);
   void WorkerMain(int p);
@@ -324,13 +328,15 @@ Result<RunOutput> Engine::Run(const std::vector<Arrival>& arrivals) {
   size_t next = 0;
   for (;;) {
     const double now = Now();
-    if (Status st = controller_.Advance(now); !st.ok() && first_error_.empty())
-      first_error_ = st.message();
+    // Arrivals and workload changes in time order: a request that arrived before a task stopped
+    // or an SLO changed is admitted under the state of its arrival time.
     bool admitted = false;
     while (next < arrivals.size() && arrivals[next].time_us <= now) {
+      if (arrivals[next].time_us >= controller_.NextChangeUs()) Advance(arrivals[next].time_us);
       controller_.Admit(arrivals[next++], now);
       admitted = true;
     }
+    Advance(now);
     while (payloads_.size() < controller_.num_slots())
       payloads_.push_back(std::make_unique<Payload>());
     if (options_.stall_timeout_ms > 0)
