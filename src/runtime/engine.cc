@@ -128,6 +128,7 @@ class Engine {
   Clock::time_point t0_;
   double last_progress_us_ = -1e18;
   double rss_start_mb_ = 0, rss_peak_mb_ = 0;
+  std::vector<double> rss_samples_;  // every 10 s of the run
 };
 
 void Engine::FlushEvictions(std::unique_lock<std::mutex>& lock) {
@@ -271,7 +272,9 @@ void Engine::WorkerMain(int p) {
 void Engine::Progress(double now_us, bool final) {
   if (!final && now_us - last_progress_us_ < 250000) return;
   last_progress_us_ = now_us;
-  rss_peak_mb_ = std::max(rss_peak_mb_, ProcessRssMb());
+  const double rss = ProcessRssMb();
+  rss_peak_mb_ = std::max(rss_peak_mb_, rss);
+  if (now_us >= 1e7 * (rss_samples_.size() + 1)) rss_samples_.push_back(rss);
   if (!options_.progress) return;
   const MetricsCollector& c = controller_.collector();
   const int64_t n = c.requests(), v = c.violations();
@@ -380,6 +383,7 @@ Result<RunOutput> Engine::Run(const std::vector<Arrival>& arrivals) {
   out.metrics.peak_resident_weight_bytes = out.store_peak_bytes;
   out.metrics.rss_start_mb = rss_start_mb_;
   out.metrics.rss_end_mb = ProcessRssMb();
+  out.metrics.rss_every_10s_mb = rss_samples_;
   out.metrics.rss_peak_mb = std::max(rss_peak_mb_, out.metrics.rss_end_mb);
   out.records = controller_.collector().records();
   out.trace = controller_.trace();

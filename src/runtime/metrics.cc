@@ -16,19 +16,7 @@ double Percentile(std::vector<float>& v, double q) {
   return v[k];
 }
 
-DecisionTiming Timing(std::vector<float> v) {
-  DecisionTiming t;
-  t.count = static_cast<int64_t>(v.size());
-  if (v.empty()) return t;
-  double sum = 0;
-  for (float x : v) {
-    sum += x;
-    t.max_us = std::max<double>(t.max_us, x);
-  }
-  t.mean_us = sum / v.size();
-  t.p99_us = Percentile(v, 0.99);
-  return t;
-}
+constexpr size_t kReservoir = size_t{1} << 16;
 
 void Merge(const TaskMetrics& a, TaskMetrics* total) {
   total->requests += a.requests;
@@ -96,6 +84,32 @@ void WriteTiming(JsonWriter& w, const char* key, const DecisionTiming& t) {
 
 }  // namespace
 
+void MetricsCollector::Timings::Add(double us) {
+  ++count;
+  sum += us;
+  max = std::max(max, us);
+  if (sample.size() < kReservoir) {
+    sample.push_back(static_cast<float>(us));
+    return;
+  }
+  rng ^= rng << 13;  // xorshift64: a reproducible reservoir (Algorithm R)
+  rng ^= rng >> 7;
+  rng ^= rng << 17;
+  const uint64_t j = rng % static_cast<uint64_t>(count);
+  if (j < kReservoir) sample[j] = static_cast<float>(us);
+}
+
+DecisionTiming MetricsCollector::Timings::Summary() const {
+  DecisionTiming t;
+  t.count = count;
+  if (count == 0) return t;
+  t.mean_us = sum / static_cast<double>(count);
+  t.max_us = max;
+  std::vector<float> v = sample;
+  t.p99_us = Percentile(v, 0.99);
+  return t;
+}
+
 MetricsCollector::MetricsCollector(std::vector<std::string> task_names, bool keep_records)
     : keep_records_(keep_records) {
   tasks_.resize(task_names.size());
@@ -139,8 +153,8 @@ void MetricsCollector::Finish(double duration_s, RunMetrics* out) const {
     out->tasks.push_back(std::move(m));
   }
   Derive(duration_s, all, &out->overall);
-  out->optimizer = Timing(optimizer_us_);
-  out->dispatcher = Timing(dispatcher_us_);
+  out->optimizer = optimizer_us_.Summary();
+  out->dispatcher = dispatcher_us_.Summary();
 }
 
 std::string RunMetrics::ToJson() const {
@@ -182,6 +196,9 @@ std::string RunMetrics::ToJson() const {
     w.Key("start").Double(rss_start_mb);
     w.Key("peak").Double(rss_peak_mb);
     w.Key("end").Double(rss_end_mb);
+    w.Key("every_10s").BeginArray();
+    for (double x : rss_every_10s_mb) w.Double(x);
+    w.EndArray();
     w.EndObject();
   }
   w.EndObject();

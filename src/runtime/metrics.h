@@ -77,6 +77,7 @@ struct RunMetrics {
   double job_slowdown_sigma = 0;  // standard deviation of log(slowdown)
   // Real runs: resident memory of the whole process (VmRSS), sampled about every 250 ms.
   double rss_start_mb = 0, rss_peak_mb = 0, rss_end_mb = 0;
+  std::vector<double> rss_every_10s_mb;
 
   std::string ToJson() const;
 };
@@ -85,8 +86,8 @@ class MetricsCollector {
  public:
   MetricsCollector(std::vector<std::string> task_names, bool keep_records);
   void Add(RequestRecord record);
-  void AddOptimizerTime(double us) { optimizer_us_.push_back(us); }
-  void AddDispatcherTime(double us) { dispatcher_us_.push_back(us); }
+  void AddOptimizerTime(double us) { optimizer_us_.Add(us); }
+  void AddDispatcherTime(double us) { dispatcher_us_.Add(us); }
   int64_t requests() const { return requests_; }
   int64_t violations() const { return violations_; }
   const std::vector<RequestRecord>& records() const { return records_; }
@@ -100,7 +101,17 @@ class MetricsCollector {
   };
   std::vector<PerTask> tasks_;
   std::vector<RequestRecord> records_;
-  std::vector<float> optimizer_us_, dispatcher_us_;
+  // Decision times: exact count, mean and max; p99 from a bounded reservoir sample, so memory
+  // stays flat however long the run.
+  struct Timings {
+    int64_t count = 0;
+    double sum = 0, max = 0;
+    std::vector<float> sample;
+    uint64_t rng = 0x9E3779B97F4A7C15ull;
+    void Add(double us);
+    DecisionTiming Summary() const;
+  };
+  Timings optimizer_us_, dispatcher_us_;
   bool keep_records_;
   int64_t requests_ = 0, violations_ = 0;
 };
