@@ -12,7 +12,8 @@
 //                 max_local_search_rounds. The best of the three wins.
 //   4. Rank each task's list: the chosen candidate first, then the others by the objective the
 //      assignment would have if this task switched to them, at most max_options_per_placement per
-//      placement, at most max_options in all.
+//      placement, at most max_options in all; then, for every alive processor not yet covered,
+//      its best whole-model candidate.
 //   5. Expected latency of every listed option under the chosen loads.
 #include <algorithm>
 #include <cmath>
@@ -423,6 +424,24 @@ Result<Solution> JointOptimizer::Solve(const Snapshot& snap) const {
       if (c == assign[j] || per_placement[cs.placement[c]] >= config_.max_options_per_placement)
         continue;
       per_placement[cs.placement[c]]++;
+      listed.push_back(c);
+    }
+    // Every alive processor also gets its best whole-model option (beyond max_options when
+    // needed), so that earliest-finish dispatch can spread a burst over all of them.
+    std::vector<uint8_t> covered(snap.processors.size(), 0);
+    auto single = [&](int64_t c) {
+      const int* place = cs.placement_of(c);
+      for (int i = 1; i < cs.num_segments; ++i)
+        if (place[i] != place[0]) return -1;
+      return place[0];
+    };
+    for (int64_t c : listed)
+      if (const int p = single(c); p >= 0) covered[p] = 1;
+    if (prefix < order.size()) std::sort(order.begin() + prefix, order.end(), better);
+    for (int64_t c : order) {
+      const int p = single(c);
+      if (p < 0 || covered[p]) continue;
+      covered[p] = 1;
       listed.push_back(c);
     }
     // 5.

@@ -2,6 +2,8 @@
 
 #include <gtest/gtest.h>
 
+#include <algorithm>
+
 #include "sched_test_util.h"
 
 namespace sl {
@@ -139,12 +141,20 @@ TEST(JointOptimizer, RankedListIsDiverseAndBounded) {
   cfg.max_options_per_placement = 1;
   auto r = JointOptimizer(cfg).Optimize(sc.snapshot);
   ASSERT_TRUE(r.ok()) << r.status().message();
+  const size_t P = sc.snapshot.processors.size();
   for (const Choice& ch : *r) {
-    EXPECT_LE(ch.options.size(), 5u);
+    EXPECT_LE(ch.options.size(), 5u + P);  // max_options, then one whole-model option per processor
     EXPECT_GE(ch.options.size(), 2u);
     for (size_t a = 0; a < ch.options.size(); ++a)
       for (size_t b = a + 1; b < ch.options.size(); ++b)
         EXPECT_NE(ch.options[a].placement, ch.options[b].placement);
+    // Every processor has a whole-model option.
+    std::vector<bool> single(P, false);
+    for (const Option& o : ch.options)
+      if (std::all_of(o.placement.begin(), o.placement.end(),
+                      [&](int p) { return p == o.placement[0]; }))
+        single[o.placement[0]] = true;
+    for (size_t p = 0; p < P; ++p) EXPECT_TRUE(single[p]) << "processor " << p;
   }
 }
 
