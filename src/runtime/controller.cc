@@ -366,10 +366,16 @@ bool Controller::Take(int p, double now_us, StageJob* job) {
   auto& q = queues_[p];
   const bool lsf = policy_.dispatcher.config().order == RequestOrder::kLeastSlackFirst;
   for (;;) {
-    // FIFO: the first ready job; least slack first: the ready job with the least slack.
-    size_t pick = q.size();
+    // FIFO: the first ready continuation (a later stage of a started request: the dispatcher
+    // planned it to follow its previous stage), else the first ready job; least slack first: the
+    // ready job with the least slack.
+    size_t pick = q.size(), first = q.size();
     for (size_t k = 0; k < q.size() && pick == q.size(); ++k)
-      if (q[k].ready_us <= now_us) pick = k;
+      if (q[k].ready_us <= now_us) {
+        if (first == q.size()) first = k;
+        if (q[k].stage > 0) pick = k;
+      }
+    if (pick == q.size()) pick = first;
     if (pick == q.size()) return false;
     if (lsf) {
       double best = std::numeric_limits<double>::infinity();

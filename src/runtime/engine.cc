@@ -9,6 +9,7 @@
 #include <condition_variable>
 #include <cstdio>
 #include <cstring>
+#include <deque>
 #include <filesystem>
 #include <map>
 #include <mutex>
@@ -89,8 +90,10 @@ class Engine {
     if (Status st = controller_.Advance(t); !st.ok() && first_error_.empty())
       first_error_ = st.message();
   }
-  // Loads what replans made resident (main thread; workers needing one meanwhile wait for it).
+  // Hands what replans made resident to the loader thread (workers needing one meanwhile load
+  // it themselves or wait for it), so admissions never wait for a load.
   void LoadPreloads(std::unique_lock<std::mutex>& lock);
+  void LoaderMain();
   void WorkerMain(int p);
   // Runs a job; on a segment that fails to load, *failed_segment names it.
   Status RunJob(int p, const StageJob& job, Payload& payload, WorkerContexts& contexts,
@@ -116,6 +119,8 @@ class Engine {
   std::condition_variable cv_;                                  // start, stop, drain progress
   std::vector<std::unique_ptr<std::condition_variable>> wake_;  // per processor: work queued
   std::vector<bool> waiting_;
+  std::deque<SegmentKey> load_queue_;
+  std::condition_variable load_cv_;
   bool stop_ = false;
   bool started_ = false;
   int ready_ = 0;
@@ -143,19 +148,27 @@ void Engine::FlushEvictions(std::unique_lock<std::mutex>& lock) {
 void Engine::LoadPreloads(std::unique_lock<std::mutex>& lock) {
   std::vector<SegmentKey> keys = controller_.TakePreloads();
   if (keys.empty()) return;
-  lock.unlock();
-  std::vector<std::pair<int, int>> failed;
-  for (const SegmentKey& k : keys)
-    for (size_t p = 0; p < threads_.size(); ++p) {
+  load_queue_.insert(load_queue_.end(), keys.begin(), keys.end());
+  load_cv_.notify_one();
+}
+
+void Engine::LoaderMain() {
+  std::unique_lock<std::mutex> lock(mu_);
+  for (;;) {
+    load_cv_.wait(lock, [&] { return stop_ || !load_queue_.empty(); });
+    if (load_queue_.empty()) break;  // stopping
+    const SegmentKey k = load_queue_.front();
+    load_queue_.pop_front();
+    lock.unlock();
+    bool ok = true;
+    for (size_t p = 0; p < threads_.size() && ok; ++p) {
       if (!controller_.processor_used(static_cast<int>(p))) continue;
       double l = 0;
-      if (!store_.Get(k.task, k.segment, threads_[p], &l).ok()) {
-        failed.push_back({k.task, k.segment});
-        break;
-      }
+      ok = store_.Get(k.task, k.segment, threads_[p], &l).ok();
     }
-  lock.lock();
-  for (const auto& [t, s] : failed) controller_.SegmentFailed(t, s, Now());
+    lock.lock();
+    if (!ok) controller_.SegmentFailed(k.task, k.segment, Now());
+  }
 }
 
 void Engine::Warmup(int p, const std::vector<SegmentKey>& keys, WorkerContexts& contexts) {
@@ -321,6 +334,7 @@ Result<RunOutput> Engine::Run(const std::vector<Arrival>& arrivals) {
       workers.emplace_back([this, p] { WorkerMain(p); });
       ++used;
     }
+  std::thread loader([this] { LoaderMain(); });
   std::unique_lock<std::mutex> lock(mu_);
   cv_.wait(lock, [&] { return ready_ == used; });
   t0_ = Clock::now();
@@ -371,8 +385,10 @@ Result<RunOutput> Engine::Run(const std::vector<Arrival>& arrivals) {
   stop_ = true;
   cv_.notify_all();
   for (auto& w : wake_) w->notify_all();
+  load_cv_.notify_all();
   lock.unlock();
   for (std::thread& t : workers) t.join();
+  loader.join();
   lock.lock();
   const double end = Now();
   Progress(end, true);
