@@ -144,7 +144,14 @@ Result<CandidateSet> BuildCandidates(const Snapshot& snap, int task, const std::
   std::sort(front.begin(), front.end(), [&](size_t x, size_t y) { return kept[x] < kept[y]; });
 
   // 3. Placements.
-  cs.placements = EnumeratePlacements(config.placements, alive, K);
+  std::vector<int> proc_order = alive;
+  if (config.placements == PlacementFamily::kRoundRobin && !config.processor_order.empty()) {
+    proc_order.clear();
+    for (int p : config.processor_order)
+      if (std::find(alive.begin(), alive.end(), p) != alive.end()) proc_order.push_back(p);
+    if (proc_order.empty()) proc_order = alive;
+  }
+  cs.placements = EnumeratePlacements(config.placements, proc_order, K);
   const int num_placements = K > 0 ? static_cast<int>(cs.placements.size()) / K : 0;
 
   // 4. Options per placement, pruned within the placement. Attributes of the front stitches are

@@ -50,6 +50,8 @@ enum class SearchMode { kAuto, kExact, kHeuristic };
 struct JointOptimizerConfig {
   bool plain_variants_only = false;  // true: stitches (v, ..., v) only (the `av` baselines)
   PlacementFamily placements = PlacementFamily::kAny;
+  // kRoundRobin only: the processor order (ids; dead ones are skipped). Empty: id order.
+  std::vector<int> processor_order;
   SearchMode search = SearchMode::kAuto;
   int64_t exact_limit = 200000;  // kAuto: exact when the combination count is at most this
   int64_t max_stitches = int64_t{1} << 22;  // per task; larger spaces are refused

@@ -188,6 +188,22 @@ Result<EvalPlatformResult> EvaluatePlatform(
     }
     r.ablation[name] = sum / orders.size();
   }
+  // 5. Placement order: every fixed processor order (at most 24) against the optimizer's.
+  if (progress) progress(pl.name + ": placement orders");
+  std::vector<int> procs(pl.profile.processors.size());
+  std::iota(procs.begin(), procs.end(), 0);
+  int n_orders = 0;
+  do {
+    JointOptimizerConfig jc;
+    jc.placements = PlacementFamily::kRoundRobin;
+    jc.processor_order = procs;
+    std::string name;
+    for (int p : procs) name += (name.empty() ? "" : ">") + pl.profile.processors[p].name;
+    SL_ASSIGN_OR_RETURN(RunMetrics m, run(w1, Custom(name, jc, PreloadMode::kHotness), 0));
+    r.placement_order[name] = m.overall.violation_rate;
+  } while (++n_orders < 24 && std::next_permutation(procs.begin(), procs.end()));
+  SL_ASSIGN_OR_RETURN(RunMetrics best, run(w1, Custom("sparseloom", {}, PreloadMode::kHotness), 0));
+  r.optimizer_placement = best.overall.violation_rate;
   return r;
 }
 

@@ -28,7 +28,7 @@ struct EvalOptions {
   int orders = 6;  // arrival orders of the tasks (at most T!)
   std::vector<double> sweep = {0.1, 0.2, 0.3, 0.4, 0.5, 0.6, 0.7, 0.8, 0.9, 1.0, 1.2, 1.5};
   std::vector<double> budgets = {0.15, 0.3, 0.5, 0.75, 1.0};  // fractions of all segment bytes
-  double load = 0.7;  // of the capacity for the most accurate variants
+  double load = 0.7;                // of the capacity for the most accurate variants
   int64_t target_requests = 60000;  // per simulated run (sets the duration, 2..10 s)
 };
 
@@ -44,6 +44,10 @@ struct EvalPlatformResult {
   std::map<std::string, std::vector<double>> memory_peak_bytes;
   double all_segment_bytes = 0;
   std::map<std::string, double> ablation;  // variant -> violation rate
+  // Placement: every fixed processor order (segment i on order[i mod P], stitches chosen by the
+  // optimizer) against the optimizer's own placement; violation rate per order ("cpu0>cpu1").
+  std::map<std::string, double> placement_order;
+  double optimizer_placement = 0;
 };
 
 // Draws the workload of the description above.
