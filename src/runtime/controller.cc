@@ -322,10 +322,6 @@ double Controller::NextReadyUs(double now_us) const {
   return t;
 }
 
-double Controller::StageServiceUs(const Request& r, int stage) const {
-  return r.option ? r.option->stages[stage].service_us : 0;
-}
-
 void Controller::Unaccount(Request& r) {
   if (r.option == nullptr) return;
   for (size_t s = r.next_stage; s < r.option->stages.size(); ++s) {
@@ -379,7 +375,7 @@ bool Controller::Take(int p, double now_us, StageJob* job) {
     if (pick == q.size()) return false;
     if (lsf) {
       double best = std::numeric_limits<double>::infinity();
-      for (size_t k = pick; k < q.size(); ++k) {
+      for (size_t k = 0; k < q.size(); ++k) {
         if (q[k].ready_us > now_us) continue;
         const Request& r = requests_[q[k].slot];
         double left = 0;

@@ -121,6 +121,7 @@ class Controller {
   bool processor_used(int p) const { return used_[p]; }
   size_t queue_length(int p) const { return queues_[p].size(); }
   const Profile& profile() const { return profile_; }
+  const std::string& policy_name() const { return policy_.name; }
   const Workload& workload() const { return workload_; }
   int task_profile(int t) const { return task_profile_[t]; }
   int num_segments(int t) const { return profile_.tasks[task_profile_[t]].num_segments; }
@@ -170,7 +171,6 @@ class Controller {
   bool Reserve(int task, int segment, double now_us, int64_t* loaded = nullptr);
   void Evict(int task, int segment);
   bool Dispatch(int64_t slot, double now_us);
-  double StageServiceUs(const Request& r, int stage) const;
   void ObserveDrift(const StageJob& job, const std::vector<double>& segment_us);
   Residency& residency(int task, int segment) { return residency_[task][segment]; }
 

@@ -294,9 +294,9 @@ void Engine::Progress(double now_us, bool final) {
   std::fprintf(stderr,
                "\r  %-10s t %6.1f / %.0f s  requests %7lld  violations %6lld (%5.1f%%)  "
                "in flight %3lld ",
-               controller_.profile().processors.empty() ? "" : "running", now_us / 1e6,
-               workload_.duration_s, static_cast<long long>(n), static_cast<long long>(v),
-               n ? 100.0 * v / n : 0.0, static_cast<long long>(controller_.in_flight()));
+               controller_.policy_name().c_str(), now_us / 1e6, workload_.duration_s,
+               static_cast<long long>(n), static_cast<long long>(v), n ? 100.0 * v / n : 0.0,
+               static_cast<long long>(controller_.in_flight()));
   if (final) std::fprintf(stderr, "\n");
   std::fflush(stderr);
 }
