@@ -163,6 +163,23 @@ TEST(Controller, OverloadKeepsQueuesBoundedAndLosesNothing) {
   }
 }
 
+TEST(Controller, LeastSlackFirstServesAndAccountsEveryRequest) {
+  Workload w = TwoTaskWorkload(3000, 2000, 1.0);
+  PolicyOptions po;
+  po.order = RequestOrder::kLeastSlackFirst;
+  for (const char* policy : {"sparseloom", "sv-ao-p"}) {
+    auto pol = MakePolicy(policy, po);
+    ASSERT_TRUE(pol.ok());
+    auto c = Controller::Create(w, TwoTaskProfile(), std::move(pol).value(), {}, {});
+    ASSERT_TRUE(c.ok());
+    DriveResult r = Drive(**c, w);
+    ExpectCountsAddUp(**c, r);
+    RunMetrics m;
+    (*c)->collector().Finish(1, &m);
+    EXPECT_GT(m.overall.served, r.arrivals / 2) << policy;
+  }
+}
+
 TEST(Controller, MemoryBudgetIsNeverExceeded) {
   Workload w = TwoTaskWorkload(800, 500, 1.0);
   for (int64_t budget : {int64_t{2500}, int64_t{5000}, int64_t{9000}}) {
