@@ -13,9 +13,11 @@ Result<double> GetDouble(const Args& args, const std::string& name, double fallb
   const std::string v = args.Get(name);
   char* end = nullptr;
   const double x = std::strtod(v.c_str(), &end);
-  if (v.empty() || *end != '\0' || !(x >= min && x <= max))
-    return InvalidArgument("--" + name + " must be a number in [" + std::to_string(min) + ", " +
-                           std::to_string(max) + "], got '" + v + "'");
+  if (v.empty() || *end != '\0' || !(x >= min && x <= max)) {
+    char range[64];
+    std::snprintf(range, sizeof range, "[%g, %g]", min, max);
+    return InvalidArgument("--" + name + " must be a number in " + range + ", got '" + v + "'");
+  }
   return x;
 }
 
