@@ -29,6 +29,16 @@ std::string Pct(double x) {
   return b;
 }
 
+// The rest of a markdown table header with one column per policy, after "| platform |".
+std::string PolicyHeader() {
+  std::string h, rule = "\n|---|";
+  for (const auto& n : PolicyNames()) {
+    h += " `" + n + "` |";
+    rule += "---|";
+  }
+  return h + rule + "\n";
+}
+
 struct Claims {
   double vs_lo = 0, vs_adaptive = 0, thru_ratio = 0, mem_saving = 0, mem_gap_pts = 0;
 };
@@ -137,10 +147,7 @@ std::string Markdown(const std::vector<EvalPlatformResult>& results, bool quick,
     md += line;
   }
   md += "\n## SLO violation rate (mean over seeds and arrival orders)\n\n| platform |";
-  for (const auto& n : PolicyNames()) md += " `" + n + "` |";
-  md += "\n|---|";
-  for (size_t i = 0; i < PolicyNames().size(); ++i) md += "---|";
-  md += "\n";
+  md += PolicyHeader();
   for (const auto& r : results) {
     md += "| " + r.name + " |";
     for (const auto& n : PolicyNames()) md += " " + Pct(r.violation.at(n)) + " |";
@@ -149,10 +156,7 @@ std::string Markdown(const std::vector<EvalPlatformResult>& results, bool quick,
   md +=
       "\n![violations](violations.svg)\n\n## Throughput (highest load with under 5% "
       "violations; requests/s, load factor)\n\n| platform |";
-  for (const auto& n : PolicyNames()) md += " `" + n + "` |";
-  md += "\n|---|";
-  for (size_t i = 0; i < PolicyNames().size(); ++i) md += "---|";
-  md += "\n";
+  md += PolicyHeader();
   for (const auto& r : results) {
     md += "| " + r.name + " |";
     for (const auto& n : PolicyNames()) {

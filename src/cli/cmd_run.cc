@@ -42,12 +42,6 @@ Result<PolicyRun> RunOne(const Setup& s, const Workload& w, const std::string& p
   return PolicyRun{policy, std::move(out)};
 }
 
-std::string RunsJson(const std::vector<PolicyRun>& runs) {
-  std::string json = "{\"runs\":[";
-  for (size_t i = 0; i < runs.size(); ++i) json += (i ? "," : "") + runs[i].output.metrics.ToJson();
-  return json + "]}\n";
-}
-
 }  // namespace
 
 Status ParseServingOptions(const Args& args, Setup* s, bool load_pools) {

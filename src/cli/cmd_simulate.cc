@@ -51,11 +51,11 @@ Status ApplySocModel(const Args& args, Setup* s, SimOptions* so) {
 }  // namespace
 
 int RunSimulate(int argc, char** argv) {
-  auto args = Args::Parse(
-      argc, argv, {"help"},
-      {"workload", "profile", "policy", "duration", "load-scale", "memory-budget", "jitter",
-       "contention", "job-overhead-us", "latency-scale", "seed", "order", "unmeetable", "json",
-       "soc", "save-soc"});
+  auto args =
+      Args::Parse(argc, argv, {"help"},
+                  {"workload", "profile", "policy", "duration", "load-scale", "memory-budget",
+                   "jitter", "contention", "job-overhead-us", "latency-scale", "seed", "order",
+                   "unmeetable", "json", "soc", "save-soc"});
   if (!args.ok()) return Fail("simulate", args.status());
   if (args->Has("help") || !args->Has("workload") || !args->positional().empty()) {
     std::puts(kUsage);
@@ -96,13 +96,9 @@ int RunSimulate(int argc, char** argv) {
     runs.push_back(std::move(r));
   }
   if (runs.size() > 1) std::printf("\nSIMULATED\n%s", ComparisonTable(runs).c_str());
-  if (args->Has("json")) {
-    std::string json = "{\"runs\":[";
-    for (size_t i = 0; i < runs.size(); ++i)
-      json += (i ? "," : "") + runs[i].output.metrics.ToJson();
-    if (Status st = WriteTextFile(args->Get("json"), json + "]}\n"); !st.ok())
+  if (args->Has("json"))
+    if (Status st = WriteTextFile(args->Get("json"), RunsJson(runs)); !st.ok())
       return Fail("simulate", st);
-  }
   return 0;
 }
 

@@ -99,6 +99,12 @@ std::string ComparisonTable(const std::vector<PolicyRun>& runs) {
   return out;
 }
 
+std::string RunsJson(const std::vector<PolicyRun>& runs) {
+  std::string json = "{\"runs\":[";
+  for (size_t i = 0; i < runs.size(); ++i) json += (i ? "," : "") + runs[i].output.metrics.ToJson();
+  return json + "]}\n";
+}
+
 Status WriteTextFile(const std::string& path, const std::string& text) {
   std::ofstream f(path, std::ios::binary);
   if (!f) return NotFound(path + ": cannot open for writing");

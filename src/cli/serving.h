@@ -43,6 +43,9 @@ Status ParseServingOptions(const Args& args, Setup* setup, bool load_pools = tru
 int ServePolicies(const char* cmd, const Args& args, Setup& setup, bool sweep,
                   std::vector<PolicyRun>* runs);
 
+// {"runs": [metrics JSON of each run]} (docs/runtime.md).
+std::string RunsJson(const std::vector<PolicyRun>& runs);
+
 // One row per policy: violations, throughput, goodput, accuracy, p99, memory, decision times.
 std::string ComparisonTable(const std::vector<PolicyRun>& runs);
 

@@ -255,7 +255,6 @@ bool Controller::Admit(const Arrival& a, double now_us) {
   }
   Request& r = requests_[slot];
   r = Request{};
-  r.used = true;
   r.id = next_id_++;
   r.task = a.task;
   r.sample = a.sample;
@@ -332,27 +331,35 @@ void Controller::Unaccount(Request& r) {
   r.next_stage = static_cast<int>(r.option->stages.size());
 }
 
-void Controller::Reject(Request& r, double now_us, const char* reason) {
-  Unaccount(r);
+RequestRecord Controller::RecordOf(const Request& r, double now_us) const {
   RequestRecord rec;
   rec.id = r.id;
   rec.task = r.task;
   rec.sample = r.sample;
   rec.arrival_us = r.arrival_us;
   rec.deadline_us = r.deadline_us;
-  rec.served = false;
-  rec.reason = reason;
   rec.finish_us = now_us;
   rec.accuracy_min = r.accuracy_min;
+  return rec;
+}
+
+void Controller::Finish(Request& r, RequestRecord rec) {
   collector_.Add(std::move(rec));
   r.recorded = true;
   --in_flight_;
   if (!r.running) Release(&r - requests_.data());
 }
 
+void Controller::Reject(Request& r, double now_us, const char* reason) {
+  Unaccount(r);
+  RequestRecord rec = RecordOf(r, now_us);
+  rec.served = false;
+  rec.reason = reason;
+  Finish(r, std::move(rec));
+}
+
 void Controller::Release(int64_t slot) {
   Request& r = requests_[slot];
-  r.used = false;
   r.plan.reset();
   r.option = nullptr;
   free_slots_.push_back(slot);
@@ -486,15 +493,9 @@ void Controller::Complete(const StageJob& job, double start_us, double now_us,
   if (!ok) {
     Reject(r, now_us, reason);
   } else if (job.last) {
-    RequestRecord rec;
-    rec.id = r.id;
-    rec.task = r.task;
-    rec.sample = r.sample;
-    rec.arrival_us = r.arrival_us;
-    rec.deadline_us = r.deadline_us;
+    RequestRecord rec = RecordOf(r, now_us);
     rec.served = true;
     rec.start_us = r.start_us;
-    rec.finish_us = now_us;
     rec.stitch_index = r.option->stitch_index;
     if (options_.keep_records) {
       rec.stitch = r.option->stitch;
@@ -503,12 +504,8 @@ void Controller::Complete(const StageJob& job, double start_us, double now_us,
     rec.predicted_latency_us = r.predicted_us;
     rec.load_us = r.load_us;
     rec.stitch_accuracy = r.option->accuracy;
-    rec.accuracy_min = r.accuracy_min;
     rec.correct = correct;
-    collector_.Add(std::move(rec));
-    r.recorded = true;
-    --in_flight_;
-    Release(job.slot);
+    Finish(r, std::move(rec));
   } else {
     const int next_p = r.option->stages[r.next_stage].processor;
     if (!snap_.processors[next_p].alive)

@@ -137,7 +137,6 @@ class Controller {
 
  private:
   struct Request {
-    bool used = false;
     int64_t id = 0;
     int task = 0;
     int64_t sample = 0;
@@ -165,6 +164,10 @@ class Controller {
   void Enqueue(int64_t slot, int stage, double now_us);
   void Unaccount(Request& r);  // drops the request's queued work from the processors
   void Reject(Request& r, double now_us, const char* reason);
+  // The fields every record of `r` shares (finish = now_us).
+  RequestRecord RecordOf(const Request& r, double now_us) const;
+  // Writes r's record; frees its slot unless a stage is still running.
+  void Finish(Request& r, RequestRecord rec);
   void Release(int64_t slot);
   // Makes a segment resident (evicting idle ones) and marks it in use; adds the bytes it had to
   // load to *loaded. False when the budget cannot hold it.

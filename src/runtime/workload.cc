@@ -7,7 +7,7 @@
 #include <set>
 #include <sstream>
 
-#include "core/json.h"
+#include "core/json_fields.h"
 
 namespace sl {
 
@@ -17,58 +17,6 @@ constexpr double kMaxDurationS = 7 * 24 * 3600.0;
 constexpr double kMaxRate = 1e6;
 constexpr size_t kMaxTasks = 256;
 constexpr size_t kMaxTraceLines = size_t{1} << 26;
-
-// Field reader that names "<source>: <path>" in every error and rejects unknown keys.
-class Fields {
- public:
-  Fields(const Json& obj, std::string where) : obj_(obj), where_(std::move(where)) {}
-
-  Status CheckKnown(std::initializer_list<const char*> keys) const {
-    if (!obj_.is_object()) return InvalidArgument(where_ + ": must be an object");
-    for (const auto& member : obj_.object()) {
-      const std::string& k = member.first;  // clang 14 cannot capture a structured binding
-      if (std::none_of(keys.begin(), keys.end(), [&](const char* x) { return k == x; }))
-        return InvalidArgument(where_ + "." + k + ": unknown field");
-    }
-    return Status::Ok();
-  }
-  bool Has(const char* key) const { return obj_.Find(key) != nullptr; }
-  Result<double> Number(const char* key, double lo, double hi, double fallback,
-                        bool required = false) const {
-    const Json* j = obj_.Find(key);
-    if (!j) {
-      if (required) return InvalidArgument(Name(key) + ": missing");
-      return fallback;
-    }
-    if (!j->is_number()) return InvalidArgument(Name(key) + ": must be a number");
-    const double x = j->number();
-    if (!std::isfinite(x) || x < lo || x > hi)
-      return InvalidArgument(Name(key) + ": " + Fmt(x) + " is out of range [" + Fmt(lo) + ", " +
-                             Fmt(hi) + "]");
-    return x;
-  }
-  Result<std::string> String(const char* key, bool required, const std::string& fallback) const {
-    const Json* j = obj_.Find(key);
-    if (!j) {
-      if (required) return InvalidArgument(Name(key) + ": missing");
-      return fallback;
-    }
-    if (!j->is_string() || j->string().empty())
-      return InvalidArgument(Name(key) + ": must be a non-empty string");
-    return j->string();
-  }
-  const Json* Get(const char* key) const { return obj_.Find(key); }
-  std::string Name(const std::string& key) const { return where_ + "." + key; }
-
- private:
-  static std::string Fmt(double x) {
-    std::ostringstream s;
-    s << x;
-    return s.str();
-  }
-  const Json& obj_;
-  std::string where_;
-};
 
 Result<std::vector<double>> ReadTrace(const std::string& path, const std::string& where) {
   std::ifstream in(path);
@@ -95,24 +43,24 @@ Result<std::vector<double>> ReadTrace(const std::string& path, const std::string
 
 Result<ArrivalSpec> ParseArrival(const Json& j, const std::string& where,
                                  const std::string& base_dir) {
-  Fields f(j, where);
-  SL_RETURN_IF_ERROR(f.CheckKnown({"type", "rate", "file"}));
-  SL_ASSIGN_OR_RETURN(std::string type, f.String("type", true, ""));
+  JsonFields f(j, where);
+  SL_RETURN_IF_ERROR(f.Check({"type", "rate", "file"}));
+  SL_ASSIGN_OR_RETURN(std::string type, f.Text("type", true, ""));
   ArrivalSpec a;
   if (type == "periodic" || type == "poisson") {
     a.kind = type == "periodic" ? ArrivalKind::kPeriodic : ArrivalKind::kPoisson;
     SL_ASSIGN_OR_RETURN(a.rate, f.Number("rate", 1e-6, kMaxRate, 0, true));
-    if (f.Has("file")) return InvalidArgument(f.Name("file") + ": only for type \"trace\"");
+    if (f.Has("file")) return InvalidArgument(f.Field("file") + ": only for type \"trace\"");
   } else if (type == "trace") {
     a.kind = ArrivalKind::kTrace;
-    SL_ASSIGN_OR_RETURN(std::string file, f.String("file", true, ""));
-    if (f.Has("rate")) return InvalidArgument(f.Name("rate") + ": not used with type \"trace\"");
+    SL_ASSIGN_OR_RETURN(std::string file, f.Text("file", true, ""));
+    if (f.Has("rate")) return InvalidArgument(f.Field("rate") + ": not used with type \"trace\"");
     std::filesystem::path p(file);
     if (p.is_relative()) p = std::filesystem::path(base_dir) / p;
     a.trace_file = p.string();
-    SL_ASSIGN_OR_RETURN(a.trace_times, ReadTrace(a.trace_file, f.Name("file")));
+    SL_ASSIGN_OR_RETURN(a.trace_times, ReadTrace(a.trace_file, f.Field("file")));
   } else {
-    return InvalidArgument(f.Name("type") + ": must be periodic, poisson or trace, got '" + type +
+    return InvalidArgument(f.Field("type") + ": must be periodic, poisson or trace, got '" + type +
                            "'");
   }
   return a;
@@ -120,8 +68,8 @@ Result<ArrivalSpec> ParseArrival(const Json& j, const std::string& where,
 
 Status ParseSlo(const Json& j, const std::string& where, bool partial, double* latency_ms,
                 double* accuracy_min) {
-  Fields f(j, where);
-  SL_RETURN_IF_ERROR(f.CheckKnown({"latency_ms", "accuracy_min"}));
+  JsonFields f(j, where);
+  SL_RETURN_IF_ERROR(f.Check({"latency_ms", "accuracy_min"}));
   SL_ASSIGN_OR_RETURN(*latency_ms, f.Number("latency_ms", 1e-3, 1e7, -1, !partial));
   SL_ASSIGN_OR_RETURN(*accuracy_min, f.Number("accuracy_min", 0, 1, partial ? -1 : 0, false));
   if (partial && *latency_ms < 0 && *accuracy_min < 0)
@@ -131,20 +79,20 @@ Status ParseSlo(const Json& j, const std::string& where, bool partial, double* l
 
 Result<WorkloadTask> ParseTask(const Json& j, const std::string& where, double duration_s,
                                const std::string& base_dir) {
-  Fields f(j, where);
-  SL_RETURN_IF_ERROR(f.CheckKnown({"name", "pool", "slo", "arrival", "start_s", "stop_s"}));
+  JsonFields f(j, where);
+  SL_RETURN_IF_ERROR(f.Check({"name", "pool", "slo", "arrival", "start_s", "stop_s"}));
   WorkloadTask t;
-  SL_ASSIGN_OR_RETURN(t.pool, f.String("pool", true, ""));
-  SL_ASSIGN_OR_RETURN(t.name, f.String("name", false, t.pool));
-  const Json* slo = f.Get("slo");
-  if (!slo) return InvalidArgument(f.Name("slo") + ": missing");
-  SL_RETURN_IF_ERROR(ParseSlo(*slo, f.Name("slo"), false, &t.latency_ms, &t.accuracy_min));
-  const Json* arrival = f.Get("arrival");
-  if (!arrival) return InvalidArgument(f.Name("arrival") + ": missing");
-  SL_ASSIGN_OR_RETURN(t.arrival, ParseArrival(*arrival, f.Name("arrival"), base_dir));
+  SL_ASSIGN_OR_RETURN(t.pool, f.Text("pool", true, ""));
+  SL_ASSIGN_OR_RETURN(t.name, f.Text("name", false, t.pool));
+  const Json* slo = f.Find("slo");
+  if (!slo) return InvalidArgument(f.Field("slo") + ": missing");
+  SL_RETURN_IF_ERROR(ParseSlo(*slo, f.Field("slo"), false, &t.latency_ms, &t.accuracy_min));
+  const Json* arrival = f.Find("arrival");
+  if (!arrival) return InvalidArgument(f.Field("arrival") + ": missing");
+  SL_ASSIGN_OR_RETURN(t.arrival, ParseArrival(*arrival, f.Field("arrival"), base_dir));
   SL_ASSIGN_OR_RETURN(t.start_s, f.Number("start_s", 0, duration_s, 0));
   SL_ASSIGN_OR_RETURN(t.stop_s, f.Number("stop_s", 0, duration_s, duration_s));
-  if (t.stop_s <= t.start_s) return InvalidArgument(f.Name("stop_s") + ": must be after start_s");
+  if (t.stop_s <= t.start_s) return InvalidArgument(f.Field("stop_s") + ": must be after start_s");
   return t;
 }
 
@@ -168,58 +116,59 @@ double Workload::ExpectedRate(int task) const {
 Result<Workload> ParseWorkloadJson(const std::string& text, const std::string& source,
                                    const std::string& base_dir) {
   SL_ASSIGN_OR_RETURN(Json root, Json::Parse(text, source));
-  Fields f(root, source);
-  SL_RETURN_IF_ERROR(f.CheckKnown({"name", "zoo", "duration_s", "seed", "memory_budget_mb",
-                                   "processors", "tasks", "events", "description"}));
+  JsonFields f(root, source + ":");
+  SL_RETURN_IF_ERROR(f.Check({"name", "zoo", "duration_s", "seed", "memory_budget_mb", "processors",
+                              "tasks", "events", "description"}));
   Workload w;
   w.source = source;
-  SL_ASSIGN_OR_RETURN(w.name, f.String("name", false, "workload"));
-  SL_ASSIGN_OR_RETURN(std::string zoo, f.String("zoo", false, "zoo"));
+  SL_ASSIGN_OR_RETURN(w.name, f.Text("name", false, "workload"));
+  SL_ASSIGN_OR_RETURN(std::string zoo, f.Text("zoo", false, "zoo"));
   std::filesystem::path zp(zoo);
   if (zp.is_relative()) zp = std::filesystem::path(base_dir) / zp;
   w.zoo = zp.lexically_normal().string();
   SL_ASSIGN_OR_RETURN(w.duration_s, f.Number("duration_s", 1e-3, kMaxDurationS, 0, true));
   SL_ASSIGN_OR_RETURN(double seed, f.Number("seed", 0, 9007199254740992.0, 0));
-  if (seed != std::floor(seed)) return InvalidArgument(f.Name("seed") + ": must be an integer");
+  if (seed != std::floor(seed)) return InvalidArgument(f.Field("seed") + ": must be an integer");
   w.seed = static_cast<uint64_t>(seed);
   SL_ASSIGN_OR_RETURN(w.memory_budget_mb, f.Number("memory_budget_mb", 0, 1e7, 0));
-  if (const Json* p = f.Get("processors")) {
+  if (const Json* p = f.Find("processors")) {
     if (!p->is_array() || p->array().empty())
-      return InvalidArgument(f.Name("processors") + ": must be a non-empty array of names");
+      return InvalidArgument(f.Field("processors") + ": must be a non-empty array of names");
     for (const Json& x : p->array()) {
       if (!x.is_string() || x.string().empty())
-        return InvalidArgument(f.Name("processors") + ": must hold processor names (strings)");
+        return InvalidArgument(f.Field("processors") + ": must hold processor names (strings)");
       w.processors.push_back(x.string());
     }
   }
-  const Json* tasks = f.Get("tasks");
+  const Json* tasks = f.Find("tasks");
   if (!tasks || !tasks->is_array() || tasks->array().empty())
-    return InvalidArgument(f.Name("tasks") + ": must be a non-empty array");
+    return InvalidArgument(f.Field("tasks") + ": must be a non-empty array");
   if (tasks->array().size() > kMaxTasks)
-    return InvalidArgument(f.Name("tasks") + ": more than " + std::to_string(kMaxTasks) + " tasks");
+    return InvalidArgument(f.Field("tasks") + ": more than " + std::to_string(kMaxTasks) +
+                           " tasks");
   std::set<std::string> names;
   for (size_t i = 0; i < tasks->array().size(); ++i) {
-    const std::string where = f.Name("tasks[" + std::to_string(i) + "]");
+    const std::string where = f.Field("tasks[" + std::to_string(i) + "]");
     SL_ASSIGN_OR_RETURN(WorkloadTask t,
                         ParseTask(tasks->array()[i], where, w.duration_s, base_dir));
     if (!names.insert(t.name).second)
       return InvalidArgument(where + ".name: duplicate task name '" + t.name + "'");
     w.tasks.push_back(std::move(t));
   }
-  if (const Json* events = f.Get("events")) {
-    if (!events->is_array()) return InvalidArgument(f.Name("events") + ": must be an array");
+  if (const Json* events = f.Find("events")) {
+    if (!events->is_array()) return InvalidArgument(f.Field("events") + ": must be an array");
     for (size_t i = 0; i < events->array().size(); ++i) {
-      const std::string where = f.Name("events[" + std::to_string(i) + "]");
-      Fields e(events->array()[i], where);
-      SL_RETURN_IF_ERROR(e.CheckKnown({"at_s", "task", "slo"}));
+      const std::string where = f.Field("events[" + std::to_string(i) + "]");
+      JsonFields e(events->array()[i], where);
+      SL_RETURN_IF_ERROR(e.Check({"at_s", "task", "slo"}));
       SloEvent ev;
       SL_ASSIGN_OR_RETURN(ev.at_s, e.Number("at_s", 0, w.duration_s, 0, true));
-      SL_ASSIGN_OR_RETURN(ev.task, e.String("task", true, ""));
+      SL_ASSIGN_OR_RETURN(ev.task, e.Text("task", true, ""));
       if (w.FindTask(ev.task) < 0)
-        return InvalidArgument(e.Name("task") + ": no task named '" + ev.task + "'");
-      const Json* slo = e.Get("slo");
-      if (!slo) return InvalidArgument(e.Name("slo") + ": missing");
-      SL_RETURN_IF_ERROR(ParseSlo(*slo, e.Name("slo"), true, &ev.latency_ms, &ev.accuracy_min));
+        return InvalidArgument(e.Field("task") + ": no task named '" + ev.task + "'");
+      const Json* slo = e.Find("slo");
+      if (!slo) return InvalidArgument(e.Field("slo") + ": missing");
+      SL_RETURN_IF_ERROR(ParseSlo(*slo, e.Field("slo"), true, &ev.latency_ms, &ev.accuracy_min));
       w.events.push_back(ev);
     }
     std::stable_sort(w.events.begin(), w.events.end(),

@@ -7,7 +7,7 @@
 #include <set>
 #include <sstream>
 
-#include "core/json.h"
+#include "core/json_fields.h"
 
 namespace sl {
 
@@ -26,68 +26,6 @@ std::string Num(double x) {
   return s.str();
 }
 
-// One JSON object being read, named "<source>: <path>" in every error; unknown keys fail. The
-// root's `where` is "<source>:".
-class ObjectReader {
- public:
-  ObjectReader(const Json& j, std::string where) : j_(j), where_(std::move(where)) {}
-
-  Status Check(std::initializer_list<const char*> keys) const {
-    if (!j_.is_object())
-      return InvalidArgument(where_ + (where_.back() == ':' ? "" : ":") + " must be an object");
-    for (const auto& kv : j_.object()) {
-      const std::string& key = kv.first;
-      if (std::none_of(keys.begin(), keys.end(), [&](const char* k) { return key == k; }))
-        return InvalidArgument(Field(key) + ": unknown field");
-    }
-    return Status::Ok();
-  }
-  std::string Field(const std::string& key) const {
-    return where_ + (where_.back() == ':' ? " " : ".") + key;
-  }
-  const Json* Find(const char* key) const { return j_.Find(key); }
-
-  Result<double> Number(const char* key, double lo, double hi, double fallback,
-                        bool required = false, bool open_lo = false) const {
-    const Json* v = j_.Find(key);
-    if (!v) {
-      if (required) return InvalidArgument(Field(key) + ": missing");
-      return fallback;
-    }
-    return CheckNumber(*v, Field(key), lo, hi, open_lo);
-  }
-  Result<std::string> Text(const char* key, bool required) const {
-    const Json* v = j_.Find(key);
-    if (!v) {
-      if (required) return InvalidArgument(Field(key) + ": missing");
-      return std::string();
-    }
-    if (!v->is_string() || v->string().empty())
-      return InvalidArgument(Field(key) + ": must be a non-empty string");
-    return v->string();
-  }
-  Result<bool> Bool(const char* key, bool fallback) const {
-    const Json* v = j_.Find(key);
-    if (!v) return fallback;
-    if (!v->is_bool()) return InvalidArgument(Field(key) + ": must be true or false");
-    return v->boolean();
-  }
-
-  static Result<double> CheckNumber(const Json& v, const std::string& where, double lo, double hi,
-                                    bool open_lo) {
-    if (!v.is_number()) return InvalidArgument(where + ": must be a number");
-    const double x = v.number();
-    if (!std::isfinite(x) || x < lo || x > hi || (open_lo && x == lo))
-      return InvalidArgument(where + ": " + Num(x) + " is out of range " + (open_lo ? "(" : "[") +
-                             Num(lo) + ", " + Num(hi) + "]");
-    return x;
-  }
-
- private:
-  const Json& j_;
-  std::string where_;
-};
-
 Result<GainCurve> ParseCurve(const Json& j, const std::string& where) {
   if (!j.is_array() || j.array().empty())
     return InvalidArgument(where + ": must be a non-empty array of [sparsity, speedup] pairs");
@@ -97,9 +35,8 @@ Result<GainCurve> ParseCurve(const Json& j, const std::string& where) {
     const std::string w = where + "[" + std::to_string(i) + "]";
     if (!pt.is_array() || pt.array().size() != 2)
       return InvalidArgument(w + ": must be a [sparsity, speedup] pair");
-    SL_ASSIGN_OR_RETURN(double s, ObjectReader::CheckNumber(pt.array()[0], w + "[0]", 0, 1, false));
-    SL_ASSIGN_OR_RETURN(double g,
-                        ObjectReader::CheckNumber(pt.array()[1], w + "[1]", 0, 1000, true));
+    SL_ASSIGN_OR_RETURN(double s, JsonFields::CheckNumber(pt.array()[0], w + "[0]", 0, 1, false));
+    SL_ASSIGN_OR_RETURN(double g, JsonFields::CheckNumber(pt.array()[1], w + "[1]", 0, 1000, true));
     if (!c.points.empty() && s <= c.points.back().first)
       return InvalidArgument(w + ": sparsity " + Num(s) + " must be above the previous point's");
     c.points.emplace_back(s, g);
@@ -108,7 +45,7 @@ Result<GainCurve> ParseCurve(const Json& j, const std::string& where) {
 }
 
 Result<SocProcessor> ParseProcessor(const Json& j, const std::string& where) {
-  ObjectReader r(j, where);
+  JsonFields r(j, where);
   SL_RETURN_IF_ERROR(
       r.Check({"name", "kind", "peak_gflops", "fp32_as_fp16", "fallback_penalty", "efficiency",
                "memory_bandwidth_gbs", "launch_overhead_us", "handoff_sync_us", "sparsity_gain"}));
@@ -121,7 +58,7 @@ Result<SocProcessor> ParseProcessor(const Json& j, const std::string& where) {
                            "'");
   const Json* peak = r.Find("peak_gflops");
   if (!peak) return InvalidArgument(r.Field("peak_gflops") + ": missing");
-  ObjectReader pr(*peak, r.Field("peak_gflops"));
+  JsonFields pr(*peak, r.Field("peak_gflops"));
   SL_RETURN_IF_ERROR(pr.Check({"fp32", "fp16", "int8"}));
   bool any = false;
   for (int q = 0; q < kNumPrecisions; ++q) {
@@ -208,7 +145,7 @@ int SocModel::FindProcessor(const std::string& n) const {
 
 Result<SocModel> ParseSocModelJson(const std::string& text, const std::string& source) {
   SL_ASSIGN_OR_RETURN(Json root, Json::Parse(text, source));
-  ObjectReader r(root, source + ":");
+  JsonFields r(root, source + ":");
   SL_RETURN_IF_ERROR(r.Check({"name", "description", "sources", "shared_memory_bandwidth_gbs",
                               "handoff", "sim_defaults", "processors"}));
   SocModel m;
@@ -228,13 +165,13 @@ Result<SocModel> ParseSocModelJson(const std::string& text, const std::string& s
                       r.Number("shared_memory_bandwidth_gbs", 0, kMaxBandwidth, 0, true, true));
   const Json* h = r.Find("handoff");
   if (!h) return InvalidArgument(r.Field("handoff") + ": missing");
-  ObjectReader hr(*h, r.Field("handoff"));
+  JsonFields hr(*h, r.Field("handoff"));
   SL_RETURN_IF_ERROR(hr.Check({"fixed_us", "bandwidth_gbs"}));
   SL_ASSIGN_OR_RETURN(m.handoff_fixed_us, hr.Number("fixed_us", 0, kMaxUs, 0, true));
   SL_ASSIGN_OR_RETURN(m.handoff_bandwidth_gbs,
                       hr.Number("bandwidth_gbs", 0, kMaxBandwidth, 0, true, true));
   if (const Json* d = r.Find("sim_defaults")) {
-    ObjectReader dr(*d, r.Field("sim_defaults"));
+    JsonFields dr(*d, r.Field("sim_defaults"));
     SL_RETURN_IF_ERROR(dr.Check({"jitter", "contention"}));
     SL_ASSIGN_OR_RETURN(m.jitter, dr.Number("jitter", 0, 3, 0));           // as --jitter
     SL_ASSIGN_OR_RETURN(m.contention, dr.Number("contention", 0, 10, 0));  // as --contention
