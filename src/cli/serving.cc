@@ -26,8 +26,17 @@ namespace {
 bool ProfileCovers(const Profile& p, const Workload& w, const std::vector<std::string>& procs) {
   for (const std::string& name : procs)
     if (p.FindProcessor(name) < 0) return false;
-  for (const WorkloadTask& t : w.tasks)
-    if (p.FindTask(t.pool) < 0) return false;
+  // The cache is per processor list; it must also come from this zoo's pools.
+  namespace fs = std::filesystem;
+  for (const WorkloadTask& t : w.tasks) {
+    const int tp = p.FindTask(t.pool);
+    if (tp < 0) return false;
+    std::error_code a, b;
+    if (fs::weakly_canonical(p.tasks[tp].pool, a) !=
+            fs::weakly_canonical(fs::path(w.zoo) / t.pool, b) ||
+        a || b)
+      return false;
+  }
   return true;
 }
 
