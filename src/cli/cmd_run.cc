@@ -19,15 +19,11 @@ const char kUsage[] =
     "Without --profile, a cached profile of the zoo (zoo-work/) is used or measured first.";
 
 Result<PolicyRun> RunOne(const Setup& s, const Workload& w, const std::string& policy) {
-  std::printf(
-      "== %s: workload %s, %.0f s, seed %llu, processors %s\n", policy.c_str(), w.name.c_str(),
-      w.duration_s, static_cast<unsigned long long>(w.seed),
-      w.processors.empty() ? "(profile's)" : [&] {
-        static std::string l;
-        l.clear();
-        for (const auto& p : w.processors) l += (l.empty() ? "" : ",") + p;
-        return l.c_str();
-      }());
+  std::string procs;
+  for (const auto& p : w.processors) procs += (procs.empty() ? "" : ",") + p;
+  std::printf("== %s: workload %s, %.0f s, seed %llu, processors %s\n", policy.c_str(),
+              w.name.c_str(), w.duration_s, static_cast<unsigned long long>(w.seed),
+              procs.empty() ? "(the profile's)" : procs.c_str());
   std::fflush(stdout);
   SL_ASSIGN_OR_RETURN(RunOutput out,
                       RunWorkload(w, s.profile, s.tasks, policy, s.policy_options, s.engine));
