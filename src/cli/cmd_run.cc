@@ -21,7 +21,7 @@ const char kUsage[] =
 Result<PolicyRun> RunOne(const Setup& s, const Workload& w, const std::string& policy) {
   std::string procs;
   for (const auto& p : w.processors) procs += (procs.empty() ? "" : ",") + p;
-  std::printf("== %s: workload %s, %.0f s, seed %llu, processors %s\n", policy.c_str(),
+  std::printf("== %s: workload %s, %g s, seed %llu, processors %s\n", policy.c_str(),
               w.name.c_str(), w.duration_s, static_cast<unsigned long long>(w.seed),
               procs.empty() ? "(the profile's)" : procs.c_str());
   std::fflush(stdout);
