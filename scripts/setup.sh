@@ -6,7 +6,7 @@ ROOT="$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)"
 
 DEB_PACKAGES=(
   build-essential cmake ninja-build pkg-config clang
-  libdnnl-dev ocl-icd-opencl-dev opencl-headers
+  libdnnl-dev ocl-icd-opencl-dev opencl-headers pocl-opencl-icd clinfo
   libonnx-dev libprotobuf-dev protobuf-compiler
   libgtest-dev libgmock-dev libbenchmark-dev
   python3-torch python3-torchvision python3-onnx python3-numpy python3-pytest
