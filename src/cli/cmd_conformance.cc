@@ -7,8 +7,8 @@
 #include <cstdio>
 #include <filesystem>
 
+#include "backend/backend.h"
 #include "cli/args.h"
-#include "exec/plan.h"
 #include "onnx/loader.h"
 
 namespace sl::cli {
@@ -52,7 +52,23 @@ Status Compare(const Tensor& got, const Tensor& want, const std::string& name) {
 
 enum class Outcome { kPassed, kFailed, kSkipped };
 
-Outcome RunCase(const fs::path& dir, bool reference, bool force_sparse, std::string* why) {
+// Runs the prepared plan once on host tensors; outputs are allocated here.
+Result<std::vector<Tensor>> RunPlanOnce(const DevicePlan& plan, const std::vector<Tensor>& inputs) {
+  SL_ASSIGN_OR_RETURN(auto runner, plan.NewRunner());
+  std::vector<TensorView> in, out;
+  for (const Tensor& t : inputs) in.push_back(t.view());
+  std::vector<Tensor> outputs;
+  for (const TensorInfo& t : plan.outputs()) {
+    SL_RETURN_IF_ERROR(CheckShape(t.shape, t.dtype, "output '" + t.name + "'"));
+    outputs.emplace_back(t.dtype, t.shape);
+  }
+  for (const Tensor& t : outputs) out.push_back(t.view());
+  SL_RETURN_IF_ERROR(runner->RunHost(in, out));
+  return outputs;
+}
+
+Outcome RunCase(const fs::path& dir, const Backend& backend, bool reference, bool force_sparse,
+                std::string* why) {
   auto graph = LoadOnnxModel((dir / "model.onnx").string());
   if (!graph.ok()) {
     *why = graph.status().message();
@@ -109,7 +125,7 @@ Outcome RunCase(const fs::path& dir, bool reference, bool force_sparse, std::str
         runtime_inputs.push_back(inputs[i]);
       }
     }
-    auto plan = Plan::Prepare(*graph, options);
+    auto plan = backend.Prepare(*graph, options);
     if (!plan.ok() &&
         plan.status().message().find("could not infer the shape") != std::string::npos) {
       // An output shape depends on input values (e.g. Range): bind every input at prepare time.
@@ -117,15 +133,14 @@ Outcome RunCase(const fs::path& dir, bool reference, bool force_sparse, std::str
         options.constant_inputs[graph->values[graph->inputs[i]].name] = inputs[i];
       options.input_shapes.clear();
       runtime_inputs.clear();
-      plan = Plan::Prepare(*graph, options);
+      plan = backend.Prepare(*graph, options);
     }
     if (!plan.ok()) {
       *why = plan.status().message();
       return plan.status().code() == StatusCode::kUnsupported ? Outcome::kSkipped
                                                               : Outcome::kFailed;
     }
-    ExecutionContext ctx(*plan);
-    auto outputs = RunOnce(ctx, runtime_inputs);
+    auto outputs = RunPlanOnce(**plan, runtime_inputs);
     if (!outputs.ok()) {
       *why = outputs.status().message();
       return outputs.status().code() == StatusCode::kUnsupported ? Outcome::kSkipped
@@ -154,8 +169,11 @@ int RunConformance(int argc, char** argv) {
   if (!args.ok()) return Fail("conformance", args.status());
   if (args->Has("help")) {
     std::puts(
-        "usage: sparseloom conformance [--backend cpu|ref] [--filter SUBSTRING] [--verbose]\n"
-        "                              [--data DIR] [--force-sparse]\n"
+        "usage: sparseloom conformance [--backend cpu|ref|opencl[:N]|cuda[:N]]\n"
+        "                              [--filter SUBSTRING] [--verbose] [--data DIR]\n"
+        "                              [--force-sparse]\n"
+        "--backend ref runs every node on its reference kernel; opencl and cuda run on that\n"
+        "device, and ops the device backend does not support are reported as skipped.\n"
         "--force-sparse runs every Conv/Gemm/MatMul with constant weights on a sparse kernel.\n"
         "Runs every ONNX node test of libonnx-testdata (DIR/node) whose ops SparseLoom\n"
         "supports, plus DIR/pytorch-converted Conv/Pool/Linear cases. Prints failures,\n"
@@ -163,9 +181,12 @@ int RunConformance(int argc, char** argv) {
         "'conformance: N passed, M failed, K skipped'. Exit code 1 if any failed.");
     return 0;
   }
-  std::string backend = args->Get("backend", "cpu");
-  if (backend != "cpu" && backend != "ref")
-    return Fail("conformance", InvalidArgument("unknown backend '" + backend + "' (cpu or ref)"));
+  const std::string backend_name = args->Get("backend", "cpu");
+  const bool reference = backend_name == "ref";
+  auto backend = OpenBackend(reference ? "cpu" : backend_name);
+  if (!backend.ok()) return Fail("conformance", backend.status());
+  std::printf("conformance: backend %s on %s\n", backend_name.c_str(),
+              (*backend)->device().name.c_str());
   fs::path data = args->Get("data", kDefaultData);
   if (!fs::is_directory(data / "node"))
     return Fail("conformance",
@@ -184,7 +205,7 @@ int RunConformance(int argc, char** argv) {
     std::string name = dir.parent_path().filename().string() + "/" + dir.filename().string();
     if (!filter.empty() && name.find(filter) == std::string::npos) continue;
     std::string why;
-    Outcome o = RunCase(dir, backend == "ref", args->Has("force-sparse"), &why);
+    Outcome o = RunCase(dir, **backend, reference, args->Has("force-sparse"), &why);
     std::replace(why.begin(), why.end(), '\n', ' ');
     if (o == Outcome::kPassed) {
       ++passed;
