@@ -1,0 +1,138 @@
+// Data-movement kernels of the CUDA backend: the strided copy behind Transpose / Slice / Expand /
+// Concat / Split, Gather, and im2col for convolutions without cuDNN.
+#include "backend/cuda/kernels/kernel_common.cuh"
+
+namespace sl::cuda {
+
+namespace {
+
+template <typename T>
+__global__ void StridedCopyKernel(IndexMap map, int64_t n, const T* __restrict__ x,
+                                  T* __restrict__ y) {
+  for (int64_t i = blockIdx.x * int64_t{blockDim.x} + threadIdx.x; i < n;
+       i += int64_t{gridDim.x} * blockDim.x) {
+    int64_t off[2];
+    MapOffsets<2>(map, i, off);
+    y[off[0]] = x[off[1]];
+  }
+}
+
+template <typename T, typename I>
+__global__ void GatherKernel(const T* __restrict__ x, const I* __restrict__ idx, T* __restrict__ y,
+                             int64_t outer, int64_t count, int64_t inner, int64_t dim) {
+  const int64_t n = outer * count * inner;
+  for (int64_t i = blockIdx.x * int64_t{blockDim.x} + threadIdx.x; i < n;
+       i += int64_t{gridDim.x} * blockDim.x) {
+    const int64_t in = i % inner;
+    const int64_t j = (i / inner) % count;
+    const int64_t o = i / (inner * count);
+    int64_t k = static_cast<int64_t>(idx[j]);
+    if (k < 0) k += dim;
+    y[i] = (k < 0 || k >= dim) ? T{} : x[(o * dim + k) * inner + in];
+  }
+}
+
+__global__ void Im2ColKernel(const float* __restrict__ x, float* __restrict__ col, int64_t channels,
+                             WindowDesc w, int64_t kernel_size, int64_t out_size, int64_t in_size) {
+  const int64_t n = channels * kernel_size * out_size;
+  for (int64_t i = blockIdx.x * int64_t{blockDim.x} + threadIdx.x; i < n;
+       i += int64_t{gridDim.x} * blockDim.x) {
+    int64_t o = i % out_size;
+    int64_t k = (i / out_size) % kernel_size;
+    const int64_t c = i / (out_size * kernel_size);
+    int64_t in_index = 0, in_stride = 1;
+    bool inside = true;
+    for (int d = w.rank - 1; d >= 0; --d) {
+      const int64_t od = o % w.out[d], kd = k % w.kernel[d];
+      o /= w.out[d];
+      k /= w.kernel[d];
+      const int64_t pos = od * w.stride[d] - w.pad_begin[d] + kd * w.dilation[d];
+      if (pos < 0 || pos >= w.in[d]) inside = false;
+      in_index += pos * in_stride;
+      in_stride *= w.in[d];
+    }
+    col[i] = inside ? x[c * in_size + in_index] : 0.f;
+  }
+}
+
+}  // namespace
+
+cudaError_t LaunchStridedCopy(int elem_bytes, const IndexMap& map, int64_t n, const void* x,
+                              void* y, cudaStream_t stream) {
+  if (n <= 0) return cudaSuccess;
+  auto launch = [&](auto tag) {
+    using T = decltype(tag);
+    StridedCopyKernel<<<Blocks(n), kThreads, 0, stream>>>(map, n, static_cast<const T*>(x),
+                                                          static_cast<T*>(y));
+  };
+  switch (elem_bytes) {
+    case 1:
+      launch(uint8_t{});
+      break;
+    case 2:
+      launch(uint16_t{});
+      break;
+    case 4:
+      launch(uint32_t{});
+      break;
+    case 8:
+      launch(uint64_t{});
+      break;
+    default:
+      return cudaErrorInvalidValue;
+  }
+  return cudaGetLastError();
+}
+
+cudaError_t LaunchGather(int elem_bytes, const void* x, const void* indices, bool indices_i64,
+                         void* y, int64_t outer, int64_t count, int64_t inner, int64_t dim,
+                         cudaStream_t stream) {
+  const int64_t n = outer * count * inner;
+  if (n <= 0) return cudaSuccess;
+  auto launch = [&](auto tag) {
+    using T = decltype(tag);
+    if (indices_i64) {
+      GatherKernel<<<Blocks(n), kThreads, 0, stream>>>(
+          static_cast<const T*>(x), static_cast<const int64_t*>(indices), static_cast<T*>(y), outer,
+          count, inner, dim);
+    } else {
+      GatherKernel<<<Blocks(n), kThreads, 0, stream>>>(
+          static_cast<const T*>(x), static_cast<const int32_t*>(indices), static_cast<T*>(y), outer,
+          count, inner, dim);
+    }
+  };
+  switch (elem_bytes) {
+    case 1:
+      launch(uint8_t{});
+      break;
+    case 2:
+      launch(uint16_t{});
+      break;
+    case 4:
+      launch(uint32_t{});
+      break;
+    case 8:
+      launch(uint64_t{});
+      break;
+    default:
+      return cudaErrorInvalidValue;
+  }
+  return cudaGetLastError();
+}
+
+cudaError_t LaunchIm2Col(const float* x, float* col, int64_t channels, const WindowDesc& w,
+                         cudaStream_t stream) {
+  int64_t kernel_size = 1, out_size = 1, in_size = 1;
+  for (int d = 0; d < w.rank; ++d) {
+    kernel_size *= w.kernel[d];
+    out_size *= w.out[d];
+    in_size *= w.in[d];
+  }
+  const int64_t n = channels * kernel_size * out_size;
+  if (n <= 0) return cudaSuccess;
+  Im2ColKernel<<<Blocks(n), kThreads, 0, stream>>>(x, col, channels, w, kernel_size, out_size,
+                                                   in_size);
+  return cudaGetLastError();
+}
+
+}  // namespace sl::cuda
