@@ -166,6 +166,9 @@ TEST_F(OpenClOps, Unary) {
   Check(OneNode("Clip max only", OpType::kClip, {s}, {Tensor::Scalar(0.25f)}, {}, 1, -2.f, 2.f,
                 {0, -1, 1}));
   Check(OneNode("Clip none", OpType::kClip, {s}, {}, {}, 1, -2.f, 2.f));
+  Check(OneNode("Clip runtime bounds", OpType::kClip, {s, {}, {}}, {}, {}, 1, -2.f, 2.f));
+  Check(OneNode("Clip runtime max", OpType::kClip, {s, {}}, {Tensor::Scalar(-0.5f)}, {}, 1, -2.f,
+                2.f, {0, 2, 1}));
 }
 
 TEST_F(OpenClOps, Conv) {
@@ -301,6 +304,15 @@ TEST_F(OpenClOps, Pools) {
                    {"strides", Ints{2, 2}},
                    {"ceil_mode", int64_t{1}},
                    {"dilations", Ints{1, 2}}})));
+  for (int64_t order : {0, 1}) {
+    Check(OneNode("MaxPool indices order " + std::to_string(order), OpType::kMaxPool,
+                  {{2, 3, 7, 6}}, {},
+                  A({{"kernel_shape", Ints{3, 2}},
+                     {"strides", Ints{2, 2}},
+                     {"pads", Ints{1, 1, 1, 0}},
+                     {"storage_order", order}}),
+                  2));
+  }
   Check(OneNode("MaxPool 1-D", OpType::kMaxPool, {{2, 3, 15}}, {},
                 A({{"kernel_shape", Ints{4}}, {"strides", Ints{3}}})));
   for (int64_t include_pad : {0, 1}) {

@@ -78,7 +78,9 @@ Status LowerConv(Emitter& e) {
 Status LowerPool(Emitter& e) {
   if (!e.has_input(0)) return e.No("missing X");
   SL_RETURN_IF_ERROR(e.RequireF32({0}, {0}));
-  if (e.has_output(1)) return e.No("the Indices output is not supported by the opencl backend");
+  const bool want_idx = e.has_output(1);
+  if (want_idx && (e.node().op != OpType::kMaxPool || e.output(1).dtype != DType::kI64))
+    return e.No("Indices output");
   const Shape& xs = e.input(0).shape;
   const Shape& ys = e.output(0).shape;
   if (xs.size() < 3 || xs.size() > 5) return e.No("rank of X");
@@ -90,7 +92,9 @@ Status LowerPool(Emitter& e) {
   const bool max = e.node().op == OpType::kMaxPool;
   const int include_pad = e.node().attrs.GetInt("count_include_pad", 0) != 0 ? 1 : 0;
   e.Add("pool",
-        {e.In(0), e.Out(0), e.Params(geo), Emitter::Int(max ? 0 : 1), Emitter::Int(include_pad)},
+        {e.In(0), e.Out(0), e.Params(geo), Emitter::Int(max ? 0 : 1), Emitter::Int(include_pad),
+         e.Out(1), Emitter::Int(want_idx ? 1 : 0),
+         Emitter::Int(e.node().attrs.GetInt("storage_order", 0) != 0 ? 1 : 0)},
         geo[3] * geo[4] * geo[5], xs[0] * xs[1]);
   return Status::Ok();
 }

@@ -115,13 +115,27 @@ Status LowerUnary(Emitter& e, int op) {
     beta = FLT_MAX;
     if (n.attrs.Has("min")) alpha = n.attrs.GetFloat("min", 0.f);
     if (n.attrs.Has("max")) beta = n.attrs.GetFloat("max", 0.f);
+    bool runtime = false;
     for (int i = 1; i <= 2; ++i) {
       if (!e.has_input(i)) continue;
       const Value& v = e.input(i);
-      if (!v.is_constant()) return e.No("bounds computed at run time");
-      if (v.dtype != DType::kF32 || v.constant.numel() != 1)
+      if (v.dtype != DType::kF32 || NumElements(v.shape) != 1)
         return e.No("bounds must be float32 scalars");
-      (i == 1 ? alpha : beta) = v.constant.data<float>()[0];
+      if (v.is_constant()) {
+        (i == 1 ? alpha : beta) = v.constant.data<float>()[0];
+      } else {
+        runtime = true;
+      }
+    }
+    if (runtime) {  // bounds read on the device
+      LaunchArg lo = e.has_input(1) && !e.input(1).is_constant() ? e.In(1) : Emitter::Null();
+      LaunchArg hi = e.has_input(2) && !e.input(2).is_constant() ? e.In(2) : Emitter::Null();
+      const int64_t count = NumElements(e.output(0).shape);
+      e.Add("clip_buffers",
+            {e.In(0), lo, hi, e.Out(0), Emitter::Float(alpha), Emitter::Float(beta),
+             Emitter::Int(count)},
+            count);
+      return Status::Ok();
     }
   }
   const int64_t count = NumElements(e.output(0).shape);

@@ -109,6 +109,19 @@ __kernel void ew_unary(__global const float* x, __global float* y, int op, float
   y[i] = r;
 }
 
+// Clip with bounds read from (scalar) buffers, for bounds computed at run time.
+__kernel void clip_buffers(__global const float* x, __global const float* lo_buf,
+                           __global const float* hi_buf, __global float* y, float lo, float hi,
+                           int n) {
+  const int i = get_global_id(0);
+  if (i >= n) return;
+  if (lo_buf) lo = lo_buf[0];
+  if (hi_buf) hi = hi_buf[0];
+  float v = x[i];
+  v = v < lo ? lo : v;
+  y[i] = v > hi ? hi : v;
+}
+
 // Where: p as for bcast_off with operands condition, X, Y.
 #define WHERE_KERNEL(T, NAME)                                                                  \
   __kernel void NAME(__global const uchar* c, __global const T* x, __global const T* yv,       \
@@ -241,8 +254,10 @@ __kernel void conv(__global const float* x, __global const float* w, __global co
 // Max (kind 0) or average (kind 1) pooling over 3 spatial dims, one work-item per output.
 // p = [ID, IH, IW, OD, OH, OW, KD, KH, KW, SD, SH, SW, PD, PH, PW, DD, DH, DW, ED, EH, EW]
 // (E: end pads). Global: (OD*OH*OW, N*C).
+// With want_idx, `indices` receives the flat NC... input index of each maximum (column-major
+// spatial part when column_major), -1 for a window of padding only.
 __kernel void pool(__global const float* x, __global float* y, __global const int* p, int kind,
-                   int include_pad) {
+                   int include_pad, __global long* indices, int want_idx, int column_major) {
   const int o = get_global_id(0), plane = get_global_id(1);
   const int ID = p[0], IH = p[1], IW = p[2], OD = p[3], OH = p[4], OW = p[5];
   const int KD = p[6], KH = p[7], KW = p[8], SD = p[9], SH = p[10], SW = p[11];
@@ -252,7 +267,7 @@ __kernel void pool(__global const float* x, __global float* y, __global const in
   const int od = o / (OH * OW), oh = (o / OW) % OH, ow = o % OW;
   __global const float* xp = x + plane * (ID * IH * IW);
   float best = -INFINITY, sum = 0.f;
-  int found = 0, count = 0;
+  int found = 0, count = 0, best_at = -1;
   for (int kd = 0; kd < KD; ++kd) {
     const int id = od * SD - PD + kd * DD;
     const int din = id >= 0 && id < ID, dpad = id >= -PD && id < ID + ED;
@@ -265,7 +280,10 @@ __kernel void pool(__global const float* x, __global float* y, __global const in
         const int inside_padded = dpad && hpad && iw >= -PW && iw < IW + EW;
         if (inside) {
           const float v = xp[(id * IH + ih) * IW + iw];
-          if (!found || v > best) best = v;
+          if (!found || v > best) {
+            best = v;
+            best_at = column_major ? id + ih * ID + iw * ID * IH : (id * IH + ih) * IW + iw;
+          }
           found = 1;
           sum += v;
         }
@@ -274,6 +292,9 @@ __kernel void pool(__global const float* x, __global float* y, __global const in
     }
   }
   y[plane * (OD * OH * OW) + o] = kind == 0 ? best : (count > 0 ? sum / (float)count : 0.f);
+  if (want_idx)
+    indices[plane * (OD * OH * OW) + o] =
+        best_at < 0 ? -1 : (long)plane * (ID * IH * IW) + best_at;
 }
 
 // Batched matrix product Y[b] = act(alpha * A[b] B[b] + beta * bias), element (i, j) of A at
