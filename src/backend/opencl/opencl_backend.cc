@@ -94,7 +94,12 @@ class ClRunner final : public SegmentRunner {
   std::shared_ptr<const PlanData> plan_;
   cl_mem arena_ = nullptr;
   std::vector<cl_mem> sub_;  // per value id: sub-buffer of the arena (roots only)
+  struct Range {
+    size_t global[3] = {1, 1, 1};
+    size_t local[3] = {1, 1, 1};
+  };
   std::vector<cl_kernel> kernels_;
+  std::vector<Range> ranges_;  // per launch
   std::vector<InputUse> input_uses_;
   std::vector<cl_mem> bound_;    // input buffers currently set as kernel arguments
   std::vector<cl_mem> staging_;  // RunHost input buffers
@@ -127,6 +132,19 @@ Status ClRunner::Init() {
     if (err != CL_SUCCESS)
       return ClError("clCreateKernel(" + launch.kernel + ")", err, p.launch_node_[l]);
     kernels_.push_back(k);
+    // Work-groups of up to 64 along dim 0, whose global size is rounded up to a multiple (every
+    // kernel checks its range on dim 0): the driver's own choice for a prime size would be 1.
+    size_t max_group = 1;
+    clGetKernelWorkGroupInfo(k, dev.device, CL_KERNEL_WORK_GROUP_SIZE, sizeof max_group, &max_group,
+                             nullptr);
+    size_t local = 1;
+    while (local * 2 <= std::min<size_t>(64, max_group) && local * 2 <= launch.global[0])
+      local *= 2;
+    Range range;
+    range.local[0] = local;
+    for (int d = 0; d < 3; ++d) range.global[d] = launch.global[d];
+    range.global[0] = (launch.global[0] + local - 1) / local * local;
+    ranges_.push_back(range);
     for (size_t a = 0; a < launch.args.size(); ++a) {
       const LaunchArg& arg = launch.args[a];
       const cl_uint ai = static_cast<cl_uint>(a);
@@ -188,7 +206,7 @@ Status ClRunner::Enqueue(const std::vector<cl_mem>& inputs) {
   for (size_t l = 0; l < kernels_.size(); ++l) {
     const Launch& launch = p.launches_[l];
     cl_int err = clEnqueueNDRangeKernel(p.device_->queue, kernels_[l], launch.dims, nullptr,
-                                        launch.global, nullptr, 0, nullptr, nullptr);
+                                        ranges_[l].global, ranges_[l].local, 0, nullptr, nullptr);
     if (err != CL_SUCCESS)
       return ClError("clEnqueueNDRangeKernel(" + launch.kernel + ")", err, p.launch_node_[l]);
   }
