@@ -348,7 +348,8 @@ class CudnnConvOp final : public CudaOp {
         cudnnGetConvolutionForwardAlgorithm_v7(handle, x_, w_, conv_, y_,
                                                CUDNN_CONVOLUTION_FWD_ALGO_COUNT, &returned, perf));
     for (int r = 0; r < returned; ++r) {
-      if (perf[r].status != CUDNN_STATUS_SUCCESS) continue;
+      // Only algorithms evaluated with plain FMA math: no tensor-op (TF32) results.
+      if (perf[r].status != CUDNN_STATUS_SUCCESS || perf[r].mathType != CUDNN_FMA_MATH) continue;
       size_t bytes = 0;
       if (cudnnGetConvolutionForwardWorkspaceSize(handle, x_, w_, conv_, y_, perf[r].algo,
                                                   &bytes) != CUDNN_STATUS_SUCCESS)

@@ -325,12 +325,18 @@ Status CudaRunner::Execute(std::span<const void* const> inputs, std::span<void* 
         slot.kind == CudaPlan::SlotKind::kInput ? inputs[slot.offset] : SlotAddress(v);
     const size_t bytes = ValueBytes(g.values[v]);
     if (bytes == 0 || from == outputs[o]) continue;
-    SL_RETURN_IF_ERROR(
-        CudaStatus("cudaMemcpyAsync", cudaMemcpyAsync(outputs[o], from, bytes, kind, stream_))
-            .WithContext("cuda: output '" + g.values[v].name + "'"));
+    // Messages are built only on failure: a successful run allocates nothing.
+    const cudaError_t e = cudaMemcpyAsync(outputs[o], from, bytes, kind, stream_);
+    if (e != cudaSuccess) {
+      (void)cudaStreamSynchronize(stream_);
+      return CudaStatus("cudaMemcpyAsync", e)
+          .WithContext("cuda: output '" + g.values[v].name + "'");
+    }
   }
-  return CudaStatus("cudaStreamSynchronize", cudaStreamSynchronize(stream_))
-      .WithContext("cuda: " + g.source);
+  const cudaError_t e = cudaStreamSynchronize(stream_);
+  if (e != cudaSuccess)
+    return CudaStatus("cudaStreamSynchronize", e).WithContext("cuda: " + g.source);
+  return Status::Ok();
 }
 
 Status CudaRunner::Run(std::span<DeviceBuffer* const> inputs,
@@ -395,10 +401,13 @@ Status CudaRunner::RunHost(std::span<const TensorView> inputs,
     if (inputs[i].data == nullptr)
       return InvalidArgument("cuda input '" + p.inputs()[i].name + "' has no data");
     std::memcpy(pinned_in_[i], inputs[i].data, bytes);
-    SL_RETURN_IF_ERROR(
-        CudaStatus("cudaMemcpyAsync", cudaMemcpyAsync(device_in_[i], pinned_in_[i], bytes,
-                                                      cudaMemcpyHostToDevice, stream_))
-            .WithContext("cuda: input '" + p.inputs()[i].name + "'"));
+    const cudaError_t e =
+        cudaMemcpyAsync(device_in_[i], pinned_in_[i], bytes, cudaMemcpyHostToDevice, stream_);
+    if (e != cudaSuccess) {
+      (void)cudaStreamSynchronize(stream_);
+      return CudaStatus("cudaMemcpyAsync", e)
+          .WithContext("cuda: input '" + p.inputs()[i].name + "'");
+    }
   }
   for (size_t i = 0; i < p.inputs().size(); ++i) input_ptrs_[i] = device_in_[i];
   SL_RETURN_IF_ERROR(Execute(input_ptrs_, pinned_out_, cudaMemcpyDeviceToHost));
