@@ -384,6 +384,24 @@ TEST_F(OpenClOps, CastAndQuantization) {
                     A({{"to", static_cast<int64_t>(DType::kF32)}})));
     Check({"Cast round trip", b.Build(), {Uniform({17}, 3, -50.f, 50.f)}});
   }
+  // float32 -> float16 -> float32, with overflow, subnormals and ties.
+  {
+    testing::GraphBuilder b;
+    const int x = b.Input("x", {40});
+    const int h = b.Node(OpType::kCast, "to_half", {x}, {"h"},
+                         A({{"to", static_cast<int64_t>(DType::kF16)}}));
+    b.Output(h);
+    b.Output(b.Node(OpType::kCast, "to_float", {h}, {"y"},
+                    A({{"to", static_cast<int64_t>(DType::kF32)}})));
+    Case c{"Cast f32->f16->f32", b.Build(), {Uniform({40}, 5, -3.f, 3.f)}};
+    float* v = c.inputs[0].data<float>();
+    v[0] = 70000.f;
+    v[1] = -1e-6f;
+    v[2] = 3e-8f;
+    v[3] = 1.f + 1.f / 2048;  // halfway between two halves
+    v[4] = 65504.f;
+    Check(c);
+  }
   // QuantizeLinear -> DequantizeLinear, per tensor and per axis, uint8 and int8 zero points.
   for (DType q : {DType::kU8, DType::kI8}) {
     for (bool per_axis : {false, true}) {

@@ -425,6 +425,8 @@ Status LowerConvert(Emitter& e) {
           return "u8";
         case DType::kBool:
           return "bool";
+        case DType::kF16:
+          return "f16";
         default:
           return "";
       }

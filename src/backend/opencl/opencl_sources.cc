@@ -186,6 +186,16 @@ CAST_KERNEL(char, float, cast_i8_f32, convert_float(v))
 CAST_KERNEL(uchar, float, cast_u8_f32, convert_float(v))
 CAST_KERNEL(uchar, float, cast_bool_f32, v ? 1.f : 0.f)
 
+// float16 stored as its bits (vload_half / vstore_half are core OpenCL; round to nearest even).
+__kernel void cast_f32_f16(__global const float* x, __global half* y, int n) {
+  const int i = get_global_id(0);
+  if (i < n) vstore_half_rte(x[i], i, y);
+}
+__kernel void cast_f16_f32(__global const half* x, __global float* y, int n) {
+  const int i = get_global_id(0);
+  if (i < n) y[i] = vload_half(i, x);
+}
+
 // QuantizeLinear / DequantizeLinear, per tensor (channels == 1) or per axis.
 #define QUANT_KERNELS(T, SUFFIX, LO, HI)                                                       \
   __kernel void quantize_##SUFFIX(__global const float* x, __global const float* scale,        \
