@@ -101,7 +101,6 @@ class ClRunner final : public SegmentRunner {
   std::vector<cl_kernel> kernels_;
   std::vector<Range> ranges_;  // per launch
   std::vector<InputUse> input_uses_;
-  std::vector<cl_mem> bound_;    // input buffers currently set as kernel arguments
   std::vector<cl_mem> staging_;  // RunHost input buffers
   std::vector<cl_mem> run_inputs_;
 };
@@ -182,7 +181,6 @@ Status ClRunner::Init() {
                        p.launch_node_[l]);
     }
   }
-  bound_.assign(p.inputs_.size(), nullptr);
   run_inputs_.assign(p.inputs_.size(), nullptr);
   for (const TensorInfo& t : p.inputs_) {
     const size_t bytes = static_cast<size_t>(NumElements(t.shape)) * DTypeSize(t.dtype);

@@ -345,7 +345,11 @@ Status LowerReduce(Emitter& e) {
 }  // namespace
 
 Status LowerCompute(Emitter& e) {
-  switch (e.node().op) {
+  const OpType op = e.node().op;
+  if (op != OpType::kConv && op != OpType::kGemm && op != OpType::kMatMul &&
+      !AttrString(e.node().attrs, "_act").empty())
+    return e.No("fused activation on this op");
+  switch (op) {
     case OpType::kConv:
       return LowerConv(e);
     case OpType::kGemm:
