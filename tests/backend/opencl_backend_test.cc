@@ -5,6 +5,8 @@
 
 #include <thread>
 
+#include "backend/opencl/opencl_device.h"
+#include "backend/opencl/opencl_lower.h"
 #include "backend/opencl_test_util.h"
 #include "exec/graph_builder.h"
 
@@ -172,6 +174,41 @@ TEST(OpenClBackend, WrongHostTensorsNameTheTensor) {
   st = (*runner)->RunHost(in2, out2);
   ASSERT_FALSE(st.ok());
   EXPECT_NE(st.message().find("'y'"), std::string::npos) << st.message();
+}
+
+// Device-free: OpenCL errors read as the call, what it was for and the code by name.
+TEST(OpenClErrors, NameTheCallTheNodeAndTheCode) {
+  EXPECT_EQ(opencl::ErrorName(CL_OUT_OF_RESOURCES), "CL_OUT_OF_RESOURCES (-5)");
+  EXPECT_EQ(opencl::ErrorName(-12345), "unknown OpenCL error (-12345)");
+  Status st = opencl::ClError("clEnqueueNDRangeKernel(conv)", CL_INVALID_WORK_GROUP_SIZE,
+                              "node 'c1' (Conv)");
+  EXPECT_EQ(st.code(), StatusCode::kInternal);
+  EXPECT_EQ(st.message(),
+            "opencl: clEnqueueNDRangeKernel(conv) failed for node 'c1' (Conv): "
+            "CL_INVALID_WORK_GROUP_SIZE (-54)");
+}
+
+// Device-free: the lowering of a fused Conv + Relu is one "conv" launch over (spatial, M, N).
+TEST(OpenClLowering, ConvWithFusedReluIsOneLaunch) {
+  testing::GraphBuilder b;
+  const int x = b.Input("x", {2, 3, 8, 8});
+  const int w = b.RandomConst("w", {4, 3, 3, 3}, 1);
+  const int c = b.Node(OpType::kConv, "conv", {x, w}, {"c"});
+  b.Output(b.Node(OpType::kRelu, "relu", {c}, {"y"}));
+  auto g = PrepareGraph(b.Build(), PrepareOptions{});
+  ASSERT_TRUE(g.ok()) << g.status().message();
+  ASSERT_EQ(g->nodes.size(), 1u);
+  opencl::Lowering low;
+  ASSERT_TRUE(opencl::LowerNode(KernelRequest{*g, g->nodes[0], 1}, low).ok());
+  ASSERT_EQ(low.launches.size(), 1u);
+  const opencl::Launch& l = low.launches[0];
+  EXPECT_EQ(l.kernel, "conv");
+  EXPECT_EQ(l.dims, 3u);
+  EXPECT_EQ(l.global[0], 36u);  // 6 x 6 outputs
+  EXPECT_EQ(l.global[1], 4u);
+  EXPECT_EQ(l.global[2], 2u);
+  EXPECT_EQ(l.args[6].i, 1);  // act = Relu
+  EXPECT_NE(opencl::KernelSource().find("__kernel void conv("), std::string::npos);
 }
 
 TEST(OpenClBackend, BadDeviceIndexIsAClearError) {
