@@ -81,6 +81,8 @@ class ClRunner final : public SegmentRunner {
   Status RunHost(std::span<const TensorView> inputs, std::span<const TensorView> outputs) override;
 
  private:
+  // RunHost's transfers and launches, without the final wait.
+  Status EnqueueHost(std::span<const TensorView> inputs, std::span<const TensorView> outputs);
   // Binds `inputs` (one per plan input) and enqueues every launch.
   Status Enqueue(const std::vector<cl_mem>& inputs);
   // Where output `o` lives: buffer and byte offset.
@@ -101,8 +103,8 @@ class ClRunner final : public SegmentRunner {
   std::vector<cl_kernel> kernels_;
   std::vector<Range> ranges_;  // per launch
   std::vector<InputUse> input_uses_;
-  std::vector<cl_mem> staging_;  // RunHost input buffers
-  std::vector<cl_mem> run_inputs_;
+  std::vector<cl_mem> staging_;                   // RunHost input buffers
+  std::vector<cl_mem> run_inputs_, run_outputs_;  // Run's buffers, sized once
 };
 
 Status ClRunner::Init() {
@@ -182,6 +184,7 @@ Status ClRunner::Init() {
     }
   }
   run_inputs_.assign(p.inputs_.size(), nullptr);
+  run_outputs_.assign(p.outputs_.size(), nullptr);
   for (const TensorInfo& t : p.inputs_) {
     const size_t bytes = static_cast<size_t>(NumElements(t.shape)) * DTypeSize(t.dtype);
     cl_mem m =
@@ -248,10 +251,13 @@ Status ClRunner::Run(std::span<DeviceBuffer* const> inputs,
   for (size_t i = 0; i < inputs.size(); ++i) {
     SL_ASSIGN_OR_RETURN(run_inputs_[i], check(inputs[i], p.inputs_[i], "input"));
   }
+  for (size_t o = 0; o < outputs.size(); ++o) {
+    SL_ASSIGN_OR_RETURN(run_outputs_[o], check(outputs[o], p.outputs_[o], "output"));
+  }
   SL_RETURN_IF_ERROR(Enqueue(run_inputs_));
   const cl_command_queue q = p.device_->queue;
   for (size_t o = 0; o < outputs.size(); ++o) {
-    SL_ASSIGN_OR_RETURN(cl_mem dst, check(outputs[o], p.outputs_[o], "output"));
+    const cl_mem dst = run_outputs_[o];
     const size_t bytes =
         static_cast<size_t>(NumElements(p.outputs_[o].shape)) * DTypeSize(p.outputs_[o].dtype);
     auto [src, offset] = OutputSource(o, run_inputs_);
@@ -270,6 +276,18 @@ Status ClRunner::RunHost(std::span<const TensorView> inputs, std::span<const Ten
   SL_RETURN_IF_ERROR(CheckHostTensors(inputs, p.inputs_, "opencl input"));
   SL_RETURN_IF_ERROR(CheckHostTensors(outputs, p.outputs_, "opencl output"));
   const cl_command_queue q = p.device_->queue;
+  Status st = EnqueueHost(inputs, outputs);
+  // Wait even after a failure: queued transfers may still use the caller's memory.
+  const cl_int err = clFinish(q);
+  if (!st.ok()) return st;
+  if (err != CL_SUCCESS) return ClError("clFinish", err, p.graph_.source);
+  return Status::Ok();
+}
+
+Status ClRunner::EnqueueHost(std::span<const TensorView> inputs,
+                             std::span<const TensorView> outputs) {
+  const PlanData& p = *plan_;
+  const cl_command_queue q = p.device_->queue;
   for (size_t i = 0; i < inputs.size(); ++i) {
     if (inputs[i].bytes() == 0) continue;
     cl_int err = clEnqueueWriteBuffer(q, staging_[i], CL_FALSE, 0, inputs[i].bytes(),
@@ -287,8 +305,6 @@ Status ClRunner::RunHost(std::span<const TensorView> inputs, std::span<const Ten
     if (err != CL_SUCCESS)
       return ClError("clEnqueueReadBuffer", err, "output '" + p.outputs_[o].name + "'");
   }
-  cl_int err = clFinish(q);
-  if (err != CL_SUCCESS) return ClError("clFinish", err, p.graph_.source);
   return Status::Ok();
 }
 
