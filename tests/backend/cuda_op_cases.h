@@ -199,6 +199,24 @@ inline std::vector<OpCase> CudaOpCases() {
                      return b.Build();
                    }});
 
+  cases.push_back({"ClipRuntimeBounds", [] {
+                     GraphBuilder b;
+                     const int x = b.Input("x", {6, 7});
+                     const int lo = b.Input("lo", {});
+                     const int hi = b.Input("hi", {});
+                     b.Output(b.Node(OpType::kClip, "c", {x, lo, hi}, {"y"}));
+                     return b.Build();
+                   }});
+  cases.push_back({"LayerNormalizationStats", [] {
+                     GraphBuilder b;
+                     const int x = b.Input("x", {4, 3, 10});
+                     b.Node(OpType::kLayerNormalization, "ln", {x, b.RandomConst("s", {3, 10}, 25)},
+                            {"y", "mean", "inv_std"}, Attrs({{"axis", int64_t{1}}}));
+                     Graph g = b.Build();
+                     g.outputs = {g.FindValue("y"), g.FindValue("mean"), g.FindValue("inv_std")};
+                     return g;
+                   }});
+
   // --- reductions and normalizations.
   cases.push_back(Unary(OpType::kSoftmax, {3, 4, 33}));
   cases.push_back(Unary(OpType::kSoftmax, {2, 37, 3}, Attrs({{"axis", int64_t{1}}})));

@@ -152,8 +152,16 @@ cudaError_t LaunchSoftmax(const float* x, float* y, int64_t outer, int64_t n, in
                           cudaStream_t stream);
 
 // LayerNormalization over rows of `n`: y = (x - mean) / sqrt(var + eps) * scale[j] + bias[j]
-// (scale, bias of length n; bias may be null).
+// (scale, bias of length n; bias may be null). `mean` / `inv_std` (one float per row) are written
+// when non-null.
 cudaError_t LaunchLayerNorm(const float* x, const float* scale, const float* bias, float* y,
-                            int64_t rows, int64_t n, float epsilon, cudaStream_t stream);
+                            float* mean, float* inv_std, int64_t rows, int64_t n, float epsilon,
+                            cudaStream_t stream);
+
+// BatchNormalization (inference) with per-channel parameters read on the device:
+// y[i] = (x[i] - mean[c]) / sqrt(var[c] + eps) * scale[c] + bias[c], c = (i / inner) % channels.
+cudaError_t LaunchBatchNorm(const float* x, const float* scale, const float* bias,
+                            const float* mean, const float* var, float epsilon, float* y, int64_t n,
+                            int64_t channels, int64_t inner, cudaStream_t stream);
 
 }  // namespace sl::cuda

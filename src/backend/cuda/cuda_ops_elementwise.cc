@@ -1,6 +1,7 @@
 // Elementwise ops on the CUDA backend: unary math, broadcasting binary math (with the fused
 // activation of a residual Add), comparisons, Where, QuantizeLinear and DequantizeLinear.
 #include <limits>
+#include <optional>
 
 #include "backend/cuda/cuda_ops.h"
 #include "graph/infer_st_window.h"
@@ -42,6 +43,8 @@ void ClipBounds(const CompileContext& c, float* lo, float* hi) {
   }
 }
 
+Result<std::unique_ptr<CudaOp>> CompileClipRuntimeBounds(const CompileContext& c);
+
 Result<std::unique_ptr<CudaOp>> CompileUnary(const CompileContext& c) {
   float a = 0.f, b = 0.f;
   UnaryOp op;
@@ -54,6 +57,9 @@ Result<std::unique_ptr<CudaOp>> CompileUnary(const CompileContext& c) {
       a = c.node.attrs.GetFloat("alpha", 0.01f);
       break;
     case OpType::kClip:
+      if ((c.has_input(1) && !c.input(1).is_constant()) ||
+          (c.has_input(2) && !c.input(2).is_constant()))
+        return CompileClipRuntimeBounds(c);
       op = UnaryOp::kClip;
       ClipBounds(c, &a, &b);
       break;
@@ -102,7 +108,8 @@ class BinaryKernelOp final : public CudaOp {
  public:
   struct Step {
     IndexMap map;
-    int a = 0, b = 1;  // input indices; -1 reads the output (the running result)
+    int a = 0, b = 1;            // input indices; -1 reads the output (the running result)
+    std::optional<BinaryOp> op;  // this step's op when it differs from the node's
   };
   BinaryKernelOp(BinaryOp op, std::vector<Step> steps, int64_t n, ClampRange clamp)
       : op_(op), steps_(std::move(steps)), n_(n), clamp_(clamp) {}
@@ -117,8 +124,8 @@ class BinaryKernelOp final : public CudaOp {
       const bool last = s + 1 == steps_.size();
       const float lo = last ? clamp_.lo : -std::numeric_limits<float>::infinity();
       const float hi = last ? clamp_.hi : std::numeric_limits<float>::infinity();
-      SL_CUDA_RETURN_IF_ERROR("LaunchBinary",
-                              LaunchBinary(op_, st.map, n_, a, b, y, lo, hi, ctx.stream));
+      SL_CUDA_RETURN_IF_ERROR("LaunchBinary", LaunchBinary(st.op.value_or(op_), st.map, n_, a, b, y,
+                                                           lo, hi, ctx.stream));
     }
     return Status::Ok();
   }
@@ -195,6 +202,30 @@ Result<std::unique_ptr<CudaOp>> CompileBinary(const CompileContext& c) {
   }
   return std::unique_ptr<CudaOp>(
       std::make_unique<BinaryKernelOp>(op, std::move(steps), NumElements(ys), clamp));
+}
+
+// Clip with bounds that are run-time tensors: y = Min(Max(x, lo), hi) as two binary steps over
+// scalar-broadcast bounds (NaN propagates, as std::min / std::max do in the reference).
+Result<std::unique_ptr<CudaOp>> CompileClipRuntimeBounds(const CompileContext& c) {
+  const Shape& ys = c.output(0).shape;
+  const std::vector<int64_t> ystr = ContiguousStrides(ys);
+  const std::vector<int64_t> zero(ys.size(), 0);
+  std::vector<BinaryKernelOp::Step> steps;
+  for (int i = 1; i < 3; ++i) {
+    if (!c.has_input(i)) continue;
+    BinaryKernelOp::Step st;
+    const std::vector<int64_t> as = steps.empty() ? BroadcastStrides(c.input(0).shape, ys) : ystr;
+    SL_ASSIGN_OR_RETURN(st.map, MakeIndexMap(ys, {ystr, as, zero}));
+    st.a = steps.empty() ? 0 : -1;
+    st.b = i;
+    st.op = i == 1 ? BinaryOp::kMax : BinaryOp::kMin;
+    steps.push_back(st);
+  }
+  if (steps.empty()) return InvalidArgument("Clip without bounds reached the run-time path");
+  const ClampRange none{-std::numeric_limits<float>::infinity(),
+                        std::numeric_limits<float>::infinity()};
+  return std::unique_ptr<CudaOp>(
+      std::make_unique<BinaryKernelOp>(BinaryOp::kMax, std::move(steps), NumElements(ys), none));
 }
 
 class CompareKernelOp final : public CudaOp {

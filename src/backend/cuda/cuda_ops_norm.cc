@@ -131,10 +131,12 @@ class LayerNormOp final : public CudaOp {
              std::span<void* const> out) const override {
     const float* scale = scale_ ? scale_ : static_cast<const float*>(in[1]);
     const float* bias = !has_bias_ ? nullptr : (bias_ ? bias_ : static_cast<const float*>(in[2]));
+    float* mean = out.size() > 1 ? static_cast<float*>(out[1]) : nullptr;
+    float* inv_std = out.size() > 2 ? static_cast<float*>(out[2]) : nullptr;
     SL_CUDA_RETURN_IF_ERROR(
         "LaunchLayerNorm",
         LaunchLayerNorm(static_cast<const float*>(in[0]), scale, bias, static_cast<float*>(out[0]),
-                        rows_, n_, epsilon_, ctx.stream));
+                        mean, inv_std, rows_, n_, epsilon_, ctx.stream));
     return Status::Ok();
   }
 
@@ -170,6 +172,10 @@ Result<std::unique_ptr<CudaOp>> CompileLayerNorm(const CompileContext& c) {
   if (axis < 0) axis += rank;
   std::span<const int64_t> norm = std::span(xs).subspan(axis);
   const int64_t n = NumElements(norm), rows = NumElements(std::span(xs).first(axis));
+  for (size_t o = 1; o < c.node.outputs.size() && o < 3; ++o)
+    if (c.node.outputs[o] != kNoValue && NumElements(c.output(static_cast<int>(o)).shape) != rows)
+      return InvalidArgument("statistics output " + std::to_string(o) + " needs " +
+                             std::to_string(rows) + " elements");
   const float* dev[2] = {nullptr, nullptr};
   for (int i = 1; i < 3; ++i) {
     if (!c.has_input(i) || !c.input(i).is_constant()) continue;
@@ -200,9 +206,41 @@ class AffineOp final : public CudaOp {
   int64_t n_, channels_, inner_;
 };
 
+// BatchNormalization with parameters that are not constants: read on the device each run.
+class BatchNormOp final : public CudaOp {
+ public:
+  BatchNormOp(float epsilon, int64_t n, int64_t channels, int64_t inner)
+      : epsilon_(epsilon), n_(n), channels_(channels), inner_(inner) {}
+  Status Run(const RunContext& ctx, std::span<const void* const> in,
+             std::span<void* const> out) const override {
+    auto f = [&](int i) { return static_cast<const float*>(in[i]); };
+    SL_CUDA_RETURN_IF_ERROR(
+        "LaunchBatchNorm",
+        LaunchBatchNorm(f(0), f(1), f(2), f(3), f(4), epsilon_, static_cast<float*>(out[0]), n_,
+                        channels_, inner_, ctx.stream));
+    return Status::Ok();
+  }
+
+ private:
+  float epsilon_;
+  int64_t n_, channels_, inner_;
+};
+
 Result<std::unique_ptr<CudaOp>> CompileBatchNorm(const CompileContext& c) {
   const Shape& xs = c.input(0).shape;
   const int64_t channels = xs[1];
+  int64_t inner = 1;
+  for (size_t d = 2; d < xs.size(); ++d) inner *= xs[d];
+  bool all_constant = true;
+  for (int i = 1; i < 5; ++i) {
+    if (!c.has_input(i) || NumElements(c.input(i).shape) != channels)
+      return InvalidArgument("input " + std::to_string(i) + " must hold " +
+                             std::to_string(channels) + " channels");
+    all_constant = all_constant && c.input(i).is_constant();
+  }
+  if (!all_constant)
+    return std::unique_ptr<CudaOp>(std::make_unique<BatchNormOp>(
+        c.node.attrs.GetFloat("epsilon", 1e-5f), NumElements(xs), channels, inner));
   for (int i = 1; i < 5; ++i)
     if (!c.has_input(i) || c.input(i).constant.numel() != channels ||
         c.input(i).constant.dtype() != DType::kF32)
@@ -221,8 +259,6 @@ Result<std::unique_ptr<CudaOp>> CompileBatchNorm(const CompileContext& c) {
   }
   SL_ASSIGN_OR_RETURN(void* pm, c.memory.Upload(mul.data(), mul.size() * 4, c.node.name + "/mul"));
   SL_ASSIGN_OR_RETURN(void* pa, c.memory.Upload(add.data(), add.size() * 4, c.node.name + "/add"));
-  int64_t inner = 1;
-  for (size_t d = 2; d < xs.size(); ++d) inner *= xs[d];
   return std::unique_ptr<CudaOp>(std::make_unique<AffineOp>(static_cast<const float*>(pm),
                                                             static_cast<const float*>(pa),
                                                             NumElements(xs), channels, inner));

@@ -210,8 +210,48 @@ bool IsAliasNode(const Graph& graph, const Node& n) {
              NumElements(graph.values[n.inputs[0]].shape);
 }
 
+// Inputs every node of `op` must have (present, not omitted) before the rules below read them.
+size_t RequiredInputs(OpType op) {
+  switch (op) {
+    case OpType::kWhere:
+      return 3;
+    case OpType::kBatchNormalization:
+      return 5;
+    case OpType::kConv:
+    case OpType::kGemm:
+    case OpType::kMatMul:
+    case OpType::kAdd:
+    case OpType::kSub:
+    case OpType::kMul:
+    case OpType::kDiv:
+    case OpType::kPow:
+    case OpType::kEqual:
+    case OpType::kLess:
+    case OpType::kGreater:
+    case OpType::kLayerNormalization:
+    case OpType::kGather:
+    case OpType::kExpand:
+    case OpType::kQuantizeLinear:
+    case OpType::kDequantizeLinear:
+      return 2;
+    case OpType::kConstant:
+    case OpType::kRange:
+    case OpType::kConstantOfShape:
+      return 0;
+    default:
+      return 1;
+  }
+}
+
 NodeSupport SupportsNode(const KernelRequest& r) {
   const Node& n = r.node;
+  const size_t required = RequiredInputs(n.op);
+  if (n.inputs.size() < required)
+    return NodeSupport::No("expects at least " + std::to_string(required) + " inputs");
+  for (size_t i = 0; i < required; ++i)
+    if (n.inputs[i] == kNoValue)
+      return NodeSupport::No("input " + std::to_string(i) + " is omitted");
+  if (n.outputs.empty() || n.outputs[0] == kNoValue) return NodeSupport::No("no output");
   for (int v : n.outputs) {
     if (v == kNoValue) continue;
     const Value& val = r.graph.values[v];
@@ -267,12 +307,14 @@ NodeSupport SupportsNode(const KernelRequest& r) {
     }
     case OpType::kClip:
       SL_SUPPORT_RETURN_IF_NO(AllF32(r));
-      return ConstantInputs(r, 1, "Clip bound");
+      for (int i = 1; i < 3; ++i)
+        if (HasInput(r, i) && NumElements(r.input(i).shape) != 1)
+          return NodeSupport::No("Clip bounds must be scalars");
+      return NodeSupport::Yes();
     case OpType::kSoftmax:
       return AllF32(r);
     case OpType::kLayerNormalization: {
       SL_SUPPORT_RETURN_IF_NO(AllF32(r));
-      SL_SUPPORT_RETURN_IF_NO(OptionalOutputsAbsent(r, 1, "Mean / InvStdDev"));
       const int64_t rank = static_cast<int64_t>(r.input(0).shape.size());
       int64_t axis = n.attrs.GetInt("axis", -1);
       if (axis < -rank || axis >= rank) return NodeSupport::No("axis out of range");
@@ -295,7 +337,7 @@ NodeSupport SupportsNode(const KernelRequest& r) {
         return NodeSupport::No("training_mode is not implemented on cuda");
       SL_SUPPORT_RETURN_IF_NO(OptionalOutputsAbsent(r, 1, "running mean / var"));
       if (r.input(0).shape.size() < 2) return NodeSupport::No("X needs a channel dim");
-      return ConstantInputs(r, 1, "scale / B / mean / var");
+      return NodeSupport::Yes();
     case OpType::kMaxPool:
     case OpType::kAveragePool: {
       SL_SUPPORT_RETURN_IF_NO(AllF32(r));
@@ -362,6 +404,7 @@ NodeSupport SupportsNode(const KernelRequest& r) {
 
 bool CudnnSuitsConv(const KernelRequest& r) {
 #ifdef SL_HAVE_CUDNN
+  if (!r.has_input(0) || !r.has_input(1)) return false;
   const Value& x = r.input(0);
   const Value& w = r.input(1);
   if (x.shape.size() != 4) return false;

@@ -103,8 +103,17 @@ __attribute__((weak)) cudaError_t LaunchSoftmax(const float* x, float* y, int64_
 }
 
 __attribute__((weak)) cudaError_t LaunchLayerNorm(const float* x, const float* scale,
-                                                  const float* bias, float* y, int64_t rows,
-                                                  int64_t n, float epsilon, cudaStream_t stream) {
+                                                  const float* bias, float* y, float* mean,
+                                                  float* inv_std, int64_t rows, int64_t n,
+                                                  float epsilon, cudaStream_t stream) {
+  return cudaErrorNotSupported;
+}
+
+__attribute__((weak)) cudaError_t LaunchBatchNorm(const float* x, const float* scale,
+                                                  const float* bias, const float* mean,
+                                                  const float* var, float epsilon, float* y,
+                                                  int64_t n, int64_t channels, int64_t inner,
+                                                  cudaStream_t stream) {
   return cudaErrorNotSupported;
 }
 

@@ -91,8 +91,9 @@ __device__ float BlockSum(float v, float* shared) {
 
 // One block per row.
 __global__ void LayerNormKernel(const float* __restrict__ x, const float* __restrict__ scale,
-                                const float* __restrict__ bias, float* __restrict__ y, int64_t rows,
-                                int64_t n, float epsilon) {
+                                const float* __restrict__ bias, float* __restrict__ y,
+                                float* __restrict__ mean_out, float* __restrict__ inv_std_out,
+                                int64_t rows, int64_t n, float epsilon) {
   __shared__ float shared[kWarp];
   for (int64_t r = blockIdx.x; r < rows; r += gridDim.x) {
     const float* xr = x + r * n;
@@ -111,6 +112,22 @@ __global__ void LayerNormKernel(const float* __restrict__ x, const float* __rest
       if (bias) v += bias[j];
       yr[j] = v;
     }
+    if (threadIdx.x == 0) {
+      if (mean_out) mean_out[r] = mean;
+      if (inv_std_out) inv_std_out[r] = inv_std;
+    }
+  }
+}
+
+__global__ void BatchNormKernel(const float* __restrict__ x, const float* __restrict__ scale,
+                                const float* __restrict__ bias, const float* __restrict__ mean,
+                                const float* __restrict__ var, float epsilon, float* __restrict__ y,
+                                int64_t n, int64_t channels, int64_t inner) {
+  for (int64_t i = blockIdx.x * int64_t{blockDim.x} + threadIdx.x; i < n;
+       i += int64_t{gridDim.x} * blockDim.x) {
+    const int64_t c = (i / inner) % channels;
+    const float m = scale[c] / sqrtf(var[c] + epsilon);
+    y[i] = x[i] * m + (bias[c] - mean[c] * m);
   }
 }
 
@@ -177,11 +194,21 @@ cudaError_t LaunchSoftmax(const float* x, float* y, int64_t outer, int64_t n, in
 }
 
 cudaError_t LaunchLayerNorm(const float* x, const float* scale, const float* bias, float* y,
-                            int64_t rows, int64_t n, float epsilon, cudaStream_t stream) {
+                            float* mean, float* inv_std, int64_t rows, int64_t n, float epsilon,
+                            cudaStream_t stream) {
   if (rows * n <= 0) return cudaSuccess;
   const int64_t blocks = rows < (int64_t{1} << 20) ? rows : (int64_t{1} << 20);
-  LayerNormKernel<<<static_cast<unsigned>(blocks), kThreads, 0, stream>>>(x, scale, bias, y, rows,
-                                                                          n, epsilon);
+  LayerNormKernel<<<static_cast<unsigned>(blocks), kThreads, 0, stream>>>(
+      x, scale, bias, y, mean, inv_std, rows, n, epsilon);
+  return cudaGetLastError();
+}
+
+cudaError_t LaunchBatchNorm(const float* x, const float* scale, const float* bias,
+                            const float* mean, const float* var, float epsilon, float* y, int64_t n,
+                            int64_t channels, int64_t inner, cudaStream_t stream) {
+  if (n <= 0) return cudaSuccess;
+  BatchNormKernel<<<Blocks(n), kThreads, 0, stream>>>(x, scale, bias, mean, var, epsilon, y, n,
+                                                      channels, inner);
   return cudaGetLastError();
 }
 
