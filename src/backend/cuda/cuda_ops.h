@@ -26,9 +26,25 @@ struct WindowGeometry;
 
 namespace sl::cuda {
 
+// The cuBLAS entry points the ops call. Tests replace them with a host emulation to check, without
+// a device, the arguments (transposes, leading dims, batch strides) the ops pass.
+struct BlasApi {
+  cublasStatus_t (*sgemm)(cublasHandle_t, cublasOperation_t, cublasOperation_t, int m, int n, int k,
+                          const float* alpha, const float* a, int lda, const float* b, int ldb,
+                          const float* beta, float* c, int ldc);
+  cublasStatus_t (*sgemm_strided_batched)(cublasHandle_t, cublasOperation_t, cublasOperation_t,
+                                          int m, int n, int k, const float* alpha, const float* a,
+                                          int lda, long long stride_a, const float* b, int ldb,
+                                          long long stride_b, const float* beta, float* c, int ldc,
+                                          long long stride_c, int batch_count);
+};
+// cublasSgemm / cublasSgemmStridedBatched.
+const BlasApi& CublasApi();
+
 // What one runner lends an op for one run.
 struct RunContext {
   cudaStream_t stream = nullptr;
+  const BlasApi* blas = &CublasApi();
   cublasHandle_t cublas = nullptr;
 #ifdef SL_HAVE_CUDNN
   cudnnHandle_t cudnn = nullptr;

@@ -43,11 +43,11 @@ class GemmOp final : public CudaOp {
     } else {
       // Row-major Y[m,n] = op(A) op(B) is column-major Y^T[n,m] = op(B)^T op(A)^T.
       SL_CUBLAS_RETURN_IF_ERROR(
-          "cublasSgemm",
-          cublasSgemm(ctx.cublas, p_.trans_b ? CUBLAS_OP_T : CUBLAS_OP_N,
-                      p_.trans_a ? CUBLAS_OP_T : CUBLAS_OP_N, p_.n, p_.m, p_.k, &p_.alpha,
-                      static_cast<const float*>(in[1]), p_.trans_b ? p_.k : p_.n,
-                      static_cast<const float*>(in[0]), p_.trans_a ? p_.m : p_.k, &kZero, y, p_.n));
+          "cublasSgemm", ctx.blas->sgemm(ctx.cublas, p_.trans_b ? CUBLAS_OP_T : CUBLAS_OP_N,
+                                         p_.trans_a ? CUBLAS_OP_T : CUBLAS_OP_N, p_.n, p_.m, p_.k,
+                                         &p_.alpha, static_cast<const float*>(in[1]),
+                                         p_.trans_b ? p_.k : p_.n, static_cast<const float*>(in[0]),
+                                         p_.trans_a ? p_.m : p_.k, &kZero, y, p_.n));
     }
     if (p_.has_c || p_.clamp.active()) {
       SL_CUDA_RETURN_IF_ERROR(
@@ -126,20 +126,20 @@ class MatMulOp final : public CudaOp {
       if (rows > INT_MAX) return Unsupported("MatMul of more than INT_MAX rows");
       SL_CUBLAS_RETURN_IF_ERROR(
           "cublasSgemm",
-          cublasSgemm(ctx.cublas, CUBLAS_OP_N, CUBLAS_OP_N, p_.n, static_cast<int>(rows), p_.k,
-                      &kOne, b, p_.n, a, p_.k, &kZero, y, p_.n));
+          ctx.blas->sgemm(ctx.cublas, CUBLAS_OP_N, CUBLAS_OP_N, p_.n, static_cast<int>(rows), p_.k,
+                          &kOne, b, p_.n, a, p_.k, &kZero, y, p_.n));
     } else if (p_.mode == Params::Mode::kStrided) {
-      SL_CUBLAS_RETURN_IF_ERROR(
-          "cublasSgemmStridedBatched",
-          cublasSgemmStridedBatched(ctx.cublas, CUBLAS_OP_N, CUBLAS_OP_N, p_.n, p_.m, p_.k, &kOne,
+      SL_CUBLAS_RETURN_IF_ERROR("cublasSgemmStridedBatched",
+                                ctx.blas->sgemm_strided_batched(
+                                    ctx.cublas, CUBLAS_OP_N, CUBLAS_OP_N, p_.n, p_.m, p_.k, &kOne,
                                     b, p_.n, p_.stride_b, a, p_.k, p_.stride_a, &kZero, y, p_.n,
                                     int64_t{p_.m} * p_.n, static_cast<int>(p_.batches)));
     } else {
       for (int64_t bi = 0; bi < p_.batches; ++bi) {
         SL_CUBLAS_RETURN_IF_ERROR(
-            "cublasSgemm", cublasSgemm(ctx.cublas, CUBLAS_OP_N, CUBLAS_OP_N, p_.n, p_.m, p_.k,
-                                       &kOne, b + p_.offsets_b[bi], p_.n, a + p_.offsets_a[bi],
-                                       p_.k, &kZero, y + bi * int64_t{p_.m} * p_.n, p_.n));
+            "cublasSgemm", ctx.blas->sgemm(ctx.cublas, CUBLAS_OP_N, CUBLAS_OP_N, p_.n, p_.m, p_.k,
+                                           &kOne, b + p_.offsets_b[bi], p_.n, a + p_.offsets_a[bi],
+                                           p_.k, &kZero, y + bi * int64_t{p_.m} * p_.n, p_.n));
       }
     }
     if (p_.has_bias || p_.clamp.active()) {
@@ -270,10 +270,10 @@ class Im2ColConvOp final : public CudaOp {
       // Per group g: Y_g [mg, p] = W_g [mg, ck] x col_g [ck, p]; column-major: Y^T = col^T W^T.
       SL_CUBLAS_RETURN_IF_ERROR(
           "cublasSgemmStridedBatched",
-          cublasSgemmStridedBatched(ctx.cublas, CUBLAS_OP_N, CUBLAS_OP_N, p, static_cast<int>(mg),
-                                    ck, &kOne, col, p, int64_t{ck} * p, w, ck, mg * ck, &kZero,
-                                    y + n * s_.out_channels * s_.out_size, p, mg * p,
-                                    static_cast<int>(s_.group)));
+          ctx.blas->sgemm_strided_batched(
+              ctx.cublas, CUBLAS_OP_N, CUBLAS_OP_N, p, static_cast<int>(mg), ck, &kOne, col, p,
+              int64_t{ck} * p, w, ck, mg * ck, &kZero, y + n * s_.out_channels * s_.out_size, p,
+              mg * p, static_cast<int>(s_.group)));
     }
     return Epilogue(ctx, in, y);
   }
@@ -390,6 +390,11 @@ class CudnnConvOp final : public CudaOp {
 #endif
 
 }  // namespace
+
+const BlasApi& CublasApi() {
+  static const BlasApi api{&cublasSgemm_v2, &cublasSgemmStridedBatched};
+  return api;
+}
 
 Result<std::unique_ptr<CudaOp>> CompileGemmLike(const CompileContext& c) {
   if (c.node.op == OpType::kGemm) return CompileGemm(c);
