@@ -272,6 +272,40 @@ TEST_F(OpenClOps, SoftmaxAndNormalizations) {
                 A({{"epsilon", 1e-3f}})));
 }
 
+TEST_F(OpenClOps, EdgeCases) {
+  // An empty Slice feeding a Concat: zero-size activations have no storage.
+  {
+    testing::GraphBuilder b;
+    const int x = b.Input("x", {4, 9});
+    auto i64 = [](int64_t v) { return Tensor::FromVector<int64_t>({1}, {v}); };
+    const int e =
+        b.Node(OpType::kSlice, "empty",
+               {x, b.Const("s", i64(2)), b.Const("e", i64(2)), b.Const("a", i64(1))}, {"e"});
+    b.Output(b.Node(OpType::kConcat, "cat", {e, x}, {"y"}, A({{"axis", int64_t{1}}})));
+    Check({"empty slice + concat", b.Build(), {Uniform({4, 9}, 3)}});
+  }
+  // ReduceSum without axes and noop_with_empty_axes: a copy.
+  Check(OneNode("ReduceSum noop", OpType::kReduceSum, {{3, 4}}, {},
+                A({{"noop_with_empty_axes", int64_t{1}}})));
+  // Softmax of opset 11 flattens at the axis.
+  {
+    Case c = OneNode("Softmax opset 11", OpType::kSoftmax, {{2, 3, 4}}, {},
+                     A({{"axis", int64_t{1}}}), 1, -3.f, 3.f);
+    c.graph.opset = 11;
+    Check(c);
+  }
+  // A graph whose output is its input, and one whose output is a constant.
+  {
+    testing::GraphBuilder b;
+    const int x = b.Input("x", {2, 3});
+    b.Output(b.Node(OpType::kIdentity, "id", {x}, {"y"}));
+    b.Output(b.Node(OpType::kRelu, "r", {x}, {"z"}));
+    const int c = b.RandomConst("c", {5}, 6);
+    b.Output(b.Node(OpType::kNeg, "folded", {c}, {"k"}));
+    Check({"outputs: input, computed, constant", b.Build(), {Uniform({2, 3}, 4)}});
+  }
+}
+
 TEST_F(OpenClOps, Reduce) {
   const Shape s = {3, 4, 5, 2};
   const std::vector<Ints> axes_list = {{1}, {0, 2}, {-1}, {1, 2, 3}, {}};
