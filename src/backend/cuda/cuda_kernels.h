@@ -164,4 +164,30 @@ cudaError_t LaunchBatchNorm(const float* x, const float* scale, const float* bia
                             const float* mean, const float* var, float epsilon, float* y, int64_t n,
                             int64_t channels, int64_t inner, cudaStream_t stream);
 
+// Every launcher above as a table. The ops launch through RunContext::kernels, which is
+// DeviceKernels() in the backend; the device-free tests substitute host implementations of the
+// same element math (kernels/elements.cuh) to run compiled ops on host memory.
+struct KernelApi {
+  decltype(&::sl::cuda::LaunchUnary) LaunchUnary;
+  decltype(&::sl::cuda::LaunchBinary) LaunchBinary;
+  decltype(&::sl::cuda::LaunchCompare) LaunchCompare;
+  decltype(&::sl::cuda::LaunchWhere) LaunchWhere;
+  decltype(&::sl::cuda::LaunchStridedCopy) LaunchStridedCopy;
+  decltype(&::sl::cuda::LaunchGather) LaunchGather;
+  decltype(&::sl::cuda::LaunchCast) LaunchCast;
+  decltype(&::sl::cuda::LaunchQuantize) LaunchQuantize;
+  decltype(&::sl::cuda::LaunchDequantize) LaunchDequantize;
+  decltype(&::sl::cuda::LaunchChannelBiasAct) LaunchChannelBiasAct;
+  decltype(&::sl::cuda::LaunchMatrixBiasAct) LaunchMatrixBiasAct;
+  decltype(&::sl::cuda::LaunchChannelAffine) LaunchChannelAffine;
+  decltype(&::sl::cuda::LaunchIm2Col) LaunchIm2Col;
+  decltype(&::sl::cuda::LaunchPool) LaunchPool;
+  decltype(&::sl::cuda::LaunchReduce) LaunchReduce;
+  decltype(&::sl::cuda::LaunchSoftmax) LaunchSoftmax;
+  decltype(&::sl::cuda::LaunchLayerNorm) LaunchLayerNorm;
+  decltype(&::sl::cuda::LaunchBatchNorm) LaunchBatchNorm;
+};
+// The launchers linked into this binary (the .cu kernels, or the weak stand-ins).
+const KernelApi& DeviceKernels();
+
 }  // namespace sl::cuda

@@ -45,6 +45,7 @@ const BlasApi& CublasApi();
 struct RunContext {
   cudaStream_t stream = nullptr;
   const BlasApi* blas = &CublasApi();
+  const KernelApi* kernels = &DeviceKernels();
   cublasHandle_t cublas = nullptr;
 #ifdef SL_HAVE_CUDNN
   cudnnHandle_t cudnn = nullptr;

@@ -16,8 +16,8 @@ class UnaryKernelOp final : public CudaOp {
   Status Run(const RunContext& ctx, std::span<const void* const> in,
              std::span<void* const> out) const override {
     SL_CUDA_RETURN_IF_ERROR("LaunchUnary",
-                            LaunchUnary(op_, a_, b_, static_cast<const float*>(in[0]),
-                                        static_cast<float*>(out[0]), n_, ctx.stream));
+                            ctx.kernels->LaunchUnary(op_, a_, b_, static_cast<const float*>(in[0]),
+                                                     static_cast<float*>(out[0]), n_, ctx.stream));
     return Status::Ok();
   }
 
@@ -124,8 +124,9 @@ class BinaryKernelOp final : public CudaOp {
       const bool last = s + 1 == steps_.size();
       const float lo = last ? clamp_.lo : -std::numeric_limits<float>::infinity();
       const float hi = last ? clamp_.hi : std::numeric_limits<float>::infinity();
-      SL_CUDA_RETURN_IF_ERROR("LaunchBinary", LaunchBinary(st.op.value_or(op_), st.map, n_, a, b, y,
-                                                           lo, hi, ctx.stream));
+      SL_CUDA_RETURN_IF_ERROR(
+          "LaunchBinary",
+          ctx.kernels->LaunchBinary(st.op.value_or(op_), st.map, n_, a, b, y, lo, hi, ctx.stream));
     }
     return Status::Ok();
   }
@@ -234,8 +235,9 @@ class CompareKernelOp final : public CudaOp {
       : op_(op), type_(type), map_(map), n_(n) {}
   Status Run(const RunContext& ctx, std::span<const void* const> in,
              std::span<void* const> out) const override {
-    SL_CUDA_RETURN_IF_ERROR("LaunchCompare", LaunchCompare(op_, type_, map_, n_, in[0], in[1],
-                                                           static_cast<bool*>(out[0]), ctx.stream));
+    SL_CUDA_RETURN_IF_ERROR("LaunchCompare",
+                            ctx.kernels->LaunchCompare(op_, type_, map_, n_, in[0], in[1],
+                                                       static_cast<bool*>(out[0]), ctx.stream));
     return Status::Ok();
   }
 
@@ -270,8 +272,9 @@ class WhereKernelOp final : public CudaOp {
   Status Run(const RunContext& ctx, std::span<const void* const> in,
              std::span<void* const> out) const override {
     SL_CUDA_RETURN_IF_ERROR(
-        "LaunchWhere", LaunchWhere(elem_bytes_, map_, n_, static_cast<const bool*>(in[0]), in[1],
-                                   in[2], out[0], ctx.stream));
+        "LaunchWhere",
+        ctx.kernels->LaunchWhere(elem_bytes_, map_, n_, static_cast<const bool*>(in[0]), in[1],
+                                 in[2], out[0], ctx.stream));
     return Status::Ok();
   }
 
@@ -303,13 +306,15 @@ class QuantKernelOp final : public CudaOp {
     const void* zp = in.size() > 2 ? in[2] : nullptr;
     const float* scale = static_cast<const float*>(in[1]);
     if (quantize_) {
-      SL_CUDA_RETURN_IF_ERROR("LaunchQuantize",
-                              LaunchQuantize(static_cast<const float*>(in[0]), scale, zp, signed_,
-                                             out[0], n_, channels_, inner_, ctx.stream));
+      SL_CUDA_RETURN_IF_ERROR(
+          "LaunchQuantize",
+          ctx.kernels->LaunchQuantize(static_cast<const float*>(in[0]), scale, zp, signed_, out[0],
+                                      n_, channels_, inner_, ctx.stream));
     } else {
-      SL_CUDA_RETURN_IF_ERROR("LaunchDequantize", LaunchDequantize(in[0], signed_, scale, zp,
-                                                                   static_cast<float*>(out[0]), n_,
-                                                                   channels_, inner_, ctx.stream));
+      SL_CUDA_RETURN_IF_ERROR(
+          "LaunchDequantize",
+          ctx.kernels->LaunchDequantize(in[0], signed_, scale, zp, static_cast<float*>(out[0]), n_,
+                                        channels_, inner_, ctx.stream));
     }
     return Status::Ok();
   }

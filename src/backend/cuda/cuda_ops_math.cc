@@ -52,8 +52,9 @@ class GemmOp final : public CudaOp {
     if (p_.has_c || p_.clamp.active()) {
       SL_CUDA_RETURN_IF_ERROR(
           "LaunchMatrixBiasAct",
-          LaunchMatrixBiasAct(y, p_.has_c ? static_cast<const float*>(in[2]) : nullptr, p_.m, p_.n,
-                              p_.c_row, p_.c_col, p_.beta, p_.clamp.lo, p_.clamp.hi, ctx.stream));
+          ctx.kernels->LaunchMatrixBiasAct(y, p_.has_c ? static_cast<const float*>(in[2]) : nullptr,
+                                           p_.m, p_.n, p_.c_row, p_.c_col, p_.beta, p_.clamp.lo,
+                                           p_.clamp.hi, ctx.stream));
     }
     return Status::Ok();
   }
@@ -145,8 +146,9 @@ class MatMulOp final : public CudaOp {
     if (p_.has_bias || p_.clamp.active()) {
       SL_CUDA_RETURN_IF_ERROR(
           "LaunchChannelBiasAct",
-          LaunchChannelBiasAct(y, p_.has_bias ? static_cast<const float*>(in[2]) : nullptr, total,
-                               p_.bias_channels, 1, p_.clamp.lo, p_.clamp.hi, ctx.stream));
+          ctx.kernels->LaunchChannelBiasAct(
+              y, p_.has_bias ? static_cast<const float*>(in[2]) : nullptr, total, p_.bias_channels,
+              1, p_.clamp.lo, p_.clamp.hi, ctx.stream));
     }
     return Status::Ok();
   }
@@ -263,8 +265,9 @@ class Im2ColConvOp final : public CudaOp {
       const float* xn = x + n * s_.channels * s_.in_size;
       const float* col = xn;
       if (!direct_) {
-        SL_CUDA_RETURN_IF_ERROR("LaunchIm2Col", LaunchIm2Col(xn, static_cast<float*>(ctx.scratch),
-                                                             s_.channels, s_.w, ctx.stream));
+        SL_CUDA_RETURN_IF_ERROR("LaunchIm2Col",
+                                ctx.kernels->LaunchIm2Col(xn, static_cast<float*>(ctx.scratch),
+                                                          s_.channels, s_.w, ctx.stream));
         col = static_cast<const float*>(ctx.scratch);
       }
       // Per group g: Y_g [mg, p] = W_g [mg, ck] x col_g [ck, p]; column-major: Y^T = col^T W^T.
@@ -281,11 +284,11 @@ class Im2ColConvOp final : public CudaOp {
  private:
   Status Epilogue(const RunContext& ctx, std::span<const void* const> in, float* y) const {
     if (!s_.has_bias && !s_.clamp.active()) return Status::Ok();
-    SL_CUDA_RETURN_IF_ERROR(
-        "LaunchChannelBiasAct",
-        LaunchChannelBiasAct(y, s_.has_bias ? static_cast<const float*>(in[2]) : nullptr,
-                             s_.batch * s_.out_channels * s_.out_size, s_.out_channels, s_.out_size,
-                             s_.clamp.lo, s_.clamp.hi, ctx.stream));
+    SL_CUDA_RETURN_IF_ERROR("LaunchChannelBiasAct",
+                            ctx.kernels->LaunchChannelBiasAct(
+                                y, s_.has_bias ? static_cast<const float*>(in[2]) : nullptr,
+                                s_.batch * s_.out_channels * s_.out_size, s_.out_channels,
+                                s_.out_size, s_.clamp.lo, s_.clamp.hi, ctx.stream));
     return Status::Ok();
   }
 
@@ -371,11 +374,11 @@ class CudnnConvOp final : public CudaOp {
         cudnnConvolutionForward(ctx.cudnn, &kOne, x_, in[0], w_, in[1], conv_, algo_, ctx.scratch,
                                 workspace_, &kZero, y_, y));
     if (!s_.has_bias && !s_.clamp.active()) return Status::Ok();
-    SL_CUDA_RETURN_IF_ERROR(
-        "LaunchChannelBiasAct",
-        LaunchChannelBiasAct(y, s_.has_bias ? static_cast<const float*>(in[2]) : nullptr,
-                             s_.batch * s_.out_channels * s_.out_size, s_.out_channels, s_.out_size,
-                             s_.clamp.lo, s_.clamp.hi, ctx.stream));
+    SL_CUDA_RETURN_IF_ERROR("LaunchChannelBiasAct",
+                            ctx.kernels->LaunchChannelBiasAct(
+                                y, s_.has_bias ? static_cast<const float*>(in[2]) : nullptr,
+                                s_.batch * s_.out_channels * s_.out_size, s_.out_channels,
+                                s_.out_size, s_.clamp.lo, s_.clamp.hi, ctx.stream));
     return Status::Ok();
   }
 

@@ -15,9 +15,9 @@ class ReduceOp final : public CudaOp {
   ReduceOp(ReduceKind kind, ReduceDesc desc) : kind_(kind), desc_(desc) {}
   Status Run(const RunContext& ctx, std::span<const void* const> in,
              std::span<void* const> out) const override {
-    SL_CUDA_RETURN_IF_ERROR("LaunchReduce",
-                            LaunchReduce(kind_, desc_, static_cast<const float*>(in[0]),
-                                         static_cast<float*>(out[0]), ctx.stream));
+    SL_CUDA_RETURN_IF_ERROR(
+        "LaunchReduce", ctx.kernels->LaunchReduce(kind_, desc_, static_cast<const float*>(in[0]),
+                                                  static_cast<float*>(out[0]), ctx.stream));
     return Status::Ok();
   }
 
@@ -91,9 +91,10 @@ class SoftmaxOp final : public CudaOp {
   SoftmaxOp(int64_t outer, int64_t n, int64_t inner) : outer_(outer), n_(n), inner_(inner) {}
   Status Run(const RunContext& ctx, std::span<const void* const> in,
              std::span<void* const> out) const override {
-    SL_CUDA_RETURN_IF_ERROR("LaunchSoftmax", LaunchSoftmax(static_cast<const float*>(in[0]),
-                                                           static_cast<float*>(out[0]), outer_, n_,
-                                                           inner_, ctx.stream));
+    SL_CUDA_RETURN_IF_ERROR(
+        "LaunchSoftmax",
+        ctx.kernels->LaunchSoftmax(static_cast<const float*>(in[0]), static_cast<float*>(out[0]),
+                                   outer_, n_, inner_, ctx.stream));
     return Status::Ok();
   }
 
@@ -133,10 +134,10 @@ class LayerNormOp final : public CudaOp {
     const float* bias = !has_bias_ ? nullptr : (bias_ ? bias_ : static_cast<const float*>(in[2]));
     float* mean = out.size() > 1 ? static_cast<float*>(out[1]) : nullptr;
     float* inv_std = out.size() > 2 ? static_cast<float*>(out[2]) : nullptr;
-    SL_CUDA_RETURN_IF_ERROR(
-        "LaunchLayerNorm",
-        LaunchLayerNorm(static_cast<const float*>(in[0]), scale, bias, static_cast<float*>(out[0]),
-                        mean, inv_std, rows_, n_, epsilon_, ctx.stream));
+    SL_CUDA_RETURN_IF_ERROR("LaunchLayerNorm",
+                            ctx.kernels->LaunchLayerNorm(static_cast<const float*>(in[0]), scale,
+                                                         bias, static_cast<float*>(out[0]), mean,
+                                                         inv_std, rows_, n_, epsilon_, ctx.stream));
     return Status::Ok();
   }
 
@@ -194,10 +195,10 @@ class AffineOp final : public CudaOp {
       : mul_(mul), add_(add), n_(n), channels_(channels), inner_(inner) {}
   Status Run(const RunContext& ctx, std::span<const void* const> in,
              std::span<void* const> out) const override {
-    SL_CUDA_RETURN_IF_ERROR(
-        "LaunchChannelAffine",
-        LaunchChannelAffine(static_cast<const float*>(in[0]), mul_, add_,
-                            static_cast<float*>(out[0]), n_, channels_, inner_, ctx.stream));
+    SL_CUDA_RETURN_IF_ERROR("LaunchChannelAffine",
+                            ctx.kernels->LaunchChannelAffine(static_cast<const float*>(in[0]), mul_,
+                                                             add_, static_cast<float*>(out[0]), n_,
+                                                             channels_, inner_, ctx.stream));
     return Status::Ok();
   }
 
@@ -214,10 +215,10 @@ class BatchNormOp final : public CudaOp {
   Status Run(const RunContext& ctx, std::span<const void* const> in,
              std::span<void* const> out) const override {
     auto f = [&](int i) { return static_cast<const float*>(in[i]); };
-    SL_CUDA_RETURN_IF_ERROR(
-        "LaunchBatchNorm",
-        LaunchBatchNorm(f(0), f(1), f(2), f(3), f(4), epsilon_, static_cast<float*>(out[0]), n_,
-                        channels_, inner_, ctx.stream));
+    SL_CUDA_RETURN_IF_ERROR("LaunchBatchNorm",
+                            ctx.kernels->LaunchBatchNorm(f(0), f(1), f(2), f(3), f(4), epsilon_,
+                                                         static_cast<float*>(out[0]), n_, channels_,
+                                                         inner_, ctx.stream));
     return Status::Ok();
   }
 
@@ -270,9 +271,10 @@ class PoolOp final : public CudaOp {
       : is_max_(is_max), include_pad_(include_pad), planes_(planes), w_(w) {}
   Status Run(const RunContext& ctx, std::span<const void* const> in,
              std::span<void* const> out) const override {
-    SL_CUDA_RETURN_IF_ERROR("LaunchPool",
-                            LaunchPool(is_max_, include_pad_, static_cast<const float*>(in[0]),
-                                       static_cast<float*>(out[0]), planes_, w_, ctx.stream));
+    SL_CUDA_RETURN_IF_ERROR(
+        "LaunchPool",
+        ctx.kernels->LaunchPool(is_max_, include_pad_, static_cast<const float*>(in[0]),
+                                static_cast<float*>(out[0]), planes_, w_, ctx.stream));
     return Status::Ok();
   }
 

@@ -110,9 +110,9 @@ class CopyOp final : public CudaOp {
   Status Run(const RunContext& ctx, std::span<const void* const> in,
              std::span<void* const> out) const override {
     for (const CopyPiece& p : pieces_)
-      SL_CUDA_RETURN_IF_ERROR(
-          "LaunchStridedCopy",
-          LaunchStridedCopy(elem_bytes_, p.map, p.n, in[p.in], out[p.out], ctx.stream));
+      SL_CUDA_RETURN_IF_ERROR("LaunchStridedCopy",
+                              ctx.kernels->LaunchStridedCopy(elem_bytes_, p.map, p.n, in[p.in],
+                                                             out[p.out], ctx.stream));
     return Status::Ok();
   }
 
@@ -267,8 +267,9 @@ class GatherOp final : public CudaOp {
         dim_(dim) {}
   Status Run(const RunContext& ctx, std::span<const void* const> in,
              std::span<void* const> out) const override {
-    SL_CUDA_RETURN_IF_ERROR("LaunchGather", LaunchGather(elem_bytes_, in[0], in[1], i64_, out[0],
-                                                         outer_, count_, inner_, dim_, ctx.stream));
+    SL_CUDA_RETURN_IF_ERROR(
+        "LaunchGather", ctx.kernels->LaunchGather(elem_bytes_, in[0], in[1], i64_, out[0], outer_,
+                                                  count_, inner_, dim_, ctx.stream));
     return Status::Ok();
   }
 
@@ -308,7 +309,8 @@ class CastOp final : public CudaOp {
   CastOp(ElemType from, ElemType to, int64_t n) : from_(from), to_(to), n_(n) {}
   Status Run(const RunContext& ctx, std::span<const void* const> in,
              std::span<void* const> out) const override {
-    SL_CUDA_RETURN_IF_ERROR("LaunchCast", LaunchCast(from_, to_, in[0], out[0], n_, ctx.stream));
+    SL_CUDA_RETURN_IF_ERROR("LaunchCast",
+                            ctx.kernels->LaunchCast(from_, to_, in[0], out[0], n_, ctx.stream));
     return Status::Ok();
   }
 

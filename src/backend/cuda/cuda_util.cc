@@ -1,5 +1,9 @@
 #include "backend/cuda/cuda_util.h"
 
+#include <algorithm>
+#include <cstdlib>
+#include <cstring>
+
 namespace sl::cuda {
 
 Status CudaStatus(const char* call, cudaError_t error) {
@@ -23,6 +27,10 @@ Status CudnnStatus(const char* call, cudnnStatus_t status) {
 
 DeviceMemory::~DeviceMemory() {
   if (blocks_.empty()) return;
+  if (host_) {
+    for (void* p : blocks_) std::free(p);
+    return;
+  }
   int previous = -1;
   const bool restore = cudaGetDevice(&previous) == cudaSuccess && previous != device_;
   if (restore) (void)cudaSetDevice(device_);
@@ -32,6 +40,13 @@ DeviceMemory::~DeviceMemory() {
 
 Result<void*> DeviceMemory::Allocate(size_t bytes, const std::string& what) {
   void* p = nullptr;
+  if (host_) {
+    p = std::aligned_alloc(256, (std::max<size_t>(bytes, 1) + 255) / 256 * 256);
+    if (p == nullptr) return Internal("host allocation of " + std::to_string(bytes) + " bytes");
+    blocks_.push_back(p);
+    bytes_ += bytes;
+    return p;
+  }
   const cudaError_t e = cudaMalloc(&p, bytes == 0 ? 1 : bytes);
   if (e != cudaSuccess) {
     (void)cudaGetLastError();  // clear the sticky-free allocation error
@@ -44,7 +59,9 @@ Result<void*> DeviceMemory::Allocate(size_t bytes, const std::string& what) {
 
 Result<void*> DeviceMemory::Upload(const void* data, size_t bytes, const std::string& what) {
   SL_ASSIGN_OR_RETURN(void* p, Allocate(bytes, what));
-  if (bytes > 0) {
+  if (bytes > 0 && host_) {
+    std::memcpy(p, data, bytes);
+  } else if (bytes > 0) {
     SL_RETURN_IF_ERROR(CudaStatus(("cudaMemcpy of " + what).c_str(),
                                   cudaMemcpy(p, data, bytes, cudaMemcpyHostToDevice)));
   }

@@ -29,10 +29,11 @@ Status CudnnStatus(const char* call, cudnnStatus_t status);
 #define SL_CUDNN_RETURN_IF_ERROR(name, call) SL_RETURN_IF_ERROR(::sl::cuda::CudnnStatus(name, call))
 
 // Device allocations that live as long as their owner (a plan's constants, a runner's arena).
-// Not thread-safe; freed on the device that was current when each was made.
+// Not thread-safe; freed on the device that was current when each was made. With `host` (for
+// device-free tests only) the blocks are plain host memory.
 class DeviceMemory {
  public:
-  explicit DeviceMemory(int device) : device_(device) {}
+  explicit DeviceMemory(int device, bool host = false) : device_(device), host_(host) {}
   DeviceMemory(const DeviceMemory&) = delete;
   DeviceMemory& operator=(const DeviceMemory&) = delete;
   ~DeviceMemory();
@@ -46,6 +47,7 @@ class DeviceMemory {
 
  private:
   int device_;
+  bool host_;
   size_t bytes_ = 0;
   std::vector<void*> blocks_;
 };

@@ -9,8 +9,7 @@ namespace {
 template <typename T>
 __global__ void StridedCopyKernel(IndexMap map, int64_t n, const T* __restrict__ x,
                                   T* __restrict__ y) {
-  for (int64_t i = blockIdx.x * int64_t{blockDim.x} + threadIdx.x; i < n;
-       i += int64_t{gridDim.x} * blockDim.x) {
+  SL_CUDA_GRID_LOOP(i, n) {
     int64_t off[2];
     MapOffsets<2>(map, i, off);
     y[off[0]] = x[off[1]];
@@ -20,38 +19,16 @@ __global__ void StridedCopyKernel(IndexMap map, int64_t n, const T* __restrict__
 template <typename T, typename I>
 __global__ void GatherKernel(const T* __restrict__ x, const I* __restrict__ idx, T* __restrict__ y,
                              int64_t outer, int64_t count, int64_t inner, int64_t dim) {
-  const int64_t n = outer * count * inner;
-  for (int64_t i = blockIdx.x * int64_t{blockDim.x} + threadIdx.x; i < n;
-       i += int64_t{gridDim.x} * blockDim.x) {
-    const int64_t in = i % inner;
-    const int64_t j = (i / inner) % count;
-    const int64_t o = i / (inner * count);
-    int64_t k = static_cast<int64_t>(idx[j]);
-    if (k < 0) k += dim;
-    y[i] = (k < 0 || k >= dim) ? T{} : x[(o * dim + k) * inner + in];
+  SL_CUDA_GRID_LOOP(i, outer * count * inner) {
+    const int64_t src = GatherSource(idx, count, inner, dim, i);
+    y[i] = src < 0 ? T{} : x[src];
   }
 }
 
 __global__ void Im2ColKernel(const float* __restrict__ x, float* __restrict__ col, int64_t channels,
                              WindowDesc w, int64_t kernel_size, int64_t out_size, int64_t in_size) {
-  const int64_t n = channels * kernel_size * out_size;
-  for (int64_t i = blockIdx.x * int64_t{blockDim.x} + threadIdx.x; i < n;
-       i += int64_t{gridDim.x} * blockDim.x) {
-    int64_t o = i % out_size;
-    int64_t k = (i / out_size) % kernel_size;
-    const int64_t c = i / (out_size * kernel_size);
-    int64_t in_index = 0, in_stride = 1;
-    bool inside = true;
-    for (int d = w.rank - 1; d >= 0; --d) {
-      const int64_t od = o % w.out[d], kd = k % w.kernel[d];
-      o /= w.out[d];
-      k /= w.kernel[d];
-      const int64_t pos = od * w.stride[d] - w.pad_begin[d] + kd * w.dilation[d];
-      if (pos < 0 || pos >= w.in[d]) inside = false;
-      in_index += pos * in_stride;
-      in_stride *= w.in[d];
-    }
-    col[i] = inside ? x[c * in_size + in_index] : 0.f;
+  SL_CUDA_GRID_LOOP(i, channels * kernel_size * out_size) {
+    col[i] = Im2ColValue(x, w, kernel_size, out_size, in_size, i);
   }
 }
 

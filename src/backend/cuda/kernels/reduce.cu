@@ -12,11 +12,6 @@ namespace {
 constexpr unsigned kFullMask = 0xffffffffu;
 constexpr int kWarp = 32;
 
-__device__ __forceinline__ float MaxNan(float a, float b) {
-  if (isnan(a) || isnan(b)) return nanf("");
-  return b > a ? b : a;
-}
-
 __device__ __forceinline__ float WarpSum(float v) {
   for (int o = kWarp / 2; o > 0; o /= 2) v += __shfl_xor_sync(kFullMask, v, o);
   return v;
@@ -134,39 +129,8 @@ __global__ void BatchNormKernel(const float* __restrict__ x, const float* __rest
 __global__ void PoolKernel(bool is_max, bool include_pad, const float* __restrict__ x,
                            float* __restrict__ y, int64_t planes, WindowDesc w, int64_t in_size,
                            int64_t out_size, int64_t kernel_size) {
-  const int64_t n = planes * out_size;
-  for (int64_t i = blockIdx.x * int64_t{blockDim.x} + threadIdx.x; i < n;
-       i += int64_t{gridDim.x} * blockDim.x) {
-    const int64_t p = i / out_size, o = i % out_size;
-    const float* xp = x + p * in_size;
-    float best = -INFINITY, sum = 0.f;
-    bool any = false;
-    int64_t count = 0;
-    for (int64_t k = 0; k < kernel_size; ++k) {
-      int64_t in_index = 0, in_stride = 1, o_rest = o, k_rest = k;
-      bool inside = true, inside_padded = true;
-      for (int d = w.rank - 1; d >= 0; --d) {
-        const int64_t od = o_rest % w.out[d], kd = k_rest % w.kernel[d];
-        o_rest /= w.out[d];
-        k_rest /= w.kernel[d];
-        const int64_t pos = od * w.stride[d] - w.pad_begin[d] + kd * w.dilation[d];
-        if (pos < 0 || pos >= w.in[d]) inside = false;
-        if (pos < -w.pad_begin[d] || pos >= w.in[d] + w.pad_end[d]) inside_padded = false;
-        in_index += pos * in_stride;
-        in_stride *= w.in[d];
-      }
-      if (is_max) {
-        // First tap inside always taken, then strictly greater ones (reference tie order).
-        if (inside && (!any || xp[in_index] > best)) {
-          best = xp[in_index];
-          any = true;
-        }
-      } else {
-        if (inside) sum += xp[in_index];
-        if (include_pad ? inside_padded : inside) ++count;
-      }
-    }
-    y[i] = is_max ? best : (count > 0 ? sum / static_cast<float>(count) : 0.f);
+  SL_CUDA_GRID_LOOP(i, planes * out_size) {
+    y[i] = PoolValue(is_max, include_pad, x, w, in_size, out_size, kernel_size, i);
   }
 }
 

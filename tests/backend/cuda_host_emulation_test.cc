@@ -1,0 +1,197 @@
+// Device-free end-to-end check of the CUDA backend's host logic: graphs go through
+// PrepareCudaGraph and CompileOp exactly as on a GPU, then every compiled op runs on host memory
+// with host implementations of the launchers (same per-element math as the .cu kernels) and of
+// cuBLAS (its column-major definition, with its leading-dim checks). Results must match the
+// reference kernels. What this cannot check: the CUDA launch itself, warp / block reductions,
+// cuDNN, streams and copies; those run in the device tests (cuda_ops_test, cuda_backend_test).
+#include <gtest/gtest.h>
+
+#ifdef SL_HAVE_CUDA
+#include <cstring>
+#include <filesystem>
+#include <map>
+
+#include "backend/backend.h"
+#include "backend/cuda/cuda_support.h"
+#include "backend/cuda_host_kernels.h"
+#include "backend/cuda_op_cases.h"
+#include "core/npy.h"
+#include "onnx/loader.h"
+
+namespace sl {
+namespace {
+
+using testing::Attrs;
+using testing::GraphBuilder;
+using testing::OpCase;
+
+// Runs `g` as the CUDA backend would, on host memory. `kernels` lists the kernel each step got.
+Result<std::vector<Tensor>> RunEmulated(const Graph& g, const PrepareOptions& options,
+                                        const std::vector<Tensor>& inputs,
+                                        std::vector<std::string>* kernels = nullptr) {
+  SL_ASSIGN_OR_RETURN(Graph p, cuda::PrepareCudaGraph(g, options));
+  if (inputs.size() != p.inputs.size()) return InvalidArgument("input count");
+  cuda::DeviceMemory memory(0, /*host=*/true);
+  std::map<int, void*> buf;
+  std::vector<Tensor> storage;
+  for (size_t i = 0; i < p.inputs.size(); ++i) buf[p.inputs[i]] = inputs[i].raw();
+  for (size_t v = 0; v < p.values.size(); ++v)
+    if (p.values[v].is_constant()) buf[static_cast<int>(v)] = p.values[v].constant.raw();
+  for (const Node& n : p.nodes) {
+    if (cuda::IsAliasNode(p, n)) {
+      buf[n.outputs[0]] = buf.at(n.inputs[0]);
+      continue;
+    }
+    cuda::CompileContext ctx{p, n, memory};
+    auto op = cuda::CompileOp(ctx);
+    if (!op.ok()) return op.status().WithContext(p.Describe(n));
+    if (kernels) kernels->push_back((*op)->name());
+    std::vector<const void*> in;
+    for (int v : n.inputs) in.push_back(v == kNoValue ? nullptr : buf.at(v));
+    std::vector<void*> out;
+    for (int v : n.outputs) {
+      if (v == kNoValue) {
+        out.push_back(nullptr);
+        continue;
+      }
+      storage.emplace_back(p.values[v].dtype, p.values[v].shape);
+      std::memset(storage.back().raw(), 0xff, storage.back().bytes());  // NaN: unwritten shows
+      buf[v] = storage.back().raw();
+      out.push_back(storage.back().raw());
+    }
+    std::vector<char> scratch((*op)->scratch_bytes() + 1);
+    cuda::RunContext run;
+    run.blas = &cuda::host::Blas();
+    run.kernels = &cuda::host::Kernels();
+    run.scratch = scratch.data();
+    SL_RETURN_IF_ERROR((*op)->Run(run, in, out).WithContext(p.Describe(n)));
+  }
+  std::vector<Tensor> result;
+  for (int o : p.outputs) {
+    result.emplace_back(p.values[o].dtype, p.values[o].shape);
+    if (result.back().bytes()) std::memcpy(result.back().raw(), buf.at(o), result.back().bytes());
+  }
+  return result;
+}
+
+Result<std::vector<Tensor>> RunReference(const Graph& g, PrepareOptions options,
+                                         const std::vector<Tensor>& inputs) {
+  options.reference_only = true;
+  options.quantized_kernels = false;
+  SL_ASSIGN_OR_RETURN(auto cpu, OpenBackend("cpu"));
+  SL_ASSIGN_OR_RETURN(auto plan, cpu->Prepare(g, options));
+  SL_ASSIGN_OR_RETURN(auto runner, plan->NewRunner());
+  std::vector<Tensor> out;
+  std::vector<TensorView> iv, ov;
+  for (const Tensor& t : inputs) iv.push_back(t.view());
+  for (const TensorInfo& t : plan->outputs()) out.emplace_back(t.dtype, t.shape);
+  for (const Tensor& t : out) ov.push_back(t.view());
+  SL_RETURN_IF_ERROR(runner->RunHost(iv, ov));
+  return out;
+}
+
+void ExpectSame(const std::vector<Tensor>& got, const std::vector<Tensor>& want, float tolerance,
+                const std::string& what) {
+  ASSERT_EQ(got.size(), want.size()) << what;
+  for (size_t o = 0; o < want.size(); ++o) {
+    ASSERT_EQ(got[o].dtype(), want[o].dtype()) << what;
+    ASSERT_EQ(got[o].shape(), want[o].shape()) << what;
+    if (want[o].dtype() == DType::kF32) {
+      EXPECT_LE(testing::MaxRelDiff(got[o], want[o]), tolerance) << what << " output " << o;
+    } else {
+      EXPECT_EQ(std::memcmp(got[o].raw(), want[o].raw(), want[o].bytes()), 0)
+          << what << " output " << o;
+    }
+  }
+}
+
+std::vector<OpCase> EmulationCases() {
+  std::vector<OpCase> cases;
+  for (int ta = 0; ta < 2; ++ta) {
+    for (int tb = 0; tb < 2; ++tb) {
+      cases.push_back(
+          {"GemmTransA" + std::to_string(ta) + "TransB" + std::to_string(tb), [ta, tb] {
+             GraphBuilder b;
+             const int a = b.Input("a", ta ? Shape{13, 7} : Shape{7, 13});
+             const int w = b.RandomConst("w", tb ? Shape{5, 13} : Shape{13, 5}, 3);
+             b.Output(b.Node(
+                 OpType::kGemm, "g", {a, w}, {"y"},
+                 Attrs({{"transA", int64_t{ta}}, {"transB", int64_t{tb}}, {"alpha", 0.5f}})));
+             return b.Build();
+           }});
+    }
+  }
+  cases.push_back(
+      {"Conv1x1Batch2", [] {
+         GraphBuilder b;
+         const int x = b.Input("x", {2, 5, 3, 4});
+         b.Output(b.Node(OpType::kConv, "c", {x, b.RandomConst("w", {7, 5, 1, 1}, 4)}, {"y"}));
+         return b.Build();
+       }});
+  for (OpCase& c : testing::CudaOpCases()) cases.push_back(std::move(c));
+  return cases;
+}
+
+class CudaHostEmulationTest : public ::testing::TestWithParam<OpCase> {};
+
+TEST_P(CudaHostEmulationTest, MatchesReference) {
+  const OpCase& c = GetParam();
+  const Graph g = c.build();
+  auto prepared = cuda::PrepareCudaGraph(g, PrepareOptions{});
+  ASSERT_TRUE(prepared.ok()) << prepared.status().message();
+  std::vector<Tensor> inputs;
+  uint32_t seed = 70;
+  for (int v : prepared->inputs)
+    inputs.push_back(testing::RandomTensor(prepared->values[v].shape, seed++));
+  auto want = RunReference(g, PrepareOptions{}, inputs);
+  ASSERT_TRUE(want.ok()) << want.status().message();
+  auto got = RunEmulated(g, PrepareOptions{}, inputs);
+  ASSERT_TRUE(got.ok()) << got.status().message();
+  ExpectSame(*got, *want, c.tolerance, c.name);
+}
+
+INSTANTIATE_TEST_SUITE_P(Cuda, CudaHostEmulationTest, ::testing::ValuesIn(EmulationCases()),
+                         [](const ::testing::TestParamInfo<OpCase>& info) {
+                           return info.param.name + "_" + std::to_string(info.index);
+                         });
+
+class CudaHostEmulationZooTest : public ::testing::TestWithParam<std::string> {};
+
+TEST_P(CudaHostEmulationZooTest, MatchesReference) {
+  namespace fs = std::filesystem;
+  const fs::path model = fs::path(SL_SOURCE_DIR) / "zoo" / GetParam();
+  auto g = LoadOnnxModel(model.string());
+  ASSERT_TRUE(g.ok()) << g.status().message();
+  auto x = ReadNpy((model.parent_path() / "val_x.npy").string());
+  ASSERT_TRUE(x.ok()) << x.status().message();
+  constexpr int64_t kBatch = 2;
+  Shape s = x->shape();
+  s[0] = kBatch;
+  Tensor input(DType::kF32, s);
+  std::memcpy(input.raw(), x->raw(), input.bytes());
+  PrepareOptions options;
+  options.input_shapes[g->values[g->inputs[0]].name] = s;
+  auto want = RunReference(*g, options, {input});
+  ASSERT_TRUE(want.ok()) << want.status().message();
+  std::vector<std::string> kernels;
+  auto got = RunEmulated(*g, options, {input}, &kernels);
+  ASSERT_TRUE(got.ok()) << got.status().message();
+  ExpectSame(*got, *want, 1e-4f, GetParam());
+  EXPECT_FALSE(kernels.empty());
+}
+
+INSTANTIATE_TEST_SUITE_P(Cuda, CudaHostEmulationZooTest,
+                         ::testing::Values("fmnist-resnet/dense.onnx", "fmnist-vit/dense.onnx",
+                                           "kws/dense.onnx", "fmnist-resnet/int8.onnx",
+                                           "fmnist-vit/int8.onnx", "kws/int8.onnx"),
+                         [](const auto& info) {
+                           std::string s = info.param;
+                           for (char& ch : s)
+                             if (!isalnum(static_cast<unsigned char>(ch))) ch = '_';
+                           return s;
+                         });
+
+}  // namespace
+}  // namespace sl
+
+#endif  // SL_HAVE_CUDA
