@@ -25,55 +25,6 @@ using testing::Attrs;
 using testing::GraphBuilder;
 using testing::OpCase;
 
-// Runs `g` as the CUDA backend would, on host memory. `kernels` lists the kernel each step got.
-Result<std::vector<Tensor>> RunEmulated(const Graph& g, const PrepareOptions& options,
-                                        const std::vector<Tensor>& inputs,
-                                        std::vector<std::string>* kernels = nullptr) {
-  SL_ASSIGN_OR_RETURN(Graph p, cuda::PrepareCudaGraph(g, options));
-  if (inputs.size() != p.inputs.size()) return InvalidArgument("input count");
-  cuda::DeviceMemory memory(0, /*host=*/true);
-  std::map<int, void*> buf;
-  std::vector<Tensor> storage;
-  for (size_t i = 0; i < p.inputs.size(); ++i) buf[p.inputs[i]] = inputs[i].raw();
-  for (size_t v = 0; v < p.values.size(); ++v)
-    if (p.values[v].is_constant()) buf[static_cast<int>(v)] = p.values[v].constant.raw();
-  for (const Node& n : p.nodes) {
-    if (cuda::IsAliasNode(p, n)) {
-      buf[n.outputs[0]] = buf.at(n.inputs[0]);
-      continue;
-    }
-    cuda::CompileContext ctx{p, n, memory};
-    auto op = cuda::CompileOp(ctx);
-    if (!op.ok()) return op.status().WithContext(p.Describe(n));
-    if (kernels) kernels->push_back((*op)->name());
-    std::vector<const void*> in;
-    for (int v : n.inputs) in.push_back(v == kNoValue ? nullptr : buf.at(v));
-    std::vector<void*> out;
-    for (int v : n.outputs) {
-      if (v == kNoValue) {
-        out.push_back(nullptr);
-        continue;
-      }
-      storage.emplace_back(p.values[v].dtype, p.values[v].shape);
-      std::memset(storage.back().raw(), 0xff, storage.back().bytes());  // NaN: unwritten shows
-      buf[v] = storage.back().raw();
-      out.push_back(storage.back().raw());
-    }
-    std::vector<char> scratch((*op)->scratch_bytes() + 1);
-    cuda::RunContext run;
-    run.blas = &cuda::host::Blas();
-    run.kernels = &cuda::host::Kernels();
-    run.scratch = scratch.data();
-    SL_RETURN_IF_ERROR((*op)->Run(run, in, out).WithContext(p.Describe(n)));
-  }
-  std::vector<Tensor> result;
-  for (int o : p.outputs) {
-    result.emplace_back(p.values[o].dtype, p.values[o].shape);
-    if (result.back().bytes()) std::memcpy(result.back().raw(), buf.at(o), result.back().bytes());
-  }
-  return result;
-}
-
 Result<std::vector<Tensor>> RunReference(const Graph& g, PrepareOptions options,
                                          const std::vector<Tensor>& inputs) {
   options.reference_only = true;
@@ -145,7 +96,7 @@ TEST_P(CudaHostEmulationTest, MatchesReference) {
     inputs.push_back(testing::RandomTensor(prepared->values[v].shape, seed++));
   auto want = RunReference(g, PrepareOptions{}, inputs);
   ASSERT_TRUE(want.ok()) << want.status().message();
-  auto got = RunEmulated(g, PrepareOptions{}, inputs);
+  auto got = cuda::host::RunEmulated(g, PrepareOptions{}, inputs);
   ASSERT_TRUE(got.ok()) << got.status().message();
   ExpectSame(*got, *want, c.tolerance, c.name);
 }
@@ -174,7 +125,7 @@ TEST_P(CudaHostEmulationZooTest, MatchesReference) {
   auto want = RunReference(*g, options, {input});
   ASSERT_TRUE(want.ok()) << want.status().message();
   std::vector<std::string> kernels;
-  auto got = RunEmulated(*g, options, {input}, &kernels);
+  auto got = cuda::host::RunEmulated(*g, options, {input}, &kernels);
   ASSERT_TRUE(got.ok()) << got.status().message();
   ExpectSame(*got, *want, 1e-4f, GetParam());
   EXPECT_FALSE(kernels.empty());

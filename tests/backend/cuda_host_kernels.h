@@ -7,8 +7,12 @@
 #include <algorithm>
 #include <cmath>
 #include <cstring>
+#include <map>
+#include <string>
+#include <vector>
 
 #include "backend/cuda/cuda_ops.h"
+#include "backend/cuda/cuda_support.h"
 #include "backend/cuda/kernels/elements.cuh"
 
 namespace sl::cuda::host {
@@ -358,6 +362,55 @@ inline const KernelApi& Kernels() {
       &Cast,   &Quantize, &Dequantize, &ChannelBiasAct, &MatrixBiasAct, &ChannelAffine,
       &Im2Col, &Pool,     &Reduce,     &Softmax,        &LayerNorm,     &BatchNorm};
   return api;
+}
+
+// Runs `g` as the CUDA backend would, on host memory. `kernels` lists the kernel each step got.
+inline Result<std::vector<Tensor>> RunEmulated(const Graph& g, const PrepareOptions& options,
+                                               const std::vector<Tensor>& inputs,
+                                               std::vector<std::string>* kernels = nullptr) {
+  SL_ASSIGN_OR_RETURN(Graph p, PrepareCudaGraph(g, options));
+  if (inputs.size() != p.inputs.size()) return InvalidArgument("input count");
+  DeviceMemory memory(0, /*host=*/true);
+  std::map<int, void*> buf;
+  std::vector<Tensor> storage;
+  for (size_t i = 0; i < p.inputs.size(); ++i) buf[p.inputs[i]] = inputs[i].raw();
+  for (size_t v = 0; v < p.values.size(); ++v)
+    if (p.values[v].is_constant()) buf[static_cast<int>(v)] = p.values[v].constant.raw();
+  for (const Node& n : p.nodes) {
+    if (IsAliasNode(p, n)) {
+      buf[n.outputs[0]] = buf.at(n.inputs[0]);
+      continue;
+    }
+    CompileContext ctx{p, n, memory};
+    auto op = CompileOp(ctx);
+    if (!op.ok()) return op.status().WithContext(p.Describe(n));
+    if (kernels) kernels->push_back((*op)->name());
+    std::vector<const void*> in;
+    for (int v : n.inputs) in.push_back(v == kNoValue ? nullptr : buf.at(v));
+    std::vector<void*> out;
+    for (int v : n.outputs) {
+      if (v == kNoValue) {
+        out.push_back(nullptr);
+        continue;
+      }
+      storage.emplace_back(p.values[v].dtype, p.values[v].shape);
+      std::memset(storage.back().raw(), 0xff, storage.back().bytes());  // NaN: unwritten shows
+      buf[v] = storage.back().raw();
+      out.push_back(storage.back().raw());
+    }
+    std::vector<char> scratch((*op)->scratch_bytes() + 1);
+    RunContext run;
+    run.blas = &Blas();
+    run.kernels = &Kernels();
+    run.scratch = scratch.data();
+    SL_RETURN_IF_ERROR((*op)->Run(run, in, out).WithContext(p.Describe(n)));
+  }
+  std::vector<Tensor> result;
+  for (int o : p.outputs) {
+    result.emplace_back(p.values[o].dtype, p.values[o].shape);
+    if (result.back().bytes()) std::memcpy(result.back().raw(), buf.at(o), result.back().bytes());
+  }
+  return result;
 }
 
 }  // namespace sl::cuda::host
