@@ -12,6 +12,7 @@
 #include <vector>
 
 #include "backend/cuda/cuda_ops.h"
+#include "backend/cuda/cuda_plan.h"
 #include "backend/cuda/cuda_support.h"
 #include "backend/cuda/kernels/elements.cuh"
 
@@ -364,40 +365,41 @@ inline const KernelApi& Kernels() {
   return api;
 }
 
-// Runs `g` as the CUDA backend would, on host memory. `kernels` lists the kernel each step got.
+// Runs `g` as the CUDA backend would, on host memory: PrepareCudaGraph, the plan's memory layout
+// (PlanCudaLayout: aliases, constants, one arena pre-filled with NaN bytes), CompileOp per step,
+// and each op run with the host kernels and BLAS. `kernels` lists the kernel each step got.
 inline Result<std::vector<Tensor>> RunEmulated(const Graph& g, const PrepareOptions& options,
                                                const std::vector<Tensor>& inputs,
                                                std::vector<std::string>* kernels = nullptr) {
   SL_ASSIGN_OR_RETURN(Graph p, PrepareCudaGraph(g, options));
   if (inputs.size() != p.inputs.size()) return InvalidArgument("input count");
-  DeviceMemory memory(0, /*host=*/true);
-  std::map<int, void*> buf;
-  std::vector<Tensor> storage;
-  for (size_t i = 0; i < p.inputs.size(); ++i) buf[p.inputs[i]] = inputs[i].raw();
-  for (size_t v = 0; v < p.values.size(); ++v)
-    if (p.values[v].is_constant()) buf[static_cast<int>(v)] = p.values[v].constant.raw();
-  for (const Node& n : p.nodes) {
-    if (IsAliasNode(p, n)) {
-      buf[n.outputs[0]] = buf.at(n.inputs[0]);
-      continue;
+  SL_ASSIGN_OR_RETURN(CudaLayout layout, PlanCudaLayout(p));
+  std::vector<char> arena(layout.arena_bytes + 64, static_cast<char>(0xff));
+  auto address = [&](int v) -> void* {
+    if (v == kNoValue) return nullptr;
+    const CudaLayout::Slot& slot = layout.slots[v];
+    switch (slot.kind) {
+      case CudaLayout::SlotKind::kArena:
+        return arena.data() + slot.offset;
+      case CudaLayout::SlotKind::kInput:
+        return inputs[slot.offset].raw();
+      case CudaLayout::SlotKind::kConstant:
+        return p.values[layout.root[v]].constant.raw();
+      default:
+        return nullptr;
     }
+  };
+  DeviceMemory memory(0, /*host=*/true);
+  for (size_t index : layout.steps) {
+    const Node& n = p.nodes[index];
     CompileContext ctx{p, n, memory};
     auto op = CompileOp(ctx);
     if (!op.ok()) return op.status().WithContext(p.Describe(n));
     if (kernels) kernels->push_back((*op)->name());
     std::vector<const void*> in;
-    for (int v : n.inputs) in.push_back(v == kNoValue ? nullptr : buf.at(v));
+    for (int v : n.inputs) in.push_back(address(v));
     std::vector<void*> out;
-    for (int v : n.outputs) {
-      if (v == kNoValue) {
-        out.push_back(nullptr);
-        continue;
-      }
-      storage.emplace_back(p.values[v].dtype, p.values[v].shape);
-      std::memset(storage.back().raw(), 0xff, storage.back().bytes());  // NaN: unwritten shows
-      buf[v] = storage.back().raw();
-      out.push_back(storage.back().raw());
-    }
+    for (int v : n.outputs) out.push_back(address(v));
     std::vector<char> scratch((*op)->scratch_bytes() + 1);
     RunContext run;
     run.blas = &Blas();
@@ -408,7 +410,7 @@ inline Result<std::vector<Tensor>> RunEmulated(const Graph& g, const PrepareOpti
   std::vector<Tensor> result;
   for (int o : p.outputs) {
     result.emplace_back(p.values[o].dtype, p.values[o].shape);
-    if (result.back().bytes()) std::memcpy(result.back().raw(), buf.at(o), result.back().bytes());
+    if (result.back().bytes()) std::memcpy(result.back().raw(), address(o), result.back().bytes());
   }
   return result;
 }

@@ -39,7 +39,7 @@ size_t ValueBytes(const Value& v) {
 
 class CudaPlan final : public DevicePlan, public std::enable_shared_from_this<CudaPlan> {
  public:
-  enum class SlotKind { kNone, kArena, kConstant, kInput };
+  using SlotKind = CudaLayout::SlotKind;
   struct Slot {
     SlotKind kind = SlotKind::kNone;
     size_t offset = 0;               // kArena: arena offset; kInput: input index
@@ -79,52 +79,99 @@ class CudaPlan final : public DevicePlan, public std::enable_shared_from_this<Cu
   size_t arena_bytes_ = 0, scratch_bytes_ = 0, constant_bytes_ = 0;
 };
 
+}  // namespace
+
+Result<CudaLayout> PlanCudaLayout(const Graph& g) {
+  using SlotKind = CudaLayout::SlotKind;
+  CudaLayout layout;
+  layout.slots.assign(g.values.size(), CudaLayout::Slot{});
+  for (size_t i = 0; i < g.inputs.size(); ++i) layout.slots[g.inputs[i]] = {SlotKind::kInput, i};
+
+  // 1-2. Aliases and steps.
+  std::vector<int>& root = layout.root;
+  root.resize(g.values.size());
+  for (size_t v = 0; v < root.size(); ++v) root[v] = static_cast<int>(v);
+  for (size_t n = 0; n < g.nodes.size(); ++n) {
+    const Node& node = g.nodes[n];
+    if (IsAliasNode(g, node)) {
+      root[node.outputs[0]] = root[node.inputs[0]];
+    } else {
+      layout.steps.push_back(n);
+    }
+  }
+
+  // 3. Constants that are read.
+  std::vector<bool> needed(g.values.size(), false);
+  for (size_t n : layout.steps)
+    for (int v : g.nodes[n].inputs)
+      if (v != kNoValue) needed[root[v]] = true;
+  for (int o : g.outputs) needed[root[o]] = true;
+  for (size_t v = 0; v < g.values.size(); ++v)
+    if (needed[v] && g.values[v].is_constant()) layout.slots[v] = {SlotKind::kConstant, 0};
+
+  // 4. Arena over step lifetimes.
+  const int end = static_cast<int>(layout.steps.size());
+  std::vector<int> first(g.values.size(), -1), last(g.values.size(), -1);
+  for (int s = 0; s < end; ++s) {
+    const Node& node = g.nodes[layout.steps[s]];
+    for (int v : node.outputs)
+      if (v != kNoValue && first[v] < 0) first[v] = last[v] = s;
+    for (int v : node.inputs)
+      if (v != kNoValue) last[root[v]] = std::max(last[root[v]], s);
+  }
+  for (int o : g.outputs) last[root[o]] = end;
+  std::vector<BufferRequest> requests;
+  std::vector<int> request_value;
+  for (size_t v = 0; v < g.values.size(); ++v) {
+    if (layout.slots[v].kind != SlotKind::kNone || first[v] < 0) continue;
+    requests.push_back({ValueBytes(g.values[v]), first[v], last[v]});
+    request_value.push_back(static_cast<int>(v));
+  }
+  const MemoryPlan mp = PlanMemory(requests);
+  for (size_t r = 0; r < requests.size(); ++r)
+    layout.slots[request_value[r]] = {SlotKind::kArena, mp.offsets[r]};
+  layout.arena_bytes = mp.arena_bytes;
+  for (size_t v = 0; v < g.values.size(); ++v)
+    if (root[v] != static_cast<int>(v)) layout.slots[v] = layout.slots[root[v]];
+  for (int o : g.outputs)
+    if (layout.slots[o].kind == SlotKind::kNone)
+      return Internal(g.source + ": output '" + g.values[o].name + "' is produced by no step");
+  return layout;
+}
+
+namespace {
+
 Status CudaPlan::Compile(Graph graph) {
   graph_ = std::move(graph);
   const Graph& g = graph_;
-  slots_.assign(g.values.size(), Slot{});
-  for (size_t i = 0; i < g.inputs.size(); ++i) {
-    slots_[g.inputs[i]] = Slot{SlotKind::kInput, i, nullptr};
-    const Value& v = g.values[g.inputs[i]];
-    inputs_.push_back({v.name, v.dtype, v.shape});
-  }
+  for (int i : g.inputs)
+    inputs_.push_back({g.values[i].name, g.values[i].dtype, g.values[i].shape});
   for (int o : g.outputs)
     outputs_.push_back({g.values[o].name, g.values[o].dtype, g.values[o].shape});
+  SL_ASSIGN_OR_RETURN(CudaLayout layout, PlanCudaLayout(g));
+  arena_bytes_ = layout.arena_bytes;
+  slots_.resize(g.values.size());
+  for (size_t v = 0; v < g.values.size(); ++v)
+    slots_[v] = Slot{layout.slots[v].kind, layout.slots[v].offset, nullptr};
 
-  // 1. Aliases: reshape-like nodes share their input's storage (root[v] is the owner).
-  std::vector<int> root(g.values.size());
-  for (size_t v = 0; v < root.size(); ++v) root[v] = static_cast<int>(v);
-  std::vector<const Node*> compute;
-  for (const Node& n : g.nodes) {
-    if (IsAliasNode(g, n)) {
-      root[n.outputs[0]] = root[n.inputs[0]];
-      info_.push_back({n.name, n.op, "alias", "output shares the input's memory"});
-      continue;
-    }
-    compute.push_back(&n);
-  }
-
-  // 2. Constants any step or output reads, uploaded once.
-  std::vector<bool> needed(g.values.size(), false);
-  for (const Node* n : compute)
-    for (int v : n->inputs)
-      if (v != kNoValue) needed[root[v]] = true;
-  for (int o : g.outputs) needed[root[o]] = true;
+  // Constants, uploaded once (aliases of a constant share its upload).
   for (size_t v = 0; v < g.values.size(); ++v) {
-    if (!needed[v] || !g.values[v].is_constant()) continue;
+    if (slots_[v].kind != SlotKind::kConstant || layout.root[v] != static_cast<int>(v)) continue;
     const Tensor& t = g.values[v].constant;
     SL_ASSIGN_OR_RETURN(void* p,
                         memory_.Upload(t.raw(), t.bytes(), "constant '" + g.values[v].name + "'"));
-    slots_[v] = Slot{SlotKind::kConstant, 0, p};
+    slots_[v].constant = p;
     constant_bytes_ += t.bytes();
   }
+  for (size_t v = 0; v < g.values.size(); ++v)
+    if (slots_[v].kind == SlotKind::kConstant) slots_[v].constant = slots_[layout.root[v]].constant;
 
-  // 3. One op per compute node.
+      // One op per step.
 #ifdef SL_HAVE_CUDNN
   cudnnHandle_t cudnn = nullptr;
-  bool any_cudnn = false;
-  for (const Node* n : compute) any_cudnn = any_cudnn || n->op == OpType::kConv;
-  if (any_cudnn) {
+  bool any_conv = false;
+  for (size_t n : layout.steps) any_conv = any_conv || g.nodes[n].op == OpType::kConv;
+  if (any_conv) {
     const cudnnStatus_t s = cudnnCreate(&cudnn);
     if (s != CUDNN_STATUS_SUCCESS) cudnn = nullptr;  // Conv falls back to im2col, with a reason
   }
@@ -135,11 +182,9 @@ Status CudaPlan::Compile(Graph graph) {
     }
   } guard{cudnn};
 #endif
-  size_t alias_index = 0;
-  std::vector<StepInfo> ordered;
   for (const Node& n : g.nodes) {
     if (IsAliasNode(g, n)) {
-      ordered.push_back(info_[alias_index++]);
+      info_.push_back({n.name, n.op, "alias", "output shares the input's memory"});
       continue;
     }
     CompileContext ctx{g, n, memory_};
@@ -154,37 +199,9 @@ Status CudaPlan::Compile(Graph graph) {
     step.inputs = n.inputs;
     step.outputs = n.outputs;
     scratch_bytes_ = std::max(scratch_bytes_, step.op->scratch_bytes());
-    ordered.push_back({n.name, n.op, step.op->name(), step.op->reason()});
+    info_.push_back({n.name, n.op, step.op->name(), step.op->reason()});
     steps_.push_back(std::move(step));
   }
-  info_ = std::move(ordered);
-
-  // 4. Memory plan over activations: lifetimes in step indices; graph outputs live to the end.
-  const int end = static_cast<int>(steps_.size());
-  std::vector<int> first(g.values.size(), -1), last(g.values.size(), -1);
-  for (int s = 0; s < end; ++s) {
-    for (int v : steps_[s].outputs)
-      if (v != kNoValue && first[v] < 0) first[v] = last[v] = s;
-    for (int v : steps_[s].inputs)
-      if (v != kNoValue) last[root[v]] = std::max(last[root[v]], s);
-  }
-  for (int o : g.outputs) last[root[o]] = end;
-  std::vector<BufferRequest> requests;
-  std::vector<int> request_value;
-  for (size_t v = 0; v < g.values.size(); ++v) {
-    if (slots_[v].kind != SlotKind::kNone || first[v] < 0) continue;
-    requests.push_back({ValueBytes(g.values[v]), first[v], last[v]});
-    request_value.push_back(static_cast<int>(v));
-  }
-  const MemoryPlan mp = PlanMemory(requests);
-  for (size_t r = 0; r < requests.size(); ++r)
-    slots_[request_value[r]] = Slot{SlotKind::kArena, mp.offsets[r], nullptr};
-  arena_bytes_ = mp.arena_bytes;
-  for (size_t v = 0; v < g.values.size(); ++v)
-    if (root[v] != static_cast<int>(v)) slots_[v] = slots_[root[v]];
-  for (int o : g.outputs)
-    if (slots_[o].kind == SlotKind::kNone)
-      return Internal(g.source + ": output '" + g.values[o].name + "' is produced by no step");
   return Status::Ok();
 }
 

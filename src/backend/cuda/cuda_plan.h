@@ -37,6 +37,26 @@ class CudaBuffer final : public DeviceBuffer {
   size_t bytes_;
 };
 
+// Where every value of a prepared graph lives during a run (device-free; CudaPlan uses it and the
+// host-emulation tests run graphs through it):
+//   1. reshape-like nodes become aliases: their output shares its root value's storage;
+//   2. the other nodes are the steps, in graph order;
+//   3. constants a step or an output reads are kConstant (uploaded once), graph inputs kInput;
+//   4. values the steps produce get arena offsets from PlanMemory over step lifetimes (graph
+//      outputs live to the end), so values share bytes only when their lifetimes are disjoint.
+struct CudaLayout {
+  enum class SlotKind { kNone, kArena, kConstant, kInput };
+  struct Slot {
+    SlotKind kind = SlotKind::kNone;
+    size_t offset = 0;  // kArena: arena offset; kInput: input index
+  };
+  std::vector<Slot> slots;    // per value id (aliases carry their root's slot)
+  std::vector<int> root;      // per value id: the value owning its storage
+  std::vector<size_t> steps;  // indices into graph.nodes of the nodes that run
+  size_t arena_bytes = 0;
+};
+[[nodiscard]] Result<CudaLayout> PlanCudaLayout(const Graph& graph);
+
 [[nodiscard]] Result<std::shared_ptr<const DevicePlan>> PrepareCudaPlan(
     int device, const Graph& graph, const PrepareOptions& options);
 
