@@ -68,8 +68,12 @@ class CudaBackend final : public Backend {
       return Status::Ok();
     }
     SL_RETURN_IF_ERROR(CudaStatus("cudaSetDevice", cudaSetDevice(device_)).WithContext(Label()));
-    return CudaStatus("cudaMemcpy (upload)",
-                      cudaMemcpy(b->device_ptr(), src, bytes, cudaMemcpyHostToDevice))
+    SL_RETURN_IF_ERROR(CudaStatus("cudaMemcpy (upload)",
+                                  cudaMemcpy(b->device_ptr(), src, bytes, cudaMemcpyHostToDevice))
+                           .WithContext(Label()));
+    // From pageable memory cudaMemcpy may return before the DMA lands, ordered only with the
+    // legacy default stream; runners use non-blocking streams, so wait for it here.
+    return CudaStatus("cudaStreamSynchronize (upload)", cudaStreamSynchronize(cudaStreamLegacy))
         .WithContext(Label());
   }
   Status Download(const DeviceBuffer& src, void* dst, size_t bytes) const override {

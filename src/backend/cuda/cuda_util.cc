@@ -64,6 +64,10 @@ Result<void*> DeviceMemory::Upload(const void* data, size_t bytes, const std::st
   } else if (bytes > 0) {
     SL_RETURN_IF_ERROR(CudaStatus(("cudaMemcpy of " + what).c_str(),
                                   cudaMemcpy(p, data, bytes, cudaMemcpyHostToDevice)));
+    // From pageable memory cudaMemcpy may return before the DMA lands, ordered only with the
+    // legacy default stream; the runners' streams are non-blocking, so wait for it here.
+    SL_RETURN_IF_ERROR(CudaStatus(("cudaStreamSynchronize after uploading " + what).c_str(),
+                                  cudaStreamSynchronize(cudaStreamLegacy)));
   }
   return p;
 }
