@@ -436,13 +436,15 @@ Result<std::unique_ptr<CudaOp>> CompileConv(const CompileContext& c) {
   SL_ASSIGN_OR_RETURN(s.clamp, FusedClamp(c.node));
   std::string reason;
 #ifdef SL_HAVE_CUDNN
-  if (c.cudnn != nullptr && CudnnSuitsConv(c.request())) {
+  if (!CudnnSuitsConv(c.request())) {
+    reason = "cuDNN takes 2-D convolutions with symmetric pads only";
+  } else if (c.cudnn == nullptr) {
+    reason = "no cuDNN handle (cudnnCreate failed or no device)";
+  } else {
     auto op = std::make_unique<CudnnConvOp>(s);
     Status st = op->Init(c.cudnn, xs, ws, ys);
     if (st.ok()) return std::unique_ptr<CudaOp>(std::move(op));
     reason = "cuDNN declined: " + st.message();
-  } else {
-    reason = "cuDNN takes 2-D convolutions with symmetric pads only";
   }
 #else
   reason = "built without cuDNN";
