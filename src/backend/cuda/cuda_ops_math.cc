@@ -298,6 +298,31 @@ class Im2ColConvOp final : public CudaOp {
 };
 
 #ifdef SL_HAVE_CUDNN
+// Device buffers for trying cuDNN algorithms at prepare time, freed on scope exit.
+class TrialBuffers {
+ public:
+  TrialBuffers() = default;
+  TrialBuffers(const TrialBuffers&) = delete;
+  TrialBuffers& operator=(const TrialBuffers&) = delete;
+  ~TrialBuffers() {
+    for (void* p : blocks_) (void)cudaFree(p);
+  }
+  // A zero-filled block of `bytes` (at least 1), or nullptr when allocation fails.
+  void* Get(size_t bytes) {
+    void* p = nullptr;
+    if (cudaMalloc(&p, bytes == 0 ? 1 : bytes) != cudaSuccess) {
+      (void)cudaGetLastError();
+      return nullptr;
+    }
+    blocks_.push_back(p);
+    if (cudaMemset(p, 0, bytes == 0 ? 1 : bytes) != cudaSuccess) (void)cudaGetLastError();
+    return p;
+  }
+
+ private:
+  std::vector<void*> blocks_;
+};
+
 // cuDNN's legacy convolution API with descriptors and the algorithm fixed at prepare time.
 class CudnnConvOp final : public CudaOp {
  public:
@@ -350,14 +375,39 @@ class CudnnConvOp final : public CudaOp {
         "cudnnGetConvolutionForwardAlgorithm_v7",
         cudnnGetConvolutionForwardAlgorithm_v7(handle, x_, w_, conv_, y_,
                                                CUDNN_CONVOLUTION_FWD_ALGO_COUNT, &returned, perf));
+    // Each candidate is tried once on scratch buffers (contents do not matter), so an algorithm
+    // cuDNN lists but cannot run under FMA math is skipped here instead of failing a run.
+    TrialBuffers trial;
+    const size_t xb = size_t(s_.batch) * s_.channels * s_.in_size * sizeof(float);
+    const size_t wb = size_t(s_.out_channels) * (s_.channels / s_.group) * s_.kernel_size * 4;
+    const size_t yb = size_t(s_.batch) * s_.out_channels * s_.out_size * sizeof(float);
+    void* tx = trial.Get(xb);
+    void* tw = trial.Get(wb);
+    void* ty = trial.Get(yb);
+    if (!tx || !tw || !ty) return Unsupported("no device memory to try cuDNN algorithms");
     for (int r = 0; r < returned; ++r) {
-      // Only algorithms evaluated with plain FMA math: no tensor-op (TF32) results.
-      if (perf[r].status != CUDNN_STATUS_SUCCESS || perf[r].mathType != CUDNN_FMA_MATH) continue;
+      // Tensor-op (TF32) algorithms are excluded: results must match float32 references.
+      if (perf[r].status != CUDNN_STATUS_SUCCESS || perf[r].mathType == CUDNN_TENSOR_OP_MATH ||
+          perf[r].mathType == CUDNN_TENSOR_OP_MATH_ALLOW_CONVERSION)
+        continue;
       size_t bytes = 0;
       if (cudnnGetConvolutionForwardWorkspaceSize(handle, x_, w_, conv_, y_, perf[r].algo,
                                                   &bytes) != CUDNN_STATUS_SUCCESS)
         continue;
       if (bytes > kMaxConvWorkspace) continue;
+      void* ws = nullptr;
+      if (bytes && cudaMalloc(&ws, bytes) != cudaSuccess) {
+        (void)cudaGetLastError();
+        continue;
+      }
+      const bool ran = cudnnConvolutionForward(handle, &kOne, x_, tx, w_, tw, conv_, perf[r].algo,
+                                               ws, bytes, &kZero, y_, ty) == CUDNN_STATUS_SUCCESS &&
+                       cudaStreamSynchronize(cudaStreamLegacy) == cudaSuccess;
+      if (ws) (void)cudaFree(ws);
+      if (!ran) {
+        (void)cudaGetLastError();
+        continue;
+      }
       algo_ = perf[r].algo;
       workspace_ = bytes;
       return Status::Ok();
