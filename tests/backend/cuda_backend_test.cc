@@ -17,6 +17,7 @@
 #include "core/npy.h"
 #include "exec/graph_builder.h"
 #include "onnx/loader.h"
+#include "zoo/pool.h"
 
 namespace sl {
 namespace {
@@ -194,58 +195,99 @@ TEST(CudaBackend, DeviceInfoBuffersAndRuns) {
   EXPECT_FALSE((*runner)->Run(host_in, bout).ok());
 }
 
+// The first `rows` rows of `x`.
+Tensor FirstRows(const Tensor& x, int64_t rows) {
+  Shape shape = x.shape();
+  shape[0] = std::min(rows, shape[0]);
+  Tensor t(x.dtype(), shape);
+  std::memcpy(t.raw(), x.raw(), t.bytes());
+  return t;
+}
+
+Result<std::vector<Tensor>> RunPlanOn(const std::string& backend_name, const Graph& g,
+                                      const PrepareOptions& options,
+                                      const std::vector<Tensor>& inputs) {
+  SL_ASSIGN_OR_RETURN(auto backend, OpenBackend(backend_name));
+  SL_ASSIGN_OR_RETURN(auto plan, backend->Prepare(g, options));
+  SL_ASSIGN_OR_RETURN(auto runner, plan->NewRunner());
+  std::vector<Tensor> out;
+  std::vector<TensorView> iv, ov;
+  for (const Tensor& t : inputs) iv.push_back(t.view());
+  for (const TensorInfo& t : plan->outputs()) out.emplace_back(t.dtype, t.shape);
+  for (const Tensor& t : out) ov.push_back(t.view());
+  SL_RETURN_IF_ERROR(runner->RunHost(iv, ov));
+  return out;
+}
+
+// Runs `g` on cuda and on the CPU backend (QDQ as float there too) and compares; returns the CPU
+// outputs in `cpu_outputs`.
+void ExpectCudaMatchesCpu(const Graph& g, const PrepareOptions& options,
+                          const std::vector<Tensor>& inputs, float tolerance,
+                          std::vector<Tensor>* cpu_outputs = nullptr) {
+  PrepareOptions cpu_options = options;
+  cpu_options.quantized_kernels = false;
+  auto want = RunPlanOn("cpu", g, cpu_options, inputs);
+  ASSERT_TRUE(want.ok()) << want.status().message();
+  auto got = RunPlanOn("cuda", g, options, inputs);
+  ASSERT_TRUE(got.ok()) << got.status().message();
+  ASSERT_EQ(got->size(), want->size());
+  for (size_t i = 0; i < got->size(); ++i) {
+    ASSERT_EQ((*got)[i].shape(), (*want)[i].shape());
+    EXPECT_LE(testing::MaxRelDiff((*got)[i], (*want)[i]), tolerance) << "output " << i;
+  }
+  if (cpu_outputs) *cpu_outputs = std::move(*want);
+}
+
 class CudaZooTest : public ::testing::TestWithParam<std::string> {};
 
-TEST_P(CudaZooTest, MatchesCpuBackend) {
+// For each task: dense, unstructured-90 and int8 (QDQ, as float) on the first validation rows,
+// whole and as the two segments around a middle cut of the manifest, against the CPU backend.
+TEST_P(CudaZooTest, VariantsAndSegmentsMatchCpuBackend) {
   SL_REQUIRE_GPU();
-  const fs::path model = fs::path(SL_SOURCE_DIR) / "zoo" / GetParam();
-  auto g = LoadOnnxModel(model.string());
-  ASSERT_TRUE(g.ok()) << g.status().message();
-  auto x = ReadNpy((model.parent_path() / "val_x.npy").string());
-  ASSERT_TRUE(x.ok()) << x.status().message();
-  constexpr int64_t kBatch = 8;
-  const PrepareOptions options = ZooOptions(*g, model, kBatch);
-  Shape s = x->shape();
-  s[0] = kBatch;
-  Tensor input(DType::kF32, s);
-  std::memcpy(input.raw(), x->raw(), input.bytes());
-
-  PrepareOptions cpu_options = options;
-  cpu_options.quantized_kernels = false;  // QDQ as float, as on cuda
-  std::vector<Tensor> outs[2];
-  int k = 0;
-  for (const char* name : {"cpu", "cuda"}) {
-    auto backend = OpenBackend(name);
-    ASSERT_TRUE(backend.ok()) << backend.status().message();
-    auto plan = (*backend)->Prepare(*g, k == 0 ? cpu_options : options);
-    ASSERT_TRUE(plan.ok()) << name << ": " << plan.status().message();
-    auto runner = (*plan)->NewRunner();
-    ASSERT_TRUE(runner.ok()) << runner.status().message();
-    std::vector<TensorView> in{input.view()}, out;
-    for (const TensorInfo& t : (*plan)->outputs()) outs[k].emplace_back(t.dtype, t.shape);
-    for (const Tensor& t : outs[k]) out.push_back(t.view());
-    Status st = (*runner)->RunHost(in, out);
-    ASSERT_TRUE(st.ok()) << name << ": " << st.message();
-    ++k;
-  }
-  ASSERT_EQ(outs[0].size(), outs[1].size());
-  const Tensor& want = outs[0][0];
-  const Tensor& got = outs[1][0];
-  EXPECT_LE(testing::MaxRelDiff(got, want), 1e-3f) << GetParam();
-  // Same top-1 class for every row.
-  const int64_t classes = want.numel() / kBatch;
-  for (int64_t r = 0; r < kBatch; ++r) {
-    const float* w = want.data<float>() + r * classes;
-    const float* y = got.data<float>() + r * classes;
-    EXPECT_EQ(std::max_element(w, w + classes) - w, std::max_element(y, y + classes) - y)
-        << GetParam() << " row " << r;
+  auto pool = LoadPool(std::string(SL_SOURCE_DIR) + "/zoo/" + GetParam());
+  ASSERT_TRUE(pool.ok()) << pool.status().message();
+  ASSERT_GT(pool->val_count(), 0);
+  const Tensor x = FirstRows(pool->val_x, 8);
+  PrepareOptions options;
+  options.input_shapes[pool->input_name] = x.shape();
+  for (const char* name : {"dense", "unstructured-90", "int8"}) {
+    SCOPED_TRACE(GetParam() + "/" + name);
+    const int v = pool->FindVariant(name);
+    ASSERT_GE(v, 0);
+    const Graph& g = pool->variants[v].graph;
+    // QDQ rounds activations to a grid: a last-bit difference before a QuantizeLinear moves a
+    // value by one step, so int8 gets a looser bound.
+    const float tol = std::string(name) == "int8" ? 5e-2f : 1e-3f;
+    std::vector<Tensor> logits;
+    ExpectCudaMatchesCpu(g, options, {x}, tol, &logits);
+    if (HasFatalFailure()) return;
+    if (std::string(name) == "dense") {
+      auto got = RunPlanOn("cuda", g, options, {x});
+      ASSERT_TRUE(got.ok());
+      const int64_t classes = logits[0].numel() / x.shape()[0];
+      for (int64_t r = 0; r < x.shape()[0]; ++r) {
+        const float* w = logits[0].data<float>() + r * classes;
+        const float* y = (*got)[0].data<float>() + r * classes;
+        EXPECT_EQ(std::max_element(w, w + classes) - w, std::max_element(y, y + classes) - y)
+            << "row " << r;
+      }
+    }
+    ASSERT_FALSE(pool->manifest_cuts.empty());
+    const std::string cut = pool->manifest_cuts[pool->manifest_cuts.size() / 2];
+    SCOPED_TRACE("cut " + cut);
+    PrepareOptions head = options;
+    head.outputs = {cut};
+    std::vector<Tensor> cut_values;
+    ExpectCudaMatchesCpu(g, head, {x}, tol, &cut_values);
+    if (HasFatalFailure()) return;
+    PrepareOptions tail = options;
+    tail.inputs = {cut};
+    tail.outputs = {pool->output_name};
+    ExpectCudaMatchesCpu(g, tail, cut_values, tol);
   }
 }
 
-INSTANTIATE_TEST_SUITE_P(Cuda, CudaZooTest,
-                         ::testing::Values("fmnist-resnet/dense.onnx", "fmnist-vit/dense.onnx",
-                                           "kws/dense.onnx", "fmnist-resnet/int8.onnx",
-                                           "fmnist-vit/unstructured-90.onnx"),
+INSTANTIATE_TEST_SUITE_P(Cuda, CudaZooTest, ::testing::Values("fmnist-resnet", "fmnist-vit", "kws"),
                          [](const auto& info) {
                            std::string s = info.param;
                            for (char& c : s)
