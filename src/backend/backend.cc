@@ -1,6 +1,8 @@
 #include "backend/backend.h"
 
 #include <cstring>
+#include <map>
+#include <mutex>
 #include <vector>
 
 #include "backend/registry.h"
@@ -31,7 +33,9 @@ Status Handoff(const Backend& from, const DeviceBuffer& src, const Backend& to, 
   return to.Upload(staging.data(), bytes, dst);
 }
 
-Result<std::shared_ptr<Backend>> OpenBackend(const std::string& name) {
+namespace {
+
+Result<std::shared_ptr<Backend>> OpenBackendUncached(const std::string& name) {
   const size_t colon = name.find(':');
   const std::string kind = name.substr(0, colon);
   int index = 0;
@@ -64,6 +68,20 @@ Result<std::shared_ptr<Backend>> OpenBackend(const std::string& name) {
 #endif
   }
   return InvalidArgument("backend '" + name + "': unknown (expected cpu, opencl[:N] or cuda[:N])");
+}
+
+}  // namespace
+
+Result<std::shared_ptr<Backend>> OpenBackend(const std::string& name) {
+  // One instance per name for the whole process (device contexts are expensive). Never destroyed:
+  // drivers may already be gone when static destructors run.
+  static std::mutex* mu = new std::mutex;
+  static auto* opened = new std::map<std::string, std::shared_ptr<Backend>>;
+  std::lock_guard<std::mutex> lock(*mu);
+  if (auto it = opened->find(name); it != opened->end()) return it->second;
+  SL_ASSIGN_OR_RETURN(std::shared_ptr<Backend> backend, OpenBackendUncached(name));
+  (*opened)[name] = backend;
+  return backend;
 }
 
 std::vector<std::string> BuiltBackends() {

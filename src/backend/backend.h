@@ -102,11 +102,14 @@ class Backend {
 bool ZeroCopyHandoff(const Backend& from, const Backend& to);
 
 // Opens a backend by name: "cpu", "opencl" or "opencl:N" (device N over all platforms),
-// "cuda" or "cuda:N". Threads come from PrepareOptions::num_threads. Fails with the reason when
+// "cuda" or "cuda:N"; one shared instance per name for the life of the process. Threads come from PrepareOptions::num_threads. Fails with the reason when
 // the backend was not built into this binary or the device does not exist.
 [[nodiscard]] Result<std::shared_ptr<Backend>> OpenBackend(const std::string& name);
 // Backends compiled into this binary ("cpu" always).
 std::vector<std::string> BuiltBackends();
+
+// The CPU backend's DevicePlan around an exec/ Plan (no copy).
+std::shared_ptr<const DevicePlan> WrapCpuPlan(std::shared_ptr<const Plan> plan);
 
 // Checks host tensors against a plan's tensor list (count, dtype, shape), naming the mismatch.
 [[nodiscard]] Status CheckHostTensors(std::span<const TensorView> given,

@@ -112,6 +112,10 @@ class CpuBackend final : public Backend {
 
 }  // namespace
 
+std::shared_ptr<const DevicePlan> WrapCpuPlan(std::shared_ptr<const Plan> plan) {
+  return std::make_shared<CpuPlan>(std::move(plan));
+}
+
 Result<std::shared_ptr<Backend>> OpenCpuBackend() {
   return std::shared_ptr<Backend>(std::make_shared<CpuBackend>());
 }

@@ -82,7 +82,9 @@ int RunProfile(int argc, char** argv) {
         "prefix sharing at batch B, default 250; or a sample of M stitches and an estimator), and\n"
         "the latency prediction's error on S stitches run end to end (default 12).\n"
         "K defaults to the number of processors; processors default to one per core plus all\n"
-        "cores. --cuts names the cuts (only with a single task). Progress goes to stderr.");
+        "cores. ocl0 / cuda0 name OpenCL / CUDA devices (their latencies include moving the\n"
+        "input in and the output out). --cuts names the cuts (only with a single task).\n"
+        "Progress goes to stderr.");
     return args->Has("help") ? 0 : 2;
   }
   namespace fs = std::filesystem;
@@ -105,6 +107,7 @@ int RunProfile(int argc, char** argv) {
     if (!p.ok()) return Fail("profile", p.status());
     processors = *p;
   }
+  if (Status st = ResolveDevices(processors); !st.ok()) return Fail("profile", st);
   auto k = args->GetInt("segments", static_cast<int64_t>(processors.size()), 1, 64);
   auto samples = args->GetInt("samples", 0, 0, int64_t{1} << 30);
   auto batch = args->GetInt("batch", 250, 1, 100000);

@@ -27,7 +27,7 @@ class TrieWalker {
         runner_(set),
         correct_(stitches.size(), 0) {
     for (int i = 0; i < set.num_segments(); ++i) {
-      const TensorInfo& out = set.segment(0, i).plan->outputs()[0];
+      const TensorInfo& out = set.segment(0, i).device->outputs()[0];
       buffers_.emplace_back(out.dtype, out.shape);
     }
   }
@@ -107,7 +107,7 @@ Result<StitchAccuracies> MeasureStitchAccuracy(const Pool& pool, const SegmentSe
   if (!pool.val_x.defined())
     return InvalidArgument(pool.task + ": the pool has no validation data (val_x.npy, val_y.npy)");
   const int k = set.num_segments(), n = set.num_variants();
-  const TensorInfo& out = set.segment(0, k - 1).plan->outputs()[0];
+  const TensorInfo& out = set.segment(0, k - 1).device->outputs()[0];
   const int64_t batch = set.config().batch;
   if (out.dtype != DType::kF32 || out.shape.size() != 2 || out.shape[0] != batch)
     return InvalidArgument(pool.task + ": output '" + out.name +

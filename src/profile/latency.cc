@@ -97,14 +97,14 @@ Result<std::vector<std::vector<double>>> MeasureSegmentLatency(
   std::vector<std::vector<double>> out(count, std::vector<double>(processors.size(), 0));
   int64_t done = 0;
   for (size_t p = 0; p < processors.size(); ++p) {
-    const SegmentSet& set = sets(processors[p].threads);
+    const SegmentSet& set = sets(processors[p]);
     Status st = RunPinned(processors[p].cores, [&]() -> Status {
       StitchRunner runner(set);
       std::mt19937 rng(17);
       std::uniform_real_distribution<float> dist(-1, 1);
       for (int v = 0; v < num_variants; ++v) {
         for (int i = 0; i < num_segments; ++i) {
-          const Plan& plan = *set.segment(v, i).plan;
+          const DevicePlan& plan = *set.segment(v, i).device;
           Tensor in(plan.inputs()[0].dtype, plan.inputs()[0].shape);
           Tensor o(plan.outputs()[0].dtype, plan.outputs()[0].shape);
           if (in.dtype() == DType::kF32)
@@ -194,7 +194,7 @@ Result<double> MeasureStitchLatency(const SegmentSetLookup& sets, const Stitch& 
       states.back().last = i;
   }
   for (auto& s : states)
-    s.runner = std::make_unique<StitchRunner>(sets(processors[s.processor].threads));
+    s.runner = std::make_unique<StitchRunner>(sets(processors[s.processor]));
   std::vector<PinnedChain::Stage> stages;
   for (size_t j = 0; j < states.size(); ++j) {
     StageState* s = &states[j];

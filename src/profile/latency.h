@@ -48,10 +48,11 @@ class PinnedChain {
 
 double Median(std::vector<double> v);
 
-// latency_us[v * K + i][p] for every segment of `sets_by_threads` (SegmentSets at batch 1, one per
-// distinct thread count, looked up by the processor's threads). Progress counts segments x
-// processors.
-using SegmentSetLookup = std::function<const SegmentSet&(int threads)>;
+// latency_us[v * K + i][p] for every segment, from the SegmentSet (batch 1) that `sets` gives for
+// each processor (one per distinct backend and thread count). A device processor's latency
+// includes moving its input in and its output out through host memory. Progress counts
+// segments x processors.
+using SegmentSetLookup = std::function<const SegmentSet&(const ProcessorSpec& processor)>;
 [[nodiscard]] Result<std::vector<std::vector<double>>> MeasureSegmentLatency(
     const SegmentSetLookup& sets, int num_variants, int num_segments,
     const std::vector<ProcessorSpec>& processors, const LatencyOptions& options,

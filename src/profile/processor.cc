@@ -2,7 +2,12 @@
 
 #include <sched.h>
 
+#include "backend/backend.h"
+#include "profile/profile.h"
+
 #include <algorithm>
+#include <optional>
+#include <utility>
 
 namespace sl {
 
@@ -20,12 +25,36 @@ std::vector<int> UsableCores() {
   return cores;
 }
 
+namespace {
+
+// "ocl0" / "cuda1": a device processor of that backend; nullopt when `name` is not one.
+std::optional<Result<ProcessorSpec>> ParseDeviceProcessor(const std::string& name) {
+  for (const auto& [prefix, backend] : {std::pair<const char*, const char*>{"ocl", "opencl"},
+                                        {"cuda", "cuda"}}) {
+    const std::string pre = prefix;
+    if (name.rfind(pre, 0) != 0) continue;
+    const std::string num = name.substr(pre.size());
+    if (num.empty() || num.size() > 2 || num.find_first_not_of("0123456789") != std::string::npos)
+      return Result<ProcessorSpec>(InvalidArgument(
+          "processor '" + name + "': expected " + pre + " followed by a device number"));
+    ProcessorSpec p;
+    p.name = name;
+    p.threads = 1;
+    p.backend = std::string(backend) + ":" + std::to_string(std::stoi(num));
+    return Result<ProcessorSpec>(std::move(p));
+  }
+  return std::nullopt;
+}
+
+}  // namespace
+
 Result<ProcessorSpec> ParseProcessor(const std::string& name) {
+  if (auto device = ParseDeviceProcessor(name)) return std::move(*device);
   ProcessorSpec p;
   p.name = name;
   auto bad = [&](const std::string& why) {
     return InvalidArgument("processor '" + name + "': " + why +
-                           " (expected e.g. cpu0, cpu1, cpu01 or cpu[0,12])");
+                           " (expected e.g. cpu0, cpu1, cpu01, cpu[0,12], ocl0 or cuda0)");
   };
   if (name.rfind("cpu", 0) != 0 || name.size() == 3) return bad("not a CPU processor name");
   std::string rest = name.substr(3);
@@ -99,12 +128,31 @@ std::vector<ProcessorSpec> DefaultProcessors() {
     return n;
   };
   std::vector<ProcessorSpec> out;
-  for (int c : cores) out.push_back({name_of({c}), {c}, 1});
-  if (cores.size() > 1) out.push_back({name_of(cores), cores, static_cast<int>(cores.size())});
+  auto cpu = [&](const std::vector<int>& cs) {
+    ProcessorSpec p;
+    p.name = name_of(cs);
+    p.cores = cs;
+    p.threads = static_cast<int>(cs.size());
+    return p;
+  };
+  for (int c : cores) out.push_back(cpu({c}));
+  if (cores.size() > 1) out.push_back(cpu(cores));
   return out;
 }
 
+Status ResolveDevices(std::vector<ProcessorSpec>& processors) {
+  for (ProcessorSpec& p : processors) {
+    auto backend = OpenBackend(p.backend);
+    if (!backend.ok()) return backend.status().WithContext("processor '" + p.name + "'");
+    p.device = p.is_cpu() ? ThisMachine().cpu : (*backend)->device().name;
+    if (p.is_cpu()) p.device += " (" + std::to_string(p.threads) + " thread" +
+                                (p.threads == 1 ? "" : "s") + ")";
+  }
+  return Status::Ok();
+}
+
 Status PinCurrentThread(const std::vector<int>& cores) {
+  if (cores.empty()) return Status::Ok();
   cpu_set_t set;
   CPU_ZERO(&set);
   std::string list;

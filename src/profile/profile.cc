@@ -101,7 +101,8 @@ std::string Profile::ToJson() const {
   for (const ProcessorSpec& p : processors) {
     j.BeginObject().Key("name").String(p.name).Key("cores").BeginArray();
     for (int c : p.cores) j.Int(c);
-    j.EndArray().Key("threads").Int(p.threads).EndObject();
+    j.EndArray().Key("threads").Int(p.threads);
+    j.Key("backend").String(p.backend).Key("device").String(p.device).EndObject();
   }
   j.EndArray().Key("tasks").BeginArray();
   for (const TaskProfile& t : tasks) {
@@ -381,6 +382,13 @@ Result<Profile> Profile::FromJson(const std::string& text, const std::string& so
     }
     SL_ASSIGN_OR_RETURN(int64_t threads, r.Int(e, "threads", w, 1, 1 << 16));
     ps.threads = static_cast<int>(threads);
+    // Profiles before the GPU backends have neither field: CPU processors.
+    if (e.Find("backend")) {
+      SL_ASSIGN_OR_RETURN(ps.backend, r.String(e, "backend", w));
+    }
+    if (e.Find("device")) {
+      SL_ASSIGN_OR_RETURN(ps.device, r.String(e, "device", w));
+    }
     p.processors.push_back(std::move(ps));
   }
   if (p.processors.empty()) return r.Err("processors", "no processors");

@@ -1,5 +1,6 @@
 #include "profile/profiler.h"
 
+#include <algorithm>
 #include <cmath>
 #include <cstring>
 #include <map>
@@ -41,13 +42,25 @@ Result<TaskProfile> ProfileTask(const Pool& pool, const std::vector<ProcessorSpe
   t.num_segments = static_cast<int>(t.cuts.size()) + 1;
   const int n = pool.num_variants();
 
-  // 2. Segments at batch 1, per thread count.
+  // 2. Segments at batch 1, per backend and thread count. The CPU set with the fewest threads
+  // (made for that purpose when no CPU processor is profiled) gives FLOPs and bytes.
   report("prepare", 0);
-  std::map<int, std::unique_ptr<SegmentSet>> latency_sets;
-  for (const ProcessorSpec& p : processors) {
-    if (latency_sets.count(p.threads)) continue;
-    SL_ASSIGN_OR_RETURN(SegmentSet s, SegmentSet::Prepare(pool, t.cuts, {1, p.threads}));
-    latency_sets[p.threads] = std::make_unique<SegmentSet>(std::move(s));
+  using SetKey = std::pair<std::string, int>;  // backend, threads
+  std::map<SetKey, std::unique_ptr<SegmentSet>> latency_sets;
+  auto key_of = [](const ProcessorSpec& p) { return SetKey{p.backend, p.is_cpu() ? p.threads : 1}; };
+  std::vector<SetKey> keys;
+  for (const ProcessorSpec& p : processors) keys.push_back(key_of(p));
+  if (std::none_of(processors.begin(), processors.end(),
+                   [](const ProcessorSpec& p) { return p.is_cpu(); }))
+    keys.push_back({"cpu", 1});
+  for (const SetKey& key : keys) {  // "cpu" sorts before "cuda:N" and "opencl:N"
+    if (latency_sets.count(key)) continue;
+    SegmentConfig config{1, key.second, nullptr};
+    if (key.first != "cpu") {
+      SL_ASSIGN_OR_RETURN(config.backend, OpenBackend(key.first));
+    }
+    SL_ASSIGN_OR_RETURN(SegmentSet s, SegmentSet::Prepare(pool, t.cuts, config));
+    latency_sets[key] = std::make_unique<SegmentSet>(std::move(s));
   }
   const SegmentSet& base = *latency_sets.begin()->second;
   for (int v = 0; v < n; ++v) {
@@ -63,7 +76,9 @@ Result<TaskProfile> ProfileTask(const Pool& pool, const std::vector<ProcessorSpe
       t.segments.push_back(std::move(sp));
     }
   }
-  auto lookup = [&](int threads) -> const SegmentSet& { return *latency_sets.at(threads); };
+  auto lookup = [&](const ProcessorSpec& p) -> const SegmentSet& {
+    return *latency_sets.at(key_of(p));
+  };
 
   // 3. Accuracy.
   if (pool.val_x.defined()) {
@@ -119,7 +134,7 @@ Result<TaskProfile> ProfileTask(const Pool& pool, const std::vector<ProcessorSpe
                                     }));
   for (size_t s = 0; s < lat.size(); ++s) t.segments[s].latency_us = lat[s];
   for (int c = 0; c + 1 < t.num_segments; ++c) {
-    const TensorInfo& info = base.segment(0, c).plan->outputs()[0];
+    const TensorInfo& info = base.segment(0, c).device->outputs()[0];
     HandoffProfile h;
     h.cut = t.cuts[c];
     h.bytes = NumElements(info.shape) * static_cast<int64_t>(DTypeSize(info.dtype));

@@ -56,18 +56,24 @@ Result<SegmentSet> SegmentSet::Prepare(const Pool& pool, const std::vector<std::
       opts.inputs = {seg.input};
       opts.outputs = {seg.output};
       opts.num_threads = config.num_threads;
-      auto plan = Plan::Prepare(variant.graph, opts);
-      if (!plan.ok())
-        return plan.status().WithContext(pool.task + ": Segment(" + variant.name + ", " +
-                                         std::to_string(i) + ")");
-      seg.plan = std::move(plan.value());
-      if (seg.plan->inputs().size() != 1 || seg.plan->outputs().size() != 1)
-        return InvalidArgument(pool.task + ": Segment(" + variant.name + ", " + std::to_string(i) +
-                               ") does not read exactly '" + seg.input + "'");
-      seg.weight_bytes = seg.plan->constant_bytes();
-      const Graph& g = seg.plan->graph();
-      for (const Node& n : g.nodes) seg.flops += NodeFlops(g, n);
-      seg.flops /= static_cast<double>(config.batch);
+      const std::string where =
+          pool.task + ": Segment(" + variant.name + ", " + std::to_string(i) + ")";
+      if (config.backend) {
+        auto device = config.backend->Prepare(variant.graph, opts);
+        if (!device.ok()) return device.status().WithContext(where);
+        seg.device = std::move(device.value());
+      } else {
+        auto plan = Plan::Prepare(variant.graph, opts);
+        if (!plan.ok()) return plan.status().WithContext(where);
+        seg.plan = std::move(plan.value());
+        seg.device = WrapCpuPlan(seg.plan);
+        const Graph& g = seg.plan->graph();
+        for (const Node& n : g.nodes) seg.flops += NodeFlops(g, n);
+        seg.flops /= static_cast<double>(config.batch);
+      }
+      if (seg.device->inputs().size() != 1 || seg.device->outputs().size() != 1)
+        return InvalidArgument(where + " does not read exactly '" + seg.input + "'");
+      seg.weight_bytes = seg.device->constant_bytes();
       set.segments_.push_back(std::move(seg));
     }
   }
@@ -75,20 +81,20 @@ Result<SegmentSet> SegmentSet::Prepare(const Pool& pool, const std::vector<std::
 }
 
 size_t SegmentSet::ResidentWeightBytes(const std::vector<Stitch>& stitches) const {
-  std::unordered_set<const Plan*> seen;
+  std::unordered_set<const DevicePlan*> seen;
   size_t bytes = 0;
   for (const Stitch& s : stitches)
     for (int i = 0; i < num_segments_ && i < static_cast<int>(s.size()); ++i) {
       const SegmentInfo& seg = segment(s[i], i);
-      if (seen.insert(seg.plan.get()).second) bytes += seg.weight_bytes;
+      if (seen.insert(seg.device.get()).second) bytes += seg.weight_bytes;
     }
   return bytes;
 }
 
 StitchRunner::StitchRunner(const SegmentSet& set) : set_(set) {
-  contexts_.resize(static_cast<size_t>(set.num_variants()) * set.num_segments());
+  runners_.resize(static_cast<size_t>(set.num_variants()) * set.num_segments());
   for (int i = 0; i < set.num_segments(); ++i) {
-    const TensorInfo& out = set.segment(0, i).plan->outputs()[0];
+    const TensorInfo& out = set.segment(0, i).device->outputs()[0];
     boundaries_.emplace_back(out.dtype, out.shape);
   }
 }
@@ -98,9 +104,12 @@ Status StitchRunner::RunSegment(int variant, int index, const TensorView& input,
   if (variant < 0 || variant >= set_.num_variants() || index < 0 || index >= set_.num_segments())
     return InvalidArgument("no Segment(" + std::to_string(variant) + ", " + std::to_string(index) +
                            ")");
-  auto& ctx = contexts_[static_cast<size_t>(variant) * set_.num_segments() + index];
-  if (!ctx) ctx = std::make_unique<ExecutionContext>(set_.segment(variant, index).plan);
-  return ctx->Run(std::span<const TensorView>(&input, 1), std::span<const TensorView>(&output, 1));
+  auto& runner = runners_[static_cast<size_t>(variant) * set_.num_segments() + index];
+  if (!runner) {
+    SL_ASSIGN_OR_RETURN(runner, set_.segment(variant, index).device->NewRunner());
+  }
+  return runner->RunHost(std::span<const TensorView>(&input, 1),
+                         std::span<const TensorView>(&output, 1));
 }
 
 Result<Tensor> StitchRunner::Run(const Stitch& stitch, const Tensor& input) {

@@ -15,6 +15,7 @@
 #include <string>
 #include <vector>
 
+#include "backend/backend.h"
 #include "exec/plan.h"
 #include "zoo/pool.h"
 
@@ -34,13 +35,17 @@ std::string StitchName(const Stitch& stitch, const Pool& pool);
 struct SegmentConfig {
   int64_t batch = 1;    // batch dim the plans are prepared for
   int num_threads = 1;  // PrepareOptions.num_threads
+  // Where the segments are compiled. Null: the CPU executor (exec/ Plan), whose graphs also give
+  // each segment's FLOPs; a device backend gives device plans only (flops stay 0).
+  std::shared_ptr<const Backend> backend;
 };
 
 struct SegmentInfo {
   int variant = 0, index = 0;
   std::string input, output;  // boundary tensor names
-  std::shared_ptr<const Plan> plan;
-  size_t weight_bytes = 0;  // plan->constant_bytes()
+  std::shared_ptr<const Plan> plan;          // CPU sets only
+  std::shared_ptr<const DevicePlan> device;  // every set: what runners execute
+  size_t weight_bytes = 0;                   // device->constant_bytes()
   double flops = 0;         // at batch 1
 };
 
@@ -69,8 +74,8 @@ class SegmentSet {
   std::vector<SegmentInfo> segments_;  // variant-major
 };
 
-// Runs stitches of one SegmentSet on the calling thread. Holds one ExecutionContext per segment it
-// has run (created on first use) and one buffer per cut; not thread-safe: one runner per thread.
+// Runs stitches of one SegmentSet on the calling thread. Holds one SegmentRunner per segment it
+// has run (created on first use) and one host buffer per cut; not thread-safe: one per thread.
 class StitchRunner {
  public:
   explicit StitchRunner(const SegmentSet& set);
@@ -86,7 +91,7 @@ class StitchRunner {
 
  private:
   const SegmentSet& set_;
-  std::vector<std::unique_ptr<ExecutionContext>> contexts_;  // variant-major, lazily created
+  std::vector<std::unique_ptr<SegmentRunner>> runners_;  // variant-major, lazily created
   std::vector<Tensor> boundaries_;
 };
 

@@ -1,3 +1,4 @@
+#ifdef SL_HAVE_OPENCL  // the OpenCL backend is optional in the build
 // The OpenCL backend behind the Backend interface: device info, host and device-buffer runs,
 // hand-offs, concurrent runners and the failure paths (unsupported nodes, wrong host tensors, bad
 // device index). Skips when the machine has no OpenCL device.
@@ -221,3 +222,4 @@ TEST(OpenClBackend, BadDeviceIndexIsAClearError) {
 
 }  // namespace
 }  // namespace sl
+#endif  // SL_HAVE_OPENCL

@@ -1,3 +1,4 @@
+#ifdef SL_HAVE_OPENCL  // the OpenCL backend is optional in the build
 // Every op the OpenCL backend runs, against its reference kernel: each case is a small graph on
 // seeded random data with odd shapes (tails, size-1 dims, broadcasting, groups, strides, pads,
 // dilations), run once through the OpenCL plan and once through the CPU plan with
@@ -472,3 +473,4 @@ TEST_F(OpenClOps, CastAndQuantization) {
 
 }  // namespace
 }  // namespace sl
+#endif  // SL_HAVE_OPENCL

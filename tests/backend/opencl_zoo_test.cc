@@ -1,3 +1,4 @@
+#ifdef SL_HAVE_OPENCL  // the OpenCL backend is optional in the build
 // The bundled zoo on the OpenCL backend: for each task, dense.onnx, one pruned variant and
 // int8.onnx (QDQ, run as float QuantizeLinear / DequantizeLinear) on the first validation rows,
 // compared with the CPU backend; plus the two segments around a middle cut of the manifest.
@@ -114,3 +115,4 @@ INSTANTIATE_TEST_SUITE_P(Tasks, OpenClZoo, ::testing::Values("fmnist-resnet", "f
 
 }  // namespace
 }  // namespace sl
+#endif  // SL_HAVE_OPENCL
