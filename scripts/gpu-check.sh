@@ -4,16 +4,17 @@
 #   2. runs the ONNX node conformance tests on the GPU (sparseloom conformance --backend cuda);
 #   3. runs the CUDA unit tests (op cases against the reference kernels, zoo models against the
 #      CPU backend, buffers and hand-offs);
-#   4. (to come) the segment-latency comparison CPU vs GPU;
+#   4. profiles the bundled zoo on cpu0 and cuda0 (segment latency on each, the GPU's including
+#      its host transfers) and prints the median segment latency per task on each;
+#   5. serves the default workload for 10 s on cpu0, cpu1 and cuda0 under every policy;
 # then prints one summary table. Exits 2 with one clear line when no GPU is present, 1 when a
 # step failed, 0 when all passed.
 #
-# Environment: SPARSELOOM_BUILD_DIR (default build/), CUDACXX (default /usr/local/cuda/bin/nvcc),
-# GPU_CHECK_SKIP_BUILD=1 to reuse an existing build.
+# Environment: SPARSELOOM_BUILD_DIR (default build/), GPU_CHECK_SKIP_BUILD=1 to reuse an existing
+# build.
 set -uo pipefail
 ROOT="$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)"
 BUILD_DIR="${SPARSELOOM_BUILD_DIR:-$ROOT/build}"
-NVCC="${CUDACXX:-/usr/local/cuda/bin/nvcc}"
 LOG_DIR="$BUILD_DIR/gpu-check"
 
 # --- 0. is there a GPU? -------------------------------------------------------------------------
@@ -31,7 +32,7 @@ echo "gpu-check: GPUs:"
 while IFS= read -r line; do echo "  $line"; done <<<"$GPUS"
 
 declare -a NAMES RESULTS DETAILS
-record() {  # name, PASS|FAIL|TODO, detail
+record() {  # name, PASS|FAIL, detail
   NAMES+=("$1")
   RESULTS+=("$2")
   DETAILS+=("$3")
@@ -39,39 +40,11 @@ record() {  # name, PASS|FAIL|TODO, detail
 
 # --- 1. build -----------------------------------------------------------------------------------
 mkdir -p "$LOG_DIR"
-build_ok=1
 if [[ "${GPU_CHECK_SKIP_BUILD:-0}" != 1 ]]; then
-  cmake_args=()
-  if grep -q 'src/backend/cuda/kernels' "$ROOT/CMakeLists.txt"; then
-    cmake_args+=("-DCMAKE_EXE_LINKER_FLAGS=")  # CMake compiles the kernels itself
-  else
-    # CMake does not compile src/backend/cuda/kernels/*.cu yet (see docs/backend-cuda.md):
-    # compile them here for this GPU and the default targets, and link them into every binary.
-    # Their strong definitions replace the weak stand-ins of kernel_fallbacks.cc.
-    KDIR="$BUILD_DIR/cuda-kernels"
-    mkdir -p "$KDIR"
-    gencode=()
-    for cc in $( (printf '%s\n' 80 87 90; echo "$GPUS" | awk -F', ' '{gsub(/\./, "", $3); print $3}') |
-                 sort -un); do
-      gencode+=("-gencode=arch=compute_$cc,code=sm_$cc")
-    done
-    objs=""
-    for cu in "$ROOT"/src/backend/cuda/kernels/*.cu; do
-      obj="$KDIR/$(basename "$cu" .cu).o"
-      if ! "$NVCC" -std=c++17 -O3 -I"$ROOT/src" -DSL_HAVE_CUDA "${gencode[@]}" \
-           -Xcompiler=-fPIE -c "$cu" -o "$obj" >>"$LOG_DIR/build.log" 2>&1; then
-        build_ok=0
-      fi
-      objs="$objs $obj"
-    done
-    cmake_args+=("-DCMAKE_EXE_LINKER_FLAGS=$objs")
-  fi
-  if [[ $build_ok == 1 ]] &&
-     SPARSELOOM_BUILD_DIR="$BUILD_DIR" bash "$ROOT/scripts/build.sh" "${cmake_args[@]}" \
+  if SPARSELOOM_BUILD_DIR="$BUILD_DIR" bash "$ROOT/scripts/build.sh" -DSL_CUDA=ON \
        >>"$LOG_DIR/build.log" 2>&1; then
     record build PASS "$BUILD_DIR"
   else
-    build_ok=0
     record build FAIL "see $LOG_DIR/build.log"
   fi
 fi
@@ -108,10 +81,35 @@ else
   record unit-tests FAIL "$detail; see $LOG_DIR/unit-tests.log"
 fi
 
-# --- 4. segment latency, CPU vs GPU --------------------------------------------------------------
-# TODO(segment-latency): compare per-segment latency on cpu and cuda with
-#   "$CLI" profile ...   (filled in by the bench owner)
-record segment-latency TODO "not yet wired (TODO in scripts/gpu-check.sh)"
+# --- 4. segment latency, CPU vs GPU -------------------------------------------------------------
+PROFILE="$LOG_DIR/profile-cpu0_cuda0.json"
+if "$CLI" profile --zoo "$ROOT/zoo" --processors cpu0,cuda0 --segments 3 -o "$PROFILE" \
+     >"$LOG_DIR/profile.log" 2>&1; then
+  lat="$(/usr/bin/python3 - "$PROFILE" <<'PY'
+import json, statistics, sys
+p = json.load(open(sys.argv[1]))
+names = [q["name"] for q in p["processors"]]
+out = []
+for t in p["tasks"]:
+    per = [statistics.median(s["latency_us"][i] for s in t["segments"]) for i in range(len(names))]
+    out.append(t["task"] + " " + "/".join(f"{n} {v:.0f} us" for n, v in zip(names, per)))
+print("; ".join(out))
+PY
+)"
+  record segment-latency PASS "median per segment: ${lat:-see $PROFILE}"
+else
+  record segment-latency FAIL "$(tail -1 "$LOG_DIR/profile.log"); see $LOG_DIR/profile.log"
+fi
+
+# --- 5. CPU+GPU workload -------------------------------------------------------------------------
+if [[ -f "$PROFILE" ]] &&
+   "$CLI" run --workload "$ROOT/configs/workloads/default.json" --processors cpu0,cpu1,cuda0 \
+     --profile "$PROFILE" --policy all --duration 10 --json "$LOG_DIR/run.json" \
+     >"$LOG_DIR/run.log" 2>/dev/null; then
+  record cpu-gpu-run PASS "comparison table in $LOG_DIR/run.log"
+else
+  record cpu-gpu-run FAIL "see $LOG_DIR/run.log"
+fi
 
 # --- summary ------------------------------------------------------------------------------------
 echo
@@ -122,4 +120,9 @@ for i in "${!NAMES[@]}"; do
   printf '%-16s %-6s %s\n' "${NAMES[$i]}" "${RESULTS[$i]}" "${DETAILS[$i]}"
   [[ "${RESULTS[$i]}" == FAIL ]] && status=1
 done
+if [[ -f "$LOG_DIR/run.log" ]]; then
+  echo
+  echo "default workload on cpu0, cpu1 and cuda0 (10 s per policy):"
+  sed -n '/^policy /,$p' "$LOG_DIR/run.log"
+fi
 exit $status

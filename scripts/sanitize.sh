@@ -17,7 +17,7 @@ CC=clang CXX=clang++ cmake -S "$ROOT" -B "$BUILD_DIR" -G Ninja -DCMAKE_BUILD_TYP
   -DCMAKE_C_FLAGS_RELWITHDEBINFO="-O1 -gline-tables-only" \
   -DCMAKE_CXX_FLAGS_RELWITHDEBINFO="-O1 -gline-tables-only" \
   -DCMAKE_CXX_FLAGS="-fno-sanitize-recover=all" \
-  -DSL_SANITIZE=ON -DSL_FUZZ=ON -DSL_BUILD_BENCH=OFF >/dev/null
+  -DSL_SANITIZE=ON -DSL_FUZZ=ON -DSL_BUILD_BENCH=OFF -DSL_CUDA=OFF >/dev/null
 if ! ninja -C "$BUILD_DIR" -j"$(nproc)" sparseloom_tests fuzz_onnx_loader fuzz_json fuzz_profile \
   fuzz_workload >"$BUILD_DIR/ninja.log" 2>&1; then
   grep -vE '^\[[0-9]+/[0-9]+\] ' "$BUILD_DIR/ninja.log" | tail -40

@@ -11,12 +11,14 @@ const char kUsage[] =
     "usage: sparseloom run --workload W.json [--profile P.json] [--policy NAME|all]\n"
     "                      [--memory-budget MB] [--duration S] [--load-scale X] [--load-sweep]\n"
     "                      [--order fifo|lsf] [--unmeetable reject|best-effort]\n"
-    "                      [--json out.json] [--trace trace.json]\n"
+    "                      [--json out.json] [--trace trace.json] [--processors LIST]\n"
     "Serves every task of the workload on its processors for its duration, each request a real\n"
     "validation input, and prints a live progress line and a summary per policy. --policy all\n"
     "runs every policy back to back on the same seed. --load-sweep scales every arrival rate\n"
     "step by step and reports the highest load each policy sustains with under 5% violations.\n"
-    "Without --profile, a cached profile of the zoo (zoo-work/) is used or measured first.";
+    "Without --profile, a cached profile of the zoo (zoo-work/) is used or measured first.\n"
+    "--processors replaces the workload's list, e.g. cpu0,cpu1,ocl0 or cpu0,cpu1,cuda0 to serve\n"
+    "on the CPU cores and an OpenCL or CUDA device.";
 
 Result<PolicyRun> RunOne(const Setup& s, const Workload& w, const std::string& policy) {
   std::string procs;
@@ -41,6 +43,11 @@ Result<PolicyRun> RunOne(const Setup& s, const Workload& w, const std::string& p
 }  // namespace
 
 Status ParseServingOptions(const Args& args, Setup* s, bool load_pools) {
+  if (args.Has("processors")) {
+    s->workload.processors = SplitComma(args.Get("processors"));
+    if (s->workload.processors.empty()) return InvalidArgument("--processors: no processor named");
+    SL_RETURN_IF_ERROR(ParseProcessors(args.Get("processors")).status());
+  }
   SL_ASSIGN_OR_RETURN(double budget, GetDouble(args, "memory-budget", -1, 0, 1e7));
   if (budget >= 0) s->workload.memory_budget_mb = budget;
   SL_ASSIGN_OR_RETURN(double duration, GetDouble(args, "duration", -1, 0.01, 7 * 24 * 3600.0));
@@ -133,7 +140,7 @@ int ServePolicies(const char* cmd, const Args& args, Setup& s, bool sweep,
 int RunRun(int argc, char** argv) {
   auto args = Args::Parse(argc, argv, {"help", "load-sweep"},
                           {"workload", "profile", "policy", "memory-budget", "duration",
-                           "load-scale", "order", "unmeetable", "json", "trace"});
+                           "load-scale", "order", "unmeetable", "json", "trace", "processors"});
   if (!args.ok()) return Fail("run", args.status());
   if (args->Has("help") || !args->Has("workload") || !args->positional().empty()) {
     std::puts(kUsage);

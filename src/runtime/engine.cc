@@ -28,25 +28,29 @@ struct Payload {
   Tensor handoff;  // output of the request's last completed stage
 };
 
-// Per worker: one execution context per segment it runs, rebuilt when the plan changed.
+// Per worker: one runner per segment it runs, rebuilt when the plan changed.
 struct WorkerContexts {
   struct Entry {
-    const Plan* plan = nullptr;
-    std::unique_ptr<ExecutionContext> ctx;
+    const DevicePlan* plan = nullptr;
+    std::shared_ptr<const DevicePlan> keep;  // the runner may point into the plan
+    std::unique_ptr<SegmentRunner> runner;
   };
   std::map<std::pair<int, int>, Entry> entries;
 
-  ExecutionContext& Get(int task, int segment, const std::shared_ptr<const Plan>& plan) {
+  Result<SegmentRunner*> Get(int task, int segment, const std::shared_ptr<const DevicePlan>& plan) {
     Entry& e = entries[{task, segment}];
     if (e.plan != plan.get()) {
-      e.ctx = std::make_unique<ExecutionContext>(plan);
+      e.runner.reset();
+      e.plan = nullptr;
+      SL_ASSIGN_OR_RETURN(e.runner, plan->NewRunner());
       e.plan = plan.get();
+      e.keep = plan;
     }
-    return *e.ctx;
+    return e.runner.get();
   }
-  void Sweep(const SegmentStore& store, int threads) {
+  void Sweep(const SegmentStore& store, int target) {
     for (auto it = entries.begin(); it != entries.end();) {
-      if (!store.IsCurrent(it->first.first, it->first.second, threads, it->second.plan))
+      if (!store.IsCurrent(it->first.first, it->first.second, target, it->second.plan))
         it = entries.erase(it);
       else
         ++it;
@@ -112,7 +116,7 @@ class Engine {
   Controller& controller_;
   const EngineOptions& options_;
   SegmentStore store_;
-  std::vector<int> threads_;  // per processor
+  std::vector<int> targets_;  // per processor: its SegmentStore target
   std::vector<std::vector<int>> cores_;
 
   std::mutex mu_;
@@ -161,10 +165,10 @@ void Engine::LoaderMain() {
     load_queue_.pop_front();
     lock.unlock();
     bool ok = true;
-    for (size_t p = 0; p < threads_.size() && ok; ++p) {
+    for (size_t p = 0; p < targets_.size() && ok; ++p) {
       if (!controller_.processor_used(static_cast<int>(p))) continue;
       double l = 0;
-      ok = store_.Get(k.task, k.segment, threads_[p], &l).ok();
+      ok = store_.Get(k.task, k.segment, targets_[p], &l).ok();
     }
     lock.lock();
     if (!ok) controller_.SegmentFailed(k.task, k.segment, Now());
@@ -174,14 +178,15 @@ void Engine::LoaderMain() {
 void Engine::Warmup(int p, const std::vector<SegmentKey>& keys, WorkerContexts& contexts) {
   for (const SegmentKey& k : keys) {
     double load_us = 0;
-    auto plan = store_.Get(k.task, k.segment, threads_[p], &load_us);
+    auto plan = store_.Get(k.task, k.segment, targets_[p], &load_us);
     if (!plan.ok()) continue;  // the request that needs it reports the error
     const TensorInfo& in = (*plan)->inputs()[0];
     const TensorInfo& out = (*plan)->outputs()[0];
     Tensor x(in.dtype, in.shape), y(out.dtype, out.shape);
     std::memset(x.raw(), 0, x.bytes());
     TensorView iv = x.view(), ov = y.view();
-    (void)contexts.Get(k.task, k.segment, *plan).Run({&iv, 1}, {&ov, 1});
+    auto runner = contexts.Get(k.task, k.segment, *plan);
+    if (runner.ok()) (void)(*runner)->RunHost({&iv, 1}, {&ov, 1});
   }
 }
 
@@ -203,7 +208,7 @@ Status Engine::RunJob(int p, const StageJob& job, Payload& payload, WorkerContex
   for (int i = job.first_segment; i < job.end_segment; ++i) {
     const int seg = (*job.stitch)[i] * K + i;
     double l = 0;
-    auto plan = store_.Get(job.task, seg, threads_[p], &l);
+    auto plan = store_.Get(job.task, seg, targets_[p], &l);
     load_us += l;
     if (!plan.ok()) {
       *failed_segment = seg;
@@ -213,7 +218,8 @@ Status Engine::RunJob(int p, const StageJob& job, Payload& payload, WorkerContex
     Tensor y(oi.dtype, oi.shape);
     TensorView ov = y.view();
     const auto t0 = Clock::now();
-    SL_RETURN_IF_ERROR(contexts.Get(job.task, seg, *plan).Run({&input, 1}, {&ov, 1}));
+    SL_ASSIGN_OR_RETURN(SegmentRunner * runner, contexts.Get(job.task, seg, *plan));
+    SL_RETURN_IF_ERROR(runner->RunHost({&input, 1}, {&ov, 1}));
     segment_us.push_back(std::chrono::duration<double, std::micro>(Clock::now() - t0).count());
     out = std::move(y);
     input = out.view();
@@ -260,7 +266,7 @@ void Engine::WorkerMain(int p) {
     }
     ++job_index;
     if (const int64_t g = evict_generation_.load(); g != seen_generation) {
-      contexts.Sweep(store_, threads_[p]);
+      contexts.Sweep(store_, targets_[p]);
       seen_generation = g;
     }
     segment_us.clear();
@@ -304,14 +310,17 @@ void Engine::Progress(double now_us, bool final) {
 Result<RunOutput> Engine::Run(const std::vector<Arrival>& arrivals) {
   const Profile& profile = controller_.profile();
   const int P = controller_.num_processors();
-  threads_.assign(P, 1);
+  targets_.assign(P, 0);
   cores_.assign(P, {});
   dead_.assign(P, false);
   job_start_.assign(P, -1);
   waiting_.assign(P, false);
   for (int p = 0; p < P; ++p) wake_.push_back(std::make_unique<std::condition_variable>());
   for (int p = 0; p < P; ++p) {
-    threads_[p] = profile.processors[p].threads;
+    const ProcessorSpec& spec = profile.processors[p];
+    auto target = store_.AddTarget(spec.backend, spec.is_cpu() ? spec.threads : 1);
+    if (!target.ok()) return target.status().WithContext("processor '" + spec.name + "'");
+    targets_[p] = *target;
     cores_[p] = profile.processors[p].cores;
   }
   SL_ASSIGN_OR_RETURN(preload_, controller_.Start(0));
@@ -320,7 +329,7 @@ Result<RunOutput> Engine::Run(const std::vector<Arrival>& arrivals) {
     for (int p = 0; p < P; ++p) {
       if (!controller_.processor_used(p)) continue;
       double l = 0;
-      auto plan = store_.Get(k.task, k.segment, threads_[p], &l);
+      auto plan = store_.Get(k.task, k.segment, targets_[p], &l);
       if (!plan.ok()) {  // the optimizer stops choosing it; requests never depend on it
         std::fprintf(stderr, "sparseloom: warning: %s\n", plan.status().message().c_str());
         controller_.SegmentFailed(k.task, k.segment, 0);

@@ -30,7 +30,18 @@ Result<ServedTask> MakeServedTask(const std::string& name, Pool pool,
   return t;
 }
 
-Result<std::shared_ptr<const Plan>> SegmentStore::Load(int task, int segment, int threads) const {
+Result<int> SegmentStore::AddTarget(const std::string& backend, int threads) {
+  std::lock_guard<std::mutex> lock(mu_);
+  for (size_t i = 0; i < targets_.size(); ++i)
+    if (targets_[i].backend_name == backend && targets_[i].threads == threads)
+      return static_cast<int>(i);
+  SL_ASSIGN_OR_RETURN(std::shared_ptr<Backend> b, OpenBackend(backend));
+  targets_.push_back({backend, threads, std::move(b)});
+  return static_cast<int>(targets_.size()) - 1;
+}
+
+Result<std::shared_ptr<const DevicePlan>> SegmentStore::Load(int task, int segment,
+                                                             int target) const {
   const ServedTask& t = (*tasks_)[task];
   const int K = t.num_segments();
   const int v = segment / K, i = segment % K;
@@ -46,18 +57,19 @@ Result<std::shared_ptr<const Plan>> SegmentStore::Load(int task, int segment, in
   opts.input_shapes[t.pool.input_name] = t.row_shape;
   opts.inputs = {i == 0 ? t.pool.input_name : t.cuts[i - 1]};
   opts.outputs = {i + 1 == K ? t.pool.output_name : t.cuts[i]};
-  opts.num_threads = threads;
-  auto plan = Plan::Prepare(*graph, opts);
+  const Target& to = targets_.at(target);  // fixed before serving starts
+  opts.num_threads = to.threads;
+  auto plan = to.backend->Prepare(*graph, opts);
   if (!plan.ok())
     return plan.status().WithContext(t.name + ": Segment(" + variant.name + ", " +
-                                     std::to_string(i) + ")");
-  return std::shared_ptr<const Plan>(std::move(plan).value());
+                                     std::to_string(i) + ") on " + to.backend_name);
+  return std::move(plan).value();
 }
 
-Result<std::shared_ptr<const Plan>> SegmentStore::Get(int task, int segment, int threads,
-                                                      double* load_us) {
+Result<std::shared_ptr<const DevicePlan>> SegmentStore::Get(int task, int segment, int target,
+                                                            double* load_us) {
   *load_us = 0;
-  const Key key{task, segment, threads};
+  const Key key{task, segment, target};
   std::unique_lock<std::mutex> lock(mu_);
   for (;;) {
     Entry& e = entries_[key];
@@ -68,7 +80,7 @@ Result<std::shared_ptr<const Plan>> SegmentStore::Get(int task, int segment, int
   entries_[key].loading = true;
   lock.unlock();
   const auto t0 = std::chrono::steady_clock::now();
-  auto plan = Load(task, segment, threads);
+  auto plan = Load(task, segment, target);
   *load_us =
       std::chrono::duration<double, std::micro>(std::chrono::steady_clock::now() - t0).count();
   lock.lock();
@@ -84,9 +96,9 @@ Result<std::shared_ptr<const Plan>> SegmentStore::Get(int task, int segment, int
   return plan;
 }
 
-bool SegmentStore::IsCurrent(int task, int segment, int threads, const Plan* plan) const {
+bool SegmentStore::IsCurrent(int task, int segment, int target, const DevicePlan* plan) const {
   std::lock_guard<std::mutex> lock(mu_);
-  auto it = entries_.find({task, segment, threads});
+  auto it = entries_.find({task, segment, target});
   return it != entries_.end() && it->second.plan.get() == plan;
 }
 

@@ -14,7 +14,7 @@
 #include <string>
 #include <vector>
 
-#include "exec/plan.h"
+#include "backend/backend.h"
 #include "zoo/pool.h"
 
 namespace sl {
@@ -41,13 +41,16 @@ class SegmentStore {
  public:
   explicit SegmentStore(const std::vector<ServedTask>* tasks) : tasks_(tasks) {}
 
-  // The plan of segment `segment` (= v * K + i) of task `task` prepared for `threads`, loading it
-  // when absent; `load_us` gets the time spent loading (0 when it was resident).
-  [[nodiscard]] Result<std::shared_ptr<const Plan>> Get(int task, int segment, int threads,
-                                                        double* load_us);
-  // True when `plan` is the resident plan of that segment (workers drop stale contexts).
-  bool IsCurrent(int task, int segment, int threads, const Plan* plan) const;
-  // Frees the segment's plans (all thread counts).
+  // A compile target: a backend (OpenBackend() name) and a thread count. Returns its id, the same
+  // for the same pair; fails naming the backend when it cannot be opened. Call before serving.
+  [[nodiscard]] Result<int> AddTarget(const std::string& backend, int threads);
+  // The plan of segment `segment` (= v * K + i) of task `task` prepared for target `target`,
+  // loading it when absent; `load_us` gets the time spent loading (0 when it was resident).
+  [[nodiscard]] Result<std::shared_ptr<const DevicePlan>> Get(int task, int segment, int target,
+                                                              double* load_us);
+  // True when `plan` is the resident plan of that segment (workers drop stale runners).
+  bool IsCurrent(int task, int segment, int target, const DevicePlan* plan) const;
+  // Frees the segment's plans (all targets).
   void Evict(int task, int segment);
   int64_t bytes() const;
   int64_t peak_bytes() const;
@@ -55,21 +58,27 @@ class SegmentStore {
 
  private:
   struct Key {
-    int task, segment, threads;
+    int task, segment, target;
     bool operator<(const Key& o) const {
-      return std::tie(task, segment, threads) < std::tie(o.task, o.segment, o.threads);
+      return std::tie(task, segment, target) < std::tie(o.task, o.segment, o.target);
     }
   };
   struct Entry {
-    std::shared_ptr<const Plan> plan;
+    std::shared_ptr<const DevicePlan> plan;
     bool loading = false;
   };
-  Result<std::shared_ptr<const Plan>> Load(int task, int segment, int threads) const;
+  struct Target {
+    std::string backend_name;
+    int threads;
+    std::shared_ptr<Backend> backend;
+  };
+  Result<std::shared_ptr<const DevicePlan>> Load(int task, int segment, int target) const;
 
   const std::vector<ServedTask>* tasks_;
   mutable std::mutex mu_;
   std::condition_variable loaded_;
   std::map<Key, Entry> entries_;
+  std::vector<Target> targets_;
   int64_t bytes_ = 0, peak_bytes_ = 0, loads_ = 0;
 };
 

@@ -114,11 +114,6 @@ Result<std::shared_ptr<Backend>> OpenCudaBackend(int index) {
   if (index < 0 || index >= count)
     return Unsupported(label + ": no such device (" + std::to_string(count) + " CUDA device" +
                        (count == 1 ? "" : "s") + " found)");
-  if (!cuda::KernelsBuilt())
-    return Unsupported(label +
-                       ": this build has the CUDA backend's host code but not its kernels "
-                       "(src/backend/cuda/kernels/*.cu were not compiled; see "
-                       "docs/backend-cuda.md)");
   cudaDeviceProp prop{};
   SL_RETURN_IF_ERROR(CudaStatus("cudaGetDeviceProperties", cudaGetDeviceProperties(&prop, index))
                          .WithContext(label));

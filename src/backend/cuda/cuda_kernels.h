@@ -13,11 +13,6 @@
 
 namespace sl::cuda {
 
-// True when the .cu files (src/backend/cuda/kernels/) were compiled into this binary. Without
-// them, kernel_fallbacks.cc supplies weak stand-ins that fail with cudaErrorNotSupported, so the
-// host code always links (see docs/backend-cuda.md).
-bool KernelsBuilt();
-
 // Highest tensor rank the index-mapping kernels take (Supports() rejects larger ranks).
 inline constexpr int kMaxRank = 8;
 
