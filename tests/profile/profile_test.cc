@@ -190,3 +190,60 @@ TEST(Profiler, ProfilesASmallPoolEndToEnd) {
 
 }  // namespace
 }  // namespace sl
+
+namespace sl {
+namespace {
+
+ProcessorSpec Parsed(const char* name) {
+  auto p = ParseProcessor(name);
+  SL_CHECK(p.ok());
+  return *p;
+}
+
+TEST(ProcessorBackends, DeviceNamesMapToBackends) {
+  auto ocl = ParseProcessor("ocl1");
+  ASSERT_TRUE(ocl.ok()) << ocl.status().message();
+  EXPECT_EQ(ocl->backend, "opencl:1");
+  EXPECT_TRUE(ocl->cores.empty());
+  EXPECT_FALSE(ocl->is_cpu());
+  auto cuda = ParseProcessor("cuda0");
+  ASSERT_TRUE(cuda.ok());
+  EXPECT_EQ(cuda->backend, "cuda:0");
+  auto cpu = ParseProcessor("cpu0");
+  ASSERT_TRUE(cpu.ok());
+  EXPECT_TRUE(cpu->is_cpu());
+  for (const char* bad : {"ocl", "oclx", "cuda-1", "ocl123"}) {
+    auto p = ParseProcessor(bad);
+    EXPECT_FALSE(p.ok()) << bad;
+    EXPECT_NE(p.status().message().find(bad), std::string::npos) << p.status().message();
+  }
+}
+
+TEST(ProcessorBackends, ProfileRecordsBackendAndDeviceAndReadsOldProfiles) {
+  Profile p;
+  ProcessorSpec a = Parsed("cpu0");
+  a.device = "some CPU (1 thread)";
+  ProcessorSpec b = Parsed("ocl0");
+  b.device = "PoCL: pthread";
+  p.processors = {a, b};
+  auto back = Profile::FromJson(p.ToJson(), "mem.json");
+  ASSERT_TRUE(back.ok()) << back.status().message();
+  ASSERT_EQ(back->processors.size(), 2u);
+  EXPECT_EQ(back->processors[1].backend, "opencl:0");
+  EXPECT_EQ(back->processors[1].device, "PoCL: pthread");
+  EXPECT_EQ(back->processors[0].backend, "cpu");
+  // The committed profile predates the backend fields: its processors are CPU processors.
+  auto old = Profile::Read(std::string(SL_SOURCE_DIR) + "/configs/profiles/zoo-cpu0_cpu1.json");
+  ASSERT_TRUE(old.ok()) << old.status().message();
+  for (const ProcessorSpec& q : old->processors) EXPECT_TRUE(q.is_cpu()) << q.name;
+}
+
+TEST(ProcessorBackends, MissingBackendIsNamedWhenResolvingDevices) {
+  std::vector<ProcessorSpec> procs = {Parsed("cuda7")};
+  Status st = ResolveDevices(procs);
+  EXPECT_FALSE(st.ok());
+  EXPECT_NE(st.message().find("cuda7"), std::string::npos) << st.message();
+}
+
+}  // namespace
+}  // namespace sl

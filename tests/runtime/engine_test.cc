@@ -7,6 +7,7 @@
 #include <cstring>
 #include <memory>
 
+#include "backend/backend.h"
 #include "profile/profiler.h"
 #include "zoo/stitch_test_util.h"
 
@@ -18,12 +19,19 @@ struct Fixture {
   std::vector<ServedTask> tasks;
 };
 
-// A real (tiny) pool, profiled on this machine's first core(s), served for real.
-Fixture MakeFixture(int processors) {
+// A real (tiny) pool, profiled on this machine's first core(s) (and `extra`, e.g. a device
+// processor), served for real.
+Fixture MakeFixture(int processors, const std::string& extra = "") {
   Fixture f;
   Pool pool = testing::SmallPool(3, 40, 11);
   std::vector<ProcessorSpec> procs = {DefaultProcessors()[0]};
   if (processors > 1 && DefaultProcessors().size() > 2) procs.push_back(DefaultProcessors()[1]);
+  if (!extra.empty()) {
+    auto p = ParseProcessor(extra);
+    SL_CHECK(p.ok());
+    procs.push_back(*p);
+    SL_CHECK(ResolveDevices(procs).ok());
+  }
   ProfileOptions opts;
   opts.num_segments = static_cast<int>(procs.size());
   opts.accuracy_batch = 8;
@@ -91,6 +99,30 @@ TEST(Engine, ServesRealInputsAndAccountsForEveryRequest) {
       ++checked;
     }
     EXPECT_EQ(checked, m.overall.served);
+  }
+}
+
+TEST(Engine, ServesOnACpuCoreAndAnOpenClDevice) {
+  if (!OpenBackend("opencl").ok()) GTEST_SKIP() << "no OpenCL device (PoCL is in setup.sh)";
+  Fixture f = MakeFixture(1, "ocl0");
+  ASSERT_EQ(f.profile.processors.size(), 2u);
+  EXPECT_EQ(f.profile.processors[1].backend, "opencl:0");
+  EXPECT_FALSE(f.profile.processors[1].device.empty());
+  for (const auto& seg : f.profile.tasks[0].segments) EXPECT_GT(seg.latency_us[1], 0);
+  Workload w = SmallWorkload(300, 0.5, 0);
+  EngineOptions o;
+  o.progress = false;
+  o.controller.keep_records = true;
+  // sv-ao-np puts the whole model on one processor: the profile decides which; av-p pipelines
+  // across both, so the OpenCL device runs segments too.
+  for (const char* policy : {"sparseloom", "av-p"}) {
+    SCOPED_TRACE(policy);
+    auto out = RunWorkload(w, f.profile, f.tasks, policy, {}, o);
+    ASSERT_TRUE(out.ok()) << out.status().message();
+    const RunMetrics& m = out->metrics;
+    EXPECT_EQ(m.overall.served + m.overall.rejected, m.overall.requests);
+    EXPECT_GT(m.overall.served, 0);
+    EXPECT_EQ(m.replans_by_cause.count("segment-failed"), 0u);
   }
 }
 
