@@ -9,6 +9,7 @@
 #include "backend/cuda/cuda_ops.h"
 #include "backend/cuda/cuda_support.h"
 #include "graph/infer_st_window.h"
+#include "kernels/ref/ref_util.h"
 
 namespace sl::cuda {
 
@@ -157,22 +158,6 @@ class MatMulOp final : public CudaOp {
   Params p_;
 };
 
-// Element offset (in matrices) of output batch `bi` into an operand with batch dims `operand`
-// (right-aligned against `out`, size-1 dims broadcast), as kernels/ref RefMatMul.
-int64_t BatchOffset(std::span<const int64_t> out, std::span<const int64_t> operand, int64_t bi) {
-  int64_t offset = 0, stride = 1;
-  const int64_t shift = static_cast<int64_t>(out.size()) - static_cast<int64_t>(operand.size());
-  for (int64_t i = static_cast<int64_t>(out.size()) - 1; i >= 0; --i) {
-    const int64_t coord = bi % out[i];
-    bi /= out[i];
-    const int64_t j = i - shift;
-    if (j < 0) continue;
-    if (operand[j] != 1) offset += coord * stride;
-    stride *= operand[j];
-  }
-  return offset;
-}
-
 Result<std::unique_ptr<CudaOp>> CompileMatMul(const CompileContext& c) {
   const Shape& as = c.input(0).shape;
   const Shape& bs = c.input(1).shape;
@@ -198,8 +183,8 @@ Result<std::unique_ptr<CudaOp>> CompileMatMul(const CompileContext& c) {
                            ShapeToString(as) + " x " + ShapeToString(bs));
   std::vector<int64_t> oa(p.batches), ob(p.batches);
   for (int64_t bi = 0; bi < p.batches; ++bi) {
-    oa[bi] = BatchOffset(y_batch, a_batch, bi) * m * k;
-    ob[bi] = BatchOffset(y_batch, b_batch, bi) * k * n;
+    oa[bi] = ref::MatMulBatchOffset(y_batch, a_batch, bi) * m * k;
+    ob[bi] = ref::MatMulBatchOffset(y_batch, b_batch, bi) * k * n;
   }
   // Offsets that are bi * stride for one stride (0 when the operand is shared by all batches).
   auto linear = [&](const std::vector<int64_t>& off, int64_t* stride) {

@@ -6,6 +6,7 @@
 #include "graph/infer.h"
 #include "graph/infer_st_window.h"
 #include "kernels/ref/activation_util.h"
+#include "kernels/ref/ref_util.h"
 
 namespace sl::opencl {
 
@@ -142,21 +143,6 @@ Status LowerGlobalPool(Emitter& e) {
   return Status::Ok();
 }
 
-// Strides and batch offsets of one operand of a (batched) matrix product.
-int64_t BatchOffset(const Shape& out, const Shape& operand, int64_t bi) {
-  int64_t offset = 0, stride = 1;
-  const int64_t shift = static_cast<int64_t>(out.size()) - static_cast<int64_t>(operand.size());
-  for (int64_t i = static_cast<int64_t>(out.size()) - 1; i >= 0; --i) {
-    const int64_t coord = bi % out[i];
-    bi /= out[i];
-    const int64_t j = i - shift;
-    if (j < 0) continue;
-    if (operand[j] != 1) offset += coord * stride;
-    stride *= operand[j];
-  }
-  return offset;
-}
-
 Status LowerGemm(Emitter& e) {
   if (!e.has_input(0) || !e.has_input(1)) return e.No("missing A or B");
   SL_RETURN_IF_ERROR(e.RequireF32({0, 1, 2}, {0}));
@@ -217,8 +203,8 @@ Status LowerMatMul(Emitter& e) {
   std::vector<int64_t> p = {m, n,       k,      a_vec ? 0 : k, 1, b_vec ? 1 : n, b_vec ? 0 : 1,
                             0, bias_cs, batches};
   for (int64_t bi = 0; bi < batches; ++bi) {
-    p.push_back(BatchOffset(y_batch, a_batch, bi) * m * k);
-    p.push_back(BatchOffset(y_batch, b_batch, bi) * k * n);
+    p.push_back(ref::MatMulBatchOffset(y_batch, a_batch, bi) * m * k);
+    p.push_back(ref::MatMulBatchOffset(y_batch, b_batch, bi) * k * n);
   }
   for (int64_t v : p)
     if (v > INT32_MAX) return e.No("offsets beyond 32 bits");

@@ -9,6 +9,7 @@
 #include "graph/infer_st_window.h"
 #include "kernels/ref/activation_util.h"
 #include "kernels/ref/ref.h"
+#include "kernels/ref/ref_util.h"
 
 namespace sl {
 
@@ -35,22 +36,6 @@ typename Acc<T>::type Widen(T v) {
   } else {
     return static_cast<uint64_t>(static_cast<int64_t>(v));
   }
-}
-
-// Element offset of batch index `bi` of the output into an operand whose batch dims are
-// `operand` (right-aligned against `out`, size-1 dims broadcast), in units of one matrix.
-int64_t BatchOffset(std::span<const int64_t> out, std::span<const int64_t> operand, int64_t bi) {
-  int64_t offset = 0, stride = 1;
-  const int64_t shift = static_cast<int64_t>(out.size() - operand.size());
-  for (int64_t i = static_cast<int64_t>(out.size()) - 1; i >= 0; --i) {
-    const int64_t coord = bi % out[i];
-    bi /= out[i];
-    const int64_t j = i - shift;
-    if (j < 0) continue;
-    if (operand[j] != 1) offset += coord * stride;
-    stride *= operand[j];
-  }
-  return offset;
 }
 
 template <typename T>
@@ -93,8 +78,8 @@ Status MatMulTyped(const Node& node, const TensorView& a, const TensorView& b,
   T* yd = y.data_as<T>();
   const int64_t batches = NumElements(y_batch);
   for (int64_t bi = 0; bi < batches; ++bi) {
-    const T* am = ad + BatchOffset(y_batch, a_batch, bi) * m * k;
-    const T* bm = bd + BatchOffset(y_batch, b_batch, bi) * k * n;
+    const T* am = ad + ref::MatMulBatchOffset(y_batch, a_batch, bi) * m * k;
+    const T* bm = bd + ref::MatMulBatchOffset(y_batch, b_batch, bi) * k * n;
     T* ym = yd + bi * m * n;
     for (int64_t i = 0; i < m; ++i) {
       for (int64_t j = 0; j < n; ++j) {

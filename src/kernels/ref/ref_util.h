@@ -15,6 +15,23 @@
 
 namespace sl::ref {
 
+// Element offset of batch index `bi` of the output into an operand whose batch dims are
+// `operand` (right-aligned against `out`, size-1 dims broadcast), in units of one matrix.
+inline int64_t MatMulBatchOffset(std::span<const int64_t> out, std::span<const int64_t> operand,
+                                 int64_t bi) {
+  int64_t offset = 0, stride = 1;
+  const int64_t shift = static_cast<int64_t>(out.size() - operand.size());
+  for (int64_t i = static_cast<int64_t>(out.size()) - 1; i >= 0; --i) {
+    const int64_t coord = bi % out[i];
+    bi /= out[i];
+    const int64_t j = i - shift;
+    if (j < 0) continue;
+    if (operand[j] != 1) offset += coord * stride;
+    stride *= operand[j];
+  }
+  return offset;
+}
+
 // float16 storage; arithmetic on it happens in float (see Load / Store).
 struct Half {
   uint16_t bits;
