@@ -3,6 +3,7 @@
 #include <cstdio>
 
 #include "cli/serving.h"
+#include "core/json.h"
 #include "sim/simulator.h"
 #include "sim/soc_model.h"
 
@@ -14,7 +15,7 @@ const char kUsage[] =
     "usage: sparseloom simulate --workload W.json [--profile P.json] [--policy NAME|all]\n"
     "                           [--duration S] [--load-scale X] [--memory-budget MB]\n"
     "                           [--jitter SIGMA] [--contention F] [--job-overhead-us U]\n"
-    "                           [--latency-scale X]\n"
+    "                           [--latency-scale X] [--job-samples RUNS.json]\n"
     "                           [--seed S] [--order fifo|lsf] [--unmeetable reject|best-effort]\n"
     "                           [--json out.json] [--soc configs/socs/X.json|fit]\n"
     "                           [--save-soc out.json]\n"
@@ -22,7 +23,35 @@ const char kUsage[] =
     "one, or one made from an SoC model). Everything it prints is SIMULATED.\n"
     "--soc: the measured profile is turned into the SoC model's (docs/socs.md) on the SoC's\n"
     "processors, with its jitter and contention unless given; 'fit' fits this machine's CPU\n"
-    "model to the measured profile; --save-soc writes the model used.";
+    "model to the measured profile; --save-soc writes the model used.\n"
+    "--job-samples: the runs JSON of a real `sparseloom run` (--json); every simulated job draws\n"
+    "one of its measured jobs (slowdown against the profile, overhead) in place of --jitter,\n"
+    "--latency-scale and --job-overhead-us, so the simulator sees the real run's tail.";
+
+// The [slowdown, overhead_us] pairs of every run in a runs JSON (RunsJson), pooled.
+Result<std::vector<JobSample>> ReadJobSamples(const std::string& path) {
+  SL_ASSIGN_OR_RETURN(Json root, Json::ParseFile(path));
+  const Json* runs = root.Find("runs");
+  if (!runs || !runs->is_array())
+    return InvalidArgument(path + ": expected a runs JSON ({\"runs\": [...]}) from run --json");
+  std::vector<JobSample> out;
+  for (const Json& r : runs->array()) {
+    const Json* e = r.Find("execution");
+    const Json* samples = e ? e->Find("job_samples") : nullptr;
+    if (!samples || !samples->is_array()) continue;
+    for (const Json& s : samples->array()) {
+      if (!s.is_array() || s.array().size() != 2 || !s.array()[0].is_number() ||
+          !s.array()[1].is_number() || !(s.array()[0].number() > 0) ||
+          !(s.array()[1].number() >= 0))
+        return InvalidArgument(path +
+                               ": execution.job_samples must hold [slowdown > 0, "
+                               "overhead_us >= 0] pairs");
+      out.push_back({s.array()[0].number(), s.array()[1].number()});
+    }
+  }
+  if (out.empty()) return InvalidArgument(path + ": no execution.job_samples in any run");
+  return out;
+}
 
 // --soc / --save-soc: replaces the measured profile with the SoC model's and applies the SoC's
 // simulator defaults where the command line gives none.
@@ -55,7 +84,7 @@ int RunSimulate(int argc, char** argv) {
       Args::Parse(argc, argv, {"help"},
                   {"workload", "profile", "policy", "duration", "load-scale", "memory-budget",
                    "jitter", "contention", "job-overhead-us", "latency-scale", "seed", "order",
-                   "unmeetable", "json", "soc", "save-soc"});
+                   "job-samples", "unmeetable", "json", "soc", "save-soc"});
   if (!args.ok()) return Fail("simulate", args.status());
   if (args->Has("help") || !args->Has("workload") || !args->positional().empty()) {
     std::puts(kUsage);
@@ -79,6 +108,17 @@ int RunSimulate(int argc, char** argv) {
   so.job_overhead_us = *overhead;
   so.latency_scale = *scale;
   so.seed = static_cast<uint64_t>(*seed);
+  if (args->Has("job-samples")) {
+    for (const char* other : {"jitter", "latency-scale", "job-overhead-us"})
+      if (args->Has(other))
+        return Fail("simulate", InvalidArgument(std::string("--job-samples replaces --") + other +
+                                                "; give one or the other"));
+    auto samples = ReadJobSamples(args->Get("job-samples"));
+    if (!samples.ok()) return Fail("simulate", samples.status());
+    so.job_samples = std::move(samples).value();
+    std::printf("job times: %zu jobs sampled from %s (SIMULATED with a measured distribution)\n",
+                so.job_samples.size(), args->Get("job-samples").c_str());
+  }
   if (Status st = ParseServingOptions(*args, &s, /*load_pools=*/false); !st.ok())
     return Fail("simulate", st);
   if (Status st = ApplySocModel(*args, &s, &so); !st.ok()) return Fail("simulate", st);

@@ -479,7 +479,9 @@ void Controller::Complete(const StageJob& job, double start_us, double now_us,
     if (planned > 0 && compute > 0) {
       const double slow = compute / planned;
       ++timed_jobs_;
-      overhead_sum_ += std::max(0.0, now_us - start_us - compute - load_us);
+      const double overhead = std::max(0.0, now_us - start_us - compute - load_us);
+      overhead_sum_ += overhead;
+      job_samples_.Add({slow, overhead});
       slowdown_sum_ += slow;
       log_slowdown_sum_ += std::log(slow);
       log_slowdown_sq_ += std::log(slow) * std::log(slow);
@@ -590,6 +592,7 @@ void Controller::FillRunMetrics(RunMetrics* m) const {
     m->job_slowdown = slowdown_sum_ / n;
     const double mean_log = log_slowdown_sum_ / n;
     m->job_slowdown_sigma = std::sqrt(std::max(0.0, log_slowdown_sq_ / n - mean_log * mean_log));
+    m->job_samples = job_samples_.samples();
   }
 }
 

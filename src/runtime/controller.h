@@ -218,6 +218,7 @@ class Controller {
   std::vector<std::vector<double>> base_latency_;  // [task][segment * P + p] as given at Create
   int64_t timed_jobs_ = 0;
   double overhead_sum_ = 0, slowdown_sum_ = 0, log_slowdown_sum_ = 0, log_slowdown_sq_ = 0;
+  JobSampleReservoir job_samples_;
   std::map<std::string, int64_t> replan_causes_;
 };
 

@@ -190,6 +190,10 @@ std::string RunMetrics::ToJson() const {
   w.Key("mean_overhead_us").Double(job_overhead_us);
   w.Key("mean_slowdown_vs_profile").Double(job_slowdown);
   w.Key("slowdown_log_sigma").Double(job_slowdown_sigma);
+  w.Key("job_samples").BeginArray();  // [slowdown, overhead_us] pairs
+  for (const JobSample& s : job_samples)
+    w.BeginArray().Double(s.slowdown).Double(s.overhead_us).EndArray();
+  w.EndArray();
   w.EndObject();
   if (!simulated) {
     w.Key("process_rss_mb").BeginObject();
@@ -223,6 +227,21 @@ std::string FormatSummary(const RunMetrics& m) {
   for (const TaskMetrics& t : m.tasks) row(t);
   row(m.overall);
   return out;
+}
+
+void JobSampleReservoir::Add(JobSample s) {
+  ++seen_;
+  if (samples_.size() < capacity_) {
+    samples_.push_back(s);
+    return;
+  }
+  state_ += 0x9E3779B97F4A7C15ull;  // splitmix64
+  uint64_t z = state_;
+  z = (z ^ (z >> 30)) * 0xBF58476D1CE4E5B9ull;
+  z = (z ^ (z >> 27)) * 0x94D049BB133111EBull;
+  z ^= z >> 31;
+  const uint64_t slot = z % seen_;
+  if (slot < capacity_) samples_[slot] = s;
 }
 
 }  // namespace sl

@@ -55,6 +55,28 @@ struct DecisionTiming {
   double mean_us = 0, p99_us = 0, max_us = 0;
 };
 
+// One executed stage job against the profile: measured compute / profiled latency, and the wall
+// time beyond compute and loading (dispatch, wake-up, hand-off).
+struct JobSample {
+  double slowdown = 1;
+  double overhead_us = 0;
+};
+
+// A uniform sample of at most `capacity` jobs (reservoir sampling with a fixed-seed generator, so
+// the same sequence of jobs keeps the same sample). The simulator replays it as an empirical
+// job-time distribution, tails included.
+class JobSampleReservoir {
+ public:
+  explicit JobSampleReservoir(size_t capacity = 4096) : capacity_(capacity) {}
+  void Add(JobSample s);
+  const std::vector<JobSample>& samples() const { return samples_; }
+
+ private:
+  size_t capacity_;
+  uint64_t seen_ = 0, state_ = 0x9E3779B97F4A7C15ull;
+  std::vector<JobSample> samples_;
+};
+
 struct RunMetrics {
   std::string policy, workload;
   uint64_t seed = 0;
@@ -72,9 +94,10 @@ struct RunMetrics {
   double peak_queue_us = 0;  // largest expected work queued on one processor
   // Stage jobs: how execution compared with the profile (calibrates the simulator).
   int64_t jobs = 0;
-  double job_overhead_us = 0;     // mean of (job wall time - its segments' compute time)
-  double job_slowdown = 0;        // mean of measured segment time / profiled segment latency
-  double job_slowdown_sigma = 0;  // standard deviation of log(slowdown)
+  double job_overhead_us = 0;          // mean of (job wall time - its segments' compute time)
+  double job_slowdown = 0;             // mean of measured segment time / profiled segment latency
+  double job_slowdown_sigma = 0;       // standard deviation of log(slowdown)
+  std::vector<JobSample> job_samples;  // a uniform sample of the jobs (JobSampleReservoir)
   // Real runs: resident memory of the whole process (VmRSS), sampled about every 250 ms.
   double rss_start_mb = 0, rss_peak_mb = 0, rss_end_mb = 0;
   std::vector<double> rss_every_10s_mb;

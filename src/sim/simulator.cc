@@ -52,6 +52,8 @@ Result<SimOutput> Simulate(const Workload& workload, const Profile& truth, const
   std::lognormal_distribution<double> jitter(-0.5 * options.jitter * options.jitter,
                                              options.jitter > 0 ? options.jitter : 1e-12);
   std::uniform_real_distribution<double> unit(0, 1);
+  std::uniform_int_distribution<size_t> pick(
+      0, options.job_samples.empty() ? 0 : options.job_samples.size() - 1);
 
   SL_RETURN_IF_ERROR(c.Start(0).status());
   std::vector<Busy> procs(P);
@@ -66,10 +68,16 @@ Result<SimOutput> Simulate(const Workload& workload, const Profile& truth, const
       Busy& b = procs[p];
       if (b.busy || !c.processor_used(p) || !c.Take(p, t, &b.job)) continue;
       const TaskProfile& tp = *truth_tasks[b.job.task];
-      const double factor =
-          (options.jitter > 0 ? jitter(rng) : 1.0) * (1 + options.contention * busy_now);
+      double factor = options.latency_scale, d = options.job_overhead_us;
+      if (!options.job_samples.empty()) {
+        const JobSample& s = options.job_samples[pick(rng)];
+        factor = s.slowdown;
+        d = s.overhead_us;
+      } else if (options.jitter > 0) {
+        factor *= jitter(rng);
+      }
+      factor *= 1 + options.contention * busy_now;
       b.segment_us.clear();
-      double d = options.job_overhead_us;
       for (int i = b.job.first_segment; i < b.job.end_segment; ++i) {
         const double us = tp.segment((*b.job.stitch)[i], i).latency_us[p] * factor;
         b.segment_us.push_back(us);

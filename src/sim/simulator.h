@@ -20,13 +20,16 @@ namespace sl {
 
 struct SimOptions {
   ControllerOptions controller;
-  double jitter = 0;                            // lognormal sigma of each job's duration
+  double jitter = 0;  // lognormal sigma of each job's duration
   double contention = 0;                        // +this fraction per other busy processor
   double job_overhead_us = 0;                   // per stage job: dispatch, wake-up
   double latency_scale = 1;                     // multiplies every profiled segment latency
   double load_bandwidth_bytes_per_us = 1000.0;  // segment loads (1 GB/s)
   uint64_t seed = 0;                            // jitter and correctness draws (0: workload's)
   int64_t max_requests = int64_t{100} << 20;
+  // When not empty: each job draws one of these (measured in a real run) for its slowdown against
+  // the profile and its overhead, in place of jitter, latency_scale and job_overhead_us.
+  std::vector<JobSample> job_samples;
 };
 
 struct SimOutput {

@@ -55,8 +55,9 @@ TEST(Simulator, DeterministicForASeedAndMarkedSimulated) {
   }
   o.seed = 99;
   auto c = Simulate(w, SimProfile(), nullptr, "sparseloom", {}, o);
-  auto d = Simulate(w, SimProfile(), nullptr, "sparseloom", {},
-                    SimOptions{o.controller, 0.3, 0.1, 10, 1000, 98});
+  SimOptions other_seed = o;
+  other_seed.seed = 98;
+  auto d = Simulate(w, SimProfile(), nullptr, "sparseloom", {}, other_seed);
   ASSERT_TRUE(c.ok() && d.ok());
   EXPECT_NE(c->metrics.overall.latency.mean_ms, d->metrics.overall.latency.mean_ms);
 }
@@ -92,6 +93,43 @@ TEST(Simulator, HandOffsDelayButDoNotOccupyProcessors) {
     seen = true;
   }
   EXPECT_TRUE(seen);
+}
+
+TEST(Simulator, LatencyScaleAndMeasuredJobSamplesSetJobTimes) {
+  Workload w = SimWorkload(200, 1);
+  auto mean_ms = [&](const SimOptions& o) {
+    auto out = Simulate(w, SimProfile(), nullptr, "sv-ao-np", {}, o);
+    SL_CHECK(out.ok());
+    return out->metrics.overall.latency.p50_ms;
+  };
+  SimOptions plain;
+  SimOptions scaled;
+  scaled.latency_scale = 2;
+  SimOptions sampled;  // every job twice the profile plus 50 us
+  sampled.job_samples = {{2.0, 50.0}};
+  const double base = mean_ms(plain);
+  EXPECT_GT(mean_ms(scaled), 1.5 * base);
+  EXPECT_GT(mean_ms(sampled), mean_ms(scaled));
+  // Deterministic for a seed with a real-looking, heavy-tailed sample too.
+  SimOptions tail;
+  for (int i = 0; i < 100; ++i) tail.job_samples.push_back({i == 0 ? 30.0 : 1.0, 3.0});
+  EXPECT_EQ(mean_ms(tail), mean_ms(tail));
+}
+
+TEST(JobSampleReservoir, KeepsAUniformBoundedDeterministicSample) {
+  JobSampleReservoir a(64), b(64);
+  for (int i = 0; i < 10000; ++i) {
+    a.Add({static_cast<double>(i), 0});
+    b.Add({static_cast<double>(i), 0});
+  }
+  ASSERT_EQ(a.samples().size(), 64u);
+  double mean = 0;
+  for (size_t i = 0; i < 64; ++i) {
+    EXPECT_EQ(a.samples()[i].slowdown, b.samples()[i].slowdown);
+    mean += a.samples()[i].slowdown / 64;
+  }
+  EXPECT_GT(mean, 2500);  // not just the first 64 jobs: spread over all 10,000
+  EXPECT_LT(mean, 7500);
 }
 
 }  // namespace
