@@ -10,7 +10,7 @@
 namespace sl {
 
 bool ZeroCopyHandoff(const Backend& from, const Backend& to) {
-  return from.device().unified_memory && to.device().unified_memory;
+  return from.device().host_buffers && to.device().host_buffers;
 }
 
 Status Handoff(const Backend& from, const DeviceBuffer& src, const Backend& to, DeviceBuffer& dst,

@@ -31,8 +31,9 @@ namespace sl {
 struct DeviceInfo {
   std::string backend;          // "cpu", "opencl", "cuda"
   std::string name;             // the device as its driver names it
-  bool unified_memory = false;  // device buffers are host memory: hand-offs need no copy
+  bool unified_memory = false;  // the device shares physical memory with the host
   size_t memory_bytes = 0;      // device memory, 0 if unknown
+  bool host_buffers = false;    // Allocate() gives buffers the host addresses (host_data())
 };
 
 // Whether a backend runs one node, and why not when it does not.
@@ -98,7 +99,8 @@ class Backend {
 // host-addressable this is one upload or download; otherwise it goes through host memory.
 [[nodiscard]] Status Handoff(const Backend& from, const DeviceBuffer& src, const Backend& to,
                              DeviceBuffer& dst, size_t bytes);
-// True when a hand-off from `from` to `to` needs no copy (both use host memory).
+// True when a hand-off from `from` to `to` needs no copy between devices: both backends' buffers
+// are host-addressable, so a stage can read the previous one's output where it lies.
 bool ZeroCopyHandoff(const Backend& from, const Backend& to);
 
 // Opens a backend by name: "cpu", "opencl" or "opencl:N" (device N over all platforms),

@@ -75,7 +75,12 @@ class CpuPlan final : public DevicePlan {
 
 class CpuBackend final : public Backend {
  public:
-  CpuBackend() { info_ = {"cpu", "host CPU", /*unified_memory=*/true, 0}; }
+  CpuBackend() {
+    info_.backend = "cpu";
+    info_.name = "host CPU";
+    info_.unified_memory = true;
+    info_.host_buffers = true;
+  }
   const DeviceInfo& device() const override { return info_; }
   NodeSupport Supports(const KernelRequest& request) const override {
     // Every op in graph/ops.def has at least its reference kernel here.

@@ -76,6 +76,7 @@ TEST(Handoff, CopiesBetweenHostBuffersAndChecksSizes) {
   ASSERT_TRUE((*cpu)->Download(**b, got, 16).ok());
   EXPECT_EQ(got[3], 4.0f);
   EXPECT_TRUE(ZeroCopyHandoff(**cpu, **cpu));
+  if (auto ocl = OpenBackend("opencl"); ocl.ok()) EXPECT_FALSE(ZeroCopyHandoff(**cpu, **ocl));
   EXPECT_FALSE(Handoff(**cpu, **a, **cpu, **small, 16).ok());
 }
 

@@ -121,6 +121,7 @@ Result<std::shared_ptr<Backend>> OpenCudaBackend(int index) {
   info.backend = "cuda";
   info.name = prop.name;
   info.unified_memory = prop.integrated != 0;
+  info.host_buffers = info.unified_memory;  // integrated GPUs: mapped pinned host buffers
   info.memory_bytes = prop.totalGlobalMem;
   return std::shared_ptr<Backend>(std::make_shared<CudaBackend>(index, std::move(info)));
 }
