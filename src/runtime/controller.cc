@@ -481,7 +481,7 @@ void Controller::Complete(const StageJob& job, double start_us, double now_us,
       ++timed_jobs_;
       const double overhead = std::max(0.0, now_us - start_us - compute - load_us);
       overhead_sum_ += overhead;
-      job_samples_.Add({slow, overhead});
+      job_samples_.Add({slow, overhead, load_us});
       slowdown_sum_ += slow;
       log_slowdown_sum_ += std::log(slow);
       log_slowdown_sq_ += std::log(slow) * std::log(slow);

@@ -55,11 +55,13 @@ struct DecisionTiming {
   double mean_us = 0, p99_us = 0, max_us = 0;
 };
 
-// One executed stage job against the profile: measured compute / profiled latency, and the wall
-// time beyond compute and loading (dispatch, wake-up, hand-off).
+// One executed stage job against the profile: measured compute / profiled latency, the wall
+// time beyond compute and loading (dispatch, wake-up, hand-off), and the time it waited for
+// segment weights to load.
 struct JobSample {
   double slowdown = 1;
   double overhead_us = 0;
+  double load_us = 0;
 };
 
 // A uniform sample of at most `capacity` jobs (reservoir sampling with a fixed-seed generator, so

@@ -72,7 +72,7 @@ Result<SimOutput> Simulate(const Workload& workload, const Profile& truth, const
       if (!options.job_samples.empty()) {
         const JobSample& s = options.job_samples[pick(rng)];
         factor = s.slowdown;
-        d = s.overhead_us;
+        d = s.overhead_us + s.load_us;
       } else if (options.jitter > 0) {
         factor *= jitter(rng);
       }
@@ -83,7 +83,8 @@ Result<SimOutput> Simulate(const Workload& workload, const Profile& truth, const
         b.segment_us.push_back(us);
         d += us;
       }
-      if (b.job.load_bytes > 0 && options.load_bandwidth_bytes_per_us > 0)
+      if (options.job_samples.empty() && b.job.load_bytes > 0 &&
+          options.load_bandwidth_bytes_per_us > 0)
         d += b.job.load_bytes / options.load_bandwidth_bytes_per_us;
       b.busy = true;
       b.start_us = t;

@@ -28,7 +28,8 @@ struct SimOptions {
   uint64_t seed = 0;                            // jitter and correctness draws (0: workload's)
   int64_t max_requests = int64_t{100} << 20;
   // When not empty: each job draws one of these (measured in a real run) for its slowdown against
-  // the profile and its overhead, in place of jitter, latency_scale and job_overhead_us.
+  // the profile, its overhead and its wait for loads, in place of jitter, latency_scale,
+  // job_overhead_us and the load-bandwidth model.
   std::vector<JobSample> job_samples;
 };
 
