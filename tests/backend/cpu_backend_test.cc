@@ -6,22 +6,12 @@
 namespace sl {
 namespace {
 
-// y = Relu(x + c), x of shape [2, 3].
-Graph AddRelu() {
-  testing::GraphBuilder b;
-  const int x = b.Input("x", {2, 3});
-  const int c = b.Const("c", Tensor::FromVector<float>({2, 3}, {1, -2, 3, -4, 5, -6}));
-  const int s = b.Node(OpType::kAdd, "add", {x, c}, {"s"});
-  b.Output(b.Node(OpType::kRelu, "relu", {s}, {"y"}));
-  return b.Build();
-}
-
 TEST(CpuBackend, OpensAndRunsOnHostAndDeviceBuffers) {
   auto backend = OpenBackend("cpu");
   ASSERT_TRUE(backend.ok()) << backend.status().message();
   EXPECT_EQ((*backend)->device().backend, "cpu");
   EXPECT_TRUE((*backend)->device().unified_memory);
-  auto plan = (*backend)->Prepare(AddRelu(), PrepareOptions{});
+  auto plan = (*backend)->Prepare(testing::AddReluGraph(), PrepareOptions{});
   ASSERT_TRUE(plan.ok()) << plan.status().message();
   auto runner = (*plan)->NewRunner();
   ASSERT_TRUE(runner.ok());
@@ -48,7 +38,7 @@ TEST(CpuBackend, OpensAndRunsOnHostAndDeviceBuffers) {
 TEST(CpuBackend, RejectsWrongShapesAndUnknownBackends) {
   auto backend = OpenBackend("cpu");
   ASSERT_TRUE(backend.ok());
-  auto plan = (*backend)->Prepare(AddRelu(), PrepareOptions{});
+  auto plan = (*backend)->Prepare(testing::AddReluGraph(), PrepareOptions{});
   ASSERT_TRUE(plan.ok());
   auto runner = (*plan)->NewRunner();
   ASSERT_TRUE(runner.ok());

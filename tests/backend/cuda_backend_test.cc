@@ -131,15 +131,6 @@ TEST(CudaBackend, UnsupportedNodeIsNamedWithItsReason) {
     if (DeviceCount(&why) == 0) GTEST_SKIP() << "no CUDA device: " << why; \
   } while (0)
 
-Graph AddRelu() {
-  testing::GraphBuilder b;
-  const int x = b.Input("x", {2, 3});
-  const int c = b.Const("c", Tensor::FromVector<float>({2, 3}, {1, -2, 3, -4, 5, -6}));
-  const int s = b.Node(OpType::kAdd, "add", {x, c}, {"s"});
-  b.Output(b.Node(OpType::kRelu, "relu", {s}, {"y"}));
-  return b.Build();
-}
-
 TEST(CudaBackend, DeviceInfoBuffersAndRuns) {
   SL_REQUIRE_GPU();
   auto backend = OpenBackend("cuda");
@@ -148,7 +139,7 @@ TEST(CudaBackend, DeviceInfoBuffersAndRuns) {
   EXPECT_EQ(info.backend, "cuda");
   EXPECT_FALSE(info.name.empty());
   EXPECT_GT(info.memory_bytes, 0u);
-  auto plan = (*backend)->Prepare(AddRelu(), PrepareOptions{});
+  auto plan = (*backend)->Prepare(testing::AddReluGraph(), PrepareOptions{});
   ASSERT_TRUE(plan.ok()) << plan.status().message();
   auto runner = (*plan)->NewRunner();
   ASSERT_TRUE(runner.ok()) << runner.status().message();

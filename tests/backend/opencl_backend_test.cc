@@ -14,16 +14,6 @@
 namespace sl {
 namespace {
 
-// y = Relu(x + c), x of shape [2, 3].
-Graph AddRelu() {
-  testing::GraphBuilder b;
-  const int x = b.Input("x", {2, 3});
-  const int c = b.Const("c", Tensor::FromVector<float>({2, 3}, {1, -2, 3, -4, 5, -6}));
-  const int s = b.Node(OpType::kAdd, "add", {x, c}, {"s"});
-  b.Output(b.Node(OpType::kRelu, "relu", {s}, {"y"}));
-  return b.Build();
-}
-
 TEST(OpenClBackend, DescribesItsDevice) {
   SL_OPENCL_OR_SKIP(backend);
   const DeviceInfo& info = backend->device();
@@ -37,7 +27,7 @@ TEST(OpenClBackend, DescribesItsDevice) {
 
 TEST(OpenClBackend, RunsOnHostAndDeviceBuffers) {
   SL_OPENCL_OR_SKIP(backend);
-  auto plan = backend->Prepare(AddRelu(), PrepareOptions{});
+  auto plan = backend->Prepare(testing::AddReluGraph(), PrepareOptions{});
   ASSERT_TRUE(plan.ok()) << plan.status().message();
   EXPECT_EQ((*plan)->inputs().size(), 1u);
   EXPECT_EQ((*plan)->outputs()[0].name, "y");
@@ -96,7 +86,7 @@ TEST(OpenClBackend, RunsOnHostAndDeviceBuffers) {
 
 TEST(OpenClBackend, RunnersOnSeveralThreads) {
   SL_OPENCL_OR_SKIP(backend);
-  auto plan = backend->Prepare(AddRelu(), PrepareOptions{});
+  auto plan = backend->Prepare(testing::AddReluGraph(), PrepareOptions{});
   ASSERT_TRUE(plan.ok()) << plan.status().message();
   std::vector<std::thread> threads;
   std::vector<int> failures(4, 0);
@@ -161,7 +151,7 @@ TEST(OpenClBackend, UnsupportedNodesNameTheNodeAndOp) {
 
 TEST(OpenClBackend, WrongHostTensorsNameTheTensor) {
   SL_OPENCL_OR_SKIP(backend);
-  auto plan = backend->Prepare(AddRelu(), PrepareOptions{});
+  auto plan = backend->Prepare(testing::AddReluGraph(), PrepareOptions{});
   ASSERT_TRUE(plan.ok());
   auto runner = (*plan)->NewRunner();
   ASSERT_TRUE(runner.ok());

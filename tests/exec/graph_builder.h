@@ -59,6 +59,16 @@ class GraphBuilder {
   Graph g_;
 };
 
+// y = Relu(x + c), x of shape [2, 3]: the smallest graph every backend test runs.
+inline Graph AddReluGraph() {
+  GraphBuilder b;
+  const int x = b.Input("x", {2, 3});
+  const int c = b.Const("c", Tensor::FromVector<float>({2, 3}, {1, -2, 3, -4, 5, -6}));
+  const int s = b.Node(OpType::kAdd, "add", {x, c}, {"s"});
+  b.Output(b.Node(OpType::kRelu, "relu", {s}, {"y"}));
+  return b.Build();
+}
+
 inline Tensor RandomTensor(Shape shape, uint32_t seed) {
   Tensor t(DType::kF32, std::move(shape));
   std::mt19937 rng(seed);

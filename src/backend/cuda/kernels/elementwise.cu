@@ -191,23 +191,7 @@ cudaError_t LaunchWhere(int elem_bytes, const IndexMap& map, int64_t n, const bo
     WhereKernel<<<Blocks(n), kThreads, 0, stream>>>(map, n, cond, static_cast<const T*>(a),
                                                     static_cast<const T*>(b), static_cast<T*>(y));
   };
-  switch (elem_bytes) {
-    case 1:
-      launch(uint8_t{});
-      break;
-    case 2:
-      launch(uint16_t{});
-      break;
-    case 4:
-      launch(uint32_t{});
-      break;
-    case 8:
-      launch(uint64_t{});
-      break;
-    default:
-      return cudaErrorInvalidValue;
-  }
-  return cudaGetLastError();
+  return LaunchBySize(elem_bytes, launch);
 }
 
 cudaError_t LaunchCast(ElemType from, ElemType to, const void* x, void* y, int64_t n,

@@ -25,4 +25,27 @@ inline unsigned Blocks(int64_t n) {
   for (int64_t i = blockIdx.x * int64_t{blockDim.x} + threadIdx.x; i < (n); \
        i += int64_t{gridDim.x} * blockDim.x)
 
+// Calls launch(T{}) with the unsigned storage type of `elem_bytes` bytes (1, 2, 4 or 8), for
+// kernels that only move elements, and returns the launch's error.
+template <typename Launch>
+cudaError_t LaunchBySize(int elem_bytes, Launch&& launch) {
+  switch (elem_bytes) {
+    case 1:
+      launch(uint8_t{});
+      break;
+    case 2:
+      launch(uint16_t{});
+      break;
+    case 4:
+      launch(uint32_t{});
+      break;
+    case 8:
+      launch(uint64_t{});
+      break;
+    default:
+      return cudaErrorInvalidValue;
+  }
+  return cudaGetLastError();
+}
+
 }  // namespace sl::cuda

@@ -42,23 +42,7 @@ cudaError_t LaunchStridedCopy(int elem_bytes, const IndexMap& map, int64_t n, co
     StridedCopyKernel<<<Blocks(n), kThreads, 0, stream>>>(map, n, static_cast<const T*>(x),
                                                           static_cast<T*>(y));
   };
-  switch (elem_bytes) {
-    case 1:
-      launch(uint8_t{});
-      break;
-    case 2:
-      launch(uint16_t{});
-      break;
-    case 4:
-      launch(uint32_t{});
-      break;
-    case 8:
-      launch(uint64_t{});
-      break;
-    default:
-      return cudaErrorInvalidValue;
-  }
-  return cudaGetLastError();
+  return LaunchBySize(elem_bytes, launch);
 }
 
 cudaError_t LaunchGather(int elem_bytes, const void* x, const void* indices, bool indices_i64,
@@ -78,23 +62,7 @@ cudaError_t LaunchGather(int elem_bytes, const void* x, const void* indices, boo
           count, inner, dim);
     }
   };
-  switch (elem_bytes) {
-    case 1:
-      launch(uint8_t{});
-      break;
-    case 2:
-      launch(uint16_t{});
-      break;
-    case 4:
-      launch(uint32_t{});
-      break;
-    case 8:
-      launch(uint64_t{});
-      break;
-    default:
-      return cudaErrorInvalidValue;
-  }
-  return cudaGetLastError();
+  return LaunchBySize(elem_bytes, launch);
 }
 
 cudaError_t LaunchIm2Col(const float* x, float* col, int64_t channels, const WindowDesc& w,
