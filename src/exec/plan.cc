@@ -3,8 +3,10 @@
 #include <chrono>
 #include <cstring>
 
+#include "exec/layout.h"
 #include "exec/memory_planner.h"
 #include "kernels/cpu/cpu_kernels.h"
+#include "kernels/dense/cpu_features.h"
 #include "kernels/dense/dense.h"
 #include "kernels/quant/quant.h"
 #include "kernels/ref/activation_util.h"
@@ -51,6 +53,44 @@ bool IsDenseCandidate(OpType op) {
   return op == OpType::kConv || op == OpType::kGemm || op == OpType::kMatMul;
 }
 
+// A 2-D float convolution whose groups do not split channel blocks (one group, or depthwise, or
+// group widths that are whole blocks).
+bool BlockableConv(const Graph& g, const Node& n, int block) {
+  if (n.op != OpType::kConv || n.inputs.size() < 2 || n.outputs.size() != 1) return false;
+  const Value& x = g.values[n.inputs[0]];
+  const Value& y = g.values[n.outputs[0]];
+  if (x.shape.size() != 4 || y.shape.size() != 4 || x.dtype != DType::kF32) return false;
+  const int64_t groups = n.attrs.GetInt("group", 1);
+  if (groups <= 1) return true;
+  const int64_t in_per = x.shape[1] / groups, out_per = y.shape[1] / groups;
+  return (in_per == 1 && out_per == 1) || (in_per % block == 0 && out_per % block == 0);
+}
+
+// 2-D max / average pools and global pools of float [N, C, H, W] without the Indices output.
+bool BlockablePool(const Graph& g, const Node& n, int block) {
+  if (n.op != OpType::kMaxPool && n.op != OpType::kAveragePool &&
+      n.op != OpType::kGlobalAveragePool && n.op != OpType::kGlobalMaxPool) {
+    return false;
+  }
+  if (block > 16 || n.inputs.size() != 1 || n.inputs[0] == kNoValue) return false;
+  if (n.outputs.size() > 1 && n.outputs[1] != kNoValue) return false;
+  const Value& x = g.values[n.inputs[0]];
+  return x.shape.size() == 4 && x.dtype == DType::kF32;
+}
+
+// Add / Sub / Mul of same-shaped float tensors whose fused activation keeps zero at zero, so the
+// padded channels stay zero.
+bool BlockableElementwise(const Graph& g, const Node& n) {
+  if (n.op != OpType::kAdd && n.op != OpType::kSub && n.op != OpType::kMul) return false;
+  if (n.inputs.size() != 2 || n.outputs.size() != 1) return false;
+  const Value& y = g.values[n.outputs[0]];
+  for (int v : n.inputs)
+    if (v == kNoValue || g.values[v].shape != y.shape || g.values[v].dtype != y.dtype) return false;
+  auto act = FusedActivation::FromNode(n);
+  if (!act.ok()) return false;
+  return act->kind != FusedActivation::Kind::kClip || (act->min <= 0.f && act->max >= 0.f);
+}
+
 }  // namespace
 
 Result<std::shared_ptr<const Plan>> Plan::Prepare(const Graph& graph,
@@ -76,10 +116,16 @@ Status Plan::Compile(const PrepareOptions& options) {
   for (size_t v = 0; v < g.values.size(); ++v)
     if (g.values[v].is_constant()) slots_[v].kind = SlotKind::kConstant;
 
-  // Kernels, one per node; reshape-like nodes become aliases of their input's storage.
+  // Kernels, one per node; reshape-like nodes become aliases of their input's storage. Dense
+  // convolutions and elementwise arithmetic wait for the layout pass (exec/layout.h).
   std::vector<int> root(g.values.size());
   for (size_t v = 0; v < root.size(); ++v) root[v] = static_cast<int>(v);
-  for (const Node& n : g.nodes) {
+  const int block = options.blocked_layout && !options.reference_only ? dense::ChannelBlock() : 0;
+  std::vector<BlockRole> roles(g.nodes.size(), BlockRole::kNone);
+  std::vector<size_t> step_node;  // graph node index per step
+  std::vector<size_t> deferred;   // step indices created after the layout pass
+  for (size_t ni = 0; ni < g.nodes.size(); ++ni) {
+    const Node& n = g.nodes[ni];
     if (IsAliasOp(n.op) && !n.inputs.empty() && n.inputs[0] != kNoValue && n.outputs.size() == 1 &&
         g.values[n.outputs[0]].dtype == g.values[n.inputs[0]].dtype) {
       root[n.outputs[0]] = root[n.inputs[0]];
@@ -97,7 +143,6 @@ Status Plan::Compile(const PrepareOptions& options) {
         info.reason = k.status().message();
     } else if (!options.reference_only && IsDenseCandidate(n.op)) {
       KernelRequest req{g, n, num_threads_};
-      std::string why_not_sparse;
       if (options.sparse_kernels) {
         SparseOptions so;
         so.force = options.force_sparse;
@@ -105,29 +150,61 @@ Status Plan::Compile(const PrepareOptions& options) {
         if (k.ok())
           step.kernel = std::move(k.value());
         else
-          why_not_sparse = k.status().message();
+          info.reason = k.status().message();
       }
       if (!step.kernel) {
-        auto k = CreateDenseKernel(req);
-        if (k.ok()) step.kernel = std::move(k.value());
-        info.reason = why_not_sparse;
-        if (!k.ok()) info.reason += (info.reason.empty() ? "" : "; ") + k.status().message();
+        deferred.push_back(steps_.size());
+        if (block > 0 && BlockableConv(g, n, block)) roles[ni] = BlockRole::kInOut;
       }
     } else if (!options.reference_only) {
-      KernelRequest req{g, n, num_threads_};
-      auto k = CreateCpuKernel(req);
-      if (k.ok())
-        step.kernel = std::move(k.value());
-      else
-        info.reason = k.status().message();
+      deferred.push_back(steps_.size());
+      if (block > 0 && BlockableElementwise(g, n)) roles[ni] = BlockRole::kElementwise;
+      if (block > 0 && BlockablePool(g, n, block)) roles[ni] = BlockRole::kInOut;
     } else {
       info.reason = "reference kernels requested";
     }
+    steps_.push_back(std::move(step));
+    step_info_.push_back(std::move(info));
+    step_node.push_back(ni);
+  }
+
+  // Layout, then the deferred kernels. A blocked kernel that cannot be built drops its node from
+  // the pass, which then runs again (at most once per node).
+  std::vector<bool> blocked;
+  for (bool retry = true; retry;) {
+    retry = false;
+    blocked = ChooseBlockedValues(g, roles);
+    for (size_t s : deferred) {
+      const Node& n = g.nodes[step_node[s]];
+      KernelRequest req{g, n, num_threads_};
+      req.channel_block = block;
+      for (size_t i = 0; i < n.inputs.size() && i < 32; ++i)
+        if (n.inputs[i] != kNoValue && blocked[n.inputs[i]]) req.blocked_inputs |= 1u << i;
+      for (size_t i = 0; i < n.outputs.size() && i < 32; ++i)
+        if (n.outputs[i] != kNoValue && blocked[n.outputs[i]]) req.blocked_outputs |= 1u << i;
+      auto k = IsDenseCandidate(n.op) ? CreateDenseKernel(req) : CreateCpuKernel(req);
+      if (!k.ok() && req.any_blocked()) {
+        roles[step_node[s]] = BlockRole::kNone;
+        retry = true;
+        break;
+      }
+      StepInfo& info = step_info_[s];
+      if (k.ok()) {
+        steps_[s].kernel = std::move(k.value());
+      } else {
+        steps_[s].kernel.reset();
+        info.reason += (info.reason.empty() ? "" : "; ") + k.status().message();
+      }
+    }
+  }
+  for (size_t s = 0; s < steps_.size(); ++s) {
+    const Node& n = g.nodes[step_node[s]];
+    Step& step = steps_[s];
     if (!step.kernel) {
       const RefFn ref = IsQuantizedNode(n) ? &RefQuantized : GetRefFn(n.op);
       step.kernel = std::make_unique<RefKernel>(&n, ref);
     }
-    info.kernel = step.kernel->name();
+    step_info_[s].kernel = step.kernel->name();
     scratch_bytes_ = std::max(scratch_bytes_, step.kernel->scratch_bytes());
     for (int v : n.inputs) {
       if (v != kNoValue && g.values[v].is_constant() && !counted[v]) {
@@ -135,8 +212,6 @@ Status Plan::Compile(const PrepareOptions& options) {
         constant_bytes_ += g.values[v].constant.bytes();
       }
     }
-    steps_.push_back(std::move(step));
-    step_info_.push_back(std::move(info));
   }
 
   // Memory plan over activations: lifetimes in step indices; graph outputs live to the end.
@@ -154,8 +229,8 @@ Status Plan::Compile(const PrepareOptions& options) {
   for (size_t v = 0; v < g.values.size(); ++v) {
     if (slots_[v].kind != SlotKind::kArena || first[v] < 0) continue;
     const Value& val = g.values[v];
-    requests.push_back(
-        {static_cast<size_t>(NumElements(val.shape)) * DTypeSize(val.dtype), first[v], last[v]});
+    const int64_t elements = blocked[v] ? BlockedElements(val.shape, block) : NumElements(val.shape);
+    requests.push_back({static_cast<size_t>(elements) * DTypeSize(val.dtype), first[v], last[v]});
     request_value.push_back(static_cast<int>(v));
   }
   MemoryPlan mp = PlanMemory(requests);

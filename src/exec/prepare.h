@@ -34,6 +34,9 @@ struct PrepareOptions {
   // With `fuse`: rewrite QuantizeLinear / DequantizeLinear around Conv / Gemm / MatMul into INT8
   // nodes (exec/quant_fuse.h). Off: the QDQ graph runs as float on dequantized weights.
   bool quantized_kernels = true;
+  // Keep activations channel-blocked between dense convolutions and the elementwise ops around
+  // them (exec/layout.h) where the CPU has AVX2 or AVX-512. Off: every activation is plain NCHW.
+  bool blocked_layout = true;
 };
 
 // Sets input shapes, then infers every value's dtype and shape in topological order. A node whose

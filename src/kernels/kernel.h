@@ -44,6 +44,15 @@ struct KernelRequest {
   const Graph& graph;
   const Node& node;
   int num_threads = 1;
+  // Channel-blocked activations (oneDNN's nChw{B}c): a 4-D [N, C, H, W] value stored as
+  // [N, ceil(C/B), H, W, B] with the padded channels zero. The executor's layout pass
+  // (exec/layout.h) sets bit i of `blocked_inputs` / `blocked_outputs` for the values it passes
+  // this way, only to kernels that accept them; B is `channel_block`. All others are plain.
+  int channel_block = 0;
+  uint32_t blocked_inputs = 0, blocked_outputs = 0;
+  bool input_blocked(int i) const { return (blocked_inputs >> i) & 1u; }
+  bool output_blocked(int i) const { return (blocked_outputs >> i) & 1u; }
+  bool any_blocked() const { return (blocked_inputs | blocked_outputs) != 0; }
   const Value& input(int i) const { return graph.values[node.inputs[i]]; }
   bool has_input(int i) const {
     return i < static_cast<int>(node.inputs.size()) && node.inputs[i] != kNoValue;

@@ -103,6 +103,8 @@ class BinaryKernel final : public CpuKernel {
                  const ExecContext& ctx) const override;
 
  private:
+  Status PickOp(OpType op, Pattern p, bool clamp);
+
   InnerFn inner_ = nullptr;
   std::vector<RowDim> rows_dims_;  // outer (row) dims, outermost first
   int64_t rows_ = 1, inner_n_ = 1, total_ = 0;
@@ -133,6 +135,22 @@ Status BinaryKernel::Prepare(const KernelRequest& req) {
                            " do not broadcast to " + ShapeToString(ys));
   }
   total_ = NumElements(ys);
+  if (req.any_blocked()) {
+    // Channel-blocked operands (KernelRequest::channel_block): the same layout on all three, so
+    // the op runs over the padded buffers as one flat vector; zero padding stays zero (the layout
+    // pass only blocks ops and activations that keep 0 at 0).
+    if (req.blocked_inputs != 3u || req.blocked_outputs != 1u || as != ys || bs != ys ||
+        ys.size() != 4 || req.channel_block <= 0) {
+      return Unsupported(where_ + ": blocked layout needs all operands blocked and one shape");
+    }
+    total_ = ys[0] * ((ys[1] + req.channel_block - 1) / req.channel_block * req.channel_block) *
+             ys[2] * ys[3];
+    inner_n_ = total_;
+    rows_ = total_ == 0 ? 0 : 1;
+    name_ += "-blocked";
+    rows_dims_.clear();
+    return PickOp(req.node.op, Pattern::kVV, clamp);
+  }
   // Steps 1-3: merged dims with their present/broadcast marks.
   struct Merged {
     int64_t size;
@@ -173,7 +191,11 @@ Status BinaryKernel::Prepare(const KernelRequest& req) {
                                              : Pattern::kSV;
   rows_dims_.assign(all.begin(), all.end() - 1);
   rows_ = inner_n_ == 0 ? 0 : total_ / inner_n_;
-  switch (req.node.op) {
+  return PickOp(req.node.op, p, clamp);
+}
+
+Status BinaryKernel::PickOp(OpType op, Pattern p, bool clamp) {
+  switch (op) {
     case OpType::kAdd:
       inner_ = PickInner<AddOp>(p, clamp);
       break;

@@ -31,6 +31,8 @@ namespace cpu {
 Result<std::unique_ptr<Kernel>> CreateBinaryKernel(const KernelRequest& req);  // Add Sub Mul Div
 Result<std::unique_ptr<Kernel>> CreateUnaryKernel(const KernelRequest& req);   // activations
 Result<std::unique_ptr<Kernel>> CreatePoolKernel(const KernelRequest& req);    // Max/Avg/Global
+// The same pools over a channel-blocked input (exec/layout.h), output blocked or plain.
+Result<std::unique_ptr<Kernel>> CreateBlockedPoolKernel(const KernelRequest& req);
 Result<std::unique_ptr<Kernel>> CreateSoftmaxKernel(const KernelRequest& req);
 Result<std::unique_ptr<Kernel>> CreateLayerNormKernel(const KernelRequest& req);
 Result<std::unique_ptr<Kernel>> CreateTransposeKernel(const KernelRequest& req);

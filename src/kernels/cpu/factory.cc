@@ -58,6 +58,11 @@ Result<std::unique_ptr<Kernel>> CreateCpuKernel(const KernelRequest& req) {
   // Only the binary kernel applies a fused "_act"; leave any other fused node to the reference.
   if (factory != &cpu::CreateBinaryKernel && req.node.attrs.Has("_act"))
     return Unsupported(cpu::Describe(req) + ": cpu kernel does not apply a fused activation");
+  // Channel-blocked operands: the binary kernel reads them itself, pools have their own kernel.
+  if (req.any_blocked() && factory == &cpu::CreatePoolKernel)
+    return cpu::CreateBlockedPoolKernel(req);
+  if (req.any_blocked() && factory != &cpu::CreateBinaryKernel)
+    return Unsupported(cpu::Describe(req) + ": cpu kernel reads plain layouts only");
   return factory(req);
 }
 

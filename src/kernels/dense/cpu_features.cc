@@ -40,6 +40,18 @@ SimdLevel ActiveSimdLevel() {
   return static_cast<SimdLevel>(std::min(forced, static_cast<int>(detected)));
 }
 
+int ChannelBlock() {
+  switch (ActiveSimdLevel()) {
+    case SimdLevel::kAvx512:
+      return 16;
+    case SimdLevel::kAvx2:
+      return 8;
+    case SimdLevel::kScalar:
+      break;
+  }
+  return 0;
+}
+
 void ForceSimdLevelForTesting(std::optional<SimdLevel> level) {
   g_forced_level.store(level ? static_cast<int>(*level) : -1, std::memory_order_relaxed);
 }

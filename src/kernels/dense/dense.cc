@@ -25,8 +25,10 @@ Result<std::unique_ptr<Kernel>> CreateDenseKernel(const KernelRequest& req) {
   ScopedOmpThreads threads(req.num_threads);
   switch (req.node.op) {
     case OpType::kConv: {
-      auto pointwise = dense::CreateOnednnConv1x1(req);
-      if (pointwise.ok()) return pointwise;
+      if (!req.any_blocked()) {  // the pointwise path reads and writes plain NCHW only
+        auto pointwise = dense::CreateOnednnConv1x1(req);
+        if (pointwise.ok()) return pointwise;
+      }
       return dense::CreateOnednnConv(req);
     }
     case OpType::kGemm:

@@ -2,9 +2,10 @@
 //
 // Prepare:
 //  1. Resolve the geometry (conv_params.h) and the fused activation (eltwise post-op).
-//  2. Create two primitive descriptors with weights in format `any`: (a) src/dst plain NCHW,
-//     (b) src/dst in format `any` (blocked layouts chosen by oneDNN).
-//  3. Pick (b) with reorders NCHW -> blocked -> NCHW inside Execute when (a) lands on a gemm or
+//  2. Create two primitive descriptors with weights in format `any`: (a) src/dst in the caller's
+//     layouts (plain NCHW, or nChw16c / nChw8c where the executor's layout pass keeps a value
+//     channel-blocked, see exec/layout.h), (b) src/dst in format `any` (chosen by oneDNN).
+//  3. Pick (b) with reorders caller -> blocked -> caller inside Execute when (a) lands on a gemm or
 //     reference implementation and (b) on a direct jit one (jit/brgconv/brdgmm); otherwise (a).
 //     A rule, not a timing: on an AVX-512 machine (1 thread) blocked+reorders measured 2-10x
 //     faster for first-layer, depthwise and deep 3x3 convs and within ~15% (either way) for
@@ -188,8 +189,17 @@ Result<std::unique_ptr<Kernel>> CreateOnednnConv(const KernelRequest& req) {
     const memory::desc any_wei_md(wei_dims, f32, Tag::any);
     const memory::desc bias_md =
         p.has_bias ? memory::desc({p.out_channels}, f32, Tag::x) : memory::desc();
-    const memory::desc user_src_md(src_dims, f32, Tag::nchw);
-    const memory::desc user_dst_md(dst_dims, f32, Tag::nchw);
+    // The caller's layouts: plain NCHW, or channel-blocked where the layout pass says so.
+    if (req.any_blocked() && req.channel_block != 8 && req.channel_block != 16) {
+      return Unsupported(DescribeNode(req) + ": no blocked layout with " +
+                         std::to_string(req.channel_block) + " channels per block");
+    }
+    const Tag blocked_tag = req.channel_block == 16 ? Tag::nChw16c : Tag::nChw8c;
+    if ((req.input_blocked(0) || req.output_blocked(0)) && p.is_1d) {
+      return Unsupported(DescribeNode(req) + ": a 1-D convolution has no blocked layout");
+    }
+    const memory::desc user_src_md(src_dims, f32, req.input_blocked(0) ? blocked_tag : Tag::nchw);
+    const memory::desc user_dst_md(dst_dims, f32, req.output_blocked(0) ? blocked_tag : Tag::nchw);
 
     dnnl::primitive_attr attr;
     attr.set_scratchpad_mode(dnnl::scratchpad_mode::user);
@@ -253,6 +263,8 @@ Result<std::unique_ptr<Kernel>> CreateOnednnConv(const KernelRequest& req) {
       k->dst_reorder_ = MakeReorder(k->dst_md_, user_dst_md, k->scratch_);
       layout = "+reorder";
     }
+    if (req.input_blocked(0)) layout += "+blocked-in";
+    if (req.output_blocked(0)) layout += "+blocked-out";
     k->name_ = std::string("onednn:") + pd.impl_info_str() + layout;
     return std::unique_ptr<Kernel>(std::move(k));
   } catch (const std::exception& e) {
