@@ -197,6 +197,12 @@ Status Plan::Compile(const PrepareOptions& options) {
       }
     }
   }
+  if (options.fuse) {
+    std::vector<bool> dense_conv(steps_.size(), false);
+    for (size_t s : deferred)
+      dense_conv[s] = steps_[s].kernel && g.nodes[step_node[s]].op == OpType::kConv;
+    FuseResidualAdds(blocked, block, dense_conv, step_node);
+  }
   for (size_t s = 0; s < steps_.size(); ++s) {
     const Node& n = g.nodes[step_node[s]];
     Step& step = steps_[s];
@@ -248,6 +254,81 @@ Status Plan::Compile(const PrepareOptions& options) {
     }
   }
   return Status::Ok();
+}
+
+// Residual fusion: Add(y, r) (+Relu), where y comes from a dense Conv with no activation of its
+// own and is read by nothing else, and r is ready before that Conv runs, becomes the Conv with r
+// as a post-op input ("_residual", input 3) writing the Add's output; the Add step goes away. Of
+// two candidate Convs the later one is taken (its sibling is then ready). A Conv whose kernel
+// cannot add the residual keeps the separate Add. The Add node stays in the graph (FLOP counts).
+void Plan::FuseResidualAdds(const std::vector<bool>& blocked, int block,
+                            std::vector<bool>& dense_conv, std::vector<size_t>& step_node) {
+  Graph& g = graph_;
+  const size_t nv = g.values.size();
+  std::vector<int> readers(nv, 0), producer(nv, -1);
+  for (const Node& n : g.nodes)
+    for (int v : n.inputs)
+      if (v != kNoValue) ++readers[v];
+  for (int v : g.outputs) ++readers[v];  // a graph output is read from outside
+  for (size_t s = 0; s < steps_.size(); ++s)
+    for (int v : steps_[s].outputs)
+      if (v != kNoValue) producer[v] = static_cast<int>(s);
+  std::vector<bool> removed(steps_.size(), false);
+  for (size_t t = 0; t < steps_.size(); ++t) {
+    const Node& add = g.nodes[step_node[t]];
+    if (add.op != OpType::kAdd || add.inputs.size() != 2 || add.outputs.size() != 1) continue;
+    const int out = add.outputs[0];
+    auto act = FusedActivation::FromNode(add);
+    if (!act.ok() || act->kind == FusedActivation::Kind::kClip) continue;
+    int conv_step = -1, residual = kNoValue;
+    for (int i = 0; i < 2; ++i) {
+      const int y = add.inputs[i], r = add.inputs[1 - i];
+      if (y == kNoValue || r == kNoValue || y == r || readers[y] != 1) continue;
+      const int s = producer[y];
+      if (s < 0 || !dense_conv[s] || removed[s] || producer[r] >= s) continue;
+      const Node& conv = g.nodes[step_node[s]];
+      if (conv.attrs.Has("_act") || conv.outputs.size() != 1 || g.values[y].shape != g.values[out].shape ||
+          g.values[r].shape != g.values[out].shape || g.values[r].dtype != DType::kF32) {
+        continue;
+      }
+      if (s > conv_step) conv_step = s, residual = r;
+    }
+    if (conv_step < 0) continue;
+    Node fused = g.nodes[step_node[conv_step]];
+    if (fused.inputs.size() < 3) fused.inputs.resize(3, kNoValue);
+    fused.inputs.resize(4);
+    fused.inputs[3] = residual;
+    fused.outputs = {out};
+    fused.attrs.Set("_residual", int64_t{1});
+    if (add.attrs.Has("_act")) fused.attrs.Set("_act", add.attrs.GetString("_act", ""));
+    KernelRequest req{g, fused, num_threads_};
+    req.channel_block = block;
+    if (blocked[fused.inputs[0]]) req.blocked_inputs |= 1u;
+    if (blocked[residual]) req.blocked_inputs |= 1u << 3;
+    if (blocked[out]) req.blocked_outputs = 1u;
+    auto k = CreateDenseKernel(req);
+    if (!k.ok()) continue;
+    g.nodes[step_node[conv_step]] = std::move(fused);
+    const Node& n = g.nodes[step_node[conv_step]];
+    steps_[conv_step].kernel = std::move(k.value());
+    steps_[conv_step].inputs = n.inputs;
+    steps_[conv_step].outputs = n.outputs;
+    producer[out] = conv_step;
+    removed[t] = true;
+  }
+  size_t kept = 0;
+  for (size_t s = 0; s < steps_.size(); ++s) {
+    if (removed[s]) continue;
+    if (kept != s) {  // no self-moves: they would empty the vectors
+      steps_[kept] = std::move(steps_[s]);
+      step_info_[kept] = std::move(step_info_[s]);
+      step_node[kept] = step_node[s];
+    }
+    ++kept;
+  }
+  steps_.resize(kept);
+  step_info_.resize(kept);
+  step_node.resize(kept);
 }
 
 ExecutionContext::ExecutionContext(std::shared_ptr<const Plan> plan) : plan_(std::move(plan)) {

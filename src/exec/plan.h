@@ -60,6 +60,9 @@ class Plan {
   };
 
   Status Compile(const PrepareOptions& options);
+  // Folds an Add (+Relu) into the dense Conv that produces one of its operands (see plan.cc).
+  void FuseResidualAdds(const std::vector<bool>& blocked, int block, std::vector<bool>& dense_conv,
+                        std::vector<size_t>& step_node);
 
   Graph graph_;
   std::vector<Slot> slots_;  // per value id

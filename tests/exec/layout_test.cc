@@ -24,10 +24,11 @@ Attributes Pads(int64_t p, int64_t stride = 1, int64_t group = 1) {
 }
 
 // x[N,3,15,13] -> Conv 3x3/2 (24, Clip 0..6) "stem" -> depthwise 3x3 (Relu) -> Conv 1x1 (20)
-//   -> Add(Conv 1x1 (20) of stem) -> Relu -> MaxPool 3x3/2 -> Conv 3x3 (16) -> AveragePool 2x2
+//   -> Add(Conv 1x1 (20) of stem) -> Relu "block" -> Add(block, block) -> MaxPool 3x3/2 -> Conv 3x3 (16) -> AveragePool 2x2
 //   -> GlobalAveragePool -> Flatten -> "logits"
 // and a side output Sigmoid(depthwise) "gate": channel counts that are not whole blocks, a
-// residual, pools, and a value read by a kernel that only takes plain layouts.
+// residual (folded into the skip Conv), a blocked Add, pools, and a value read by a kernel that
+// only takes plain layouts.
 Graph BlockNet() {
   GraphBuilder b;
   const int x = b.Input("x", {-1, 3, 15, 13});
@@ -45,6 +46,7 @@ Graph BlockNet() {
       b.Node(OpType::kConv, "skip", {stem, b.RandomConst("w3", {20, 24, 1, 1}, 5)}, {"skip"});
   int sum = b.Node(OpType::kAdd, "add", {pw, skip}, {"sum"});
   sum = b.Node(OpType::kRelu, "add_relu", {sum}, {"block"});
+  sum = b.Node(OpType::kAdd, "twice", {sum, sum}, {"twice"});  // no Conv to fold it into
   Attributes pool;
   pool.Set("kernel_shape", std::vector<int64_t>{3, 3});
   pool.Set("strides", std::vector<int64_t>{2, 2});
@@ -104,10 +106,11 @@ TEST(LayoutTest, BlockedPlansMatchTheReferenceAndThePlainPlan) {
       EXPECT_LT(MaxRelDiff(got[i], want[i]), 1e-4f) << "output " << i;
       EXPECT_LT(MaxRelDiff(got[i], unblocked[i]), 1e-4f) << "output " << i;
     }
-    // Blocked: stem, pw, skip, block (the Add), mp, c3, ap. Plain: dw (read by Sigmoid).
+    // Blocked: stem, pw, block (skip + pw), twice, mp, c3, ap. Plain: dw (read by Sigmoid).
     EXPECT_EQ(CountKernels(steps, "blocked-out"), 4) << "stem, pw, skip, c3";
     EXPECT_EQ(CountKernels(steps, "blocked-in"), 3) << "dw, skip, c3";
-    EXPECT_EQ(CountKernels(steps, "binary-blocked"), 1);
+    EXPECT_EQ(CountKernels(steps, "+residual"), 1) << "the Add of pw and skip";
+    EXPECT_EQ(CountKernels(steps, "binary-blocked"), 1) << "twice";
     EXPECT_EQ(CountKernels(steps, "maxpool-blocked"), 1);
     EXPECT_EQ(CountKernels(steps, "avgpool-blocked"), 2);  // AveragePool and GlobalAveragePool
   }
@@ -150,7 +153,7 @@ TEST(LayoutTest, SubgraphBoundariesStayPlain) {
   const auto direct = RunPlan(g, whole, x);
   ASSERT_EQ(composed.size(), 1u);
   ASSERT_EQ(direct.size(), 1u);
-  EXPECT_LT(MaxRelDiff(composed[0], direct[0]), 1e-5f);
+  EXPECT_LT(MaxRelDiff(composed[0], direct[0]), 1e-4f);  // different kernels either side
 }
 
 // The pass itself, on a chain with made-up roles.

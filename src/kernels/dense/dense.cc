@@ -25,7 +25,8 @@ Result<std::unique_ptr<Kernel>> CreateDenseKernel(const KernelRequest& req) {
   ScopedOmpThreads threads(req.num_threads);
   switch (req.node.op) {
     case OpType::kConv: {
-      if (!req.any_blocked()) {  // the pointwise path reads and writes plain NCHW only
+      // The pointwise path reads and writes plain NCHW only, and adds no fused residual.
+      if (!req.any_blocked() && !req.node.attrs.Has("_residual")) {
         auto pointwise = dense::CreateOnednnConv1x1(req);
         if (pointwise.ok()) return pointwise;
       }

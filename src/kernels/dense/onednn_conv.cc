@@ -1,7 +1,9 @@
 // Conv through oneDNN's convolution_forward primitive.
 //
 // Prepare:
-//  1. Resolve the geometry (conv_params.h) and the fused activation (eltwise post-op).
+//  1. Resolve the geometry (conv_params.h), the fused residual (a binary-add post-op reading
+//     input 3 in the output's layout; only where a direct implementation writes the caller's
+//     layout) and the fused activation (eltwise post-op, after the residual).
 //  2. Create two primitive descriptors with weights in format `any`: (a) src/dst in the caller's
 //     layouts (plain NCHW, or nChw16c / nChw8c where the executor's layout pass keeps a value
 //     channel-blocked, see exec/layout.h), (b) src/dst in format `any` (chosen by oneDNN).
@@ -54,7 +56,7 @@ LayoutReorder MakeReorder(const memory::desc& from, const memory::desc& to,
 
 struct ConvState : KernelState {
   dnnl::stream stream;
-  memory src, weights, bias, dst, scratchpad;
+  memory src, weights, bias, dst, scratchpad, residual;
   memory user_src, user_dst, src_reorder_scratchpad, dst_reorder_scratchpad;
   BoundPrimitive conv, src_reorder, dst_reorder;
 };
@@ -75,7 +77,7 @@ class OnednnConv final : public Kernel {
   size_t scratchpad_offset_ = 0, src_offset_ = 0, dst_offset_ = 0;
   memory packed_weights_;
   Tensor constant_bias_;  // defined when the bias is a constant (kept alive here)
-  bool has_bias_ = false;
+  bool has_bias_ = false, residual_ = false;
   int64_t src_elements_ = 0, dst_elements_ = 0;
   std::optional<LayoutReorder> src_reorder_, dst_reorder_;
 };
@@ -95,6 +97,10 @@ std::unique_ptr<KernelState> OnednnConv::CreateState() const {
     if (has_bias_) {
       s->bias = memory(bias_md_, engine, constant_bias_.defined() ? constant_bias_.raw() : nullptr);
       s->conv.Add(DNNL_ARG_BIAS, s->bias);
+    }
+    if (residual_) {
+      s->residual = memory(user_dst_md_, engine, DNNL_MEMORY_NONE);
+      s->conv.Add(DNNL_ARG_ATTR_MULTIPLE_POST_OP(0) | DNNL_ARG_SRC_1, s->residual);
     }
     if (scratchpad_md_.get_size() > 0) {
       s->scratchpad = memory(scratchpad_md_, engine, DNNL_MEMORY_NONE);
@@ -130,7 +136,9 @@ Status OnednnConv::Execute(std::span<const TensorView> inputs, std::span<const T
   if (s == nullptr) return Internal("dense Conv: missing or foreign kernel state");
   if (inputs.size() < 2 || outputs.empty() || inputs[0].data == nullptr ||
       outputs[0].data == nullptr || inputs[0].numel() != src_elements_ ||
-      outputs[0].numel() != dst_elements_ || (has_bias_ && inputs.size() < 3)) {
+      outputs[0].numel() != dst_elements_ || (has_bias_ && inputs.size() < 3) ||
+      (residual_ && (inputs.size() < 4 || inputs[3].numel() != dst_elements_ ||
+                     inputs[3].data == nullptr))) {
     return InvalidArgument("dense Conv: inputs/outputs differ from the prepared shapes");
   }
   if (scratch_.total() > 0 && ctx.scratch == nullptr) {
@@ -143,6 +151,7 @@ Status OnednnConv::Execute(std::span<const TensorView> inputs, std::span<const T
       Bind(s->bias, inputs[2].data);
     }
     if (scratchpad_md_.get_size() > 0) Bind(s->scratchpad, At(ctx.scratch, scratchpad_offset_));
+    if (residual_) Bind(s->residual, inputs[3].data);
     if (src_reorder_) {
       Bind(s->user_src, inputs[0].data);
       Bind(s->src, At(ctx.scratch, src_offset_));
@@ -204,6 +213,15 @@ Result<std::unique_ptr<Kernel>> CreateOnednnConv(const KernelRequest& req) {
     dnnl::primitive_attr attr;
     attr.set_scratchpad_mode(dnnl::scratchpad_mode::user);
     dnnl::post_ops ops;
+    // A fused residual ("_residual", input 3, see exec/plan.cc) is added before the activation.
+    const bool residual = req.node.attrs.GetInt("_residual", 0) != 0;
+    if (residual) {
+      if (!req.has_input(3) || req.input(3).shape != req.output(0).shape)
+        return InvalidArgument(DescribeNode(req) + ": the fused residual differs from the output");
+      if (req.input_blocked(3) != req.output_blocked(0))
+        return Unsupported(DescribeNode(req) + ": residual and output layouts differ");
+      ops.append_binary(dnnl::algorithm::binary_add, user_dst_md);
+    }
     AppendActivation(act, ops);
     attr.set_post_ops(ops);
 
@@ -237,6 +255,10 @@ Result<std::unique_ptr<Kernel>> CreateOnednnConv(const KernelRequest& req) {
       use_blocked = plain_slow && IsDirectJit(blocked->impl_info_str());
     }
     const auto& pd = use_blocked ? *blocked : *plain;
+    if (residual && (pd.dst_desc() != user_dst_md || !IsDirectJit(pd.impl_info_str()))) {
+      return Unsupported(DescribeNode(req) + ": no direct convolution adds the residual in place (" +
+                         pd.impl_info_str() + ")");
+    }
 
     auto k = std::make_unique<OnednnConv>();
     k->conv_ = dnnl::convolution_forward(pd);
@@ -248,6 +270,7 @@ Result<std::unique_ptr<Kernel>> CreateOnednnConv(const KernelRequest& req) {
     k->scratchpad_md_ = pd.scratchpad_desc();
     k->scratchpad_offset_ = k->scratch_.Add(k->scratchpad_md_.get_size());
     k->has_bias_ = p.has_bias;
+    k->residual_ = residual;
     k->src_elements_ = p.batch * p.in_channels * p.in_h * p.in_w;
     k->dst_elements_ = p.batch * p.out_channels * p.out_h * p.out_w;
     if (p.has_bias && req.input(2).is_constant()) k->constant_bias_ = req.input(2).constant;
@@ -265,6 +288,7 @@ Result<std::unique_ptr<Kernel>> CreateOnednnConv(const KernelRequest& req) {
     }
     if (req.input_blocked(0)) layout += "+blocked-in";
     if (req.output_blocked(0)) layout += "+blocked-out";
+    if (residual) layout += "+residual";
     k->name_ = std::string("onednn:") + pd.impl_info_str() + layout;
     return std::unique_ptr<Kernel>(std::move(k));
   } catch (const std::exception& e) {

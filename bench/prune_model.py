@@ -1,0 +1,65 @@
+#!/usr/bin/python3
+"""Writes magnitude-pruned copies of an exported edge model, for whole-model sparse benchmarks.
+
+  /usr/bin/python3 bench/prune_model.py MODEL_NAME SPARSITY [--models-dir DIR]
+
+Reads DIR/MODEL_NAME.onnx and its .json (scripts/export-edge-models.py) and writes
+DIR/MODEL_NAME-unstr<P>.onnx and .json, where every Conv, Gemm and MatMul weight with at least
+1024 elements has its smallest-magnitude fraction SPARSITY set to zero (unstructured, per layer;
+the first conv, with 3 input channels, is left dense as pruning recipes do). The weights are not
+fine-tuned: this measures speed, not accuracy. Then `bench/compare_ort.py --models
+MODEL_NAME-unstr<P>` compares SparseLoom's sparse kernels with ONNX Runtime's dense ones.
+"""
+import argparse
+import json
+import os
+import sys
+
+import numpy as np
+import onnx
+from onnx import numpy_helper
+
+
+def main():
+    ap = argparse.ArgumentParser()
+    ap.add_argument("model")
+    ap.add_argument("sparsity", type=float)
+    ap.add_argument("--models-dir", default=os.path.join(os.path.dirname(__file__), "..", "models"))
+    args = ap.parse_args()
+    if not 0.0 <= args.sparsity < 1.0:
+        sys.exit(f"prune_model: sparsity {args.sparsity} is not in [0, 1)")
+    src = os.path.join(args.models_dir, args.model + ".onnx")
+    if not os.path.exists(src):
+        sys.exit(f"prune_model: {src}: no such model; run scripts/export-edge-models.py")
+    model = onnx.load(src)
+    weights = set()
+    for node in model.graph.node:
+        if node.op_type in ("Conv", "Gemm", "MatMul") and len(node.input) > 1:
+            weights.add(node.input[1])
+    pruned = 0
+    for init in model.graph.initializer:
+        if init.name not in weights:
+            continue
+        w = numpy_helper.to_array(init)
+        if w.size < 1024 or (w.ndim == 4 and w.shape[1] == 3):
+            continue
+        k = int(round(w.size * args.sparsity))
+        if k == 0:
+            continue
+        threshold = np.partition(np.abs(w).ravel(), k - 1)[k - 1]
+        w = np.where(np.abs(w) <= threshold, 0, w).astype(w.dtype)
+        init.CopyFrom(numpy_helper.from_array(w, init.name))
+        pruned += 1
+    tag = f"{args.model}-unstr{round(args.sparsity * 100)}"
+    onnx.save(model, os.path.join(args.models_dir, tag + ".onnx"))
+    with open(os.path.join(args.models_dir, args.model + ".json")) as f:
+        meta = json.load(f)
+    meta["model"] = tag + ".onnx"
+    meta["pruned"] = {"pattern": "unstructured", "sparsity": args.sparsity, "layers": pruned}
+    with open(os.path.join(args.models_dir, tag + ".json"), "w") as f:
+        json.dump(meta, f, indent=1)
+    print(f"prune_model: {tag}.onnx: {pruned} weights pruned to {args.sparsity:.0%}")
+
+
+if __name__ == "__main__":
+    main()
