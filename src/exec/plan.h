@@ -2,8 +2,11 @@
 // any number of ExecutionContexts, each of which may run on its own thread.
 //
 // Prepare: shape binding, inference with constant folding, passes (exec/prepare.h), then per node
-// a kernel (oneDNN dense where it supports the node, else the reference kernel; the reason is
-// recorded), then a lifetime-based memory plan for all activations.
+// a kernel (INT8, sparse or oneDNN dense where they take the node, fast CPU kernels for the rest,
+// else the reference kernel; the reason is recorded). Dense convolutions and elementwise ops are
+// built after the layout pass (exec/layout.h) has chosen which values stay channel-blocked; then
+// residual Adds are folded into the convolutions that feed them, and a lifetime-based memory plan
+// places all activations (blocked ones at their padded size).
 // Execute: ExecutionContext::Run reads caller inputs in place, runs every step over its own arena,
 // and copies the outputs into caller buffers. It allocates nothing.
 #pragma once
