@@ -2,8 +2,12 @@
 // BERT-base at batch 1, weights pruned per pattern and sparsity, 1 and 2 threads.
 //
 // Benchmark name: <layer>/<pattern>/<sparsity %>/<impl>/threads:<t> where impl is
-//   dense  CreateDenseKernel;
+//   dense  CreateDenseKernel on plain NCHW (a 3x3 conv reorders to and from oneDNN's blocked
+//          layout inside);
+//   dense-blocked  the same with input and output channel-blocked (convs only): no reorders;
 //   fmt    the sparse format native to the pattern (csr, block4x1, nm2:4), forced;
+//   fmt-im2col  the same with the im2col-per-tile operand instead of the padded grid (stride-1
+//          convs wider than 1x1 only);
 //   auto   CreateSparseKernel with measurement, falling back to dense (label: what it chose).
 // Counters: FLOP/s counts the multiply-adds of stored nonzeros (2 per MAC), dense_FLOP/s the
 // dense-equivalent work, so dense_FLOP/s of a sparse run compares directly with dense's FLOP/s.
@@ -19,6 +23,7 @@
 #include <vector>
 
 #include "graph/infer.h"
+#include "kernels/dense/cpu_features.h"
 #include "kernels/dense/dense.h"
 #include "kernels/sparse/sparse.h"
 
@@ -146,10 +151,19 @@ void Run(benchmark::State& state, int layer, Pattern p, int sparsity_pct, const 
   Result<std::unique_ptr<Kernel>> kernel = Unsupported("none");
   if (impl == "dense") {
     kernel = CreateDenseKernel(req);
+  } else if (impl == "dense-blocked") {
+    // oneDNN in its native channel-blocked layout on both sides (as inside a chain of dense
+    // convolutions, exec/layout.h): no reorders. Input and output buffers are sized for it.
+    KernelRequest blocked = req;
+    blocked.channel_block = dense::ChannelBlock();
+    blocked.blocked_inputs = blocked.blocked_outputs = 1u;
+    kernel = CreateDenseKernel(blocked);
   } else {
     SparseOptions opts;
     if (impl != "auto") opts.format = static_cast<sparse::SparseFormat>(p);
+    sparse::SetConvGridDisabledForTesting(impl == "fmt-im2col");
     kernel = CreateSparseKernel(req, opts);
+    sparse::SetConvGridDisabledForTesting(false);
     if (!kernel.ok() && impl == "auto") kernel = CreateDenseKernel(req);
   }
   if (!kernel.ok()) return state.SkipWithError(kernel.status().message().c_str());
@@ -157,8 +171,21 @@ void Run(benchmark::State& state, int layer, Pattern p, int sparsity_pct, const 
   std::unique_ptr<KernelState> ks = k.CreateState();
   std::shared_ptr<void> scratch = AllocateAligned(std::max<size_t>(k.scratch_bytes(), 64));
   const ExecContext ctx{threads, scratch.get(), ks.get()};
-  const TensorView in[2] = {node->data[0].view(), node->data[1].view()};
-  const TensorView out = node->y.view();
+  TensorView in[2] = {node->data[0].view(), node->data[1].view()};
+  TensorView out = node->y.view();
+  std::shared_ptr<void> padded_x, padded_y;  // dense-blocked: buffers at the padded size
+  if (impl == "dense-blocked") {
+    const int block = dense::ChannelBlock();
+    auto padded = [block](std::span<const int64_t> s) {
+      return static_cast<size_t>(s[0] * ((s[1] + block - 1) / block * block) * s[2] * s[3]) *
+             sizeof(float);
+    };
+    padded_x = AllocateAligned(padded(in[0].shape));
+    padded_y = AllocateAligned(padded(out.shape));
+    std::fill_n(static_cast<float*>(padded_x.get()), padded(in[0].shape) / sizeof(float), 0.5f);
+    in[0].data = padded_x.get();
+    out.data = padded_y.get();
+  }
   for (auto _ : state) {
     if (!k.Execute(in, {&out, 1}, ctx).ok()) return state.SkipWithError("execute failed");
     benchmark::ClobberMemory();
@@ -187,9 +214,21 @@ void Register() {
         ->Arg(2)
         ->ArgName("threads")
         ->UseRealTime();
+    if (Layers()[l].conv && dense::ChannelBlock() > 0) {
+      benchmark::RegisterBenchmark(
+          (layer + "/dense/0/dense-blocked").c_str(),
+          [l](benchmark::State& s) { Run(s, l, kUnstructured, 0, "dense-blocked"); })
+          ->Arg(1)
+          ->Arg(2)
+          ->ArgName("threads")
+          ->UseRealTime();
+    }
     for (const Config& c : configs) {
-      for (const std::string impl : {"fmt", "auto"}) {
+      for (const std::string impl : {"fmt", "fmt-im2col", "auto"}) {
         if (c.pct == 0 && impl == "auto") continue;
+        // The im2col operand for comparison, where the padded grid applies (stride-1 convs).
+        if (impl == "fmt-im2col" && (!Layers()[l].conv || Layers()[l].e == 1 || c.p == kNm))
+          continue;
         const std::string name =
             layer + "/" + kPatternNames[c.p] + "/" + std::to_string(c.pct) + "/" + impl;
         benchmark::RegisterBenchmark(

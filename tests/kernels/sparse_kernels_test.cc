@@ -150,6 +150,11 @@ std::vector<Case> Cases() {
        {{{1, 3, 7, 7}}, {{5, 3, 3, 3}, true}, {{5}, true}},
        Attrs({{"pads", Ints{1, 1, 1, 1}}}),
        false},
+      {"conv_stride1_asym_pad",  // padded grid with uneven pads
+       conv,
+       {{{1, 6, 8, 9}}, {{10, 6, 3, 3}, true}, {{10}, true}},
+       Attrs({{"pads", Ints{0, 1, 2, 1}}}),
+       false},
       {"conv_stride2_asym",
        conv,
        {{{1, 17, 13, 11}}, {{19, 17, 3, 3}, true}, {{19}, true}},
@@ -234,6 +239,26 @@ TEST_P(SparseKernelTest, MatchesReferenceForEveryFormatLevelAndThreads) {
         ExpectNear(h.Run(**kernel, threads), want, what);
       }
     }
+  }
+}
+
+// Stride-1 convolutions run on the padded grid; with the test hook they take the im2col path
+// instead, and both match the reference.
+TEST(SparseConvGrid, GridAndIm2colPathsBothMatchTheReference) {
+  const Case c = Cases()[6];  // conv3x3_pad
+  ASSERT_EQ(c.name, "conv3x3_pad");
+  const Harness h(c.op, c.inputs, c.attrs, c.weight_transposed, Pattern::kUnstructured, 0.9,
+                  kSeed);
+  const Tensor want = h.RunRef();
+  for (bool disabled : {false, true}) {
+    sparse::SetConvGridDisabledForTesting(disabled);
+    SparseOptions opts;
+    opts.format = SparseFormat::kCsr;
+    auto kernel = CreateSparseKernel(h.request(2), opts);
+    sparse::SetConvGridDisabledForTesting(false);
+    ASSERT_TRUE(kernel.ok()) << kernel.status().message();
+    EXPECT_EQ((*kernel)->name().find("+grid") == std::string::npos, disabled) << (*kernel)->name();
+    for (int threads : {1, 2}) ExpectNear(h.Run(**kernel, threads), want, (*kernel)->name());
   }
 }
 

@@ -59,6 +59,10 @@ Result<std::unique_ptr<Kernel>> CreateSparseMatMul(const KernelRequest& req, Spa
 // Weight statistics of a supported node (merged over groups), for reports and tests.
 Result<WeightStats> AnalyzeNodeWeights(const KernelRequest& req);
 
+// Test hook: sparse convolutions created while this is on use the im2col-per-tile operand even
+// where the padded grid applies (stride 1), so tests can check both paths.
+void SetConvGridDisabledForTesting(bool disabled);
+
 // Empties the process-wide decision cache (tests, benchmarks).
 void ClearDecisionCacheForTesting();
 // Number of decisions in the cache.

@@ -4,6 +4,12 @@
 //
 // Operand X_col:
 //   - 1x1, stride 1, no padding: the input channels themselves ([IC/g, H * W]), no copy;
+//   - stride 1 otherwise (CSR and 4x1 blocks; "padded grid"): the input is copied once per call,
+//     zero-padded, into ctx.scratch as [IC, Hp, Wp]. On the grid q = oh * Wp + ow, operand row
+//     (ic, kh, kw) is that copy shifted by ic * Hp * Wp + kh * dh * Wp + kw * dw, a contiguous
+//     row, so the packed indices are stored as those shifts (ldx = 1) and no im2col is built.
+//     A tile of whole output rows is computed over Wp columns each into the thread's region and
+//     the OW valid ones are copied to Y (the Wp - OW others are discarded);
 //   - otherwise an implicit im2col per tile: for a tile of output positions, only the operand rows
 //     that some nonzero weight reads (PackedMatrix::col_map) are gathered from the input (padding
 //     as zeros) into the thread's region of ctx.scratch, never the full im2col matrix.
@@ -13,6 +19,7 @@
 #include <omp.h>
 
 #include <algorithm>
+#include <atomic>
 #include <cstring>
 #include <memory>
 #include <string>
@@ -30,9 +37,11 @@ int64_t CeilDiv(int64_t a, int64_t b) { return a >= 0 ? (a + b - 1) / b : -((-a)
 
 class SparseConvKernel final : public Kernel {
  public:
-  std::string name() const override { return KernelName(format_, level_); }
+  std::string name() const override {
+    return KernelName(format_, level_) + (grid_ ? "+grid" : "");
+  }
   size_t scratch_bytes() const override {
-    return direct_ ? 0 : static_cast<size_t>(max_threads_) * region_bytes_;
+    return direct_ ? 0 : grid_bytes_ + static_cast<size_t>(max_threads_) * region_bytes_;
   }
   Status Execute(std::span<const TensorView> inputs, std::span<const TensorView> outputs,
                  const ExecContext& ctx) const override;
@@ -45,7 +54,12 @@ class SparseConvKernel final : public Kernel {
   std::vector<float> bias_;
   Clamp clamp_;
   bool direct_ = false;
-  int64_t tile_ = 1;  // output positions per tile
+  // Padded grid (stride 1): the padded input's plane and row, output rows per tile, and the
+  // bytes of the padded copy at the start of the scratch.
+  bool grid_ = false;
+  int64_t grid_plane_ = 0, grid_w_ = 0, grid_rows_ = 1;
+  size_t grid_bytes_ = 0;
+  int64_t tile_ = 1;  // output positions per tile (padded grid: grid columns)
   int max_threads_ = 1;
   size_t region_bytes_ = 0;  // scratch per thread (im2col path)
 
@@ -55,7 +69,65 @@ class SparseConvKernel final : public Kernel {
   void BuildTile(const PackedMatrix& w, const float* x, int64_t p0, int64_t cols,
                  float* tile) const;
   void RunItem(const float* x, float* y, int64_t item, int64_t splits, float* region) const;
+  // Padded grid: the zero-padded copy of all images' inputs, and one tile of output rows.
+  void PadInput(const float* x, float* xp, int threads) const;
+  void RunGridItem(const float* xp, float* y, int64_t item, int64_t splits, float* region) const;
 };
+
+void SparseConvKernel::PadInput(const float* x, float* xp, int threads) const {
+  const int64_t planes = p_.batch * p_.in_channels;
+  const int64_t hp = grid_plane_ / grid_w_;
+#pragma omp parallel for num_threads(threads) schedule(static) if (threads > 1)
+  for (int64_t c = 0; c < planes; ++c) {
+    float* dst = xp + c * grid_plane_;
+    const float* src = x + c * p_.in_h * p_.in_w;
+    std::fill(dst, dst + p_.pad_top * grid_w_, 0.f);
+    for (int64_t h = 0; h < p_.in_h; ++h) {
+      float* row = dst + (p_.pad_top + h) * grid_w_;
+      std::fill(row, row + p_.pad_left, 0.f);
+      std::memcpy(row + p_.pad_left, src + h * p_.in_w, static_cast<size_t>(p_.in_w) * 4);
+      std::fill(row + p_.pad_left + p_.in_w, row + grid_w_, 0.f);
+    }
+    std::fill(dst + (p_.pad_top + p_.in_h) * grid_w_, dst + hp * grid_w_, 0.f);
+  }
+}
+
+void SparseConvKernel::RunGridItem(const float* xp, float* y, int64_t item, int64_t splits,
+                                   float* region) const {
+  const int64_t tiles = (p_.out_h + grid_rows_ - 1) / grid_rows_;
+  const int64_t split = item % splits;
+  int64_t rest = item / splits;
+  const int64_t tile = rest % tiles;
+  rest /= tiles;
+  const int64_t g = rest % p_.groups, n = rest / p_.groups;
+  const PackedMatrix& w = groups_[g];
+  const int64_t ic_g = p_.in_channels / p_.groups, oc_g = p_.out_channels / p_.groups;
+  const int64_t oh0 = tile * grid_rows_, rows = std::min(grid_rows_, p_.out_h - oh0);
+  SpmmArgs a;
+  a.w = &w;
+  a.x = xp + (n * p_.in_channels + g * ic_g) * grid_plane_ + oh0 * grid_w_;
+  a.ldx = 1;
+  // The last row needs only its OW valid columns (reads stay inside the padded copy).
+  a.cols = (rows - 1) * grid_w_ + p_.out_w;
+  a.y = region;
+  a.ldy = tile_;
+  a.bias = bias_.data() + g * oc_g;
+  a.lo = clamp_.lo;
+  a.hi = clamp_.hi;
+  const int64_t units = w.units();
+  const int64_t u0 = units * split / splits, u1 = units * (split + 1) / splits;
+  a.y_row0 = w.unit_row_begin(u0);
+  spmm_(a, u0, u1);
+  const int64_t r1 = u1 < units ? w.unit_row_begin(u1) : w.rows;
+  const int64_t out_hw = p_.out_h * p_.out_w;
+  for (int64_t r = a.y_row0; r < r1; ++r) {
+    const float* src = region + (r - a.y_row0) * tile_;
+    float* dst = y + (n * p_.out_channels + g * oc_g + r) * out_hw + oh0 * p_.out_w;
+    for (int64_t i = 0; i < rows; ++i) {
+      std::memcpy(dst + i * p_.out_w, src + i * grid_w_, static_cast<size_t>(p_.out_w) * 4);
+    }
+  }
+}
 
 void SparseConvKernel::BuildTile(const PackedMatrix& w, const float* x, int64_t p0, int64_t cols,
                                  float* tile) const {
@@ -137,6 +209,26 @@ Status SparseConvKernel::Execute(std::span<const TensorView> inputs,
   if (!direct_ && ctx.scratch == nullptr) return InvalidArgument("sparse conv: no scratch");
   const float* x = inputs[0].data_as<const float>();
   float* y = outputs[0].data_as<float>();
+  const int threads_max = std::clamp(ctx.num_threads, 1, max_threads_);
+  if (grid_) {
+    char* scratch = static_cast<char*>(ctx.scratch);
+    float* xp = reinterpret_cast<float*>(scratch);
+    PadInput(x, xp, threads_max);
+    const int64_t tiles = (p_.out_h + grid_rows_ - 1) / grid_rows_;
+    const int64_t base_items = p_.batch * p_.groups * tiles;
+    int64_t splits = 1;
+    if (base_items < threads_max)
+      splits = std::max<int64_t>(1, std::min<int64_t>(threads_max / base_items, groups_[0].units()));
+    const int64_t items = base_items * splits;
+    const int threads = static_cast<int>(std::min<int64_t>(threads_max, items));
+    char* regions = scratch + grid_bytes_;
+#pragma omp parallel for num_threads(threads) schedule(static) if (threads > 1)
+    for (int64_t i = 0; i < items; ++i) {
+      float* mine = reinterpret_cast<float*>(regions + omp_get_thread_num() * region_bytes_);
+      RunGridItem(xp, y, i, splits, mine);
+    }
+    return Status::Ok();
+  }
   const int64_t tiles = (p_.out_h * p_.out_w + tile_ - 1) / tile_;
   const int64_t base_items = p_.batch * p_.groups * tiles;
   const int threads = std::clamp(ctx.num_threads, 1, max_threads_);
@@ -161,7 +253,50 @@ Status SparseConvKernel::Execute(std::span<const TensorView> inputs,
   return Status::Ok();
 }
 
+std::atomic<bool> g_grid_disabled{false};
+
+bool DisableGridForTesting() { return g_grid_disabled.load(std::memory_order_relaxed); }
+
+// Switches a stride-1 kernel to the padded grid (see the top of the file): remaps the packed
+// operand rows to shifts into the padded copy and sizes the tiles and scratch. Leaves the kernel
+// on im2col when the geometry does not fit (output not the padded input's valid positions, shifts
+// beyond int32, or more than a quarter of every grid row discarded).
+void SetUpGrid(SparseConvKernel& k, int64_t oc_g) {
+  const dense::ConvParams& p = k.p_;
+  if (p.stride_h != 1 || p.stride_w != 1) return;
+  const int64_t hp = p.pad_top + p.in_h + p.pad_bottom, wp = p.pad_left + p.in_w + p.pad_right;
+  if (hp - (p.kernel_h - 1) * p.dilation_h != p.out_h ||
+      wp - (p.kernel_w - 1) * p.dilation_w != p.out_w || 4 * (wp - p.out_w) > wp) {
+    return;
+  }
+  const int64_t plane = hp * wp, ic_g = p.in_channels / p.groups;
+  if (ic_g * plane >= (int64_t{1} << 31)) return;
+  const int64_t kk = p.kernel_h * p.kernel_w;
+  for (PackedMatrix& w : k.groups_) {
+    for (int32_t& j : w.idx) {
+      const int64_t col = w.col_map[j];
+      const int64_t ic = col / kk, kh = (col / p.kernel_w) % p.kernel_h, kw = col % p.kernel_w;
+      j = static_cast<int32_t>(ic * plane + kh * p.dilation_h * wp + kw * p.dilation_w);
+    }
+  }
+  k.grid_ = true;
+  k.grid_plane_ = plane;
+  k.grid_w_ = wp;
+  // About 256 grid columns per tile (16 AVX-512 vectors), but a tile per thread at least.
+  constexpr int64_t kTargetCols = 256;
+  k.grid_rows_ = std::max<int64_t>(1, kTargetCols / wp);
+  k.grid_rows_ = std::min(k.grid_rows_, (p.out_h + k.max_threads_ - 1) / k.max_threads_);
+  k.grid_rows_ = std::max<int64_t>(1, k.grid_rows_);
+  k.tile_ = k.grid_rows_ * wp;
+  k.region_bytes_ = RegionBytes(oc_g * k.tile_);
+  k.grid_bytes_ = RegionBytes(p.batch * p.in_channels * plane);
+}
+
 }  // namespace
+
+void SetConvGridDisabledForTesting(bool disabled) {
+  g_grid_disabled.store(disabled, std::memory_order_relaxed);
+}
 
 Result<std::unique_ptr<Kernel>> CreateSparseConv(const KernelRequest& req, SparseFormat format) {
   SL_ASSIGN_OR_RETURN(dense::ConvParams p, dense::ResolveConvParams(req));
@@ -204,6 +339,7 @@ Result<std::unique_ptr<Kernel>> CreateSparseConv(const KernelRequest& req, Spars
     k.tile_ = std::max<int64_t>(quantum, (per_thread + quantum - 1) / quantum * quantum);
   }
   k.region_bytes_ = RegionBytes(max_operand_rows * k.tile_);
+  if (!k.direct_ && format != SparseFormat::kNm24 && !DisableGridForTesting()) SetUpGrid(k, oc_g);
   return std::unique_ptr<Kernel>(std::move(kernel));
 }
 
