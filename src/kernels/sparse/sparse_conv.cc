@@ -57,6 +57,7 @@ class SparseConvKernel final : public Kernel {
   // Padded grid (stride 1): the padded input's plane and row, output rows per tile, and the
   // bytes of the padded copy at the start of the scratch.
   bool grid_ = false;
+  bool grid_split_rows_ = false;  // threads split W's rows (else they split tiles)
   int64_t grid_plane_ = 0, grid_w_ = 0, grid_rows_ = 1;
   size_t grid_bytes_ = 0;
   int64_t tile_ = 1;  // output positions per tile (padded grid: grid columns)
@@ -70,15 +71,13 @@ class SparseConvKernel final : public Kernel {
                  float* tile) const;
   void RunItem(const float* x, float* y, int64_t item, int64_t splits, float* region) const;
   // Padded grid: the zero-padded copy of all images' inputs, and one tile of output rows.
-  void PadInput(const float* x, float* xp, int threads) const;
+  void PadInput(const float* x, float* xp, int64_t c_begin, int64_t c_end) const;
   void RunGridItem(const float* xp, float* y, int64_t item, int64_t splits, float* region) const;
 };
 
-void SparseConvKernel::PadInput(const float* x, float* xp, int threads) const {
-  const int64_t planes = p_.batch * p_.in_channels;
+void SparseConvKernel::PadInput(const float* x, float* xp, int64_t c_begin, int64_t c_end) const {
   const int64_t hp = grid_plane_ / grid_w_;
-#pragma omp parallel for num_threads(threads) schedule(static) if (threads > 1)
-  for (int64_t c = 0; c < planes; ++c) {
+  for (int64_t c = c_begin; c < c_end; ++c) {
     float* dst = xp + c * grid_plane_;
     const float* src = x + c * p_.in_h * p_.in_w;
     std::fill(dst, dst + p_.pad_top * grid_w_, 0.f);
@@ -213,19 +212,31 @@ Status SparseConvKernel::Execute(std::span<const TensorView> inputs,
   if (grid_) {
     char* scratch = static_cast<char*>(ctx.scratch);
     float* xp = reinterpret_cast<float*>(scratch);
-    PadInput(x, xp, threads_max);
     const int64_t tiles = (p_.out_h + grid_rows_ - 1) / grid_rows_;
     const int64_t base_items = p_.batch * p_.groups * tiles;
     int64_t splits = 1;
-    if (base_items < threads_max)
-      splits = std::max<int64_t>(1, std::min<int64_t>(threads_max / base_items, groups_[0].units()));
+    if (grid_split_rows_ || base_items < threads_max) {
+      const int64_t want = grid_split_rows_ ? threads_max : threads_max / base_items;
+      splits = std::max<int64_t>(1, std::min<int64_t>(want, groups_[0].units()));
+    }
     const int64_t items = base_items * splits;
     const int threads = static_cast<int>(std::min<int64_t>(threads_max, items));
     char* regions = scratch + grid_bytes_;
-#pragma omp parallel for num_threads(threads) schedule(static) if (threads > 1)
-    for (int64_t i = 0; i < items; ++i) {
-      float* mine = reinterpret_cast<float*>(regions + omp_get_thread_num() * region_bytes_);
-      RunGridItem(xp, y, i, splits, mine);
+    const int64_t planes = p_.batch * p_.in_channels;
+    if (threads == 1) {
+      PadInput(x, xp, 0, planes);
+      for (int64_t i = 0; i < items; ++i) RunGridItem(xp, y, i, splits, reinterpret_cast<float*>(regions));
+      return Status::Ok();
+    }
+    // One parallel region: pad (split by planes), wait for all, then the items.
+#pragma omp parallel num_threads(threads)
+    {
+      const int64_t t = omp_get_thread_num(), nt = omp_get_num_threads();
+      PadInput(x, xp, planes * t / nt, planes * (t + 1) / nt);
+#pragma omp barrier
+      float* mine = reinterpret_cast<float*>(regions + t * region_bytes_);
+      for (int64_t i = items * t / nt; i < items * (t + 1) / nt; ++i)
+        RunGridItem(xp, y, i, splits, mine);
     }
     return Status::Ok();
   }
@@ -282,10 +293,18 @@ void SetUpGrid(SparseConvKernel& k, int64_t oc_g) {
   k.grid_ = true;
   k.grid_plane_ = plane;
   k.grid_w_ = wp;
-  // About 256 grid columns per tile (16 AVX-512 vectors), but a tile per thread at least.
+  // Threads share the work so that each reads the smaller operand whole: the packed weights split
+  // by rows when they outweigh one image's padded input, else tiles of output rows.
+  size_t weight_bytes = 0;
+  for (const PackedMatrix& w : k.groups_) weight_bytes += w.bytes();
+  k.grid_split_rows_ = k.max_threads_ > 1 && p.batch == 1 &&
+                       weight_bytes > static_cast<size_t>(p.in_channels * plane) * sizeof(float);
+  // About 256 grid columns per tile (16 AVX-512 vectors), but a tile per thread at least when
+  // threads split tiles.
   constexpr int64_t kTargetCols = 256;
   k.grid_rows_ = std::max<int64_t>(1, kTargetCols / wp);
-  k.grid_rows_ = std::min(k.grid_rows_, (p.out_h + k.max_threads_ - 1) / k.max_threads_);
+  if (!k.grid_split_rows_)
+    k.grid_rows_ = std::min(k.grid_rows_, (p.out_h + k.max_threads_ - 1) / k.max_threads_);
   k.grid_rows_ = std::max<int64_t>(1, k.grid_rows_);
   k.tile_ = k.grid_rows_ * wp;
   k.region_bytes_ = RegionBytes(oc_g * k.tile_);
