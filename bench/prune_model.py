@@ -1,10 +1,10 @@
 #!/usr/bin/python3
 """Writes magnitude-pruned copies of an exported edge model, for whole-model sparse benchmarks.
 
-  /usr/bin/python3 bench/prune_model.py MODEL_NAME SPARSITY [--models-dir DIR]
+  /usr/bin/python3 bench/prune_model.py MODEL_NAME SPARSITY [--models-dir DIR] [--out-dir OUT]
 
 Reads DIR/MODEL_NAME.onnx and its .json (scripts/export-edge-models.py) and writes
-DIR/MODEL_NAME-unstr<P>.onnx and .json, where every Conv, Gemm and MatMul weight with at least
+OUT/MODEL_NAME-unstr<P>.onnx and .json (OUT defaults to DIR), where every Conv, Gemm and MatMul weight with at least
 1024 elements has its smallest-magnitude fraction SPARSITY set to zero (unstructured, per layer;
 the first conv, with 3 input channels, is left dense as pruning recipes do). The weights are not
 fine-tuned: this measures speed, not accuracy. Then `bench/compare_ort.py --models
@@ -25,7 +25,9 @@ def main():
     ap.add_argument("model")
     ap.add_argument("sparsity", type=float)
     ap.add_argument("--models-dir", default=os.path.join(os.path.dirname(__file__), "..", "models"))
+    ap.add_argument("--out-dir", default=None)
     args = ap.parse_args()
+    out_dir = args.out_dir or args.models_dir
     if not 0.0 <= args.sparsity < 1.0:
         sys.exit(f"prune_model: sparsity {args.sparsity} is not in [0, 1)")
     src = os.path.join(args.models_dir, args.model + ".onnx")
@@ -51,12 +53,13 @@ def main():
         init.CopyFrom(numpy_helper.from_array(w, init.name))
         pruned += 1
     tag = f"{args.model}-unstr{round(args.sparsity * 100)}"
-    onnx.save(model, os.path.join(args.models_dir, tag + ".onnx"))
+    os.makedirs(out_dir, exist_ok=True)
+    onnx.save(model, os.path.join(out_dir, tag + ".onnx"))
     with open(os.path.join(args.models_dir, args.model + ".json")) as f:
         meta = json.load(f)
     meta["model"] = tag + ".onnx"
     meta["pruned"] = {"pattern": "unstructured", "sparsity": args.sparsity, "layers": pruned}
-    with open(os.path.join(args.models_dir, tag + ".json"), "w") as f:
+    with open(os.path.join(out_dir, tag + ".json"), "w") as f:
         json.dump(meta, f, indent=1)
     print(f"prune_model: {tag}.onnx: {pruned} weights pruned to {args.sparsity:.0%}")
 

@@ -71,9 +71,11 @@ def make_inputs(meta, seed, out_dir):
     return files
 
 
-def run_sparseloom(binary, model, inputs, out_dir=None, threads=1, repeat=1, timeout=None):
+def run_sparseloom(binary, model, inputs, out_dir=None, threads=1, repeat=1, timeout=None,
+                   extra_args=()):
     """Runs `sparseloom run-model`; returns (median_ms, p90_ms). Raises RuntimeError on failure."""
     cmd = [binary, "run-model", model, "--threads", str(threads), "--repeat", str(repeat)]
+    cmd += list(extra_args)
     for name, path in inputs:
         cmd += ["--input", f"{name}={path}"]
     if out_dir:

@@ -15,10 +15,13 @@ namespace {
 constexpr const char* kHelp =
     "usage: sparseloom run-model MODEL.onnx [--input [NAME=]X.npy]... [--output OUT.npy]\n"
     "                            [--output-dir DIR] [--threads N] [--repeat R] [--seed S]\n"
-    "                            [--reference] [--profile] [--labels Y.npy]\n"
+    "                            [--reference] [--kernels dense|auto|sparse] [--profile]\n"
+    "                            [--labels Y.npy]\n"
     "Runs MODEL on the given NumPy inputs (missing ones: seeded random values) and prints the\n"
     "latency median and p90 over R timed runs after one warm-up. --output writes the first\n"
     "output, --output-dir every output as <name>.npy. --reference uses only reference kernels.\n"
+    "--kernels picks the Conv/Gemm/MatMul path: dense (oneDNN), auto (sparse where measured\n"
+    "faster; the default) or sparse (the best sparse format wherever one holds the weights).\n"
     "--profile prints time per op type and the slowest steps with their kernels.\n"
     "--labels Y.npy (int64 [N]) prints the top-1 accuracy of the first output ([N, classes]).";
 // Fraction of rows of `logits` [N, C] whose argmax equals the label in `labels_path`.
@@ -70,7 +73,8 @@ void PrintProfile(const Plan& plan, const std::vector<double>& us, int64_t runs)
 
 int RunRunModel(int argc, char** argv) {
   auto args = Args::Parse(argc, argv, {"reference", "profile", "help"},
-                          {"input", "output", "output-dir", "threads", "repeat", "seed", "labels"});
+                          {"input", "output", "output-dir", "threads", "repeat", "seed", "labels",
+                           "kernels"});
   if (!args.ok()) return Fail("run-model", args.status());
   if (args->Has("help")) {
     std::puts(kHelp);
@@ -94,6 +98,17 @@ int RunRunModel(int argc, char** argv) {
   PrepareOptions options;
   options.num_threads = static_cast<int>(*threads);
   options.reference_only = args->Has("reference");
+  if (args->Has("kernels")) {
+    const std::string mode = args->Get("kernels", "auto");
+    if (mode != "dense" && mode != "auto" && mode != "sparse") {
+      return Fail("run-model", InvalidArgument("--kernels must be dense, auto or sparse, got '" +
+                                               mode + "'"));
+    }
+    if (options.reference_only)
+      return Fail("run-model", InvalidArgument("--kernels and --reference exclude each other"));
+    options.sparse_kernels = mode != "dense";
+    options.force_sparse = mode == "sparse";
+  }
   for (size_t i = 0; i < graph->inputs.size(); ++i)
     if ((*given)[i].defined())
       options.input_shapes[graph->values[graph->inputs[i]].name] = (*given)[i].shape();

@@ -12,14 +12,17 @@ The binary is $SPARSELOOM_BIN, else build/bin/sparseloom; the tests skip only wh
 ONNX Runtime missing is a failure (run scripts/setup.sh).
 """
 import importlib.util
+import json
 import os
 import subprocess
 import sys
 
+import numpy as np
 import pytest
 
 ROOT = os.path.abspath(os.path.join(os.path.dirname(__file__), "..", ".."))
 EXPORTER = os.path.join(ROOT, "scripts", "export-edge-models.py")
+PRUNER = os.path.join(ROOT, "bench", "prune_model.py")
 ORT_PACKAGE = os.path.join(ROOT, ".deps", "ort", "node_modules", "onnxruntime-node")
 CI_MODELS = ["resnet18", "mobilenetv2", "vit-s16-2l", "bert-base-2l"]
 TOLERANCE = 1e-4
@@ -106,3 +109,52 @@ def _exporter_allowed_ops():
     module = importlib.util.module_from_spec(spec)
     spec.loader.exec_module(module)
     return module.ALLOWED_OPS
+
+
+@pytest.fixture(scope="session")
+def pruned_resnet18(models_dir, tmp_path_factory):
+    """ResNet-18 with its conv weights pruned to 90% (bench/prune_model.py): (dir, meta)."""
+    out = str(tmp_path_factory.mktemp("pruned"))
+    proc = subprocess.run([sys.executable, PRUNER, "resnet18", "0.9", "--models-dir", models_dir,
+                           "--out-dir", out], capture_output=True, text=True, timeout=300)
+    assert proc.returncode == 0, proc.stderr
+    return out, compare.load_meta(out, "resnet18-unstr90")
+
+
+def test_kernel_modes_agree_on_a_pruned_model(binary, pruned_resnet18, tmp_path):
+    """run-model --kernels dense|auto|sparse: the same outputs up to rounding."""
+    out, meta = pruned_resnet18
+    model = os.path.join(out, meta["model"])
+    inputs = compare.make_inputs(meta, SEED, str(tmp_path))
+    outputs = {}
+    for mode in ("dense", "auto", "sparse"):
+        mode_dir = tmp_path / mode
+        mode_dir.mkdir()
+        compare.run_sparseloom(binary, model, inputs, str(mode_dir), timeout=RUN_TIMEOUT_S,
+                               extra_args=["--kernels", mode])
+        outputs[mode] = np.load(compare.output_file(str(mode_dir), meta["outputs"][0]["name"]))
+    for mode in ("auto", "sparse"):
+        err = compare.max_relative_error(outputs[mode], outputs["dense"])
+        assert err <= TOLERANCE, f"--kernels {mode} differs from dense by {err:.3g}"
+    bad = subprocess.run([binary, "run-model", model, "--kernels", "fast"], capture_output=True,
+                         text=True, timeout=RUN_TIMEOUT_S)
+    assert bad.returncode != 0
+    assert "--kernels must be dense, auto or sparse" in bad.stderr
+    assert len(bad.stderr.strip().splitlines()) == 1
+
+
+def test_inspect_reports_kernels_and_times(binary, pruned_resnet18):
+    """inspect --kernels lists every Conv/Gemm with its kernel and a measured time."""
+    out, meta = pruned_resnet18
+    model = os.path.join(out, meta["model"])
+    proc = subprocess.run([binary, "inspect", model, "--kernels", "--json", "--repeat", "2"],
+                          capture_output=True, text=True, timeout=RUN_TIMEOUT_S)
+    assert proc.returncode == 0, proc.stderr
+    report = json.loads(proc.stdout)
+    layers = report["layers"]
+    assert len(layers) == report["ops"]["Conv"] + report["ops"].get("Gemm", 0)
+    assert all(layer["measured_ms"] > 0 for layer in layers)
+    sparse = [layer for layer in layers if layer["kernel"].startswith("sparse-")]
+    # Every pruned conv at 90% beats dense here; the 3-channel stem is dense.
+    assert len(sparse) >= len(layers) // 2, [layer["kernel"] for layer in layers]
+    assert any(not layer["kernel"].startswith("sparse-") for layer in layers)
