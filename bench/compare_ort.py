@@ -3,7 +3,7 @@
 
   /usr/bin/python3 bench/compare_ort.py [--models a,b] [--models-dir DIR] [--threads 1,2]
                                        [--repeat R] [--big-repeat R] [--seed S] [--bin PATH]
-                                       [--rounds K] [--markdown FILE]
+                                       [--rounds K] [--markdown FILE] [--with-dense]
 
 For every model exported by scripts/export-edge-models.py (default: the five full-size ones
 that are present) and every thread count, both engines run the same model on the same seeded
@@ -68,6 +68,8 @@ def main():
     parser.add_argument("--bin", default=None)
     parser.add_argument("--timeout", type=int, default=600, help="seconds per engine run")
     parser.add_argument("--markdown", default=None, help="also write the table to this file")
+    parser.add_argument("--with-dense", action="store_true",
+                        help="also run `run-model --kernels dense` (our dense kernels) each round")
     args = parser.parse_args()
 
     compare = load_compare()
@@ -96,13 +98,17 @@ def main():
             inputs = compare.make_inputs(meta, args.seed, in_dir)
             repeat = args.big_repeat if meta.get("parameters", 0) > 50e6 else args.repeat
             for t in threads:
-                ours, ort, error = [], [], None
+                ours, dense, ort, error = [], [], [], None
                 for _ in range(args.rounds):
                     if error is None:
                         try:
                             ours.append(compare.run_sparseloom(binary, model, inputs, threads=t,
                                                                repeat=repeat,
                                                                timeout=args.timeout)[0])
+                            if args.with_dense:
+                                dense.append(compare.run_sparseloom(
+                                    binary, model, inputs, threads=t, repeat=repeat,
+                                    timeout=args.timeout, extra_args=["--kernels", "dense"])[0])
                         except (RuntimeError, subprocess.TimeoutExpired) as e:
                             error = str(e).strip().splitlines()[0][:200]
                     ort.append(compare.run_ort(model, inputs, os.path.join(tmp, name, "ort"),
@@ -110,10 +116,12 @@ def main():
                                                timeout=args.timeout)[0])
                 ours_ms = statistics.median(ours) if error is None else None
                 ort_ms = statistics.median(ort)
+                dense_ms = statistics.median(dense) if dense and error is None else None
                 ratio = f"{ours_ms / ort_ms:.2f}" if ours_ms is not None else "-"
-                rows.append((name, t, ours_ms, ort_ms, ratio, repeat))
+                rows.append((name, t, ours_ms, dense_ms, ort_ms, ratio, repeat))
                 print(f"  {name} {t} thread(s), {repeat} runs: sparseloom {fmt(ours_ms)} ms, "
-                      f"ORT {fmt(ort_ms)} ms, ratio {ratio}", flush=True)
+                      + (f"sparseloom dense {fmt(dense_ms)} ms, " if args.with_dense else "")
+                      + f"ORT {fmt(ort_ms)} ms, ratio {ratio}", flush=True)
                 if error:
                     notes.append(f"{name} ({t} thread(s)): {error}")
 
@@ -122,11 +130,21 @@ def main():
         f"ONNX Runtime 1.30 (onnxruntime-node, CPU EP, graph optimizations all); seed {args.seed}; "
         f"median of timed runs after one warm-up, median of {args.rounds} round(s).",
         "",
-        "| model | threads | runs | sparseloom ms | ORT ms | ratio (ours/ORT) |",
-        "|---|---:|---:|---:|---:|---:|",
     ]
-    for name, t, ours_ms, ort_ms, ratio, repeat in rows:
-        lines.append(f"| {name} | {t} | {repeat} | {fmt(ours_ms)} | {fmt(ort_ms)} | {ratio} |")
+    if args.with_dense:
+        lines += ["| model | threads | runs | sparseloom ms | sparseloom dense ms | ORT ms | "
+                  "ratio (ours/ORT) | speed-up over our dense |",
+                  "|---|---:|---:|---:|---:|---:|---:|---:|"]
+    else:
+        lines += ["| model | threads | runs | sparseloom ms | ORT ms | ratio (ours/ORT) |",
+                  "|---|---:|---:|---:|---:|---:|"]
+    for name, t, ours_ms, dense_ms, ort_ms, ratio, repeat in rows:
+        if args.with_dense:
+            gain = f"{dense_ms / ours_ms:.2f}x" if ours_ms and dense_ms else "-"
+            lines.append(f"| {name} | {t} | {repeat} | {fmt(ours_ms)} | {fmt(dense_ms)} | "
+                         f"{fmt(ort_ms)} | {ratio} | {gain} |")
+        else:
+            lines.append(f"| {name} | {t} | {repeat} | {fmt(ours_ms)} | {fmt(ort_ms)} | {ratio} |")
     if notes:
         lines.append("")
         lines += [f"- fail: {n}" for n in notes]
