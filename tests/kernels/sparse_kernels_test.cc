@@ -125,6 +125,7 @@ std::vector<Case> Cases() {
       {"matmul_m1_tails", mm, {{{1, 37}}, {{37, 29}, true}}, {}, true},
       {"matmul_k1", mm, {{{5, 1}}, {{1, 7}, true}}, {}, true},
       {"matmul_tile_tails", mm, {{{70, 19}}, {{19, 130}, true}}, {}, true},
+      {"matmul_operand_blocks", mm, {{{37, 150}}, {{150, 45}, true}}, {}, true},  // K > 64
       {"matmul_batched_bias_relu",
        mm,
        {{{2, 3, 20}}, {{20, 9}, true}, {{9}, true}},
@@ -245,7 +246,7 @@ TEST_P(SparseKernelTest, MatchesReferenceForEveryFormatLevelAndThreads) {
 // Stride-1 convolutions run on the padded grid; with the test hook they take the im2col path
 // instead, and both match the reference.
 TEST(SparseConvGrid, GridAndIm2colPathsBothMatchTheReference) {
-  const Case c = Cases()[6];  // conv3x3_pad
+  const Case c = Cases()[7];  // conv3x3_pad
   ASSERT_EQ(c.name, "conv3x3_pad");
   const Harness h(c.op, c.inputs, c.attrs, c.weight_transposed, Pattern::kUnstructured, 0.9,
                   kSeed);
