@@ -297,11 +297,14 @@ void SetUpGrid(SparseConvKernel& k, int64_t oc_g) {
   // by rows when they outweigh one image's padded input, else tiles of output rows.
   size_t weight_bytes = 0;
   for (const PackedMatrix& w : k.groups_) weight_bytes += w.bytes();
-  k.grid_split_rows_ = k.max_threads_ > 1 && p.batch == 1 &&
-                       weight_bytes > static_cast<size_t>(p.in_channels * plane) * sizeof(float);
-  // About 256 grid columns per tile (16 AVX-512 vectors), but a tile per thread at least when
-  // threads split tiles.
+  // Also when a tile per thread would be narrower than kTargetCols grid columns.
   constexpr int64_t kTargetCols = 256;
+  k.grid_split_rows_ =
+      k.max_threads_ > 1 && p.batch == 1 &&
+      (weight_bytes > static_cast<size_t>(p.in_channels * plane) * sizeof(float) ||
+       p.out_h * wp < kTargetCols * k.max_threads_);
+  // About kTargetCols grid columns per tile (16 AVX-512 vectors), but a tile per thread at least
+  // when threads split tiles.
   k.grid_rows_ = std::max<int64_t>(1, kTargetCols / wp);
   if (!k.grid_split_rows_)
     k.grid_rows_ = std::min(k.grid_rows_, (p.out_h + k.max_threads_ - 1) / k.max_threads_);
@@ -348,14 +351,17 @@ Result<std::unique_ptr<Kernel>> CreateSparseConv(const KernelRequest& req, Spars
     const float* b = req.input(2).constant.data<float>();
     std::copy(b, b + p.out_channels, k.bias_.begin());
   }
-  // Tiles: cache-sized operand tiles, but enough of them to feed every thread.
+  // Tiles: cache-sized operand tiles, but enough of them to feed every thread, unless that would
+  // leave tiles narrower than two chunks of 4 vectors (the tails run one vector per pass over the
+  // weights); then Execute splits the rows of W across threads instead.
   const int64_t out_hw = p.out_h * p.out_w;
   const int64_t quantum = VectorWidth(k.level_);
   k.tile_ = TileColumns(k.direct_ ? k_g : max_operand_rows, quantum * 4, out_hw);
   const int64_t per_thread = (out_hw * p.batch * p.groups + k.max_threads_ - 1) / k.max_threads_;
   if (k.max_threads_ > 1 &&
       p.batch * p.groups * ((out_hw + k.tile_ - 1) / k.tile_) < k.max_threads_) {
-    k.tile_ = std::max<int64_t>(quantum, (per_thread + quantum - 1) / quantum * quantum);
+    const int64_t shrunk = std::max<int64_t>(quantum, (per_thread + quantum - 1) / quantum * quantum);
+    if (shrunk >= 8 * quantum) k.tile_ = shrunk;
   }
   k.region_bytes_ = RegionBytes(max_operand_rows * k.tile_);
   if (!k.direct_ && format != SparseFormat::kNm24 && !DisableGridForTesting()) SetUpGrid(k, oc_g);
