@@ -69,6 +69,14 @@ class SparseConvKernel final : public Kernel {
   // [p0, p0 + cols) of one image and group (`x` points at the group's first input channel).
   void BuildTile(const PackedMatrix& w, const float* x, int64_t p0, int64_t cols,
                  float* tile) const;
+  // A work item's (row split, tile, group, image); items run split fastest, image slowest.
+  struct Item {
+    int64_t split, tile, g, n;
+  };
+  Item Decode(int64_t item, int64_t splits, int64_t tiles) const {
+    const int64_t rest = item / splits / tiles;
+    return {item % splits, item / splits % tiles, rest % p_.groups, rest / p_.groups};
+  }
   void RunItem(const float* x, float* y, int64_t item, int64_t splits, float* region) const;
   // Padded grid: the zero-padded copy of all images' inputs, and one tile of output rows.
   void PadInput(const float* x, float* xp, int64_t c_begin, int64_t c_end) const;
@@ -93,12 +101,7 @@ void SparseConvKernel::PadInput(const float* x, float* xp, int64_t c_begin, int6
 
 void SparseConvKernel::RunGridItem(const float* xp, float* y, int64_t item, int64_t splits,
                                    float* region) const {
-  const int64_t tiles = (p_.out_h + grid_rows_ - 1) / grid_rows_;
-  const int64_t split = item % splits;
-  int64_t rest = item / splits;
-  const int64_t tile = rest % tiles;
-  rest /= tiles;
-  const int64_t g = rest % p_.groups, n = rest / p_.groups;
+  const auto [split, tile, g, n] = Decode(item, splits, (p_.out_h + grid_rows_ - 1) / grid_rows_);
   const PackedMatrix& w = groups_[g];
   const int64_t ic_g = p_.in_channels / p_.groups, oc_g = p_.out_channels / p_.groups;
   const int64_t oh0 = tile * grid_rows_, rows = std::min(grid_rows_, p_.out_h - oh0);
@@ -166,12 +169,7 @@ void SparseConvKernel::BuildTile(const PackedMatrix& w, const float* x, int64_t 
 void SparseConvKernel::RunItem(const float* x, float* y, int64_t item, int64_t splits,
                                float* region) const {
   const int64_t out_hw = p_.out_h * p_.out_w;
-  const int64_t tiles = (out_hw + tile_ - 1) / tile_;
-  const int64_t split = item % splits;
-  int64_t rest = item / splits;
-  const int64_t tile = rest % tiles;
-  rest /= tiles;
-  const int64_t g = rest % p_.groups, n = rest / p_.groups;
+  const auto [split, tile, g, n] = Decode(item, splits, (out_hw + tile_ - 1) / tile_);
   const PackedMatrix& w = groups_[g];
   const int64_t ic_g = p_.in_channels / p_.groups, oc_g = p_.out_channels / p_.groups;
   const float* xg = x + (n * p_.in_channels + g * ic_g) * p_.in_h * p_.in_w;
