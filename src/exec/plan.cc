@@ -171,6 +171,8 @@ Status Plan::Compile(const PrepareOptions& options) {
   // Layout, then the deferred kernels. A blocked kernel that cannot be built drops its node from
   // the pass, which then runs again (at most once per node).
   std::vector<bool> blocked;
+  std::vector<std::string> first_reason(steps_.size());  // before the deferred kernel's own
+  for (size_t s : deferred) first_reason[s] = step_info_[s].reason;
   for (bool retry = true; retry;) {
     retry = false;
     blocked = ChooseBlockedValues(g, roles);
@@ -189,6 +191,7 @@ Status Plan::Compile(const PrepareOptions& options) {
         break;
       }
       StepInfo& info = step_info_[s];
+      info.reason = first_reason[s];
       if (k.ok()) {
         steps_[s].kernel = std::move(k.value());
       } else {
