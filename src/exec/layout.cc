@@ -28,9 +28,8 @@ std::vector<bool> ChooseBlockedValues(const Graph& g, std::span<const BlockRole>
   }
   for (size_t v = 0; v < nv; ++v) {
     const Value& val = g.values[v];
-    blocked[v] = produced[v] && !boundary[v] && !val.is_constant() &&
-                 val.dtype == DType::kF32 && val.shape.size() == 4 &&
-                 producer[v] != BlockRole::kNone;
+    blocked[v] = produced[v] && !boundary[v] && !val.is_constant() && val.dtype == DType::kF32 &&
+                 val.shape.size() == 4 && producer[v] != BlockRole::kNone;
   }
   // Every consumer must accept the value where it reads it.
   for (size_t n = 0; n < g.nodes.size(); ++n) {
@@ -38,7 +37,8 @@ std::vector<bool> ChooseBlockedValues(const Graph& g, std::span<const BlockRole>
     for (size_t i = 0; i < node.inputs.size(); ++i) {
       const int v = node.inputs[i];
       if (v == kNoValue) continue;
-      const bool ok = roles[n] == BlockRole::kElementwise || (roles[n] == BlockRole::kInOut && i == 0);
+      const bool ok =
+          roles[n] == BlockRole::kElementwise || (roles[n] == BlockRole::kInOut && i == 0);
       if (!ok) blocked[v] = false;
     }
   }

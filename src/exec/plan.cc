@@ -238,7 +238,8 @@ Status Plan::Compile(const PrepareOptions& options) {
   for (size_t v = 0; v < g.values.size(); ++v) {
     if (slots_[v].kind != SlotKind::kArena || first[v] < 0) continue;
     const Value& val = g.values[v];
-    const int64_t elements = blocked[v] ? BlockedElements(val.shape, block) : NumElements(val.shape);
+    const int64_t elements =
+        blocked[v] ? BlockedElements(val.shape, block) : NumElements(val.shape);
     requests.push_back({static_cast<size_t>(elements) * DTypeSize(val.dtype), first[v], last[v]});
     request_value.push_back(static_cast<int>(v));
   }
@@ -290,8 +291,9 @@ void Plan::FuseResidualAdds(const std::vector<bool>& blocked, int block,
       const int s = producer[y];
       if (s < 0 || !dense_conv[s] || removed[s] || producer[r] >= s) continue;
       const Node& conv = g.nodes[step_node[s]];
-      if (conv.attrs.Has("_act") || conv.outputs.size() != 1 || g.values[y].shape != g.values[out].shape ||
-          g.values[r].shape != g.values[out].shape || g.values[r].dtype != DType::kF32) {
+      if (conv.attrs.Has("_act") || conv.outputs.size() != 1 ||
+          g.values[y].shape != g.values[out].shape || g.values[r].shape != g.values[out].shape ||
+          g.values[r].dtype != DType::kF32) {
         continue;
       }
       if (s > conv_step) conv_step = s, residual = r;

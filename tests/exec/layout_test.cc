@@ -24,7 +24,8 @@ Attributes Pads(int64_t p, int64_t stride = 1, int64_t group = 1) {
 }
 
 // x[N,3,15,13] -> Conv 3x3/2 (24, Clip 0..6) "stem" -> depthwise 3x3 (Relu) -> Conv 1x1 (20)
-//   -> Add(Conv 1x1 (20) of stem) -> Relu "block" -> Add(block, block) -> MaxPool 3x3/2 -> Conv 3x3 (16) -> AveragePool 2x2
+//   -> Add(Conv 1x1 (20) of stem) -> Relu "block" -> Add(block, block) -> MaxPool 3x3/2 -> Conv 3x3
+//   (16) -> AveragePool 2x2
 //   -> GlobalAveragePool -> Flatten -> "logits"
 // and a side output Sigmoid(depthwise) "gate": channel counts that are not whole blocks, a
 // residual (folded into the skip Conv), a blocked Add, pools, and a value read by a kernel that
@@ -161,19 +162,19 @@ TEST(LayoutTest, ValuesAreBlockedOnlyBetweenNodesThatTakeThem) {
   GraphBuilder b;
   const int x = b.Input("x", {1, 4, 5, 5});
   const int w = b.RandomConst("w", {4, 4, 1, 1}, 1);
-  const int a = b.Node(OpType::kConv, "a", {x, w}, {"va"});       // 0: kInOut
-  const int c = b.Node(OpType::kConv, "c", {a, w}, {"vc"});       // 1: kInOut
-  const int d = b.Node(OpType::kAdd, "d", {a, c}, {"vd"});        // 2: kElementwise
-  const int e = b.Node(OpType::kConv, "e", {d, w}, {"ve"});       // 3: kInOut
-  const int f = b.Node(OpType::kSigmoid, "f", {e}, {"vf"});       // 4: none
-  const int h = b.Node(OpType::kAdd, "h", {f, e}, {"vh"});        // 5: kElementwise
-  const int k = b.Node(OpType::kConv, "k", {h, w}, {"vk"});       // 6: kInOut
+  const int a = b.Node(OpType::kConv, "a", {x, w}, {"va"});  // 0: kInOut
+  const int c = b.Node(OpType::kConv, "c", {a, w}, {"vc"});  // 1: kInOut
+  const int d = b.Node(OpType::kAdd, "d", {a, c}, {"vd"});   // 2: kElementwise
+  const int e = b.Node(OpType::kConv, "e", {d, w}, {"ve"});  // 3: kInOut
+  const int f = b.Node(OpType::kSigmoid, "f", {e}, {"vf"});  // 4: none
+  const int h = b.Node(OpType::kAdd, "h", {f, e}, {"vh"});   // 5: kElementwise
+  const int k = b.Node(OpType::kConv, "k", {h, w}, {"vk"});  // 6: kInOut
   b.Output(k);
   Graph g = b.Build();
   ASSERT_TRUE(InferAndFold(g, {}).ok());
   using R = BlockRole;
-  const std::vector<R> roles = {R::kInOut,       R::kInOut, R::kElementwise, R::kInOut,
-                                R::kNone,        R::kElementwise, R::kInOut};
+  const std::vector<R> roles = {R::kInOut, R::kInOut,       R::kElementwise, R::kInOut,
+                                R::kNone,  R::kElementwise, R::kInOut};
   const std::vector<bool> blocked = ChooseBlockedValues(g, roles);
   EXPECT_FALSE(blocked[x]) << "graph input";
   EXPECT_TRUE(blocked[a]);

@@ -60,19 +60,19 @@ void CheckBlocked(OneNode& t, const std::string& what) {
       ASSERT_TRUE(k.ok()) << what << ": " << k.status().message();
       EXPECT_NE((*k)->name().find("blocked"), std::string::npos) << (*k)->name();
       std::vector<float> x = ToBlocked(t.input(0), block, NAN);  // padding never read
-      std::vector<float> y(static_cast<size_t>(
-                               out_blocked ? ys[0] * ((ys[1] + block - 1) / block) * block *
-                                                 ys[2] * ys[3]
-                                           : NumElements(ys)),
+      std::vector<float> y(static_cast<size_t>(out_blocked ? ys[0] * ((ys[1] + block - 1) / block) *
+                                                                 block * ys[2] * ys[3]
+                                                           : NumElements(ys)),
                            NAN);
-      const std::string where = what + " block " + std::to_string(block) +
-                                (out_blocked ? " blocked out" : " plain out");
+      const std::string where =
+          what + " block " + std::to_string(block) + (out_blocked ? " blocked out" : " plain out");
       for (int threads : {1, 2}) {
         std::fill(y.begin(), y.end(), NAN);
         const TensorView in{DType::kF32, t.input(0).shape(), x.data()};
         const TensorView out{DType::kF32, ys, y.data()};
         std::unique_ptr<KernelState> state = (*k)->CreateState();
-        const Status s = (*k)->Execute({&in, 1}, {&out, 1}, ExecContext{threads, nullptr, state.get()});
+        const Status s =
+            (*k)->Execute({&in, 1}, {&out, 1}, ExecContext{threads, nullptr, state.get()});
         ASSERT_TRUE(s.ok()) << where << ": " << s.message();
         Tensor got(DType::kF32, ys);
         if (out_blocked) {

@@ -137,8 +137,8 @@ Status OnednnConv::Execute(std::span<const TensorView> inputs, std::span<const T
   if (inputs.size() < 2 || outputs.empty() || inputs[0].data == nullptr ||
       outputs[0].data == nullptr || inputs[0].numel() != src_elements_ ||
       outputs[0].numel() != dst_elements_ || (has_bias_ && inputs.size() < 3) ||
-      (residual_ && (inputs.size() < 4 || inputs[3].numel() != dst_elements_ ||
-                     inputs[3].data == nullptr))) {
+      (residual_ &&
+       (inputs.size() < 4 || inputs[3].numel() != dst_elements_ || inputs[3].data == nullptr))) {
     return InvalidArgument("dense Conv: inputs/outputs differ from the prepared shapes");
   }
   if (scratch_.total() > 0 && ctx.scratch == nullptr) {
@@ -256,7 +256,8 @@ Result<std::unique_ptr<Kernel>> CreateOnednnConv(const KernelRequest& req) {
     }
     const auto& pd = use_blocked ? *blocked : *plain;
     if (residual && (pd.dst_desc() != user_dst_md || !IsDirectJit(pd.impl_info_str()))) {
-      return Unsupported(DescribeNode(req) + ": no direct convolution adds the residual in place (" +
+      return Unsupported(DescribeNode(req) +
+                         ": no direct convolution adds the residual in place (" +
                          pd.impl_info_str() + ")");
     }
 

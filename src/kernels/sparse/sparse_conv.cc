@@ -37,9 +37,7 @@ int64_t CeilDiv(int64_t a, int64_t b) { return a >= 0 ? (a + b - 1) / b : -((-a)
 
 class SparseConvKernel final : public Kernel {
  public:
-  std::string name() const override {
-    return KernelName(format_, level_) + (grid_ ? "+grid" : "");
-  }
+  std::string name() const override { return KernelName(format_, level_) + (grid_ ? "+grid" : ""); }
   size_t scratch_bytes() const override {
     return direct_ ? 0 : grid_bytes_ + static_cast<size_t>(max_threads_) * region_bytes_;
   }
@@ -207,23 +205,26 @@ Status SparseConvKernel::Execute(std::span<const TensorView> inputs,
   const float* x = inputs[0].data_as<const float>();
   float* y = outputs[0].data_as<float>();
   const int threads_max = std::clamp(ctx.num_threads, 1, max_threads_);
+  char* scratch = static_cast<char*>(ctx.scratch);
+  // Items are (image, group, tile) times row splits of W: as many splits as threads when the
+  // grid splits rows, else just enough to give every thread an item.
+  auto splits_for = [&](int64_t base_items, bool split_rows) -> int64_t {
+    if (!split_rows && base_items >= threads_max) return 1;
+    const int64_t want = split_rows ? threads_max : (threads_max + base_items - 1) / base_items;
+    return std::max<int64_t>(1, std::min<int64_t>(want, groups_[0].units()));
+  };
   if (grid_) {
-    char* scratch = static_cast<char*>(ctx.scratch);
     float* xp = reinterpret_cast<float*>(scratch);
-    const int64_t tiles = (p_.out_h + grid_rows_ - 1) / grid_rows_;
-    const int64_t base_items = p_.batch * p_.groups * tiles;
-    int64_t splits = 1;
-    if (grid_split_rows_ || base_items < threads_max) {
-      const int64_t want = grid_split_rows_ ? threads_max : threads_max / base_items;
-      splits = std::max<int64_t>(1, std::min<int64_t>(want, groups_[0].units()));
-    }
+    const int64_t base_items = p_.batch * p_.groups * ((p_.out_h + grid_rows_ - 1) / grid_rows_);
+    const int64_t splits = splits_for(base_items, grid_split_rows_);
     const int64_t items = base_items * splits;
     const int threads = static_cast<int>(std::min<int64_t>(threads_max, items));
     char* regions = scratch + grid_bytes_;
     const int64_t planes = p_.batch * p_.in_channels;
     if (threads == 1) {
       PadInput(x, xp, 0, planes);
-      for (int64_t i = 0; i < items; ++i) RunGridItem(xp, y, i, splits, reinterpret_cast<float*>(regions));
+      for (int64_t i = 0; i < items; ++i)
+        RunGridItem(xp, y, i, splits, reinterpret_cast<float*>(regions));
       return Status::Ok();
     }
     // One parallel region: pad (split by planes), wait for all, then the items.
@@ -240,14 +241,9 @@ Status SparseConvKernel::Execute(std::span<const TensorView> inputs,
   }
   const int64_t tiles = (p_.out_h * p_.out_w + tile_ - 1) / tile_;
   const int64_t base_items = p_.batch * p_.groups * tiles;
-  const int threads = std::clamp(ctx.num_threads, 1, max_threads_);
-  int64_t splits = 1;
-  if (base_items < threads) {
-    splits = std::min<int64_t>((threads + base_items - 1) / base_items, groups_[0].units());
-    splits = std::max<int64_t>(splits, 1);
-  }
+  const int threads = threads_max;
+  const int64_t splits = splits_for(base_items, false);
   const int64_t items = base_items * splits;
-  char* scratch = static_cast<char*>(ctx.scratch);
   if (threads == 1 || items == 1) {
     for (int64_t i = 0; i < items; ++i) RunItem(x, y, i, splits, reinterpret_cast<float*>(scratch));
     return Status::Ok();
@@ -297,10 +293,9 @@ void SetUpGrid(SparseConvKernel& k, int64_t oc_g) {
   for (const PackedMatrix& w : k.groups_) weight_bytes += w.bytes();
   // Also when a tile per thread would be narrower than kTargetCols grid columns.
   constexpr int64_t kTargetCols = 256;
-  k.grid_split_rows_ =
-      k.max_threads_ > 1 && p.batch == 1 &&
-      (weight_bytes > static_cast<size_t>(p.in_channels * plane) * sizeof(float) ||
-       p.out_h * wp < kTargetCols * k.max_threads_);
+  k.grid_split_rows_ = k.max_threads_ > 1 && p.batch == 1 &&
+                       (weight_bytes > static_cast<size_t>(p.in_channels * plane) * sizeof(float) ||
+                        p.out_h * wp < kTargetCols * k.max_threads_);
   // About kTargetCols grid columns per tile (16 AVX-512 vectors), but a tile per thread at least
   // when threads split tiles.
   k.grid_rows_ = std::max<int64_t>(1, kTargetCols / wp);
@@ -358,7 +353,8 @@ Result<std::unique_ptr<Kernel>> CreateSparseConv(const KernelRequest& req, Spars
   const int64_t per_thread = (out_hw * p.batch * p.groups + k.max_threads_ - 1) / k.max_threads_;
   if (k.max_threads_ > 1 &&
       p.batch * p.groups * ((out_hw + k.tile_ - 1) / k.tile_) < k.max_threads_) {
-    const int64_t shrunk = std::max<int64_t>(quantum, (per_thread + quantum - 1) / quantum * quantum);
+    const int64_t shrunk =
+        std::max<int64_t>(quantum, (per_thread + quantum - 1) / quantum * quantum);
     if (shrunk >= 8 * quantum) k.tile_ = shrunk;
   }
   k.region_bytes_ = RegionBytes(max_operand_rows * k.tile_);

@@ -8,7 +8,8 @@
 // hold no nonzero cost one store of the bias. Only rows < W.rows and columns < cols are written.
 //
 // 2:4 walks chunk of columns, then block of 16 groups, then unit, with partial sums in Y between
-// blocks and the clamp last (spmm_impl.h). Steps of one unit (CSR, 4x1): 1. for each chunk of up to kChunks vectors of columns, load the bias into
+// blocks and the clamp last (spmm_impl.h). Steps of one unit (CSR, 4x1): 1. for each chunk of up
+// to kChunks vectors of columns, load the bias into
 // the accumulators (kBlock4x1: 4 rows of accumulators); 2. for each stored nonzero (block) of the
 // unit, broadcast the weight(s) and FMA the operand row's chunk into the accumulators (one operand
 // load feeds 4 rows for blocks); 3. clamp and store. Column tails use masked or partial vectors.

@@ -101,15 +101,6 @@ void NmColumns(const SpmmArgs& a, int64_t ub, int64_t ue, int64_t c0, int n) {
   }
 }
 
-template <class V>
-void NmBlocked(const SpmmArgs& a, int64_t ub, int64_t ue) {
-  constexpr int A = V::kChunks;
-  int64_t c0 = 0;
-  for (; c0 + A * V::W <= a.cols; c0 += A * V::W) NmColumns<V, A, false>(a, ub, ue, c0, V::W);
-  for (; c0 + V::W <= a.cols; c0 += V::W) NmColumns<V, 1, false>(a, ub, ue, c0, V::W);
-  if (c0 < a.cols) NmColumns<V, 1, true>(a, ub, ue, c0, static_cast<int>(a.cols - c0));
-}
-
 // Rows 4u .. 4u+3 (those < rows) of a kBlock4x1 matrix.
 template <class V, int A, bool kPartial>
 inline void BlockTile(const SpmmArgs& a, int64_t u, int64_t c0, int n) {
@@ -149,20 +140,28 @@ inline void BlockTile(const SpmmArgs& a, int64_t u, int64_t c0, int n) {
   }
 }
 
-// Walks the columns of one unit in chunks of A vectors, then single vectors, then a partial one.
-template <class V, int A, template <class, int, bool> class Tile>
-struct ColumnWalk {
-  static void Run(const SpmmArgs& a, int64_t unit) {
-    int64_t c0 = 0;
-    for (; c0 + A * V::W <= a.cols; c0 += A * V::W) Tile<V, A, false>::Do(a, unit, c0, V::W);
-    for (; c0 + V::W <= a.cols; c0 += V::W) Tile<V, 1, false>::Do(a, unit, c0, V::W);
-    if (c0 < a.cols) Tile<V, 1, true>::Do(a, unit, c0, static_cast<int>(a.cols - c0));
-  }
-};
+// Walks the columns in chunks of A vectors, then single vectors, then a partial one, calling
+// Tile<V, vectors, partial>::Do(a, what, c0, n) for each (`what`: one unit, or a unit range).
+template <class V, int A, template <class, int, bool> class Tile, class What>
+void WalkColumns(const SpmmArgs& a, const What& what) {
+  int64_t c0 = 0;
+  for (; c0 + A * V::W <= a.cols; c0 += A * V::W) Tile<V, A, false>::Do(a, what, c0, V::W);
+  for (; c0 + V::W <= a.cols; c0 += V::W) Tile<V, 1, false>::Do(a, what, c0, V::W);
+  if (c0 < a.cols) Tile<V, 1, true>::Do(a, what, c0, static_cast<int>(a.cols - c0));
+}
 
 template <class V, int A, bool P>
 struct CsrOp {
   static void Do(const SpmmArgs& a, int64_t u, int64_t c0, int n) { CsrTile<V, A, P>(a, u, c0, n); }
+};
+struct UnitRange {
+  int64_t begin, end;
+};
+template <class V, int A, bool P>
+struct NmOp {  // a unit range: every unit per block of groups
+  static void Do(const SpmmArgs& a, const UnitRange& u, int64_t c0, int n) {
+    NmColumns<V, A, P>(a, u.begin, u.end, c0, n);
+  }
 };
 template <class V, int A, bool P>
 struct BlockOp {
@@ -201,14 +200,14 @@ void SpmmImpl(const SpmmArgs& a, int64_t unit_begin, int64_t unit_end) {
     return;
   }
   if (a.w->format == SparseFormat::kNm24) {
-    NmBlocked<V>(a, unit_begin, unit_end);
+    WalkColumns<V, V::kChunks, NmOp>(a, UnitRange{unit_begin, unit_end});
     return;
   }
   for (int64_t u = unit_begin; u < unit_end; ++u) {
     if (a.w->format == SparseFormat::kCsr) {
-      ColumnWalk<V, V::kChunks, CsrOp>::Run(a, u);
+      WalkColumns<V, V::kChunks, CsrOp>(a, u);
     } else {
-      ColumnWalk<V, V::kBlockChunks, BlockOp>::Run(a, u);
+      WalkColumns<V, V::kBlockChunks, BlockOp>(a, u);
     }
   }
 }
