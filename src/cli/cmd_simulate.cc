@@ -28,7 +28,8 @@ const char kUsage[] =
     "one of its measured jobs (slowdown against the profile, overhead) in place of --jitter,\n"
     "--latency-scale and --job-overhead-us, so the simulator sees the real run's tail.";
 
-// The [slowdown, overhead_us, load_us] samples of every run in a runs JSON (RunsJson), pooled.
+// The [slowdown, overhead_us, load_us, delay_us] samples of every run in a runs JSON (RunsJson),
+// pooled (runs written before the start delay was measured have triples: delay 0).
 Result<std::vector<JobSample>> ReadJobSamples(const std::string& path) {
   SL_ASSIGN_OR_RETURN(Json root, Json::ParseFile(path));
   const Json* runs = root.Find("runs");
@@ -40,14 +41,16 @@ Result<std::vector<JobSample>> ReadJobSamples(const std::string& path) {
     const Json* samples = e ? e->Find("job_samples") : nullptr;
     if (!samples || !samples->is_array()) continue;
     for (const Json& s : samples->array()) {
+      const bool shaped = s.is_array() && (s.array().size() == 3 || s.array().size() == 4);
       const auto& a = s.array();
-      if (!s.is_array() || a.size() != 3 || !a[0].is_number() || !a[1].is_number() ||
-          !a[2].is_number() || !(a[0].number() > 0) || !(a[1].number() >= 0) ||
-          !(a[2].number() >= 0))
+      bool valid = shaped && a[0].is_number() && a[0].number() > 0;
+      for (size_t i = 1; valid && i < a.size(); ++i)
+        valid = a[i].is_number() && a[i].number() >= 0;
+      if (!valid)
         return InvalidArgument(path +
-                               ": execution.job_samples must hold [slowdown > 0, "
-                               "overhead_us >= 0, load_us >= 0] triples");
-      out.push_back({a[0].number(), a[1].number(), a[2].number()});
+                               ": execution.job_samples must hold [slowdown > 0, overhead_us >= "
+                               "0, load_us >= 0, delay_us >= 0] (delay optional)");
+      out.push_back({a[0].number(), a[1].number(), a[2].number(), a.size() == 4 ? a[3].number() : 0});
     }
   }
   if (out.empty()) return InvalidArgument(path + ": no execution.job_samples in any run");

@@ -78,6 +78,7 @@ Result<std::unique_ptr<Controller>> Controller::Create(const Workload& workload,
   c->queues_.resize(P);
   c->queued_us_.assign(P, 0.0);
   c->running_.assign(P, -1);
+  c->last_end_us_.assign(P, 0.0);
   c->collector_ = MetricsCollector(names, options.keep_records);
   return c;
 }
@@ -425,6 +426,9 @@ bool Controller::Take(int p, double now_us, StageJob* job) {
     job->sample = r.sample;
     job->load_bytes = load_bytes;
     job->handoff_in_us = st.handoff_in_us;
+    // A first stage could start at its arrival, a later one when its input was handed over.
+    const double ready = pend.stage == 0 ? r.arrival_us : pend.ready_us + st.handoff_in_us;
+    job->delay_us = std::max(0.0, now_us - std::max(ready, last_end_us_[p]));
     return true;
   }
   return false;
@@ -461,6 +465,7 @@ void Controller::Complete(const StageJob& job, double start_us, double now_us,
     res.last_use_us = now_us;
   }
   if (running_[job.processor] == job.slot) running_[job.processor] = -1;
+  last_end_us_[job.processor] = std::max(last_end_us_[job.processor], now_us);
   r.running = false;
   if (options_.trace)
     trace_.push_back({job.processor, job.task, job.stage, job.request_id, start_us, now_us,
@@ -481,7 +486,7 @@ void Controller::Complete(const StageJob& job, double start_us, double now_us,
       ++timed_jobs_;
       const double overhead = std::max(0.0, now_us - start_us - compute - load_us);
       overhead_sum_ += overhead;
-      job_samples_.Add({slow, overhead, load_us});
+      job_samples_.Add({slow, overhead, load_us, job.delay_us});
       slowdown_sum_ += slow;
       log_slowdown_sum_ += std::log(slow);
       log_slowdown_sq_ += std::log(slow) * std::log(slow);

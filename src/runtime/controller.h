@@ -58,6 +58,9 @@ struct StageJob {
   int64_t sample = 0;
   double handoff_in_us = 0;  // planned hand-off of the cut into this stage (0 for the first)
   int64_t load_bytes = 0;  // weights of segments made resident for this job (the caller loads them)
+  // Time from when the job could have started (input ready plus planned hand-off, processor
+  // free) to Take(): wake-up and dispatch delay, measured by the controller.
+  double delay_us = 0;
 };
 
 struct TraceEvent {
@@ -201,6 +204,7 @@ class Controller {
   std::vector<std::deque<Pending>> queues_;
   std::vector<double> queued_us_;
   std::vector<int64_t> running_;  // per processor: slot of the running job, -1 when idle
+  std::vector<double> last_end_us_;  // per processor: when its last job completed
   double peak_queue_us_ = 0;
   bool draining_ = false;
   std::string last_error_;

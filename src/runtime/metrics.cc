@@ -190,9 +190,14 @@ std::string RunMetrics::ToJson() const {
   w.Key("mean_overhead_us").Double(job_overhead_us);
   w.Key("mean_slowdown_vs_profile").Double(job_slowdown);
   w.Key("slowdown_log_sigma").Double(job_slowdown_sigma);
-  w.Key("job_samples").BeginArray();  // [slowdown, overhead_us, load_us]
+  w.Key("job_samples").BeginArray();  // [slowdown, overhead_us, load_us, delay_us]
   for (const JobSample& s : job_samples)
-    w.BeginArray().Double(s.slowdown).Double(s.overhead_us).Double(s.load_us).EndArray();
+    w.BeginArray()
+        .Double(s.slowdown)
+        .Double(s.overhead_us)
+        .Double(s.load_us)
+        .Double(s.delay_us)
+        .EndArray();
   w.EndArray();
   w.EndObject();
   if (!simulated) {

@@ -56,12 +56,15 @@ struct DecisionTiming {
 };
 
 // One executed stage job against the profile: measured compute / profiled latency, the wall
-// time beyond compute and loading (dispatch, wake-up, hand-off), and the time it waited for
-// segment weights to load.
+// time beyond compute and loading inside the job, the time it waited for segment weights to load,
+// and its start delay: from when it could have started (its input ready, plus the planned
+// hand-off for a later stage, and its processor free) to when it did (the arrival thread's and the
+// worker's wake-up, lock hand-over).
 struct JobSample {
   double slowdown = 1;
   double overhead_us = 0;
   double load_us = 0;
+  double delay_us = 0;
 };
 
 // A uniform sample of at most `capacity` jobs (reservoir sampling with a fixed-seed generator, so

@@ -72,7 +72,7 @@ Result<SimOutput> Simulate(const Workload& workload, const Profile& truth, const
       if (!options.job_samples.empty()) {
         const JobSample& s = options.job_samples[pick(rng)];
         factor = s.slowdown;
-        d = s.overhead_us + s.load_us;
+        d = s.overhead_us + s.load_us + s.delay_us;
       } else if (options.jitter > 0) {
         factor *= jitter(rng);
       }

@@ -215,6 +215,36 @@ TEST(Controller, ProcessorFailureReplansAndLosesNothing) {
   EXPECT_GT(m.overall.served, r.arrivals / 3);  // the other processor goes on serving
 }
 
+TEST(Controller, MeasuresEachJobsStartDelay) {
+  // One task on one processor, whole-model jobs: two requests arrive at 0 and 10 us; the first
+  // starts 30 us late, the second 7 us after the first ends. Timed jobs keep their delays.
+  Workload w = TwoTaskWorkload(1000, 1, 1.0);
+  w.tasks.resize(1);
+  w.events.clear();
+  auto pol = MakePolicy("sv-ao-np");
+  ASSERT_TRUE(pol.ok());
+  auto c = Controller::Create(w, TwoTaskProfile(), std::move(pol).value(), {"cpu0"}, {});
+  ASSERT_TRUE(c.ok()) << c.status().message();
+  ASSERT_TRUE((*c)->Start(0).ok());
+  ASSERT_TRUE((*c)->Admit({0.0, 0, 0}, 0));
+  ASSERT_TRUE((*c)->Admit({10.0, 0, 1}, 10));
+  StageJob a, b;
+  ASSERT_TRUE((*c)->Take(0, 30, &a));
+  EXPECT_DOUBLE_EQ(a.delay_us, 30);
+  ASSERT_TRUE(a.last);
+  const double service = (*c)->ExpectedServiceUs(a);
+  (*c)->Complete(a, 30, 30 + service, {service}, 0, true, true);
+  ASSERT_TRUE((*c)->Take(0, 37 + service, &b));
+  EXPECT_DOUBLE_EQ(b.delay_us, 7);
+  (*c)->Complete(b, 37 + service, 37 + 2 * service, {service}, 0, true, true);
+  RunMetrics m;
+  (*c)->collector().Finish(1, &m);
+  (*c)->FillRunMetrics(&m);
+  ASSERT_EQ(m.job_samples.size(), 2u);
+  EXPECT_DOUBLE_EQ(m.job_samples[0].delay_us, 30);
+  EXPECT_DOUBLE_EQ(m.job_samples[1].delay_us, 7);
+}
+
 TEST(Controller, RejectsUnknownPoolsAndProcessors) {
   Workload w = TwoTaskWorkload(10, 10, 1);
   auto pol = MakePolicy("sparseloom");

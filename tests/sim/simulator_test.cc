@@ -110,6 +110,9 @@ TEST(Simulator, LatencyScaleAndMeasuredJobSamplesSetJobTimes) {
   const double base = mean_ms(plain);
   EXPECT_GT(mean_ms(scaled), 1.5 * base);
   EXPECT_GT(mean_ms(sampled), mean_ms(scaled));
+  SimOptions delayed = sampled;  // the same jobs, each starting 400 us late
+  delayed.job_samples[0].delay_us = 400;
+  EXPECT_NEAR(mean_ms(delayed) - mean_ms(sampled), 0.4, 0.05);
   // Deterministic for a seed with a real-looking, heavy-tailed sample too.
   SimOptions tail;
   for (int i = 0; i < 100; ++i) tail.job_samples.push_back({i == 0 ? 30.0 : 1.0, 3.0});
