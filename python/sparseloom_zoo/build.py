@@ -15,14 +15,22 @@ from .pool import TrainConfig, build_pool, default_variants
 
 SEED = 0
 TASKS = ("fmnist-resnet", "fmnist-vit", "kws")
-# Longer mask-preserving fine-tuning for the high-sparsity steps of the unstructured chain.
+# Fine-tuning epochs per variant (full builds). Sparsity grows gradually over the first half of
+# each fine-tuning (TrainConfig.prune_ramp), so the high-sparsity steps get the longest ones.
 FINETUNE_EPOCHS = {
-    "fmnist-resnet": {"unstructured-80": 1.0, "unstructured-90": 2.0, "unstructured-95": 1.0},
-    "fmnist-vit": {"unstructured-50": 0.25, "unstructured-70": 0.25, "unstructured-80": 0.5,
-                   "unstructured-90": 1.0, "unstructured-95": 0.4},
-    "kws": {"unstructured-70": 1.5, "unstructured-80": 2.5, "unstructured-90": 3.5,
-            "unstructured-95": 2.0},
+    "fmnist-resnet": {"unstructured-50": 1.0, "unstructured-70": 1.5, "unstructured-80": 2.0,
+                      "unstructured-90": 5.0, "unstructured-95": 4.0, "block4x1-50": 1.5,
+                      "block4x1-75": 3.0, "block4x1-90": 5.0, "nm2of4": 2.0},
+    "fmnist-vit": {"unstructured-50": 1.0, "unstructured-70": 1.0, "unstructured-80": 2.0,
+                   "unstructured-90": 15.0, "unstructured-95": 3.0, "block4x1-50": 1.5,
+                   "block4x1-75": 3.0, "block4x1-90": 5.0, "nm2of4": 2.0},
+    "kws": {"unstructured-50": 2.0, "unstructured-70": 3.0, "unstructured-80": 4.0,
+            "unstructured-90": 20.0, "unstructured-95": 6.0, "block4x1-50": 3.0,
+            "block4x1-75": 6.0, "block4x1-90": 10.0, "nm2of4": 4.0},
 }
+
+# Peak fine-tuning learning rates that differ from the task's TrainConfig.finetune_lr.
+FINETUNE_LR = {"fmnist-vit": {"unstructured-90": 1.2e-3}, "kws": {"unstructured-90": 2e-3}}
 
 
 def task_variants(task, tiny):
@@ -30,6 +38,7 @@ def task_variants(task, tiny):
     if not tiny:
         for v in variants:
             v.finetune_epochs = FINETUNE_EPOCHS.get(task, {}).get(v.name, v.finetune_epochs)
+            v.finetune_lr = FINETUNE_LR.get(task, {}).get(v.name, v.finetune_lr)
     return variants
 
 
@@ -41,19 +50,19 @@ def task_setup(task, tiny, work_dir, log):
         if task == "fmnist-resnet":
             model = models.fmnist_resnet()
             cfg = TrainConfig(epochs=6, lr=0.1, optimizer="sgd", weight_decay=5e-4, warmup_frac=0.05,
-                              augment="image", finetune_epochs=0.5, finetune_lr=0.01, seed=SEED)
+                              augment="image", finetune_epochs=1.0, finetune_lr=0.01, seed=SEED)
         else:
             model = models.fmnist_vit()
-            cfg = TrainConfig(epochs=5, lr=2e-3, optimizer="adamw", weight_decay=0.05,
-                              warmup_frac=0.08, label_smoothing=0.1, augment="image",
-                              finetune_epochs=0.5, finetune_lr=4e-4, seed=SEED)
+            cfg = TrainConfig(epochs=30, lr=2e-3, optimizer="adamw", weight_decay=0.05,
+                              warmup_frac=0.05, label_smoothing=0.1, augment="image",
+                              finetune_epochs=1.0, finetune_lr=6e-4, seed=SEED)
     else:
         kw = (dict(train_per_class=24, val_per_class=8, test_per_class=8, augment_copies=1) if tiny
               else dict(augment_copies=2))
         data = datasets.kws(SEED, cache_dir=os.path.join(work_dir, "cache"), log=log, **kw)
         model = models.kws_resnet(len(data.labels))
         cfg = TrainConfig(epochs=10, lr=3e-3, optimizer="adamw", weight_decay=0.01,
-                          warmup_frac=0.05, augment="spectrogram", finetune_epochs=0.75,
+                          warmup_frac=0.05, augment="spectrogram", finetune_epochs=2.0,
                           finetune_lr=1e-3, seed=SEED)
     if tiny:
         cfg.epochs, cfg.finetune_epochs = 0.5, 0.1

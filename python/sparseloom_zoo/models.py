@@ -188,7 +188,7 @@ def fmnist_resnet():
 
 
 def fmnist_vit():
-    return ViT(28, 4, 1, 10, dim=64, depth=2, heads=4, mlp_dim=128)
+    return ViT(28, 4, 1, 10, dim=64, depth=3, heads=4, mlp_dim=128)
 
 
 def kws_resnet(num_classes):

@@ -8,6 +8,7 @@ Usable with any PyTorch classifier made of Conv2d / Linear layers (see docs/zoo.
 """
 import copy
 import json
+import math
 import os
 import time
 from dataclasses import dataclass, field, asdict
@@ -28,12 +29,14 @@ class VariantSpec:
     parent: the variant whose fine-tuned weights are pruned further (gradual pruning; every chain
     starts at "dense"). int8 always quantizes the dense model.
     finetune_epochs: mask-preserving fine-tuning after pruning (None: TrainConfig.finetune_epochs).
+    finetune_lr: its peak learning rate (None: TrainConfig.finetune_lr).
     """
     name: str
     pattern: str
     sparsity: float = 0.0
     parent: str = "dense"
     finetune_epochs: float = None
+    finetune_lr: float = None
 
 
 def default_variants():
@@ -65,6 +68,9 @@ class TrainConfig:
     augment: object = None
     finetune_epochs: float = 1.0
     finetune_lr: float = 1e-4
+    # Gradual pruning: unstructured and block sparsity grow from the parent's to the target over
+    # this fraction of the fine-tuning steps (0: prune at once, then fine-tune).
+    prune_ramp: float = 0.5
     seed: int = 0
 
 
@@ -118,6 +124,37 @@ def _load_cached(state_dir, spec, path):
     if entry.get("bytes") != os.path.getsize(path):
         return None
     return entry, (torch.load(sp) if spec.pattern != "int8" else None)
+
+
+def _ramp(spec, finetune_epochs, config):
+    """Fraction of the fine-tuning over which the sparsity grows (0: pruned at once)."""
+    gradual = spec.pattern in ("unstructured", "block4x1") and finetune_epochs > 0
+    return config.prune_ramp if gradual else 0.0
+
+
+def _finetune_lr(spec, config):
+    return spec.finetune_lr if spec.finetune_lr is not None else config.finetune_lr
+
+
+def _prune_and_finetune(model, weights, spec, ft, config, data, spec_index, log, task, fit_kw):
+    """Prunes `weights` from the parent's sparsity to the spec's, then fine-tunes keeping the mask;
+    with a ramp the sparsity grows gradually during the fine-tuning instead of at once."""
+    ramp = _ramp(spec, ft, config)
+    start = float(sum(int((w == 0).sum()) for w in weights)) / sum(w.numel() for w in weights)
+    masks, remask = prune.make_masks(weights, spec.pattern, spec.sparsity), None
+    if ramp > 0:
+        steps = max(1, int(math.ceil(ft * len(data.train_y) / config.batch_size)))
+        remask = prune.gradual_schedule(weights, spec.pattern, min(start, spec.sparsity),
+                                        spec.sparsity, max(1, int(ramp * steps)))
+        masks = None
+    else:
+        prune.apply_masks(weights, masks)
+    how = f"gradually from {start:.2f} over {ramp:.0%} of" if ramp > 0 else "then"
+    log(f"[{task}] {spec.name}: pruning from {spec.parent} {how} {ft} epochs of fine-tuning")
+    if ft > 0:
+        train.fit(model, data.train_x, data.train_y, epochs=ft, lr=_finetune_lr(spec, config),
+                  seed=config.seed + spec_index, masks=masks, masked_weights=weights,
+                  remask=remask, tag=spec.name, **fit_kw)
 
 
 def build_pool(task, model, data, variants, out_dir, config, *, prunable=None, pretrained=False,
@@ -213,16 +250,12 @@ def build_pool(task, model, data, variants, out_dir, config, *, prunable=None, p
         else:
             model.load_state_dict(states[spec.parent if spec.pattern != "dense" else "dense"])
             if spec.pattern != "dense":
-                masks = prune.make_masks(weights, spec.pattern, spec.sparsity)
-                prune.apply_masks(weights, masks)
                 ft = spec.finetune_epochs if spec.finetune_epochs is not None else config.finetune_epochs
-                log(f"[{task}] {spec.name}: pruned from {spec.parent}, fine-tuning {ft} epochs")
-                if ft > 0:
-                    train.fit(model, data.train_x, data.train_y, epochs=ft, lr=config.finetune_lr,
-                              seed=config.seed + spec_index, masks=masks, masked_weights=weights,
-                              tag=spec.name, **fit_kw)
+                _prune_and_finetune(model, weights, spec, ft, config, data, spec_index, log, task,
+                                    fit_kw)
                 entry["finetune_epochs"] = ft
-                entry["finetune_lr"] = config.finetune_lr
+                entry["finetune_lr"] = _finetune_lr(spec, config)
+                entry["prune_ramp"] = _ramp(spec, ft, config)
             states[spec.name] = copy.deepcopy(model.state_dict())
             m = onnx_tools.export(model, example, path)
         onnx_models[spec.name] = m

@@ -87,6 +87,19 @@ def make_masks(weights, pattern, sparsity):
     raise ValueError(f"unknown pruning pattern {pattern!r}")
 
 
+def gradual_schedule(weights, pattern, start, target, ramp_steps, every=20):
+    """remask(step, steps) for train.fit: the sparsity grows from `start` to `target` along a cubic
+    curve (fast at first, slow near the target) over the first `ramp_steps` steps, with masks
+    recomputed every `every` steps; from `ramp_steps` on the mask is the target's and stays fixed.
+    Pruned weights are zero when masks are recomputed, so they rank lowest and stay pruned."""
+    def remask(step, steps):
+        if step > ramp_steps or (step % every and step != ramp_steps):
+            return None
+        t = step / ramp_steps if ramp_steps else 1.0
+        return make_masks(weights, pattern, target + (start - target) * (1.0 - t) ** 3)
+    return remask
+
+
 def apply_masks(weights, masks):
     with torch.no_grad():
         for w, m in zip(weights, masks):

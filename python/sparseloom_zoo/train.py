@@ -37,9 +37,11 @@ AUGMENTERS = {"image": augment_images, "spectrogram": augment_time_shift, None: 
 
 def fit(model, x, y, *, epochs, lr, batch_size=128, weight_decay=0.0, optimizer="adamw",
         warmup_frac=0.0, label_smoothing=0.0, augment=None, seed=0, masks=None,
-        masked_weights=None, log=print, tag=""):
+        masked_weights=None, remask=None, log=print, tag=""):
     """Train with a one-cycle-like schedule (linear warmup, cosine decay) over `epochs` (may be
-    fractional). With `masks`, masked weights are re-zeroed after every step (exact zeros)."""
+    fractional). With `masks`, masked weights are re-zeroed after every step (exact zeros).
+    `remask(step, steps)`, if given, is called before every step; when it returns masks they
+    replace `masks` and are applied at once (gradual pruning)."""
     gen = torch.Generator().manual_seed(seed)
     xt, yt = torch.from_numpy(x), torch.from_numpy(y)
     n = len(xt)
@@ -63,12 +65,20 @@ def fit(model, x, y, *, epochs, lr, batch_size=128, weight_decay=0.0, optimizer=
         idx = perm[pos: pos + batch_size]
         pos += batch_size
         xb, yb = xt[idx], yt[idx]
+        if remask is not None:
+            new_masks = remask(step, steps)
+            if new_masks is not None:
+                masks = new_masks
+                prune.apply_masks(masked_weights, masks)
         if aug is not None:
             xb = aug(xb, gen)
         f = (step + 1) / warm if step < warm else 0.5 * (1 + math.cos(math.pi * (step - warm) / max(1, steps - warm)))
         for g in opt.param_groups:
             g["lr"] = lr * f
         loss = F.cross_entropy(model(xb), yb, label_smoothing=label_smoothing)
+        if not math.isfinite(float(loss)):
+            raise RuntimeError(f"{tag or 'training'}: loss is {float(loss)} at step {step} of "
+                               f"{steps}; lower the learning rate ({lr})")
         opt.zero_grad(set_to_none=True)
         loss.backward()
         opt.step()
@@ -81,6 +91,8 @@ def fit(model, x, y, *, epochs, lr, batch_size=128, weight_decay=0.0, optimizer=
             log(f"    {tag} step {step}/{steps} (epoch {step * batch_size / n:.2f}) loss {loss_avg:.4f} "
                 f"({el:.0f}s, ~{el * (steps - step) / step:.0f}s left)")
     model.eval()
+    if masks is not None:
+        prune.apply_masks(masked_weights, masks)
     return model
 
 

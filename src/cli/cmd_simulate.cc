@@ -1,6 +1,9 @@
 // `sparseloom simulate`: the same controller and policies as `run`, on a virtual clock
 // (docs/simulator.md).
 #include <cstdio>
+#include <map>
+#include <string>
+#include <vector>
 
 #include "cli/serving.h"
 #include "core/json.h"
@@ -28,29 +31,39 @@ const char kUsage[] =
     "one of its measured jobs (slowdown against the profile, overhead) in place of --jitter,\n"
     "--latency-scale and --job-overhead-us, so the simulator sees the real run's tail.";
 
-// The [slowdown, overhead_us, load_us, delay_us] samples of every run in a runs JSON (RunsJson),
-// pooled (runs written before the start delay was measured have triples: delay 0).
-Result<std::vector<JobSample>> ReadJobSamples(const std::string& path) {
+// The [slowdown, overhead_us, load_us, delay_us, start kind] samples of the runs in a runs JSON
+// (RunsJson) by policy, and all of them pooled under "" (runs written before the start delay was
+// measured have triples: delay 0).
+Result<std::map<std::string, std::vector<JobSample>>> ReadJobSamples(const std::string& path) {
   SL_ASSIGN_OR_RETURN(Json root, Json::ParseFile(path));
   const Json* runs = root.Find("runs");
   if (!runs || !runs->is_array())
     return InvalidArgument(path + ": expected a runs JSON ({\"runs\": [...]}) from run --json");
-  std::vector<JobSample> out;
+  std::map<std::string, std::vector<JobSample>> out;
   for (const Json& r : runs->array()) {
+    const Json* policy = r.Find("policy");
+    const std::string name = policy && policy->is_string() ? policy->string() : "";
     const Json* e = r.Find("execution");
     const Json* samples = e ? e->Find("job_samples") : nullptr;
     if (!samples || !samples->is_array()) continue;
     for (const Json& s : samples->array()) {
-      const bool shaped = s.is_array() && (s.array().size() == 3 || s.array().size() == 4);
+      const bool shaped = s.is_array() && (s.array().size() == 3 || s.array().size() == 5);
       const auto& a = s.array();
       bool valid = shaped && a[0].is_number() && a[0].number() > 0;
       for (size_t i = 1; valid && i < a.size(); ++i)
         valid = a[i].is_number() && a[i].number() >= 0;
+      if (valid && a.size() == 5) valid = a[4].number() < kNumStartKinds;
       if (!valid)
         return InvalidArgument(path +
                                ": execution.job_samples must hold [slowdown > 0, overhead_us >= "
-                               "0, load_us >= 0, delay_us >= 0] (delay optional)");
-      out.push_back({a[0].number(), a[1].number(), a[2].number(), a.size() == 4 ? a[3].number() : 0});
+                               "0, load_us >= 0] or those plus [delay_us >= 0, start kind 0-2]");
+      JobSample js{a[0].number(), a[1].number(), a[2].number()};
+      if (a.size() == 5) {
+        js.delay_us = a[3].number();
+        js.start = static_cast<StartKind>(static_cast<int>(a[4].number()));
+      }
+      out[""].push_back(js);
+      if (!name.empty()) out[name].push_back(js);
     }
   }
   if (out.empty()) return InvalidArgument(path + ": no execution.job_samples in any run");
@@ -112,6 +125,7 @@ int RunSimulate(int argc, char** argv) {
   so.job_overhead_us = *overhead;
   so.latency_scale = *scale;
   so.seed = static_cast<uint64_t>(*seed);
+  std::map<std::string, std::vector<JobSample>> samples_by_policy;
   if (args->Has("job-samples")) {
     for (const char* other : {"jitter", "latency-scale", "job-overhead-us"})
       if (args->Has(other))
@@ -119,9 +133,10 @@ int RunSimulate(int argc, char** argv) {
                                                 "; give one or the other"));
     auto samples = ReadJobSamples(args->Get("job-samples"));
     if (!samples.ok()) return Fail("simulate", samples.status());
-    so.job_samples = std::move(samples).value();
-    std::printf("job times: %zu jobs sampled from %s (SIMULATED with a measured distribution)\n",
-                so.job_samples.size(), args->Get("job-samples").c_str());
+    samples_by_policy = std::move(samples).value();
+    std::printf("job times: %zu jobs sampled from %s (SIMULATED with a measured distribution; "
+                "each policy draws from its own real run when the file has one)\n",
+                samples_by_policy[""].size(), args->Get("job-samples").c_str());
   }
   if (Status st = ParseServingOptions(*args, &s, /*load_pools=*/false); !st.ok())
     return Fail("simulate", st);
@@ -129,6 +144,10 @@ int RunSimulate(int argc, char** argv) {
   so.controller = s.engine.controller;
   std::vector<PolicyRun> runs;
   for (const std::string& policy : s.policies) {
+    if (!samples_by_policy.empty()) {
+      auto own = samples_by_policy.find(policy);
+      so.job_samples = (own != samples_by_policy.end() ? own : samples_by_policy.find(""))->second;
+    }
     auto out = Simulate(s.workload, s.profile, nullptr, policy, s.policy_options, so);
     if (!out.ok()) return Fail("simulate", out.status());
     std::printf("== %s (SIMULATED: %.0f s of workload in %.2f s)\n", policy.c_str(),

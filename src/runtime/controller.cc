@@ -426,9 +426,14 @@ bool Controller::Take(int p, double now_us, StageJob* job) {
     job->sample = r.sample;
     job->load_bytes = load_bytes;
     job->handoff_in_us = st.handoff_in_us;
-    // A first stage could start at its arrival, a later one when its input was handed over.
-    const double ready = pend.stage == 0 ? r.arrival_us : pend.ready_us + st.handoff_in_us;
+    // A first stage could start at its arrival, a later one when it was queued (after the planned
+    // hand-off where the caller delays hand-offs): the delay of a later stage on an idle
+    // processor is the real hand-off.
+    const double ready = pend.stage == 0 ? r.arrival_us : pend.ready_us;
     job->delay_us = std::max(0.0, now_us - std::max(ready, last_end_us_[p]));
+    job->start = ready < last_end_us_[p] ? StartKind::kQueued
+                 : pend.stage == 0       ? StartKind::kIdleFirst
+                                         : StartKind::kIdleLater;
     return true;
   }
   return false;
@@ -486,7 +491,7 @@ void Controller::Complete(const StageJob& job, double start_us, double now_us,
       ++timed_jobs_;
       const double overhead = std::max(0.0, now_us - start_us - compute - load_us);
       overhead_sum_ += overhead;
-      job_samples_.Add({slow, overhead, load_us, job.delay_us});
+      job_samples_.Add({slow, overhead, load_us, job.delay_us, job.start});
       slowdown_sum_ += slow;
       log_slowdown_sum_ += std::log(slow);
       log_slowdown_sq_ += std::log(slow) * std::log(slow);

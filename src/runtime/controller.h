@@ -58,9 +58,11 @@ struct StageJob {
   int64_t sample = 0;
   double handoff_in_us = 0;  // planned hand-off of the cut into this stage (0 for the first)
   int64_t load_bytes = 0;  // weights of segments made resident for this job (the caller loads them)
-  // Time from when the job could have started (input ready plus planned hand-off, processor
-  // free) to Take(): wake-up and dispatch delay, measured by the controller.
+  // Time from when the job could have started (arrival or queued, processor free) to Take():
+  // wake-up, dispatch and hand-off delay, measured by the controller; and whether the processor
+  // was idle when the job became ready.
   double delay_us = 0;
+  StartKind start = StartKind::kQueued;
 };
 
 struct TraceEvent {

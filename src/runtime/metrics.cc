@@ -190,13 +190,15 @@ std::string RunMetrics::ToJson() const {
   w.Key("mean_overhead_us").Double(job_overhead_us);
   w.Key("mean_slowdown_vs_profile").Double(job_slowdown);
   w.Key("slowdown_log_sigma").Double(job_slowdown_sigma);
-  w.Key("job_samples").BeginArray();  // [slowdown, overhead_us, load_us, delay_us]
+  // [slowdown, overhead_us, load_us, delay_us, start kind]
+  w.Key("job_samples").BeginArray();
   for (const JobSample& s : job_samples)
     w.BeginArray()
         .Double(s.slowdown)
         .Double(s.overhead_us)
         .Double(s.load_us)
         .Double(s.delay_us)
+        .Int(static_cast<int>(s.start))
         .EndArray();
   w.EndArray();
   w.EndObject();

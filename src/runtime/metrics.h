@@ -57,14 +57,23 @@ struct DecisionTiming {
 
 // One executed stage job against the profile: measured compute / profiled latency, the wall
 // time beyond compute and loading inside the job, the time it waited for segment weights to load,
-// and its start delay: from when it could have started (its input ready, plus the planned
-// hand-off for a later stage, and its processor free) to when it did (the arrival thread's and the
-// worker's wake-up, lock hand-over).
+// and its start delay: from when it could have started (a first stage at its arrival, a later one
+// when it was queued; its processor free) to when it did (the arrival thread's and the worker's
+// wake-ups, lock hand-over; for a later stage, the hand-off).
+// How a job came to start, which sets what its start delay is made of.
+enum class StartKind : int {
+  kQueued = 0,     // it waited behind another job: the worker's turnaround
+  kIdleFirst = 1,  // a first stage on an idle processor: arrival thread and worker wake-ups
+  kIdleLater = 2,  // a later stage on an idle processor: the worker's wake-up after the hand-off
+};
+inline constexpr int kNumStartKinds = 3;
+
 struct JobSample {
   double slowdown = 1;
   double overhead_us = 0;
   double load_us = 0;
   double delay_us = 0;
+  StartKind start = StartKind::kQueued;
 };
 
 // A uniform sample of at most `capacity` jobs (reservoir sampling with a fixed-seed generator, so

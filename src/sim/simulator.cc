@@ -30,7 +30,9 @@ Result<SimOutput> Simulate(const Workload& workload, const Profile& truth, const
   const auto wall0 = std::chrono::steady_clock::now();
   const Profile& plan_profile = planning ? *planning : truth;
   ControllerOptions co = options.controller;
-  co.delay_handoffs = true;
+  // Hand-offs: the planned cost from the profile, unless measured jobs are replayed (their start
+  // delays hold the real hand-offs of later stages).
+  co.delay_handoffs = options.job_samples.empty();
   SL_ASSIGN_OR_RETURN(auto controller, Controller::Create(workload, plan_profile, std::move(pol),
                                                           workload.processors, co));
   Controller& c = *controller;
@@ -54,6 +56,15 @@ Result<SimOutput> Simulate(const Workload& workload, const Profile& truth, const
   std::uniform_real_distribution<double> unit(0, 1);
   std::uniform_int_distribution<size_t> pick(
       0, options.job_samples.empty() ? 0 : options.job_samples.size() - 1);
+  // Start delays by how the job starts (queued, or on an idle processor as a first or later
+  // stage): a job draws its delay among the measured jobs that started the same way.
+  std::vector<double> delays[kNumStartKinds];
+  for (const JobSample& s : options.job_samples)
+    delays[static_cast<int>(s.start)].push_back(s.delay_us);
+  auto draw_delay = [&](StartKind kind) {
+    const std::vector<double>& d = delays[static_cast<int>(kind)];
+    return d.empty() ? 0.0 : d[std::uniform_int_distribution<size_t>(0, d.size() - 1)(rng)];
+  };
 
   SL_RETURN_IF_ERROR(c.Start(0).status());
   std::vector<Busy> procs(P);
@@ -72,7 +83,7 @@ Result<SimOutput> Simulate(const Workload& workload, const Profile& truth, const
       if (!options.job_samples.empty()) {
         const JobSample& s = options.job_samples[pick(rng)];
         factor = s.slowdown;
-        d = s.overhead_us + s.load_us + s.delay_us;
+        d = s.overhead_us + s.load_us + draw_delay(b.job.start);
       } else if (options.jitter > 0) {
         factor *= jitter(rng);
       }

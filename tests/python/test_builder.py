@@ -2,7 +2,7 @@
 import numpy as np
 import torch
 
-from sparseloom_zoo import audio, prune
+from sparseloom_zoo import audio, prune, train
 
 
 def test_unstructured_global_count():
@@ -27,6 +27,34 @@ def test_nm_two_of_four():
     w = torch.randn(6, 8, 1, 1)
     (m,) = prune.make_masks([w], "nm2:4", 0.5)
     assert bool((m.reshape(6, 2, 4).sum(-1) == 2).all())
+
+
+def test_gradual_pruning_reaches_target_and_keeps_fit_masks():
+    torch.manual_seed(3)
+    model = torch.nn.Sequential(torch.nn.Linear(12, 16), torch.nn.ReLU(), torch.nn.Linear(16, 4))
+    weights = [model[0].weight, model[2].weight]
+    total = sum(w.numel() for w in weights)
+    seen = []
+    remask = prune.gradual_schedule(weights, "unstructured", 0.0, 0.9, ramp_steps=30, every=10)
+
+    def tracking(step, steps):
+        masks = remask(step, steps)
+        if masks is not None:
+            seen.append((step, sum(int((~m).sum()) for m in masks) / total))
+        return masks
+
+    x = np.random.default_rng(0).standard_normal((256, 12)).astype(np.float32)
+    y = (x[:, 0] > 0).astype(np.int64) + 2 * (x[:, 1] > 0).astype(np.int64)
+    train.fit(model, x, y, epochs=10, lr=1e-2, batch_size=64, masked_weights=weights,
+              remask=tracking, log=lambda *_: None)
+    steps = [s for s, _ in seen]
+    fractions = [f for _, f in seen]
+    assert steps == [0, 10, 20, 30]
+    assert fractions[0] == 0.0 and fractions == sorted(fractions)
+    assert abs(fractions[-1] - 0.9) < 1.0 / total
+    # After the ramp the target mask stays: the model ends with exactly that many zeros.
+    zeros = sum(int((w == 0).sum()) for w in weights)
+    assert zeros == round(0.9 * total)
 
 
 def test_log_mel_shape_and_tone():

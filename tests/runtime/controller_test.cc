@@ -231,11 +231,13 @@ TEST(Controller, MeasuresEachJobsStartDelay) {
   StageJob a, b;
   ASSERT_TRUE((*c)->Take(0, 30, &a));
   EXPECT_DOUBLE_EQ(a.delay_us, 30);
+  EXPECT_EQ(a.start, StartKind::kIdleFirst);
   ASSERT_TRUE(a.last);
   const double service = (*c)->ExpectedServiceUs(a);
   (*c)->Complete(a, 30, 30 + service, {service}, 0, true, true);
   ASSERT_TRUE((*c)->Take(0, 37 + service, &b));
   EXPECT_DOUBLE_EQ(b.delay_us, 7);
+  EXPECT_EQ(b.start, StartKind::kQueued);  // it arrived while the first one ran
   (*c)->Complete(b, 37 + service, 37 + 2 * service, {service}, 0, true, true);
   RunMetrics m;
   (*c)->collector().Finish(1, &m);
@@ -243,6 +245,7 @@ TEST(Controller, MeasuresEachJobsStartDelay) {
   ASSERT_EQ(m.job_samples.size(), 2u);
   EXPECT_DOUBLE_EQ(m.job_samples[0].delay_us, 30);
   EXPECT_DOUBLE_EQ(m.job_samples[1].delay_us, 7);
+  EXPECT_EQ(m.job_samples[1].start, StartKind::kQueued);
 }
 
 TEST(Controller, RejectsUnknownPoolsAndProcessors) {

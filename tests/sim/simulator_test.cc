@@ -110,9 +110,14 @@ TEST(Simulator, LatencyScaleAndMeasuredJobSamplesSetJobTimes) {
   const double base = mean_ms(plain);
   EXPECT_GT(mean_ms(scaled), 1.5 * base);
   EXPECT_GT(mean_ms(sampled), mean_ms(scaled));
-  SimOptions delayed = sampled;  // the same jobs, each starting 400 us late
-  delayed.job_samples[0].delay_us = 400;
+  // Start delays are drawn by how a job starts: at this light load first stages find their
+  // processor idle, so only the idle-first delay shows in the median.
+  SimOptions delayed = sampled;
+  delayed.job_samples.push_back({2.0, 50.0, 0, 400, StartKind::kIdleFirst});
   EXPECT_NEAR(mean_ms(delayed) - mean_ms(sampled), 0.4, 0.05);
+  SimOptions queued_only = sampled;
+  queued_only.job_samples.push_back({2.0, 50.0, 0, 5000, StartKind::kQueued});
+  EXPECT_NEAR(mean_ms(queued_only), mean_ms(sampled), 0.05);
   // Deterministic for a seed with a real-looking, heavy-tailed sample too.
   SimOptions tail;
   for (int i = 0; i < 100; ++i) tail.job_samples.push_back({i == 0 ? 30.0 : 1.0, 3.0});
