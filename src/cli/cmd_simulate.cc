@@ -28,8 +28,9 @@ const char kUsage[] =
     "processors, with its jitter and contention unless given; 'fit' fits this machine's CPU\n"
     "model to the measured profile; --save-soc writes the model used.\n"
     "--job-samples: the runs JSON of a real `sparseloom run` (--json); every simulated job draws\n"
-    "one of its measured jobs (slowdown against the profile, overhead) in place of --jitter,\n"
-    "--latency-scale and --job-overhead-us, so the simulator sees the real run's tail.";
+    "one of its measured jobs (slowdown against the profile, overhead, start delay) in place of\n"
+    "--jitter, --latency-scale, --job-overhead-us and the planned hand-offs, so the simulator sees\n"
+    "the real run's tail; each policy draws from its own run in the file when there is one.";
 
 // The [slowdown, overhead_us, load_us, delay_us, start kind] samples of the runs in a runs JSON
 // (RunsJson) by policy, and all of them pooled under "" (runs written before the start delay was
