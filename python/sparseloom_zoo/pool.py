@@ -144,8 +144,10 @@ def _prune_and_finetune(model, weights, spec, ft, config, data, spec_index, log,
     masks, remask = prune.make_masks(weights, spec.pattern, spec.sparsity), None
     if ramp > 0:
         steps = max(1, int(math.ceil(ft * len(data.train_y) / config.batch_size)))
+        # The target mask must be reached at a step that runs: at the latest the last one.
+        ramp_steps = min(max(1, int(ramp * steps)), steps - 1)
         remask = prune.gradual_schedule(weights, spec.pattern, min(start, spec.sparsity),
-                                        spec.sparsity, max(1, int(ramp * steps)))
+                                        spec.sparsity, ramp_steps)
         masks = None
     else:
         prune.apply_masks(weights, masks)

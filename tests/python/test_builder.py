@@ -2,7 +2,7 @@
 import numpy as np
 import torch
 
-from sparseloom_zoo import audio, prune, train
+from sparseloom_zoo import Dataset, audio, pool, prune, train
 
 
 def test_unstructured_global_count():
@@ -55,6 +55,22 @@ def test_gradual_pruning_reaches_target_and_keeps_fit_masks():
     # After the ramp the target mask stays: the model ends with exactly that many zeros.
     zeros = sum(int((w == 0).sum()) for w in weights)
     assert zeros == round(0.9 * total)
+
+
+def test_gradual_pruning_reaches_target_in_a_one_step_fine_tune():
+    # Tiny builds fine-tune for a single step: the schedule must still end at the target.
+    torch.manual_seed(4)
+    model = torch.nn.Sequential(torch.nn.Linear(12, 16), torch.nn.ReLU(), torch.nn.Linear(16, 4))
+    weights = [model[0].weight, model[2].weight]
+    total = sum(w.numel() for w in weights)
+    spec = pool.VariantSpec("u90", "unstructured", 0.9)
+    x = np.random.default_rng(1).standard_normal((64, 12)).astype(np.float32)
+    y = (x[:, 0] > 0).astype(np.int64)
+    data = Dataset(x, y, x, y, x, y, labels=["a", "b"], description={})
+    config = pool.TrainConfig(batch_size=64, finetune_lr=1e-2)
+    pool._prune_and_finetune(model, weights, spec, 1.0, config, data, 1, lambda *_: None, "t",
+                             dict(batch_size=64, log=lambda *_: None))
+    assert sum(int((w == 0).sum()) for w in weights) == round(0.9 * total)
 
 
 def test_log_mel_shape_and_tone():
