@@ -141,15 +141,15 @@ def _prune_and_finetune(model, weights, spec, ft, config, data, spec_index, log,
     with a ramp the sparsity grows gradually during the fine-tuning instead of at once."""
     ramp = _ramp(spec, ft, config)
     start = float(sum(int((w == 0).sum()) for w in weights)) / sum(w.numel() for w in weights)
-    masks, remask = prune.make_masks(weights, spec.pattern, spec.sparsity), None
+    masks, remask = None, None
     if ramp > 0:
         steps = max(1, int(math.ceil(ft * len(data.train_y) / config.batch_size)))
         # The target mask must be reached at a step that runs: at the latest the last one.
         ramp_steps = min(max(1, int(ramp * steps)), steps - 1)
         remask = prune.gradual_schedule(weights, spec.pattern, min(start, spec.sparsity),
                                         spec.sparsity, ramp_steps)
-        masks = None
     else:
+        masks = prune.make_masks(weights, spec.pattern, spec.sparsity)
         prune.apply_masks(weights, masks)
     how = f"gradually from {start:.2f} over {ramp:.0%} of" if ramp > 0 else "then"
     log(f"[{task}] {spec.name}: pruning from {spec.parent} {how} {ft} epochs of fine-tuning")

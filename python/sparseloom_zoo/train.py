@@ -91,8 +91,6 @@ def fit(model, x, y, *, epochs, lr, batch_size=128, weight_decay=0.0, optimizer=
             log(f"    {tag} step {step}/{steps} (epoch {step * batch_size / n:.2f}) loss {loss_avg:.4f} "
                 f"({el:.0f}s, ~{el * (steps - step) / step:.0f}s left)")
     model.eval()
-    if masks is not None:
-        prune.apply_masks(masked_weights, masks)
     return model
 
 

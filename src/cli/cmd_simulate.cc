@@ -1,5 +1,6 @@
 // `sparseloom simulate`: the same controller and policies as `run`, on a virtual clock
 // (docs/simulator.md).
+#include <cmath>
 #include <cstdio>
 #include <map>
 #include <string>
@@ -29,7 +30,8 @@ const char kUsage[] =
     "model to the measured profile; --save-soc writes the model used.\n"
     "--job-samples: the runs JSON of a real `sparseloom run` (--json); every simulated job draws\n"
     "one of its measured jobs (slowdown against the profile, overhead, start delay) in place of\n"
-    "--jitter, --latency-scale, --job-overhead-us and the planned hand-offs, so the simulator sees\n"
+    "--jitter, --latency-scale, --job-overhead-us and the planned hand-offs, so the simulator "
+    "sees\n"
     "the real run's tail; each policy draws from its own run in the file when there is one.";
 
 // The [slowdown, overhead_us, load_us, delay_us, start kind] samples of the runs in a runs JSON
@@ -51,9 +53,9 @@ Result<std::map<std::string, std::vector<JobSample>>> ReadJobSamples(const std::
       const bool shaped = s.is_array() && (s.array().size() == 3 || s.array().size() == 5);
       const auto& a = s.array();
       bool valid = shaped && a[0].is_number() && a[0].number() > 0;
-      for (size_t i = 1; valid && i < a.size(); ++i)
-        valid = a[i].is_number() && a[i].number() >= 0;
-      if (valid && a.size() == 5) valid = a[4].number() < kNumStartKinds;
+      for (size_t i = 1; valid && i < a.size(); ++i) valid = a[i].is_number() && a[i].number() >= 0;
+      if (valid && a.size() == 5)
+        valid = a[4].number() < kNumStartKinds && a[4].number() == std::floor(a[4].number());
       if (!valid)
         return InvalidArgument(path +
                                ": execution.job_samples must hold [slowdown > 0, overhead_us >= "
@@ -135,9 +137,10 @@ int RunSimulate(int argc, char** argv) {
     auto samples = ReadJobSamples(args->Get("job-samples"));
     if (!samples.ok()) return Fail("simulate", samples.status());
     samples_by_policy = std::move(samples).value();
-    std::printf("job times: %zu jobs sampled from %s (SIMULATED with a measured distribution; "
-                "each policy draws from its own real run when the file has one)\n",
-                samples_by_policy[""].size(), args->Get("job-samples").c_str());
+    std::printf(
+        "job times: %zu jobs sampled from %s (SIMULATED with a measured distribution; "
+        "each policy draws from its own real run when the file has one)\n",
+        samples_by_policy[""].size(), args->Get("job-samples").c_str());
   }
   if (Status st = ParseServingOptions(*args, &s, /*load_pools=*/false); !st.ok())
     return Fail("simulate", st);

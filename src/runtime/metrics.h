@@ -55,11 +55,6 @@ struct DecisionTiming {
   double mean_us = 0, p99_us = 0, max_us = 0;
 };
 
-// One executed stage job against the profile: measured compute / profiled latency, the wall
-// time beyond compute and loading inside the job, the time it waited for segment weights to load,
-// and its start delay: from when it could have started (a first stage at its arrival, a later one
-// when it was queued; its processor free) to when it did (the arrival thread's and the worker's
-// wake-ups, lock hand-over; for a later stage, the hand-off).
 // How a job came to start, which sets what its start delay is made of.
 enum class StartKind : int {
   kQueued = 0,     // it waited behind another job: the worker's turnaround
@@ -68,6 +63,11 @@ enum class StartKind : int {
 };
 inline constexpr int kNumStartKinds = 3;
 
+// One executed stage job against the profile: measured compute / profiled latency, the wall
+// time beyond compute and loading inside the job, the time it waited for segment weights to load,
+// and its start delay: from when it could have started (a first stage at its arrival, a later one
+// when it was queued; its processor free) to when it did (the arrival thread's and the worker's
+// wake-ups, lock hand-over; for a later stage, the hand-off).
 struct JobSample {
   double slowdown = 1;
   double overhead_us = 0;
