@@ -165,9 +165,9 @@ Status Controller::Replan(double now_us, const char* cause) {
         planned_latency_[t][seg * P + p] = tp.segments[seg].latency_us[p];
       }
     }
-    // With a budget, idle segments outside the plan make room now; without one they stay (no
-    // reload churn when plans alternate).
-    if (options_.memory_budget_bytes > 0)
+    // With a budget, or when the preloader asks for it, idle segments outside the plan make room
+    // now; otherwise they stay (no reload churn when plans alternate).
+    if (options_.memory_budget_bytes > 0 || policy_.preloader.config().evict_outside_plan)
       for (size_t s = 0; s < tp.segments.size(); ++s)
         if (!target_[t][s] && residency_[t][s].resident && residency_[t][s].in_use == 0)
           Evict(static_cast<int>(t), static_cast<int>(s));

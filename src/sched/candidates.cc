@@ -102,8 +102,9 @@ Result<CandidateSet> BuildCandidates(const Snapshot& snap, int task, const std::
       }
   const size_t m = kept.size();
   std::vector<int> digits(m * K);
-  std::vector<int64_t> sbytes(m, 0);
+  std::vector<int64_t> sbytes(m, 0), sload(m, 0);  // sload: not resident (prefer_resident)
   std::vector<double> total(m, 0.0);
+  const bool loads_matter = config.prefer_resident && snap.resident.tracked;
   for (size_t j = 0; j < m; ++j) {
     int64_t x = kept[j];
     for (int i = K - 1; i >= 0; --i) {
@@ -113,6 +114,8 @@ Result<CandidateSet> BuildCandidates(const Snapshot& snap, int task, const std::
     for (int i = 0; i < K; ++i) {
       const SegmentProfile& seg = tp.segment(digits[j * K + i], i);
       sbytes[j] += seg.weight_bytes;
+      if (loads_matter && !snap.resident.Contains(task, digits[j * K + i] * K + i))
+        sload[j] += seg.weight_bytes;
       for (int p : alive) total[j] += seg.latency_us[p];
     }
   }
@@ -121,16 +124,17 @@ Result<CandidateSet> BuildCandidates(const Snapshot& snap, int task, const std::
   std::sort(order.begin(), order.end(), [&](size_t x, size_t y) {
     if (acc[kept[x]] != acc[kept[y]]) return acc[kept[x]] > acc[kept[y]];
     if (bytes_matter && sbytes[x] != sbytes[y]) return sbytes[x] < sbytes[y];
+    if (sload[x] != sload[y]) return sload[x] < sload[y];
     return kept[x] < kept[y];
   });
   std::vector<size_t> front;
   std::vector<double> ftotal;
-  std::vector<int64_t> fb;
+  std::vector<int64_t> fb, fl;
   for (size_t x : order) {
     bool dominated = false;
     const int* dx = &digits[x * K];
     for (size_t f = 0; f < front.size() && !dominated; ++f) {
-      if (ftotal[f] > total[x] || (bytes_matter && fb[f] > sbytes[x])) continue;
+      if (ftotal[f] > total[x] || (bytes_matter && fb[f] > sbytes[x]) || fl[f] > sload[x]) continue;
       const int* dy = &digits[front[f] * K];
       bool d = true;
       for (int i = 0; d && i < K; ++i) d = dom[(static_cast<size_t>(i) * n + dy[i]) * n + dx[i]];
@@ -140,6 +144,7 @@ Result<CandidateSet> BuildCandidates(const Snapshot& snap, int task, const std::
     front.push_back(x);
     ftotal.push_back(total[x]);
     fb.push_back(sbytes[x]);
+    fl.push_back(sload[x]);
   }
   std::sort(front.begin(), front.end(), [&](size_t x, size_t y) { return kept[x] < kept[y]; });
 
@@ -158,14 +163,15 @@ Result<CandidateSet> BuildCandidates(const Snapshot& snap, int task, const std::
   // copied into flat arrays so that the dominance scan reads contiguous memory.
   const size_t f = front.size();
   std::vector<double> facc(f), service(f), gbusy(f * P), kbusy;
-  std::vector<int64_t> fbytes(f), dbytes(f);  // dbytes: bytes as far as dominance is concerned
-  for (size_t j = 0; j < f; ++j) {
+  std::vector<int64_t> fbytes(f), dbytes(f), fload(f);  // dbytes: bytes as far as dominance is
+  for (size_t j = 0; j < f; ++j) {                      // concerned
     facc[j] = acc[kept[front[j]]];
     fbytes[j] = sbytes[front[j]];
     dbytes[j] = bytes_matter ? fbytes[j] : 0;
+    fload[j] = sload[front[j]];
   }
   std::vector<double> kacc;
-  std::vector<int64_t> kbytes;
+  std::vector<int64_t> kbytes, kload;
   std::vector<size_t> gorder(f), gkept;
   for (int pl = 0; pl < num_placements; ++pl) {
     const int* place = &cs.placements[static_cast<size_t>(pl) * K];
@@ -188,11 +194,13 @@ Result<CandidateSet> BuildCandidates(const Snapshot& snap, int task, const std::
       if (service[x] != service[y]) return service[x] < service[y];
       if (facc[x] != facc[y]) return facc[x] > facc[y];
       if (dbytes[x] != dbytes[y]) return dbytes[x] < dbytes[y];
+      if (fload[x] != fload[y]) return fload[x] < fload[y];
       return x < y;
     });
     gkept.clear();
     kacc.clear();
     kbytes.clear();
+    kload.clear();
     kbusy.clear();
     for (size_t x : gorder) {
       const double ax = facc[x];
@@ -200,7 +208,7 @@ Result<CandidateSet> BuildCandidates(const Snapshot& snap, int task, const std::
       const double* bu = &gbusy[x * P];
       bool dominated = false;
       for (size_t y = 0; y < gkept.size() && !dominated; ++y) {
-        if (kacc[y] < ax || kbytes[y] > bx) continue;
+        if (kacc[y] < ax || kbytes[y] > bx || kload[y] > fload[x]) continue;
         const double* by = &kbusy[y * P];
         bool d = true;
         for (int p = 0; d && p < P; ++p) d = by[p] <= bu[p];
@@ -210,6 +218,7 @@ Result<CandidateSet> BuildCandidates(const Snapshot& snap, int task, const std::
       gkept.push_back(x);
       kacc.push_back(ax);
       kbytes.push_back(bx);
+      kload.push_back(fload[x]);
       kbusy.insert(kbusy.end(), bu, bu + P);
     }
     std::sort(gkept.begin(), gkept.end());
@@ -219,6 +228,7 @@ Result<CandidateSet> BuildCandidates(const Snapshot& snap, int task, const std::
       cs.service_us.push_back(service[x]);
       cs.accuracy.push_back(facc[x]);
       cs.bytes.push_back(fbytes[x]);
+      cs.load_bytes.push_back(fload[x]);
       cs.busy_us.insert(cs.busy_us.end(), gbusy.begin() + x * P, gbusy.begin() + (x + 1) * P);
       for (int p = 0; p < P; ++p) cs.visits.push_back(0);
       for (int i = 0; i < K; ++i) cs.visits[cs.visits.size() - P + place[i]] = 1;

@@ -6,11 +6,13 @@
 //      none does, keep the most accurate ones (the task cannot meet its SLO, serve it as well as
 //      possible).
 //   2. Stitch pruning, valid for every placement: stitch a is dropped when an earlier kept stitch b
-//      has accuracy >= a's, bytes <= a's (when bytes matter) and, for every segment i and alive
-//      processor p, latency(b_i, i, p) <= latency(a_i, i, p).
+//      has accuracy >= a's, bytes <= a's (when bytes matter), non-resident bytes <= a's (with
+//      prefer_resident) and, for every segment i and alive processor p,
+//      latency(b_i, i, p) <= latency(a_i, i, p).
 //   3. Placements of the family over the alive processors.
 //   4. Options = kept stitches x placements; within each placement, an option dominated on
-//      (per-processor busy time, accuracy, bytes when they matter) by another of the same placement
+//      (per-processor busy time, accuracy, bytes when they matter, non-resident bytes with
+//      prefer_resident) by another of the same placement
 //      is dropped (same placement: same hand-offs and visited processors, so service latency
 //      follows).
 // Every step is lossless for the objective of the joint optimizer, so the exact search over the
@@ -41,6 +43,7 @@ struct CandidateSet {
   std::vector<double> service_us;  // segments + hand-offs
   std::vector<double> accuracy;
   std::vector<int64_t> bytes;
+  std::vector<int64_t> load_bytes;  // bytes of its segments not resident (prefer_resident only)
   std::vector<double> busy_us;  // [c * P + p]
   std::vector<uint8_t> visits;  // [c * P + p]: 1 if the placement runs a segment on p
 

@@ -36,6 +36,7 @@ struct Key {  // the objective as a tuple with an exact total order
   double lateness;
   bool fits;
   int64_t bucket;
+  int64_t load;
   double accuracy;
   double latency;
 };
@@ -49,6 +50,7 @@ Key MakeKey(const Objective& o, double quantum) {
   const double u = std::min(o.bottleneck_utilisation, 1e9);
   k.bucket = quantum > 0 ? static_cast<int64_t>(std::floor(u / quantum))
                          : static_cast<int64_t>(std::llround(u * 1e12));
+  k.load = o.load_bytes;
   k.accuracy = o.accuracy;
   k.latency = o.latency_us;
   return k;
@@ -60,6 +62,7 @@ bool KeyBetter(const Key& a, const Key& b) {
   if (a.lateness != b.lateness) return a.lateness < b.lateness;
   if (a.fits != b.fits) return a.fits;
   if (a.bucket != b.bucket) return a.bucket < b.bucket;
+  if (a.load != b.load) return a.load < b.load;
   if (a.accuracy != b.accuracy) return a.accuracy > b.accuracy;
   return a.latency < b.latency;
 }
@@ -80,12 +83,14 @@ class Evaluator {
 
   // `assign[j]`: candidate of sets_[j], or -1 (left out of the objective).
   Objective Eval(const std::vector<int64_t>& assign) {
-    Sum(assign, kNone, u_, m_, bytes_);
-    return Finish(assign, kNone, -1, bytes_);
+    Sum(assign, kNone, u_, m_, bytes_, load_);
+    return Finish(assign, kNone, -1, bytes_, load_);
   }
   // Repeated moves of one task: Exclude(assign, j) once, then EvalMove(assign, j, c) for any c
   // while the other entries of `assign` stay as they were.
-  void Exclude(const std::vector<int64_t>& assign, size_t j) { Sum(assign, j, bu_, bm_, bbytes_); }
+  void Exclude(const std::vector<int64_t>& assign, size_t j) {
+    Sum(assign, j, bu_, bm_, bbytes_, bload_);
+  }
   Objective EvalMove(const std::vector<int64_t>& assign, size_t j, int64_t c) {
     const CandidateSet& cs = sets_[j];
     const double* b = &cs.busy_us[static_cast<size_t>(c) * P_];
@@ -93,7 +98,7 @@ class Evaluator {
       u_[p] = bu_[p] + cs.rate_per_us * b[p];
       m_[p] = bm_[p] + cs.rate_per_us * b[p] * b[p];
     }
-    return Finish(assign, j, c, bbytes_ + cs.bytes[c]);
+    return Finish(assign, j, c, bbytes_ + cs.bytes[c], bload_ + cs.load_bytes[c]);
   }
   const std::vector<double>& waits() const { return w_; }
   int64_t evaluations = 0;
@@ -102,10 +107,11 @@ class Evaluator {
   static constexpr size_t kNone = static_cast<size_t>(-1);
 
   void Sum(const std::vector<int64_t>& assign, size_t skip, std::vector<double>& u,
-           std::vector<double>& m, int64_t& bytes) const {
+           std::vector<double>& m, int64_t& bytes, int64_t& load) const {
     std::fill(u.begin(), u.end(), 0.0);
     std::fill(m.begin(), m.end(), 0.0);
     bytes = 0;
+    load = 0;
     for (size_t j = 0; j < sets_.size(); ++j) {
       if (assign[j] < 0 || j == skip) continue;
       const CandidateSet& cs = sets_[j];
@@ -115,15 +121,17 @@ class Evaluator {
         m[p] += cs.rate_per_us * b[p] * b[p];
       }
       bytes += cs.bytes[assign[j]];
+      load += cs.load_bytes[assign[j]];
     }
   }
 
   // The objective from u_ and m_; task `moved` uses candidate `moved_to` instead of assign[moved].
   Objective Finish(const std::vector<int64_t>& assign, size_t moved, int64_t moved_to,
-                   int64_t bytes) {
+                   int64_t bytes, int64_t load) {
     ++evaluations;
     Objective o;
     o.fits_memory = bytes <= budget_;
+    o.load_bytes = load;
     for (int p = 0; p < P_; ++p) {
       o.bottleneck_utilisation = std::max(o.bottleneck_utilisation, u_[p]);
       // M/G/1 (Pollaczek-Khinchine): W = sum_c rate_c S_c^2 / (2 (1 - U)).
@@ -161,7 +169,7 @@ class Evaluator {
   int64_t budget_;
   const JointOptimizerConfig& config_;
   std::vector<double> u_, m_, w_, bu_, bm_;
-  int64_t bytes_ = 0, bbytes_ = 0;
+  int64_t bytes_ = 0, bbytes_ = 0, load_ = 0, bload_ = 0;
 };
 
 void SearchExact(const std::vector<CandidateSet>& sets, Evaluator& ev, double q,

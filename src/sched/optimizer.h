@@ -11,7 +11,9 @@
 //   4. then fit the chosen stitches' weights in the memory budget;
 //   5. then minimise the bottleneck utilisation (throughput headroom), compared in buckets of
 //      `utilisation_quantum` so that near-equal loads leave room for
-//   6. the rate-weighted accuracy, then 7. the rate-weighted expected latency.
+//   6. with `prefer_resident`, the fewest bytes of chosen segments that are not resident (plans
+//      stay stable across replans: fewer loads, less memory), then
+//   7. the rate-weighted accuracy, then 8. the rate-weighted expected latency.
 // Exact search when the product of the per-task candidate counts is at most `exact_limit`,
 // otherwise three greedy/light starts, each refined by best-improvement local search over single-
 // and two-task moves (see joint_optimizer.cc).
@@ -60,6 +62,9 @@ struct JointOptimizerConfig {
   double utilisation_quantum = 0.02;        // bucket width of objective 4 (0: compare exactly)
   int max_local_search_rounds = 50;
   double max_utilisation = 0.999;  // queueing at or above this counts as unbounded
+  // Objective 6: prefer stitches whose segments are already resident (Snapshot::resident, when
+  // tracked). Off for the baselines, on for SparseLoom.
+  bool prefer_resident = false;
 };
 
 // The value of one joint assignment (see the header comment for the order).
@@ -69,7 +74,8 @@ struct Objective {
   double lateness = 0;  // rate-weighted sum of latency / bound over the tasks that miss
   bool fits_memory = true;
   double bottleneck_utilisation = 0;
-  double accuracy = 0;    // rate-weighted mean over tasks
+  int64_t load_bytes = 0;  // chosen segments not resident (counted with prefer_resident only)
+  double accuracy = 0;     // rate-weighted mean over tasks
   double latency_us = 0;  // rate-weighted mean expected latency (capped when unbounded)
 };
 

@@ -8,6 +8,20 @@ const std::vector<std::string>& PolicyNames() {
   return kNames;
 }
 
+JointOptimizerConfig SparseLoomOptimizerConfig() {
+  JointOptimizerConfig jc;
+  jc.prefer_resident = true;
+  return jc;
+}
+
+PreloaderConfig SparseLoomPreloaderConfig() {
+  PreloaderConfig pc;
+  pc.mode = PreloadMode::kHotness;
+  pc.evict_outside_plan = true;
+  pc.min_share = 0.05;  // segments only the 5th and lower options use (decay 0.5) load on demand
+  return pc;
+}
+
 Result<Policy> MakePolicy(const std::string& name, const PolicyOptions& options) {
   Policy p;
   p.name = name;
@@ -22,9 +36,9 @@ Result<Policy> MakePolicy(const std::string& name, const PolicyOptions& options)
   const PlacementFamily family =
       partitioned ? PlacementFamily::kRoundRobin : PlacementFamily::kSingle;
   if (name == "sparseloom") {
-    p.optimizer = std::make_unique<JointOptimizer>(JointOptimizerConfig{}, name);
+    p.optimizer = std::make_unique<JointOptimizer>(SparseLoomOptimizerConfig(), name);
     dc.pick = OptionPick::kEarliestFinish;  // docs/scheduling.md: why not rank order
-    pc.mode = PreloadMode::kHotness;
+    pc = SparseLoomPreloaderConfig();
   } else if (name == "sv-ao-np" || name == "sv-ao-p") {
     p.optimizer =
         std::make_unique<SingleVariantOptimizer>(VariantRule::kMostAccurate, family, name);

@@ -37,6 +37,9 @@ struct PolicyOptions {
 };
 
 const std::vector<std::string>& PolicyNames();
+// SparseLoom's own optimizer and preloader settings (MakePolicy and the evaluation's variants).
+JointOptimizerConfig SparseLoomOptimizerConfig();
+PreloaderConfig SparseLoomPreloaderConfig();
 // Fails naming the unknown policy and listing the known ones.
 [[nodiscard]] Result<Policy> MakePolicy(const std::string& name, const PolicyOptions& options = {});
 

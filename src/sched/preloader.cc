@@ -83,10 +83,12 @@ ResidentSet Preloader::Plan(const Snapshot& snap, const std::vector<Choice>& cho
   // 1-2. Hotness.
   std::vector<std::vector<double>> hot(snap.tasks.size());
   for (size_t t = 0; t < snap.tasks.size(); ++t) hot[t].assign(rs.flags[t].size(), 0.0);
+  std::vector<double> rate_of(snap.tasks.size(), 0.0);
   for (const Choice& ch : choices) {
     const TaskProfile* tp = profile_of(ch);
     if (tp == nullptr) continue;
     const double rate = std::max(snap.tasks[ch.task].arrival_rate_rps, 1e-3);
+    rate_of[ch.task] = rate;
     double norm = 0, w = 1;
     for (size_t r = 0; r < ch.options.size(); ++r, w *= config_.rank_decay) norm += w;
     if (!(norm > 0)) continue;
@@ -102,7 +104,7 @@ ResidentSet Preloader::Plan(const Snapshot& snap, const std::vector<Choice>& cho
   std::vector<Item> items;
   for (size_t t = 0; t < hot.size(); ++t)
     for (size_t s = 0; s < hot[t].size(); ++s)
-      if (hot[t][s] > 0)
+      if (hot[t][s] > 0 && hot[t][s] >= config_.min_share * rate_of[t] * (1 - 1e-12))
         items.push_back({static_cast<int>(t), static_cast<int>(s), hot[t][s],
                          snap.tasks[t].profile->segments[s].weight_bytes});
   std::sort(items.begin(), items.end(), [](const Item& a, const Item& b) {

@@ -9,7 +9,9 @@
 //      options that use it. A segment every option of its task needs scores the full rate: nothing
 //      can replace it. A segment used by one low-ranked option scores little.
 //   3. Segments by decreasing hotness (ties: fewer bytes, then task, then segment index) are made
-//      resident first-fit: each one that still fits is taken, the others skipped.
+//      resident first-fit: each one that still fits is taken, the others skipped. A segment whose
+//      share (hotness / its task's rate) is below `min_share` is left to load on demand, whatever
+//      the budget: memory is spent only on segments that are likely to run.
 // kChoiceOrder (baselines): rank 0 options of every task in task order, then rank 1, ..., each
 // option's segments first-fit.
 //
@@ -32,6 +34,10 @@ enum class PreloadMode { kHotness, kChoiceOrder, kRandom, kAll };
 struct PreloaderConfig {
   PreloadMode mode = PreloadMode::kHotness;
   double rank_decay = 0.5;
+  double min_share = 0;  // kHotness: segments used by less of their task's requests stay out
+  // For the caller: idle segments outside the plan are evicted at every replan, even without a
+  // budget, so that memory holds the current plan only (the runtime and simulator do this).
+  bool evict_outside_plan = false;
   uint64_t seed = 1;  // kRandom
 };
 

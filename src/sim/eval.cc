@@ -48,14 +48,16 @@ double Duration(const Profile& prof, const EvalOptions& o) {
   return std::clamp(static_cast<double>(o.target_requests) / rate, 2.0, 10.0);
 }
 
+// SparseLoom with a changed optimizer family or preload mode (`jc` starts from SparseLoom's own).
 Policy Custom(const std::string& name, JointOptimizerConfig jc, PreloadMode mode) {
   Policy p;
   p.name = name;
+  jc.prefer_resident = SparseLoomOptimizerConfig().prefer_resident;
   p.optimizer = std::make_unique<JointOptimizer>(jc, name);
   DispatcherConfig dc;
   dc.pick = OptionPick::kEarliestFinish;
   p.dispatcher = Dispatcher(dc);
-  PreloaderConfig pc;
+  PreloaderConfig pc = SparseLoomPreloaderConfig();
   pc.mode = mode;
   p.preloader = Preloader(pc);
   return p;

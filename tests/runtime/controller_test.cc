@@ -199,6 +199,28 @@ TEST(Controller, MemoryBudgetIsNeverExceeded) {
   }
 }
 
+TEST(Controller, WithoutABudgetEvictsWhatLeavesThePlanOnlyWhenAsked) {
+  // Task b starts at 0.2 s and a's bound tightens at 0.5 s: replans with different plans.
+  Workload w = TwoTaskWorkload(800, 500, 1.0);
+  RunMetrics kept, evicted;
+  for (bool evict : {false, true}) {
+    auto pol = MakePolicy("sparseloom");
+    ASSERT_TRUE(pol.ok());
+    PreloaderConfig pc = SparseLoomPreloaderConfig();
+    pc.evict_outside_plan = evict;
+    pol->preloader = Preloader(pc);
+    auto c = Controller::Create(w, TwoTaskProfile(), std::move(pol).value(), {}, {});
+    ASSERT_TRUE(c.ok());
+    DriveResult r = Drive(**c, w);
+    ExpectCountsAddUp(**c, r);
+    (*c)->FillRunMetrics(evict ? &evicted : &kept);
+  }
+  EXPECT_EQ(kept.segment_evictions, 0);
+  EXPECT_GT(evicted.segment_evictions, 0);
+  EXPECT_LE(evicted.peak_resident_weight_bytes, kept.peak_resident_weight_bytes);
+  EXPECT_GT(evicted.peak_resident_weight_bytes, 0);
+}
+
 TEST(Controller, ProcessorFailureReplansAndLosesNothing) {
   Workload w = TwoTaskWorkload(800, 500, 1.0);
   auto pol = MakePolicy("sparseloom");

@@ -71,6 +71,37 @@ TEST(JointOptimizer, RespectsAccuracyFloors) {
   for (const Option& o : s->choices[0].options) EXPECT_DOUBLE_EQ(o.accuracy, 0.9);
 }
 
+TEST(JointOptimizer, PrefersResidentSegmentsWhenAsked) {
+  TaskProfile tp = TwoByTwo(2);
+  Snapshot snap;
+  snap.processors = Processors(2);
+  snap.tasks = {Task(0, &tp, 1.0, 0.5, 10.0)};  // lenient: every stitch meets the SLO
+  const int K = 2;
+  snap.resident.tracked = true;
+  snap.resident.flags = {std::vector<uint8_t>(4, 0)};
+  snap.resident.flags[0][0 * K + 0] = snap.resident.flags[0][0 * K + 1] = 1;  // variant 0
+  JointOptimizerConfig sticky;
+  sticky.prefer_resident = true;
+  auto first = [&](const JointOptimizer& opt) {
+    auto r = opt.Solve(snap);
+    EXPECT_TRUE(r.ok()) << r.status().message();
+    return r.ok() ? r->choices[0].options[0].stitch : std::vector<int>{};
+  };
+  // Off: the most accurate stitch, whatever is resident.
+  EXPECT_EQ(first(JointOptimizer()), (std::vector<int>{1, 1}));
+  // On: the resident variant, as nothing needs loading; same utilisation bucket.
+  EXPECT_EQ(first(JointOptimizer(sticky)), (std::vector<int>{0, 0}));
+  // Segment(0, 0) and Segment(1, 1) resident: the stitch made of both, more accurate than (0, 0).
+  snap.resident.flags[0] = {1, 0, 0, 1};
+  EXPECT_EQ(first(JointOptimizer(sticky)), (std::vector<int>{0, 1}));
+  auto r = JointOptimizer(sticky).Solve(snap);
+  ASSERT_TRUE(r.ok());
+  EXPECT_EQ(r->objective.load_bytes, 0);
+  // Untracked residency: no preference.
+  snap.resident.tracked = false;
+  EXPECT_EQ(first(JointOptimizer(sticky)), (std::vector<int>{1, 1}));
+}
+
 TEST(JointOptimizer, BalancesTwoTasksAcrossProcessors) {
   // One segment of 1000 us on either processor; 600 rps each: both on one processor would load it
   // to 1.2, one each to 0.6.

@@ -91,6 +91,37 @@ TEST(Preloader, PrefersSegmentsEveryOptionNeedsAndHighRates) {
   EXPECT_FALSE(rs.Contains(1, 1 * K + 0));
 }
 
+TEST(Preloader, MinShareLeavesRarelyUsedSegmentsToLoadOnDemand) {
+  // Four options of one task, each with its own segment 1 (decay 0.5: shares 8/15, 4/15, 2/15 and
+  // 1/15 of the requests); segment (0, 0) is in every option.
+  TaskProfile tp = MakeTask(
+      "t", 4, 2, 1, [](int, int, int) { return 10.0; }, [](int64_t) { return 0.9; }, 0,
+      [](int, int) { return int64_t{100}; });
+  Snapshot snap;
+  snap.processors = Processors(1);
+  snap.tasks = {Task(0, &tp, 1, 0, 50)};
+  std::vector<Choice> choices(1);
+  for (int v = 0; v < 4; ++v) choices[0].options.push_back(MakeOption(tp, {0, v}, {0, 0}, 1, 1).value());
+  const int K = 2;
+  auto plan = [&](double min_share) {
+    PreloaderConfig pc;
+    pc.min_share = min_share;
+    return Preloader(pc).Plan(snap, choices, 1 << 20);
+  };
+  ResidentSet all = plan(0);
+  EXPECT_EQ(all.bytes, 500);
+  ResidentSet some = plan(0.1);  // 1/15 < 0.1 <= 2/15
+  EXPECT_EQ(some.bytes, 400);
+  EXPECT_TRUE(some.Contains(0, 0 * K + 0));
+  EXPECT_TRUE(some.Contains(0, 2 * K + 1));
+  EXPECT_FALSE(some.Contains(0, 3 * K + 1));
+  ResidentSet top = plan(0.5);  // only the rank-0 option's segments
+  EXPECT_EQ(top.bytes, 200);
+  EXPECT_TRUE(top.Contains(0, 0 * K + 1));
+  EXPECT_TRUE(plan(1.0).Contains(0, 0));  // every option needs it: share 1
+  EXPECT_EQ(plan(1.0).bytes, 100);
+}
+
 TEST(Preloader, IsDeterministic) {
   auto sc = testing::RandomScenario(5, 3, 3, 2, 2, 0.8);
   auto choices = JointOptimizer().Optimize(sc.snapshot);
