@@ -21,9 +21,9 @@ FINETUNE_EPOCHS = {
     "fmnist-resnet": {"unstructured-50": 1.0, "unstructured-70": 1.5, "unstructured-80": 2.0,
                       "unstructured-90": 5.0, "unstructured-95": 4.0, "block4x1-50": 1.5,
                       "block4x1-75": 3.0, "block4x1-90": 5.0, "nm2of4": 2.0},
-    "fmnist-vit": {"unstructured-50": 1.0, "unstructured-70": 1.0, "unstructured-80": 2.0,
-                   "unstructured-90": 15.0, "unstructured-95": 3.0, "block4x1-50": 1.5,
-                   "block4x1-75": 3.0, "block4x1-90": 5.0, "nm2of4": 2.0},
+    "fmnist-vit": {"unstructured-50": 1.0, "unstructured-70": 1.0, "unstructured-80": 1.5,
+                   "unstructured-90": 5.0, "unstructured-95": 2.0, "block4x1-50": 1.0,
+                   "block4x1-75": 1.5, "block4x1-90": 1.5, "nm2of4": 1.0},
     "kws": {"unstructured-50": 2.0, "unstructured-70": 3.0, "unstructured-80": 4.0,
             "unstructured-90": 20.0, "unstructured-95": 6.0, "block4x1-50": 3.0,
             "block4x1-75": 6.0, "block4x1-90": 10.0, "nm2of4": 4.0},
@@ -53,7 +53,7 @@ def task_setup(task, tiny, work_dir, log):
                               augment="image", finetune_epochs=1.0, finetune_lr=0.01, seed=SEED)
         else:
             model = models.fmnist_vit()
-            cfg = TrainConfig(epochs=30, lr=2e-3, optimizer="adamw", weight_decay=0.05,
+            cfg = TrainConfig(epochs=14, lr=2e-3, optimizer="adamw", weight_decay=0.05,
                               warmup_frac=0.05, label_smoothing=0.1, augment="image",
                               finetune_epochs=1.0, finetune_lr=6e-4, seed=SEED)
     else:

@@ -163,8 +163,9 @@ Result<CandidateSet> BuildCandidates(const Snapshot& snap, int task, const std::
   // copied into flat arrays so that the dominance scan reads contiguous memory.
   const size_t f = front.size();
   std::vector<double> facc(f), service(f), gbusy(f * P), kbusy;
-  std::vector<int64_t> fbytes(f), dbytes(f), fload(f);  // dbytes: bytes as far as dominance is
-  for (size_t j = 0; j < f; ++j) {                      // concerned
+  // dbytes: bytes as far as dominance is concerned; fload: bytes not resident.
+  std::vector<int64_t> fbytes(f), dbytes(f), fload(f);
+  for (size_t j = 0; j < f; ++j) {
     facc[j] = acc[kept[front[j]]];
     fbytes[j] = sbytes[front[j]];
     dbytes[j] = bytes_matter ? fbytes[j] : 0;
