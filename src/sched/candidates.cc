@@ -104,7 +104,10 @@ Result<CandidateSet> BuildCandidates(const Snapshot& snap, int task, const std::
   std::vector<int> digits(m * K);
   std::vector<int64_t> sbytes(m, 0), sload(m, 0);  // sload: not resident (prefer_resident)
   std::vector<double> total(m, 0.0);
-  const bool loads_matter = config.prefer_resident && snap.resident.tracked;
+  // A task with nothing resident (its first plan) has no incumbent to keep: loads do not matter.
+  bool loads_matter = false;
+  if (config.prefer_resident && snap.resident.tracked)
+    for (int s = 0; s < n * K && !loads_matter; ++s) loads_matter = snap.resident.Contains(task, s);
   for (size_t j = 0; j < m; ++j) {
     int64_t x = kept[j];
     for (int i = K - 1; i >= 0; --i) {

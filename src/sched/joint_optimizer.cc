@@ -35,8 +35,8 @@ struct Key {  // the objective as a tuple with an exact total order
   int satisfied_tasks;
   double lateness;
   bool fits;
-  int64_t bucket;
   int64_t load;
+  int64_t bucket;
   double accuracy;
   double latency;
 };
@@ -61,8 +61,8 @@ bool KeyBetter(const Key& a, const Key& b) {
   if (a.satisfied_tasks != b.satisfied_tasks) return a.satisfied_tasks > b.satisfied_tasks;
   if (a.lateness != b.lateness) return a.lateness < b.lateness;
   if (a.fits != b.fits) return a.fits;
-  if (a.bucket != b.bucket) return a.bucket < b.bucket;
   if (a.load != b.load) return a.load < b.load;
+  if (a.bucket != b.bucket) return a.bucket < b.bucket;
   if (a.accuracy != b.accuracy) return a.accuracy > b.accuracy;
   return a.latency < b.latency;
 }

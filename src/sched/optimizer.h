@@ -9,10 +9,11 @@
 //   3. then minimise the lateness of the tasks that miss (rate-weighted latency / bound, capped):
 //      serve them as fast as possible, and guide the heuristic towards meeting them;
 //   4. then fit the chosen stitches' weights in the memory budget;
-//   5. then minimise the bottleneck utilisation (throughput headroom), compared in buckets of
+//   5. with `prefer_resident`, the fewest bytes of chosen segments that are not resident, counted
+//      for tasks that already have resident segments (a replan keeps a plan that still meets the
+//      SLOs instead of loading another; a task's first plan is free to choose);
+//   6. then minimise the bottleneck utilisation (throughput headroom), compared in buckets of
 //      `utilisation_quantum` so that near-equal loads leave room for
-//   6. with `prefer_resident`, the fewest bytes of chosen segments that are not resident (plans
-//      stay stable across replans: fewer loads, less memory), then
 //   7. the rate-weighted accuracy, then 8. the rate-weighted expected latency.
 // Exact search when the product of the per-task candidate counts is at most `exact_limit`,
 // otherwise three greedy/light starts, each refined by best-improvement local search over single-
@@ -62,7 +63,7 @@ struct JointOptimizerConfig {
   double utilisation_quantum = 0.02;        // bucket width of objective 4 (0: compare exactly)
   int max_local_search_rounds = 50;
   double max_utilisation = 0.999;  // queueing at or above this counts as unbounded
-  // Objective 6: prefer stitches whose segments are already resident (Snapshot::resident, when
+  // Objective 5: prefer stitches whose segments are already resident (Snapshot::resident, when
   // tracked). Off for the baselines, on for SparseLoom.
   bool prefer_resident = false;
 };
@@ -73,8 +74,8 @@ struct Objective {
   int satisfied_tasks = 0;
   double lateness = 0;  // rate-weighted sum of latency / bound over the tasks that miss
   bool fits_memory = true;
-  double bottleneck_utilisation = 0;
   int64_t load_bytes = 0;  // chosen segments not resident (counted with prefer_resident only)
+  double bottleneck_utilisation = 0;
   double accuracy = 0;     // rate-weighted mean over tasks
   double latency_us = 0;  // rate-weighted mean expected latency (capped when unbounded)
 };

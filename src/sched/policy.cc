@@ -11,6 +11,10 @@ const std::vector<std::string>& PolicyNames() {
 JointOptimizerConfig SparseLoomOptimizerConfig() {
   JointOptimizerConfig jc;
   jc.prefer_resident = true;
+  // The chosen option, plus each other processor's best whole-model option (Solve, step 4).
+  // Longer lists let earliest-finish dispatch reach for other stitches and pipelines whose loads,
+  // cold caches and hand-off wake-ups the profile does not see (docs/scheduling.md).
+  jc.max_options = 1;
   return jc;
 }
 

@@ -97,6 +97,9 @@ TEST(JointOptimizer, PrefersResidentSegmentsWhenAsked) {
   auto r = JointOptimizer(sticky).Solve(snap);
   ASSERT_TRUE(r.ok());
   EXPECT_EQ(r->objective.load_bytes, 0);
+  // Nothing of the task resident (its first plan): no incumbent, no preference.
+  snap.resident.flags[0] = {0, 0, 0, 0};
+  EXPECT_EQ(first(JointOptimizer(sticky)), (std::vector<int>{1, 1}));
   // Untracked residency: no preference.
   snap.resident.tracked = false;
   EXPECT_EQ(first(JointOptimizer(sticky)), (std::vector<int>{1, 1}));
