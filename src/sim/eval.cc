@@ -48,11 +48,14 @@ double Duration(const Profile& prof, const EvalOptions& o) {
   return std::clamp(static_cast<double>(o.target_requests) / rate, 2.0, 10.0);
 }
 
-// SparseLoom with a changed optimizer family or preload mode (`jc` starts from SparseLoom's own).
+// SparseLoom with a changed stitch space, placement family or preload mode: `jc` gets SparseLoom's
+// own residency preference and list length.
 Policy Custom(const std::string& name, JointOptimizerConfig jc, PreloadMode mode) {
   Policy p;
   p.name = name;
-  jc.prefer_resident = SparseLoomOptimizerConfig().prefer_resident;
+  const JointOptimizerConfig own = SparseLoomOptimizerConfig();
+  jc.prefer_resident = own.prefer_resident;
+  jc.max_options = own.max_options;
   p.optimizer = std::make_unique<JointOptimizer>(jc, name);
   DispatcherConfig dc;
   dc.pick = OptionPick::kEarliestFinish;
