@@ -60,7 +60,7 @@ struct JointOptimizerConfig {
   int64_t max_stitches = int64_t{1} << 22;  // per task; larger spaces are refused
   int max_options = 8;                      // options per Choice
   int max_options_per_placement = 2;        // diversity of the ranked list
-  double utilisation_quantum = 0.02;        // bucket width of objective 4 (0: compare exactly)
+  double utilisation_quantum = 0.02;        // bucket width of objective 6 (0: compare exactly)
   int max_local_search_rounds = 50;
   double max_utilisation = 0.999;  // queueing at or above this counts as unbounded
   // Objective 5: prefer stitches whose segments are already resident (Snapshot::resident, when
@@ -76,7 +76,7 @@ struct Objective {
   bool fits_memory = true;
   int64_t load_bytes = 0;  // chosen segments not resident (counted with prefer_resident only)
   double bottleneck_utilisation = 0;
-  double accuracy = 0;     // rate-weighted mean over tasks
+  double accuracy = 0;    // rate-weighted mean over tasks
   double latency_us = 0;  // rate-weighted mean expected latency (capped when unbounded)
 };
 

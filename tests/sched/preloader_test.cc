@@ -101,7 +101,8 @@ TEST(Preloader, MinShareLeavesRarelyUsedSegmentsToLoadOnDemand) {
   snap.processors = Processors(1);
   snap.tasks = {Task(0, &tp, 1, 0, 50)};
   std::vector<Choice> choices(1);
-  for (int v = 0; v < 4; ++v) choices[0].options.push_back(MakeOption(tp, {0, v}, {0, 0}, 1, 1).value());
+  for (int v = 0; v < 4; ++v)
+    choices[0].options.push_back(MakeOption(tp, {0, v}, {0, 0}, 1, 1).value());
   const int K = 2;
   auto plan = [&](double min_share) {
     PreloaderConfig pc;
