@@ -263,6 +263,32 @@ TEST(SparseConvGrid, GridAndIm2colPathsBothMatchTheReference) {
   }
 }
 
+// A grid large enough that threads split its tiles (not W's rows): each thread pads its own band
+// of input rows and reads the halo rows below from the next one. Uneven pads, odd sizes (tiles end
+// in partial vectors), every SIMD level, 1 to 3 threads.
+TEST(SparseConvGrid, ThreadsPadTheirOwnBandsOfALargeInput) {
+  const std::vector<InputSpec> inputs = {{{1, 5, 37, 41}}, {{7, 5, 3, 3}, true}, {{7}, true}};
+  for (Pattern pattern : {Pattern::kUnstructured, Pattern::kBlock4x1}) {
+    const Harness h(OpType::kConv, inputs, Attrs({{"pads", Ints{0, 1, 2, 1}}}), false, pattern, 0.5,
+                    kSeed);
+    ASSERT_TRUE(h.infer_status().ok()) << h.infer_status().message();
+    const Tensor want = h.RunRef();
+    for (SimdLevel level : {SimdLevel::kScalar, SimdLevel::kAvx2, SimdLevel::kAvx512}) {
+      dense::ForceSimdLevelForTesting(level);
+      SparseOptions opts;
+      opts.format = pattern == Pattern::kBlock4x1 ? SparseFormat::kBlock4x1 : SparseFormat::kCsr;
+      auto kernel = CreateSparseKernel(h.request(3), opts);
+      dense::ForceSimdLevelForTesting(std::nullopt);
+      ASSERT_TRUE(kernel.ok()) << kernel.status().message();
+      ASSERT_NE((*kernel)->name().find("+grid"), std::string::npos) << (*kernel)->name();
+      for (int threads : {1, 2, 3}) {
+        ExpectNear(h.Run(**kernel, threads), want,
+                   (*kernel)->name() + " threads " + std::to_string(threads));
+      }
+    }
+  }
+}
+
 INSTANTIATE_TEST_SUITE_P(All, SparseKernelTest,
                          ::testing::Combine(::testing::ValuesIn(Cases()),
                                             ::testing::Values(Pattern::kUnstructured,
