@@ -18,7 +18,9 @@ const char kUsage[] =
     "step by step and reports the highest load each policy sustains with under 5% violations.\n"
     "Without --profile, a cached profile of the zoo (zoo-work/) is used or measured first.\n"
     "--processors replaces the workload's list, e.g. cpu0,cpu1,ocl0 or cpu0,cpu1,cuda0 to serve\n"
-    "on the CPU cores and an OpenCL or CUDA device.";
+    "on the CPU cores and an OpenCL or CUDA device. --order sets which pending request a free\n"
+    "processor serves first for every policy (default: least slack first for sparseloom, arrival\n"
+    "order for the baselines).";
 
 Result<PolicyRun> RunOne(const Setup& s, const Workload& w, const std::string& policy) {
   std::string procs;
@@ -62,10 +64,13 @@ Status ParseServingOptions(const Args& args, Setup* s, bool load_pools) {
   }
   SL_ASSIGN_OR_RETURN(double scale, GetDouble(args, "load-scale", 1, 1e-6, 1e6));
   if (scale != 1) s->workload = ScaleLoad(s->workload, scale);
-  const std::string order = args.Get("order", "fifo");
-  if (order != "fifo" && order != "lsf")
-    return InvalidArgument("--order must be fifo or lsf, got '" + order + "'");
-  s->policy_options.order = order == "lsf" ? RequestOrder::kLeastSlackFirst : RequestOrder::kFifo;
+  if (args.Has("order")) {  // else each policy's own order
+    const std::string order = args.Get("order");
+    if (order != "fifo" && order != "lsf")
+      return InvalidArgument("--order must be fifo or lsf, got '" + order + "'");
+    s->policy_options.order =
+        order == "lsf" ? RequestOrder::kLeastSlackFirst : RequestOrder::kFifo;
+  }
   const std::string un = args.Get("unmeetable", "reject");
   if (un != "reject" && un != "best-effort")
     return InvalidArgument("--unmeetable must be reject or best-effort, got '" + un + "'");

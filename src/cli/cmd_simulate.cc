@@ -32,7 +32,8 @@ const char kUsage[] =
     "one of its measured jobs (slowdown against the profile, overhead, start delay) in place of\n"
     "--jitter, --latency-scale, --job-overhead-us and the planned hand-offs, so the simulator "
     "sees\n"
-    "the real run's tail; each policy draws from its own run in the file when there is one.";
+    "the real run's tail; each policy draws from its own run in the file when there is one.\n"
+    "--order: as for `run` (default: each policy's own).";
 
 // The [slowdown, overhead_us, load_us, delay_us, start kind] samples of the runs in a runs JSON
 // (RunsJson) by policy, and all of them pooled under "" (runs written before the start delay was

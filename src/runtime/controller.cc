@@ -79,6 +79,7 @@ Result<std::unique_ptr<Controller>> Controller::Create(const Workload& workload,
   c->queued_us_.assign(P, 0.0);
   c->running_.assign(P, -1);
   c->last_end_us_.assign(P, 0.0);
+  c->running_start_us_.assign(P, 0.0);
   c->collector_ = MetricsCollector(names, options.keep_records);
   return c;
 }
@@ -281,8 +282,16 @@ bool Controller::Dispatch(int64_t slot, double now_us) {
   snap_.now_us = now_us;
   const Choice& choice = (*plan_)[ci];
   const auto t0 = std::chrono::steady_clock::now();
+  // Least slack first serves r before the queued stages that are due later: the dispatcher sees
+  // only the work ahead of r (approximating slack order by deadline order).
+  const bool lsf = least_slack_first();
+  if (lsf)
+    for (int p = 0; p < num_processors(); ++p)
+      snap_.processors[p].queued_work_us = WorkAheadUs(p, r.deadline_us, now_us);
   const Decision d =
       policy_.dispatcher.Dispatch(sl::Request{r.task, r.arrival_us, r.deadline_us}, choice, snap_);
+  if (lsf)
+    for (int p = 0; p < num_processors(); ++p) snap_.processors[p].queued_work_us = queued_us_[p];
   collector_.AddDispatcherTime(MicrosSince(t0));
   if (d.rejected) {
     Reject(r, now_us, d.reason);
@@ -366,9 +375,28 @@ void Controller::Release(int64_t slot) {
   free_slots_.push_back(slot);
 }
 
+bool Controller::least_slack_first() const {
+  return policy_.dispatcher.config().order == RequestOrder::kLeastSlackFirst;
+}
+
+double Controller::WorkAheadUs(int p, double deadline_us, double now_us) const {
+  double ahead = 0;
+  if (running_[p] >= 0) {
+    const Request& r = requests_[running_[p]];
+    if (r.option != nullptr && r.next_stage < static_cast<int>(r.option->stages.size()))
+      ahead = std::max(0.0, r.option->stages[r.next_stage].service_us -
+                                (now_us - running_start_us_[p]));
+  }
+  for (const Pending& pend : queues_[p]) {
+    const Request& r = requests_[pend.slot];
+    if (r.deadline_us <= deadline_us) ahead += r.option->stages[pend.stage].service_us;
+  }
+  return ahead;
+}
+
 bool Controller::Take(int p, double now_us, StageJob* job) {
   auto& q = queues_[p];
-  const bool lsf = policy_.dispatcher.config().order == RequestOrder::kLeastSlackFirst;
+  const bool lsf = least_slack_first();
   for (;;) {
     // FIFO: the first ready continuation (a later stage of a started request: the dispatcher
     // planned it to follow its previous stage), else the first ready job; least slack first: the
@@ -400,6 +428,17 @@ bool Controller::Take(int p, double now_us, StageJob* job) {
     q.erase(q.begin() + static_cast<std::ptrdiff_t>(pick));
     Request& r = requests_[pend.slot];
     const Stage& st = r.option->stages[pend.stage];
+    if (lsf && pend.stage == 0 &&
+        policy_.dispatcher.config().unmeetable == OnUnmeetable::kReject) {
+      // Requests due earlier overtook this one since it was dispatched: when it can no longer
+      // finish in time, reject it now rather than spend the processor on a late result.
+      double left = 0;
+      for (const Stage& s : r.option->stages) left += s.service_us;
+      if (now_us + left > r.deadline_us) {
+        Reject(r, now_us, "deadline-unmeetable");
+        continue;
+      }
+    }
     const int K = num_segments(r.task);
     int reserved = st.first_segment;
     int64_t load_bytes = 0;
@@ -414,6 +453,7 @@ bool Controller::Take(int p, double now_us, StageJob* job) {
     if (pend.stage == 0) r.start_us = now_us;
     r.running = true;
     running_[p] = pend.slot;
+    running_start_us_[p] = now_us;
     job->slot = pend.slot;
     job->request_id = r.id;
     job->task = r.task;

@@ -207,6 +207,11 @@ class Controller {
   std::vector<double> queued_us_;
   std::vector<int64_t> running_;  // per processor: slot of the running job, -1 when idle
   std::vector<double> last_end_us_;  // per processor: when its last job completed
+  std::vector<double> running_start_us_;  // per processor: when its running job started
+  // Least slack first: the expected work that runs on processor p before a request due at
+  // `deadline_us` (the running job's remainder and the queued stages due no later).
+  double WorkAheadUs(int p, double deadline_us, double now_us) const;
+  bool least_slack_first() const;
   double peak_queue_us_ = 0;
   bool draining_ = false;
   std::string last_error_;

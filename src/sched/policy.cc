@@ -30,7 +30,7 @@ Result<Policy> MakePolicy(const std::string& name, const PolicyOptions& options)
   Policy p;
   p.name = name;
   DispatcherConfig dc;
-  dc.order = options.order;
+  dc.order = options.order.value_or(RequestOrder::kFifo);
   dc.unmeetable = options.unmeetable;
   dc.load_bandwidth_bytes_per_us = options.load_bandwidth_bytes_per_us;
   dc.pick = OptionPick::kEarliestFinish;
@@ -43,6 +43,8 @@ Result<Policy> MakePolicy(const std::string& name, const PolicyOptions& options)
     p.optimizer = std::make_unique<JointOptimizer>(SparseLoomOptimizerConfig(), name);
     dc.pick = OptionPick::kEarliestFinish;  // docs/scheduling.md: why not rank order
     pc = SparseLoomPreloaderConfig();
+    // Requests due soon overtake those with time to spare (docs/scheduling.md "Dispatcher").
+    dc.order = options.order.value_or(RequestOrder::kLeastSlackFirst);
   } else if (name == "sv-ao-np" || name == "sv-ao-p") {
     p.optimizer =
         std::make_unique<SingleVariantOptimizer>(VariantRule::kMostAccurate, family, name);

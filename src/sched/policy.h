@@ -12,6 +12,7 @@
 #pragma once
 
 #include <memory>
+#include <optional>
 #include <string>
 #include <vector>
 
@@ -31,7 +32,9 @@ struct Policy {
 
 // Dispatcher settings shared by every policy (the comparison keeps them equal).
 struct PolicyOptions {
-  RequestOrder order = RequestOrder::kFifo;
+  // Which pending request a free processor serves first; unset: the policy's own (least slack
+  // first for `sparseloom`, arrival order for the baselines).
+  std::optional<RequestOrder> order;
   OnUnmeetable unmeetable = OnUnmeetable::kReject;
   double load_bandwidth_bytes_per_us = 1000.0;
 };

@@ -4,6 +4,8 @@
 
 #include <cmath>
 #include <limits>
+#include <memory>
+#include <optional>
 
 #include "sched/sched_test_util.h"
 
@@ -177,6 +179,117 @@ TEST(Controller, LeastSlackFirstServesAndAccountsEveryRequest) {
     RunMetrics m;
     (*c)->collector().Finish(1, &m);
     EXPECT_GT(m.overall.served, r.arrivals / 2) << policy;
+  }
+}
+
+// One processor; task "slow" (1000 us per request, bound 100 ms) and task "fast" (100 us, bound
+// 1.5 ms), one variant and one segment each.
+struct OneProcessor {
+  Profile profile;
+  Workload workload;
+  OneProcessor(double slow_bound_ms) {
+    profile.processors = {{"cpu0", {0}, 1}};
+    for (const char* name : {"slow", "fast"}) {
+      const double us = name[0] == 's' ? 1000 : 100;
+      profile.tasks.push_back(testing::MakeTask(
+          name, 1, 1, 1, [us](int, int, int) { return us; }, [](int64_t) { return 0.9; }));
+    }
+    auto w = ParseWorkloadJson(R"({"duration_s": 1, "seed": 1, "tasks": [
+      {"name": "slow", "pool": "slow", "slo": {"latency_ms": )" +
+                                   std::to_string(slow_bound_ms) + R"(, "accuracy_min": 0.5},
+       "arrival": {"type": "periodic", "rate": 1}},
+      {"name": "fast", "pool": "fast", "slo": {"latency_ms": 1.5, "accuracy_min": 0.5},
+       "arrival": {"type": "periodic", "rate": 1}}]})",
+                               "test.json", ".");
+    SL_CHECK(w.ok());
+    workload = *w;
+  }
+  std::unique_ptr<Controller> Make(std::optional<RequestOrder> order) const {
+    PolicyOptions po;
+    po.order = order;
+    auto pol = MakePolicy("sv-ao-np", po);
+    SL_CHECK(pol.ok());
+    ControllerOptions o;
+    o.keep_records = true;
+    auto c = Controller::Create(workload, profile, std::move(pol).value(), {}, o);
+    SL_CHECK(c.ok());
+    SL_CHECK((*c)->Start(0).ok());
+    return std::move(c).value();
+  }
+};
+
+const RequestRecord* RecordOf(const Controller& c, int64_t id) {
+  for (const RequestRecord& r : c.collector().records())
+    if (r.id == id) return &r;
+  return nullptr;
+}
+
+// Three slow requests queue 3 ms of work; a fast one due in 1.5 ms arrives. In arrival order it
+// cannot make it and is rejected at once; least slack first serves it after the running job, so
+// the dispatcher counts only that job's remainder and admits it, and the processor takes it next.
+TEST(Controller, LeastSlackFirstAdmitsAnUrgentRequestAheadOfLaterOnes) {
+  const OneProcessor setup(100);
+  for (RequestOrder order : {RequestOrder::kFifo, RequestOrder::kLeastSlackFirst}) {
+    auto c = setup.Make(order);
+    StageJob job;
+    for (int i = 0; i < 3; ++i) EXPECT_TRUE(c->Admit({0, 0, 0}, 0));
+    ASSERT_TRUE(c->Take(0, 0, &job));  // slow request 0 runs until 1000 us
+    EXPECT_EQ(c->Admit({200, 1, 0}, 200), order == RequestOrder::kLeastSlackFirst);
+    c->Complete(job, 0, 1000, {}, 0, true, true);
+    ASSERT_TRUE(c->Take(0, 1000, &job));
+    if (order == RequestOrder::kFifo) {
+      EXPECT_EQ(job.task, 0);
+      ASSERT_NE(RecordOf(*c, 3), nullptr);
+      EXPECT_EQ(RecordOf(*c, 3)->reason, "deadline-unmeetable");
+    } else {
+      EXPECT_EQ(job.task, 1);
+      EXPECT_EQ(job.request_id, 3);
+    }
+  }
+}
+
+// A slow request due at 2.45 ms is admitted behind a running one (finish expected at 2 ms); then
+// five urgent fast requests overtake it. When its turn comes at 1.5 ms it can no longer finish in
+// time: least slack first rejects it then instead of running it late.
+TEST(Controller, LeastSlackFirstRejectsARequestOvertakenPastItsDeadline) {
+  const OneProcessor setup(2.45);
+  auto c = setup.Make(RequestOrder::kLeastSlackFirst);
+  StageJob job;
+  EXPECT_TRUE(c->Admit({0, 0, 0}, 0));
+  ASSERT_TRUE(c->Take(0, 0, &job));
+  EXPECT_TRUE(c->Admit({0, 0, 1}, 0));  // request 1: expected finish 2000 us, due 2450 us
+  for (int i = 0; i < 5; ++i) EXPECT_TRUE(c->Admit({10, 1, i}, 10));
+  double t = 1000;
+  c->Complete(job, 0, t, {}, 0, true, true);
+  for (int i = 0; i < 5; ++i) {
+    ASSERT_TRUE(c->Take(0, t, &job));
+    EXPECT_EQ(job.task, 1);
+    c->Complete(job, t, t + 100, {}, 0, true, true);
+    t += 100;
+  }
+  EXPECT_FALSE(c->Take(0, t, &job));  // request 1 would end at 2500 us
+  ASSERT_NE(RecordOf(*c, 1), nullptr);
+  EXPECT_FALSE(RecordOf(*c, 1)->served);
+  EXPECT_EQ(RecordOf(*c, 1)->reason, "deadline-unmeetable");
+  EXPECT_TRUE(c->idle());
+}
+
+// SparseLoom serves the least slack first unless told otherwise; the baselines arrival order.
+TEST(Controller, EachPolicyHasItsOwnOrderUnlessOneIsGiven) {
+  for (const std::string& policy : PolicyNames()) {
+    auto own = MakePolicy(policy);
+    ASSERT_TRUE(own.ok());
+    EXPECT_EQ(own->dispatcher.config().order, policy == "sparseloom"
+                                                  ? RequestOrder::kLeastSlackFirst
+                                                  : RequestOrder::kFifo)
+        << policy;
+    for (RequestOrder order : {RequestOrder::kFifo, RequestOrder::kLeastSlackFirst}) {
+      PolicyOptions po;
+      po.order = order;
+      auto given = MakePolicy(policy, po);
+      ASSERT_TRUE(given.ok());
+      EXPECT_EQ(given->dispatcher.config().order, order) << policy;
+    }
   }
 }
 
