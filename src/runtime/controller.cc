@@ -36,7 +36,9 @@ Result<std::unique_ptr<Controller>> Controller::Create(const Workload& workload,
   }
   for (int p = 0; p < P; ++p) c->processor_names_.push_back(c->profile_.processors[p].name);
   Snapshot& s = c->snap_;
-  for (int p = 0; p < P; ++p) s.processors.push_back({p, static_cast<bool>(c->used_[p]), 0.0});
+  for (int p = 0; p < P; ++p)
+    s.processors.push_back(
+        {p, static_cast<bool>(c->used_[p]), 0.0, c->profile_.processors[p].is_cpu()});
   std::vector<std::string> names;
   for (size_t t = 0; t < workload.tasks.size(); ++t) {
     const WorkloadTask& wt = workload.tasks[t];
@@ -150,6 +152,7 @@ Status Controller::Replan(double now_us, const char* cause) {
   }
   for (size_t i = 0; i < choices->size(); ++i) choice_of_task_[(*choices)[i].task] = int(i);
   plan_ = choices;
+
   const ResidentSet target = policy_.preloader.Plan(snap_, *plan_, budget_);
   const int P = num_processors();
   // Drift is watched on the segments of each task's first option, where they run.
@@ -428,12 +431,12 @@ bool Controller::Take(int p, double now_us, StageJob* job) {
     q.erase(q.begin() + static_cast<std::ptrdiff_t>(pick));
     Request& r = requests_[pend.slot];
     const Stage& st = r.option->stages[pend.stage];
-    if (lsf && pend.stage == 0 &&
-        policy_.dispatcher.config().unmeetable == OnUnmeetable::kReject) {
+    if (lsf && policy_.dispatcher.config().unmeetable == OnUnmeetable::kReject) {
       // Requests due earlier overtook this one since it was dispatched: when it can no longer
-      // finish in time, reject it now rather than spend the processor on a late result.
+      // finish in time, reject it now rather than spend processors on a late result.
       double left = 0;
-      for (const Stage& s : r.option->stages) left += s.service_us;
+      for (size_t k = pend.stage; k < r.option->stages.size(); ++k)
+        left += r.option->stages[k].service_us;
       if (now_us + left > r.deadline_us) {
         Reject(r, now_us, "deadline-unmeetable");
         continue;

@@ -59,7 +59,8 @@ Status ValidateTaskProfile(const TaskProfile& t, int num_processors) {
 }
 
 Result<Option> MakeOption(const TaskProfile& t, const std::vector<int>& stitch,
-                          const std::vector<int>& placement, int num_processors, double rate_rps) {
+                          const std::vector<int>& placement, int num_processors, double rate_rps,
+                          std::span<const double> split_above_us) {
   const int k = t.num_segments, n = t.num_variants();
   if (static_cast<int>(stitch.size()) != k || static_cast<int>(placement.size()) != k)
     return InvalidArgument("task '" + t.task + "': a stitch and its placement need " +
@@ -94,6 +95,27 @@ Result<Option> MakeOption(const TaskProfile& t, const std::vector<int>& stitch,
     o.stages.back().end_segment = i + 1;
     o.stages.back().service_us += us;
     o.predicted_latency_us += us;
+  }
+  if (!split_above_us.empty()) {
+    std::vector<Stage> split;
+    for (const Stage& st : o.stages) {
+      if (st.processor >= static_cast<int>(split_above_us.size()) ||
+          st.service_us <= split_above_us[st.processor] || st.end_segment - st.first_segment < 2) {
+        split.push_back(st);
+        continue;
+      }
+      for (int i = st.first_segment; i < st.end_segment; ++i) {
+        Stage one = st;
+        one.first_segment = i;
+        one.end_segment = i + 1;
+        one.service_us = t.segment(stitch[i], i).latency_us[st.processor];
+        if (i > st.first_segment)
+          one.handoff_in_us = t.handoffs[i - 1].us[st.processor][st.processor];
+        if (i > st.first_segment) o.predicted_latency_us += one.handoff_in_us;
+        split.push_back(one);
+      }
+    }
+    o.stages = std::move(split);
   }
   for (int p = 0; p < num_processors; ++p) o.utilisation[p] = o.busy_us[p] * rate_rps * 1e-6;
   o.expected_latency_us = o.predicted_latency_us;

@@ -2,6 +2,7 @@
 #pragma once
 
 #include <cstdint>
+#include <span>
 #include <vector>
 
 #include "core/status.h"
@@ -44,9 +45,13 @@ int64_t IndexOfStitch(const std::vector<int>& stitch, int num_variants);
 // Builds an Option (stages, latency, busy time, bytes, accuracy) for `stitch` on `placement` of
 // `task`; utilisation is busy_us * rate_rps. Fails naming the entry that is out of range or when
 // the profile lacks latencies for a processor.
+// A run of segments on processor p is one stage, unless its service exceeds split_above_us[p]
+// (when given): then each of its segments is a stage of its own (points where the processor may
+// serve another request in between).
 [[nodiscard]] Result<Option> MakeOption(const TaskProfile& task, const std::vector<int>& stitch,
                                         const std::vector<int>& placement, int num_processors,
-                                        double rate_rps);
+                                        double rate_rps,
+                                        std::span<const double> split_above_us = {});
 
 // Checks that a task's profile is complete enough for the policies: segments, accuracies, hand-offs
 // and `num_processors` latencies per segment. Errors name the task and the missing entry.

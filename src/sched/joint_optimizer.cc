@@ -407,6 +407,20 @@ Result<Solution> JointOptimizer::Solve(const Snapshot& snap) const {
   sol.exact = exact;
   sol.objective = ev.Eval(assign);
   const std::vector<double> waits = ev.waits();
+  // With split_long_stages, a stage on a CPU is split at its segment boundaries when it is longer
+  // than the least slack (bound - service) of any task's chosen option: one such stage could hold
+  // that task's request past its bound (docs/scheduling.md "Preemption points").
+  std::vector<double> split_above_us;
+  if (config_.split_long_stages) {
+    double least_slack = std::numeric_limits<double>::infinity();
+    for (size_t j = 0; j < sets.size(); ++j) {
+      const double slack = sets[j].slo_us - sets[j].service_us[assign[j]];
+      if (sets[j].meets_floor && slack > 0) least_slack = std::min(least_slack, slack);
+    }
+    for (int p = 0; p < P; ++p)
+      split_above_us.push_back(snap.processors[p].cpu ? least_slack
+                                                      : std::numeric_limits<double>::infinity());
+  }
   // 4.
   const double q = config_.utilisation_quantum;
   for (size_t j = 0; j < sets.size(); ++j) {
@@ -463,8 +477,13 @@ Result<Solution> JointOptimizer::Solve(const Snapshot& snap) const {
           Option o,
           MakeOption(*ts.profile,
                      StitchOfIndex(cs.stitch[c], ts.profile->num_variants(), cs.num_segments),
-                     std::vector<int>(place, place + cs.num_segments), P, ts.arrival_rate_rps));
-      for (const Stage& st : o.stages) o.expected_latency_us += waits[st.processor];
+                     std::vector<int>(place, place + cs.num_segments), P, ts.arrival_rate_rps,
+                     split_above_us));
+      int last = -1;  // a processor's wait counts once per run of stages on it
+      for (const Stage& st : o.stages) {
+        if (st.processor != last) o.expected_latency_us += waits[st.processor];
+        last = st.processor;
+      }
       ch.options.push_back(std::move(o));
     }
     sol.choices.push_back(std::move(ch));

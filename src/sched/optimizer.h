@@ -66,6 +66,9 @@ struct JointOptimizerConfig {
   // Objective 5: prefer stitches whose segments are already resident (Snapshot::resident, when
   // tracked). Off for the baselines, on for SparseLoom.
   bool prefer_resident = false;
+  // Split the listed options' stages that are longer than the least slack of the chosen options
+  // into one stage per segment (MakeOption's split_above_us). Off for the baselines.
+  bool split_long_stages = false;
 };
 
 // The value of one joint assignment (see the header comment for the order).

@@ -15,6 +15,9 @@ JointOptimizerConfig SparseLoomOptimizerConfig() {
   // Longer lists let earliest-finish dispatch reach for other stitches and pipelines whose loads,
   // cold caches and hand-off wake-ups the profile does not see (docs/scheduling.md).
   jc.max_options = 1;
+  // Preemption points: long CPU stages become one stage per segment, so that with least slack
+  // first a request due soon waits for one segment, not a whole model (docs/scheduling.md).
+  jc.split_long_stages = true;
   return jc;
 }
 

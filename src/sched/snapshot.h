@@ -41,6 +41,9 @@ struct ProcessorState {
   int id = 0;  // index into Profile::processors
   bool alive = true;
   double queued_work_us = 0;  // expected work already queued (or running) on it, from `now_us`
+  // A CPU worker: it may switch to another request at any segment boundary at no cost (a GPU or
+  // NPU runs what was launched as one unit, and each boundary costs a launch and a sync).
+  bool cpu = true;
 };
 
 // Which segments' weights are in memory. When `tracked` is false every segment counts as resident

@@ -315,7 +315,9 @@ Result<Profile> ModelProfile(const SocModel& soc, const Profile& measured) {
   out.machine.cpu = "SoC model " + soc.name + " (SIMULATED)";
   out.machine.cores = 0;
   out.processors.clear();
-  for (const SocProcessor& p : soc.processors) out.processors.push_back({p.name, {}, 1});
+  // Backend "cpu" for CPU kinds and "soc:KIND" for the others (never opened: simulation only).
+  for (const SocProcessor& p : soc.processors)
+    out.processors.push_back({p.name, {}, 1, p.kind == "cpu" ? "cpu" : "soc:" + p.kind});
   const int P = static_cast<int>(soc.processors.size());
   for (TaskProfile& t : out.tasks) {
     const std::string where = "profile task '" + t.task + "'";

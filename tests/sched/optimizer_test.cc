@@ -3,7 +3,10 @@
 #include <gtest/gtest.h>
 
 #include <algorithm>
+#include <utility>
+#include <vector>
 
+#include "sched/policy.h"
 #include "sched_test_util.h"
 
 namespace sl {
@@ -69,6 +72,58 @@ TEST(JointOptimizer, RespectsAccuracyFloors) {
   ASSERT_TRUE(s.ok());
   EXPECT_EQ(s->objective.satisfied_tasks, 0);
   for (const Option& o : s->choices[0].options) EXPECT_DOUBLE_EQ(o.accuracy, 0.9);
+}
+
+// MakeOption splits a run of segments on one processor into a stage per segment only where the
+// run is longer than that processor's threshold; times and work stay the same.
+TEST(MakeOption, SplitsOnlyStagesLongerThanTheirProcessorsThreshold) {
+  const TaskProfile tp = MakeTask(
+      "t", 1, 3, 2, [](int, int i, int) { return 10.0 * (i + 1); }, [](int64_t) { return 0.9; });
+  auto whole = MakeOption(tp, {0, 0, 0}, {0, 0, 1}, 2, 100);
+  ASSERT_TRUE(whole.ok());
+  ASSERT_EQ(whole->stages.size(), 2u);  // segments 0-1 on p0 (30 us), 2 on p1 (30 us)
+  for (const auto& [limits, want] : std::vector<std::pair<std::vector<double>, size_t>>{
+           {{29, 1e9}, 3}, {{30, 1e9}, 2}, {{1e9, 5}, 2}, {{1, 1}, 3}}) {
+    auto o = MakeOption(tp, {0, 0, 0}, {0, 0, 1}, 2, 100, limits);
+    ASSERT_TRUE(o.ok());
+    ASSERT_EQ(o->stages.size(), want) << limits[0] << " " << limits[1];
+    EXPECT_DOUBLE_EQ(o->predicted_latency_us, whole->predicted_latency_us);
+    EXPECT_EQ(o->busy_us, whole->busy_us);
+    double service = 0;
+    for (size_t s = 0; s < o->stages.size(); ++s) {
+      service += o->stages[s].service_us;
+      EXPECT_EQ(o->stages[s].first_segment, s == 0 ? 0 : o->stages[s - 1].end_segment);
+    }
+    EXPECT_DOUBLE_EQ(service, 60);
+    EXPECT_EQ(o->stages.back().end_segment, 3);
+  }
+}
+
+// SparseLoom's preemption points: task "long" (2 x 100 us) and task "tight" (2 x 10 us, bound
+// 60 us: 40 us of slack) share one CPU; the long task's stage is longer than that slack, so it is
+// split into one stage per segment. Not on a processor that is not a CPU, nor for the baselines.
+TEST(JointOptimizer, SplitsLongCpuStagesForTasksWithLittleSlack) {
+  const TaskProfile lp = MakeTask(
+      "long", 1, 2, 1, [](int, int, int) { return 100.0; }, [](int64_t) { return 0.9; });
+  const TaskProfile tp = MakeTask(
+      "tight", 1, 2, 1, [](int, int, int) { return 10.0; }, [](int64_t) { return 0.9; });
+  Snapshot snap;
+  snap.processors = Processors(1);
+  snap.tasks = {Task(0, &lp, 10, 0.5, 100), Task(1, &tp, 0.06, 0.5, 100)};
+  auto stages_of_long = [&](const JointOptimizerConfig& jc) {
+    auto r = JointOptimizer(jc).Optimize(snap);
+    SL_CHECK(r.ok());
+    return (*r)[0].options[0].stages.size();
+  };
+  JointOptimizerConfig own = SparseLoomOptimizerConfig();
+  EXPECT_TRUE(own.split_long_stages);
+  EXPECT_EQ(stages_of_long(own), 2u);
+  EXPECT_EQ(stages_of_long(JointOptimizerConfig{}), 1u);
+  snap.tasks[1].slo.latency_ms = 10;  // plenty of slack: nothing to split for
+  EXPECT_EQ(stages_of_long(own), 1u);
+  snap.tasks[1].slo.latency_ms = 0.06;
+  snap.processors[0].cpu = false;
+  EXPECT_EQ(stages_of_long(own), 1u);
 }
 
 TEST(JointOptimizer, PrefersResidentSegmentsWhenAsked) {
