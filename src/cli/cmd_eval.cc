@@ -1,8 +1,12 @@
 // `sparseloom eval --suite paper`: the paper's evaluation on the simulator, on this machine's
 // measured profile and on every SoC model; JSON, SVG and a generated docs/results.md.
+#include <algorithm>
 #include <chrono>
 #include <cstdio>
 #include <filesystem>
+#include <map>
+#include <tuple>
+#include <utility>
 
 #include "cli/serving.h"
 #include "core/json_writer.h"
@@ -41,15 +45,21 @@ std::string PolicyHeader() {
 
 struct Claims {
   double vs_lo = 0, vs_adaptive = 0, thru_ratio = 0, mem_saving = 0, mem_gap_pts = 0;
+  double lsf_vs_lo = 0, lsf_vs_adaptive = 0;  // every policy least slack first
 };
+
+// 1 - sparseloom / sv-lo-np and 1 - sparseloom / the best av-* (0 where the baseline has none).
+std::pair<double, double> Reductions(const std::map<std::string, double>& v) {
+  if (v.empty()) return {0, 0};
+  const double s = v.at("sparseloom"), lo = v.at("sv-lo-np");
+  const double av = std::min(v.at("av-np"), v.at("av-p"));
+  return {lo > 0 ? 1 - s / lo : 0, av > 0 ? 1 - s / av : 0};
+}
 
 Claims Evaluate(const EvalPlatformResult& r) {
   Claims c;
-  const double v = r.violation.at("sparseloom");
-  const double lo = r.violation.at("sv-lo-np");
-  const double av = std::min(r.violation.at("av-np"), r.violation.at("av-p"));
-  c.vs_lo = lo > 0 ? 1 - v / lo : 0;
-  c.vs_adaptive = av > 0 ? 1 - v / av : 0;
+  std::tie(c.vs_lo, c.vs_adaptive) = Reductions(r.violation);
+  std::tie(c.lsf_vs_lo, c.lsf_vs_adaptive) = Reductions(r.violation_lsf);
   const double ao = r.throughput.at("sv-ao-np");
   c.thru_ratio = ao > 0 ? r.throughput.at("sparseloom") / ao : 0;
   const double all_v = r.memory_violation.at("preload-all")[0].second;
@@ -132,18 +142,25 @@ std::string Markdown(const std::vector<EvalPlatformResult>& results, bool quick,
       "latency bounds U(2, 4) x the most accurate variant's best single-processor latency, "
       "accuracy floors 0.5-2 points under the best variant's (src/sim/eval.h).\n\n";
   md +=
-      "## Against the paper's claims\n\n| platform | violations vs `sv-lo-np` | vs best "
-      "adaptive (`av-*`) | throughput vs `sv-ao-np` | weight memory vs preload-all |\n"
-      "|---|---|---|---|---|\n"
-      "| paper (Luo et al., 2026) | -74% | -24.7% | 2.31x | -28% (within 2.7 points) |\n"
-      "| our target | -80% | -30% | 2.5x | -35% (within 2.7 points) |\n";
+      "## Against the paper's claims\n\nThe baselines serve their queues in arrival order, "
+      "SparseLoom least slack first with preemption points (docs/scheduling.md); the last two "
+      "columns give every policy least slack first (Band's order), which shows how much of the "
+      "gap is the order.\n\n"
+      "| platform | violations vs `sv-lo-np` | vs best adaptive (`av-*`) | throughput vs "
+      "`sv-ao-np` | weight memory vs preload-all | all least slack first: vs `sv-lo-np` | "
+      "vs best `av-*` |\n"
+      "|---|---|---|---|---|---|---|\n"
+      "| paper (Luo et al., 2026) | -74% | -24.7% | 2.31x | -28% (within 2.7 points) | | |\n"
+      "| our target | -80% | -30% | 2.5x | -35% (within 2.7 points) | | |\n";
   for (const auto& r : results) {
     const Claims c = Evaluate(r);
-    char line[256];
+    char line[320];
     std::snprintf(line, sizeof line,
-                  "| %s | %+.0f%% | %+.0f%% | %.2fx | %+.0f%% (%+.1f points) |\n", r.name.c_str(),
-                  -100 * c.vs_lo, -100 * c.vs_adaptive, c.thru_ratio, -100 * c.mem_saving,
-                  c.mem_gap_pts);
+                  "| %s | %+.0f%% | %+.0f%% | %.2fx | %+.0f%% (%+.1f points) | %+.0f%% | %+.0f%% "
+                  "|\n",
+                  r.name.c_str(), -100 * c.vs_lo, -100 * c.vs_adaptive, c.thru_ratio,
+                  -100 * c.mem_saving, c.mem_gap_pts, -100 * c.lsf_vs_lo,
+                  -100 * c.lsf_vs_adaptive);
     md += line;
   }
   md += "\n## SLO violation rate (mean over seeds and arrival orders)\n\n| platform |";
@@ -152,6 +169,16 @@ std::string Markdown(const std::vector<EvalPlatformResult>& results, bool quick,
     md += "| " + r.name + " |";
     for (const auto& n : PolicyNames()) md += " " + Pct(r.violation.at(n)) + " |";
     md += "\n";
+  }
+  if (!results.empty() && !results[0].violation_lsf.empty()) {
+    md +=
+        "\n## SLO violation rate with least slack first for every policy\n\n| platform |";
+    md += PolicyHeader();
+    for (const auto& r : results) {
+      md += "| " + r.name + " |";
+      for (const auto& n : PolicyNames()) md += " " + Pct(r.violation_lsf.at(n)) + " |";
+      md += "\n";
+    }
   }
   md +=
       "\n![violations](violations.svg)\n\n## Throughput (highest load with under 5% "
@@ -219,7 +246,9 @@ std::string ResultsJson(const std::vector<EvalPlatformResult>& results) {
     w.BeginObject().Key("name").String(r.name).Key("measured_profile").Bool(r.measured);
     w.Key("runs").Int(r.runs);
     for (const auto& [key, map] :
-         {std::pair{"violation_rate", &r.violation}, std::pair{"throughput_rps", &r.throughput},
+         {std::pair{"violation_rate", &r.violation},
+          std::pair{"violation_rate_all_least_slack_first", &r.violation_lsf},
+          std::pair{"throughput_rps", &r.throughput},
           std::pair{"sustained_load", &r.sustained_load},
           std::pair{"ablation_violation_rate", &r.ablation},
           std::pair{"placement_order_violation_rate", &r.placement_order}}) {

@@ -49,17 +49,17 @@ double Duration(const Profile& prof, const EvalOptions& o) {
 }
 
 // SparseLoom with a changed stitch space, placement family or preload mode: `jc` gets SparseLoom's
-// own residency preference and list length.
+// own residency preference, list length and preemption points, and the policy its dispatcher.
 Policy Custom(const std::string& name, JointOptimizerConfig jc, PreloadMode mode) {
-  Policy p;
+  Result<Policy> own_policy = MakePolicy("sparseloom");
+  SL_CHECK(own_policy.ok());
+  Policy p = std::move(own_policy).value();
   p.name = name;
   const JointOptimizerConfig own = SparseLoomOptimizerConfig();
   jc.prefer_resident = own.prefer_resident;
   jc.max_options = own.max_options;
+  jc.split_long_stages = own.split_long_stages;
   p.optimizer = std::make_unique<JointOptimizer>(jc, name);
-  DispatcherConfig dc;
-  dc.pick = OptionPick::kEarliestFinish;
-  p.dispatcher = Dispatcher(dc);
   PreloaderConfig pc = SparseLoomPreloaderConfig();
   pc.mode = mode;
   p.preloader = Preloader(pc);
@@ -140,6 +140,25 @@ Result<EvalPlatformResult> EvaluatePlatform(
         ++n;
       }
     r.violation[name] = sum / n;
+  }
+  // 1b. The same with least slack first for every policy (Band's order for the baselines too).
+  if (o.all_least_slack_first) {
+    PolicyOptions lsf;
+    lsf.order = RequestOrder::kLeastSlackFirst;
+    for (const std::string& name : PolicyNames()) {
+      if (progress) progress(pl.name + ": violations, least slack first, " + name);
+      double sum = 0;
+      int n = 0;
+      for (int seed = 1; seed <= o.seeds; ++seed)
+        for (const auto& order : orders) {
+          SL_ASSIGN_OR_RETURN(Policy pol, MakePolicy(name, lsf));
+          SL_ASSIGN_OR_RETURN(
+              RunMetrics m, run(EvalWorkload(pl.profile, o.load, seed, order), std::move(pol), 0));
+          sum += m.overall.violation_rate;
+          ++n;
+        }
+      r.violation_lsf[name] = sum / n;
+    }
   }
   // 2. Throughput: the highest load each policy sustains with under 5% violations.
   for (const std::string& name : PolicyNames()) {

@@ -30,6 +30,7 @@ struct EvalOptions {
   std::vector<double> budgets = {0.15, 0.3, 0.5, 0.75, 1.0};  // fractions of all segment bytes
   double load = 0.7;                // of the capacity for the most accurate variants
   int64_t target_requests = 60000;  // per simulated run (sets the duration, 2..10 s)
+  bool all_least_slack_first = true;  // also the violations with every policy least slack first
 };
 
 struct EvalPlatformResult {
@@ -37,6 +38,7 @@ struct EvalPlatformResult {
   bool measured = false;
   int runs = 0;
   std::map<std::string, double> violation;   // policy -> mean violation rate
+  std::map<std::string, double> violation_lsf;  // the same, every policy least slack first
   std::map<std::string, double> throughput;  // policy -> sustained rps (< 5% violations)
   std::map<std::string, double> sustained_load;
   // budget fraction -> (violation rate, peak weight bytes) per preloading mode
