@@ -104,26 +104,44 @@ int ServePolicies(const char* cmd, const Args& args, Setup& s, bool sweep,
     if (runs.size() > 1) std::printf("\n%s", ComparisonTable(runs).c_str());
   } else {
     const double factors[] = {0.25, 0.5, 0.75, 1, 1.25, 1.5, 2, 2.5, 3, 4, 6, 8, 12, 16};
+    constexpr int kBisections = 2;  // between the last load sustained and the first not
     std::printf(
-        "load sweep: arrival rates x {0.25 .. 16}; sustained = the highest load with "
-        "under 5%% violations\n");
+        "load sweep: arrival rates x {0.25 .. 16}, then %d bisections between the last load "
+        "sustained and the first not; sustained = the highest load with under 5%% violations\n",
+        kBisections);
     std::vector<std::pair<std::string, double>> sustained;
     for (const std::string& policy : s.policies) {
-      double best_f = 0, best_thru = 0;
-      for (double f : factors) {
+      double best_f = 0, best_thru = 0, failed_f = 0;
+      auto try_load = [&](double f) -> Result<bool> {
         Workload w = ScaleLoad(s.workload, f);
-        auto run = RunOne(s, w, policy);
-        if (!run.ok()) return Fail(cmd, run.status());
-        const TaskMetrics& o = run->output.metrics.overall;
-        std::printf("  load x%.2f: violations %.2f%%, throughput %.1f rps\n", f,
+        SL_ASSIGN_OR_RETURN(PolicyRun run, RunOne(s, w, policy));
+        const TaskMetrics& o = run.output.metrics.overall;
+        std::printf("  load x%.3g: violations %.2f%%, throughput %.1f rps\n", f,
                     100 * o.violation_rate, o.throughput_rps);
-        runs.push_back(std::move(run).value());
-        if (o.violation_rate >= 0.05) break;
-        best_f = f;
-        best_thru = o.throughput_rps;
+        const bool ok = o.violation_rate < 0.05;
+        if (ok) {
+          best_f = f;
+          best_thru = o.throughput_rps;
+        }
+        runs.push_back(std::move(run));
+        return ok;
+      };
+      for (double f : factors) {
+        auto ok = try_load(f);
+        if (!ok.ok()) return Fail(cmd, ok.status());
+        if (!*ok) {
+          failed_f = f;
+          break;
+        }
+      }
+      for (int b = 0; b < kBisections && failed_f > 0; ++b) {
+        const double mid = 0.5 * (best_f + failed_f);
+        auto ok = try_load(mid);
+        if (!ok.ok()) return Fail(cmd, ok.status());
+        if (!*ok) failed_f = mid;
       }
       sustained.push_back({policy, best_thru});
-      std::printf("%s sustains load x%.2f: %.1f requests/s\n", policy.c_str(), best_f, best_thru);
+      std::printf("%s sustains load x%.3g: %.1f requests/s\n", policy.c_str(), best_f, best_thru);
     }
     std::printf("\n%-11s %18s\n", "policy", "sustained rps");
     for (const auto& [p, t] : sustained) std::printf("%-11s %18.1f\n", p.c_str(), t);
