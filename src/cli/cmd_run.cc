@@ -107,41 +107,43 @@ int ServePolicies(const char* cmd, const Args& args, Setup& s, bool sweep,
     constexpr int kBisections = 2;  // between the last load sustained and the first not
     std::printf(
         "load sweep: arrival rates x {0.25 .. 16}, then %d bisections between the last load "
-        "sustained and the first not; sustained = the highest load with under 5%% violations\n",
+        "sustained and the first not; sustained = the highest load with under 5%% violations; "
+        "at each step every policy still in the sweep runs, one after the other\n",
         kBisections);
-    std::vector<std::pair<std::string, double>> sustained;
-    for (const std::string& policy : s.policies) {
+    // Per policy: the highest load sustained (and its throughput) and the lowest that was not.
+    struct Sweep {
       double best_f = 0, best_thru = 0, failed_f = 0;
-      auto try_load = [&](double f) -> Result<bool> {
-        Workload w = ScaleLoad(s.workload, f);
-        SL_ASSIGN_OR_RETURN(PolicyRun run, RunOne(s, w, policy));
-        const TaskMetrics& o = run.output.metrics.overall;
-        std::printf("  load x%.3g: violations %.2f%%, throughput %.1f rps\n", f,
-                    100 * o.violation_rate, o.throughput_rps);
-        const bool ok = o.violation_rate < 0.05;
-        if (ok) {
-          best_f = f;
-          best_thru = o.throughput_rps;
-        }
-        runs.push_back(std::move(run));
-        return ok;
-      };
-      for (double f : factors) {
-        auto ok = try_load(f);
-        if (!ok.ok()) return Fail(cmd, ok.status());
-        if (!*ok) {
-          failed_f = f;
-          break;
-        }
+    };
+    std::vector<Sweep> sw(s.policies.size());
+    auto try_load = [&](size_t i, double f) -> Status {
+      Workload w = ScaleLoad(s.workload, f);
+      SL_ASSIGN_OR_RETURN(PolicyRun run, RunOne(s, w, s.policies[i]));
+      const TaskMetrics& o = run.output.metrics.overall;
+      std::printf("  %s load x%.3g: violations %.2f%%, throughput %.1f rps\n",
+                  s.policies[i].c_str(), f, 100 * o.violation_rate, o.throughput_rps);
+      if (o.violation_rate < 0.05) {
+        sw[i].best_f = f;
+        sw[i].best_thru = o.throughput_rps;
+      } else {
+        sw[i].failed_f = f;
       }
-      for (int b = 0; b < kBisections && failed_f > 0; ++b) {
-        const double mid = 0.5 * (best_f + failed_f);
-        auto ok = try_load(mid);
-        if (!ok.ok()) return Fail(cmd, ok.status());
-        if (!*ok) failed_f = mid;
-      }
-      sustained.push_back({policy, best_thru});
-      std::printf("%s sustains load x%.3g: %.1f requests/s\n", policy.c_str(), best_f, best_thru);
+      runs.push_back(std::move(run));
+      return Status::Ok();
+    };
+    for (double f : factors)
+      for (size_t i = 0; i < sw.size(); ++i)
+        if (sw[i].failed_f == 0)
+          if (Status st = try_load(i, f); !st.ok()) return Fail(cmd, st);
+    for (int b = 0; b < kBisections; ++b)
+      for (size_t i = 0; i < sw.size(); ++i)
+        if (sw[i].failed_f > 0)
+          if (Status st = try_load(i, 0.5 * (sw[i].best_f + sw[i].failed_f)); !st.ok())
+            return Fail(cmd, st);
+    std::vector<std::pair<std::string, double>> sustained;
+    for (size_t i = 0; i < sw.size(); ++i) {
+      sustained.push_back({s.policies[i], sw[i].best_thru});
+      std::printf("%s sustains load x%.3g: %.1f requests/s\n", s.policies[i].c_str(),
+                  sw[i].best_f, sw[i].best_thru);
     }
     std::printf("\n%-11s %18s\n", "policy", "sustained rps");
     for (const auto& [p, t] : sustained) std::printf("%-11s %18.1f\n", p.c_str(), t);

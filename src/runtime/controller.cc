@@ -152,7 +152,6 @@ Status Controller::Replan(double now_us, const char* cause) {
   }
   for (size_t i = 0; i < choices->size(); ++i) choice_of_task_[(*choices)[i].task] = int(i);
   plan_ = choices;
-
   const ResidentSet target = policy_.preloader.Plan(snap_, *plan_, budget_);
   const int P = num_processors();
   // Drift is watched on the segments of each task's first option, where they run.

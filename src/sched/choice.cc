@@ -109,9 +109,10 @@ Result<Option> MakeOption(const TaskProfile& t, const std::vector<int>& stitch,
         one.first_segment = i;
         one.end_segment = i + 1;
         one.service_us = t.segment(stitch[i], i).latency_us[st.processor];
-        if (i > st.first_segment)
+        if (i > st.first_segment) {  // a same-processor hand-off (0 in measured profiles)
           one.handoff_in_us = t.handoffs[i - 1].us[st.processor][st.processor];
-        if (i > st.first_segment) o.predicted_latency_us += one.handoff_in_us;
+          o.predicted_latency_us += one.handoff_in_us;
+        }
         split.push_back(one);
       }
     }
