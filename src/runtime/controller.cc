@@ -411,8 +411,8 @@ bool Controller::Take(int p, double now_us, StageJob* job) {
       }
     if (pick == q.size()) pick = first;
     if (pick == q.size()) return false;
+    double best = std::numeric_limits<double>::infinity();  // least slack first: the pick's
     if (lsf) {
-      double best = std::numeric_limits<double>::infinity();
       for (size_t k = 0; k < q.size(); ++k) {
         if (q[k].ready_us > now_us) continue;
         const Request& r = requests_[q[k].slot];
@@ -430,16 +430,12 @@ bool Controller::Take(int p, double now_us, StageJob* job) {
     q.erase(q.begin() + static_cast<std::ptrdiff_t>(pick));
     Request& r = requests_[pend.slot];
     const Stage& st = r.option->stages[pend.stage];
-    if (lsf && policy_.dispatcher.config().unmeetable == OnUnmeetable::kReject) {
+    if (lsf && best < 0 && policy_.dispatcher.config().unmeetable == OnUnmeetable::kReject) {
       // Requests due earlier overtook this one since it was dispatched: when it can no longer
-      // finish in time, reject it now rather than spend processors on a late result.
-      double left = 0;
-      for (size_t k = pend.stage; k < r.option->stages.size(); ++k)
-        left += r.option->stages[k].service_us;
-      if (now_us + left > r.deadline_us) {
-        Reject(r, now_us, "deadline-unmeetable");
-        continue;
-      }
+      // finish in time (negative slack), reject it now rather than spend processors on a late
+      // result.
+      Reject(r, now_us, "deadline-unmeetable");
+      continue;
     }
     const int K = num_segments(r.task);
     int reserved = st.first_segment;

@@ -40,7 +40,9 @@ struct TaskState {
 struct ProcessorState {
   int id = 0;  // index into Profile::processors
   bool alive = true;
-  double queued_work_us = 0;  // expected work already queued (or running) on it, from `now_us`
+  // Expected work already queued (or running) on it, from `now_us`; under least slack first, the
+  // controller sets it, for each dispatch, to the work that runs before that request.
+  double queued_work_us = 0;
   // A CPU worker: it may switch to another request at any segment boundary at no cost (a GPU or
   // NPU runs what was launched as one unit, and each boundary costs a launch and a sync).
   bool cpu = true;

@@ -317,7 +317,8 @@ Result<Profile> ModelProfile(const SocModel& soc, const Profile& measured) {
   out.processors.clear();
   // Backend "cpu" for CPU kinds and "soc:KIND" for the others (never opened: simulation only).
   for (const SocProcessor& p : soc.processors)
-    out.processors.push_back({p.name, {}, 1, p.kind == "cpu" ? "cpu" : "soc:" + p.kind});
+    out.processors.push_back({p.name, {}, 1, p.kind == "cpu" ? "cpu" : "soc:" + p.kind,
+                              "SoC model " + soc.name + " (SIMULATED)"});
   const int P = static_cast<int>(soc.processors.size());
   for (TaskProfile& t : out.tasks) {
     const std::string where = "profile task '" + t.task + "'";

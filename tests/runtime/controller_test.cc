@@ -188,7 +188,7 @@ struct OneProcessor {
   Profile profile;
   Workload workload;
   OneProcessor(double slow_bound_ms) {
-    profile.processors = {{"cpu0", {0}, 1}};
+    profile.processors = {{"cpu0", {0}, 1, "cpu", ""}};
     for (const char* name : {"slow", "fast"}) {
       const double us = name[0] == 's' ? 1000 : 100;
       profile.tasks.push_back(testing::MakeTask(

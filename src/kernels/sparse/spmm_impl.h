@@ -142,7 +142,7 @@ inline void BlockTile(const SpmmArgs& a, int64_t u, int64_t c0, int n) {
 // fewer vectors, the last one possibly partial (CSR, 2:4: measured 5-12% faster on the 3x3 conv
 // grids, whose tiles end in 2-3 vectors); without, one pass per vector (4x1 blocks: GCC 12 spills
 // the 4-row accumulators of a multi-vector partial pass, 8-14% slower).
-template <class V, int A, template <class, int, bool> class Tile, int B, class What>
+template <class V, template <class, int, bool> class Tile, int B, class What>
 void TailPass(const SpmmArgs& a, const What& what, int64_t c0, int vectors, int n) {
   if constexpr (B > 0) {
     if (vectors == B) {
@@ -153,7 +153,7 @@ void TailPass(const SpmmArgs& a, const What& what, int64_t c0, int vectors, int 
       }
       return;
     }
-    TailPass<V, A, Tile, B - 1>(a, what, c0, vectors, n);
+    TailPass<V, Tile, B - 1>(a, what, c0, vectors, n);
   }
 }
 
@@ -165,7 +165,7 @@ void WalkColumns(const SpmmArgs& a, const What& what) {
     const int64_t rest = a.cols - c0;
     if (rest <= 0) return;
     const int vectors = static_cast<int>((rest + V::W - 1) / V::W);
-    TailPass<V, A, Tile, A>(a, what, c0, vectors, static_cast<int>(rest - (vectors - 1) * V::W));
+    TailPass<V, Tile, A>(a, what, c0, vectors, static_cast<int>(rest - (vectors - 1) * V::W));
     return;
   }
   for (; c0 + V::W <= a.cols; c0 += V::W) Tile<V, 1, false>::Do(a, what, c0, V::W);
