@@ -48,17 +48,13 @@ double Duration(const Profile& prof, const EvalOptions& o) {
   return std::clamp(static_cast<double>(o.target_requests) / rate, 2.0, 10.0);
 }
 
-// SparseLoom with a changed stitch space, placement family or preload mode: `jc` gets SparseLoom's
-// own residency preference, list length and preemption points, and the policy its dispatcher.
-Policy Custom(const std::string& name, JointOptimizerConfig jc, PreloadMode mode) {
+// SparseLoom (its dispatcher and preloader) with the optimizer config `jc`, which callers derive
+// from SparseLoomOptimizerConfig(), and the preload mode `mode`.
+Policy Custom(const std::string& name, const JointOptimizerConfig& jc, PreloadMode mode) {
   Result<Policy> own_policy = MakePolicy("sparseloom");
   SL_CHECK(own_policy.ok());
   Policy p = std::move(own_policy).value();
   p.name = name;
-  const JointOptimizerConfig own = SparseLoomOptimizerConfig();
-  jc.prefer_resident = own.prefer_resident;
-  jc.max_options = own.max_options;
-  jc.split_long_stages = own.split_long_stages;
   p.optimizer = std::make_unique<JointOptimizer>(jc, name);
   PreloaderConfig pc = SparseLoomPreloaderConfig();
   pc.mode = mode;
@@ -126,6 +122,7 @@ Result<EvalPlatformResult> EvaluatePlatform(
     ++r.runs;
     return out.metrics;
   };
+  const JointOptimizerConfig own = SparseLoomOptimizerConfig();  // the experiments' base
   // 1. Violation rate of every policy, over seeds x arrival orders; with all_least_slack_first
   // again with least slack first for every policy (Band's order for the baselines too).
   PolicyOptions lsf;
@@ -170,27 +167,27 @@ Result<EvalPlatformResult> EvaluatePlatform(
     if (progress) progress(pl.name + ": memory, " + mode_name);
     for (double b : o.budgets) {
       const int64_t budget = std::max<int64_t>(1, static_cast<int64_t>(b * r.all_segment_bytes));
-      SL_ASSIGN_OR_RETURN(RunMetrics m, run(w1, Custom("sparseloom", {}, mode), budget));
+      SL_ASSIGN_OR_RETURN(RunMetrics m, run(w1, Custom("sparseloom", own, mode), budget));
       r.memory_violation[mode_name].push_back({b, m.overall.violation_rate});
       r.memory_peak_bytes[mode_name].push_back(static_cast<double>(m.peak_resident_weight_bytes));
     }
   }
   {
-    SL_ASSIGN_OR_RETURN(RunMetrics m, run(w1, Custom("preload-all", {}, PreloadMode::kAll), 0));
+    SL_ASSIGN_OR_RETURN(RunMetrics m, run(w1, Custom("preload-all", own, PreloadMode::kAll), 0));
     r.memory_violation["preload-all"].push_back({1.0, m.overall.violation_rate});
     r.memory_peak_bytes["preload-all"].push_back(static_cast<double>(m.peak_resident_weight_bytes));
   }
   // 4. Ablations at half the segment bytes.
   if (progress) progress(pl.name + ": ablations");
   const int64_t half = std::max<int64_t>(1, r.all_segment_bytes / 2);
-  JointOptimizerConfig plain, fixed;
+  JointOptimizerConfig plain = own, fixed = own;
   plain.plain_variants_only = true;
   fixed.placements = PlacementFamily::kRoundRobin;
   const std::vector<std::pair<std::string, std::pair<JointOptimizerConfig, PreloadMode>>> abl = {
-      {"sparseloom", {{}, PreloadMode::kHotness}},
+      {"sparseloom", {own, PreloadMode::kHotness}},
       {"without stitching", {plain, PreloadMode::kHotness}},
       {"without joint placement", {fixed, PreloadMode::kHotness}},
-      {"without the preloader", {{}, PreloadMode::kChoiceOrder}}};
+      {"without the preloader", {own, PreloadMode::kChoiceOrder}}};
   for (const auto& [name, cfg] : abl) {
     double sum = 0;
     for (const auto& order : orders) {
@@ -206,7 +203,7 @@ Result<EvalPlatformResult> EvaluatePlatform(
   std::iota(procs.begin(), procs.end(), 0);
   int n_orders = 0;
   do {
-    JointOptimizerConfig jc;
+    JointOptimizerConfig jc = own;
     jc.placements = PlacementFamily::kRoundRobin;
     jc.processor_order = procs;
     std::string name;
@@ -214,7 +211,8 @@ Result<EvalPlatformResult> EvaluatePlatform(
     SL_ASSIGN_OR_RETURN(RunMetrics m, run(w1, Custom(name, jc, PreloadMode::kHotness), 0));
     r.placement_order[name] = m.overall.violation_rate;
   } while (++n_orders < 24 && std::next_permutation(procs.begin(), procs.end()));
-  SL_ASSIGN_OR_RETURN(RunMetrics best, run(w1, Custom("sparseloom", {}, PreloadMode::kHotness), 0));
+  SL_ASSIGN_OR_RETURN(RunMetrics best,
+                      run(w1, Custom("sparseloom", own, PreloadMode::kHotness), 0));
   r.optimizer_placement = best.overall.violation_rate;
   return r;
 }
