@@ -20,12 +20,14 @@ namespace {
 
 const char kUsage[] =
     "usage: sparseloom eval --suite paper [--quick] [--profile P.json] [--socs DIR]\n"
-    "                       [--out DIR] [--docs] [--no-profiling-cost]\n"
+    "                       [--out DIR] [--docs] [--no-profiling-cost] [--platform NAME]\n"
     "Simulates the paper's experiments (violations of every policy over seeds and arrival\n"
     "orders, sustained throughput, memory budgets, ablations) on this machine's measured\n"
     "profile and on every SoC model in DIR (default configs/socs). Writes DIR/results.json,\n"
     "DIR/violations.svg and DIR/results.md (with --docs also docs/results.md). SIMULATED,\n"
-    "except the profiling-time table, measured on one pool of the zoo.";
+    "except the profiling-time table, measured on one pool of the zoo.\n"
+    "--platform: only the platforms whose name contains NAME ('measured', 'jetson', ...);\n"
+    "not with --docs. --dump-workload F: the first workload drawn for the first platform.";
 
 std::string Pct(double x) {
   char b[32];
@@ -319,7 +321,7 @@ std::string ResultsJson(const std::vector<EvalPlatformResult>& results) {
 
 int RunEval(int argc, char** argv) {
   auto args = Args::Parse(argc, argv, {"help", "quick", "docs", "no-profiling-cost"},
-                          {"suite", "profile", "socs", "out", "dump-workload"});
+                          {"suite", "profile", "socs", "out", "dump-workload", "platform"});
   if (!args.ok()) return Fail("eval", args.status());
   if (args->Has("help") || args->Get("suite") != "paper" || !args->positional().empty()) {
     std::puts(kUsage);
@@ -349,6 +351,19 @@ int RunEval(int argc, char** argv) {
     p.sim.contention = soc->contention;
     platforms.push_back(std::move(p));
   }
+  if (args->Has("platform")) {
+    if (args->Has("docs"))
+      return Fail("eval", InvalidArgument("--platform with --docs: docs/results.md covers every "
+                                          "platform"));
+    const std::string want = args->Get("platform");
+    std::erase_if(platforms, [&](const EvalPlatform& p) {
+      return p.name.find(want) == std::string::npos;
+    });
+    if (platforms.empty())
+      return Fail("eval", InvalidArgument("--platform " + want + ": no platform's name "
+                                                  "contains it (this machine, or an SoC model's "
+                                                  "name in --socs)"));
+  }
   if (args->Has("dump-workload")) {  // the first drawn workload, as a workload file
     const Workload w0 = EvalWorkload(platforms[0].profile, EvalOptions{}.load, 1, {0, 1, 2});
     JsonWriter j;
@@ -373,6 +388,7 @@ int RunEval(int argc, char** argv) {
     eo.sweep = {0.2, 0.4, 0.6, 0.8, 1.0, 1.2};
     eo.budgets = {0.15, 0.5, 1.0};
     eo.target_requests = 15000;
+    eo.bisections = 1;
   }
   std::vector<EvalPlatformResult> results;
   for (const EvalPlatform& p : platforms) {

@@ -77,6 +77,7 @@ Result<std::unique_ptr<Controller>> Controller::Create(const Workload& workload,
                                                : std::numeric_limits<int64_t>::max() / 4;
   s.memory_budget_bytes = c->budget_;
   c->choice_of_task_.assign(workload.tasks.size(), -1);
+  c->fallback_.assign(workload.tasks.size(), {});
   c->queues_.resize(P);
   c->queued_us_.assign(P, 0.0);
   c->running_.assign(P, -1);
@@ -95,7 +96,43 @@ Result<std::vector<SegmentKey>> Controller::Start(double now_us) {
          task_changes_[next_task_change_].first <= now_us)
     ++next_task_change_;
   SL_RETURN_IF_ERROR(Replan(now_us, "start"));
-  return TakePreloads();  // loaded before requests arrive
+  Lookahead(now_us);
+  std::vector<SegmentKey> keys = TakePreloads();  // loaded before requests arrive
+  for (const SegmentKey& k : keys) residency(k.task, k.segment).loading = false;
+  return keys;
+}
+
+void Controller::Lookahead(double now_us) {
+  Snapshot ahead = snap_;
+  bool later = false;
+  for (size_t t = 0; t < ahead.tasks.size(); ++t) {
+    const WorkloadTask& wt = workload_.tasks[t];
+    if (!ahead.tasks[t].active && wt.start_s * 1e6 > now_us && wt.stop_s > wt.start_s) {
+      ahead.tasks[t].active = true;
+      later = true;
+    }
+  }
+  if (!later) return;
+  const auto t0 = std::chrono::steady_clock::now();
+  auto result = policy_.optimizer->Optimize(ahead);
+  collector_.AddOptimizerTime(MicrosSince(t0));
+  if (!result.ok()) return;  // such a task is planned when it starts
+  auto plan = std::make_shared<const std::vector<Choice>>(std::move(result).value());
+  const ResidentSet target = policy_.preloader.Plan(ahead, *plan, budget_);
+  for (size_t i = 0; i < plan->size(); ++i) {
+    const int t = (*plan)[i].task;
+    if (snap_.tasks[t].active) continue;
+    fallback_[t] = {plan, static_cast<int>(i)};
+    const std::vector<SegmentProfile>& segs = snap_.tasks[t].profile->segments;
+    for (size_t s = 0; s < segs.size(); ++s) {
+      const int seg = static_cast<int>(s);
+      if (target.flags[t][s] && !residency(t, seg).resident &&
+          resident_bytes_ + segs[s].weight_bytes <= budget_ && Reserve(t, seg, now_us)) {
+        --residency(t, seg).in_use;
+        preloads_.push_back({t, seg});
+      }
+    }
+  }
 }
 
 double Controller::NextChangeUs() const {
@@ -135,6 +172,15 @@ Status Controller::Replan(double now_us, const char* cause) {
   drift_pending_ = false;
   ++replans_;
   ++replan_causes_[cause];
+  // Make before break: a task keeps dispatching from its current choice while the new one loads.
+  for (size_t t = 0; t < choice_of_task_.size(); ++t) {
+    if (now_us >= workload_.tasks[t].stop_s * 1e6) {
+      fallback_[t] = {};
+    } else if (const int ci = choice_of_task_[t];
+               ci >= 0 && Loaded(static_cast<int>(t), (*plan_)[ci].options.front())) {
+      fallback_[t] = {plan_, ci};
+    }
+  }
   std::fill(choice_of_task_.begin(), choice_of_task_.end(), -1);
   const bool any_active = std::any_of(snap_.tasks.begin(), snap_.tasks.end(),
                                       [](const TaskState& t) { return t.active; });
@@ -169,11 +215,17 @@ Status Controller::Replan(double now_us, const char* cause) {
       }
     }
     // With a budget, or when the preloader asks for it, idle segments outside the plan make room
-    // now; otherwise they stay (no reload churn when plans alternate).
-    if (options_.memory_budget_bytes > 0 || policy_.preloader.config().evict_outside_plan)
+    // now (except the fallback's); otherwise they stay (no reload churn when plans alternate).
+    if (options_.memory_budget_bytes > 0 || policy_.preloader.config().evict_outside_plan) {
+      std::vector<uint8_t> keep(tp.segments.size(), 0);
+      if (const Fallback& fb = fallback_[t]; fb.plan)
+        for (const Option& o : (*fb.plan)[fb.index].options)
+          for (int i = 0; i < tp.num_segments; ++i) keep[o.stitch[i] * tp.num_segments + i] = 1;
       for (size_t s = 0; s < tp.segments.size(); ++s)
-        if (!target_[t][s] && residency_[t][s].resident && residency_[t][s].in_use == 0)
+        if (!target_[t][s] && !keep[s] && residency_[t][s].resident &&
+            residency_[t][s].in_use == 0)
           Evict(static_cast<int>(t), static_cast<int>(s));
+    }
   }
   // Make the plan resident (the caller loads it); without this a segment whose load time alone
   // misses the deadline would never be loaded, as every request needing it is rejected.
@@ -213,6 +265,7 @@ bool Controller::Reserve(int task, int segment, double now_us, int64_t* loaded) 
       Evict(vt, vs);
     }
     r.resident = true;
+    r.loading = true;
     resident_bytes_ += bytes;
     snap_.resident.flags[task][segment] = 1;
     snap_.resident.bytes = resident_bytes_;
@@ -229,6 +282,7 @@ void Controller::Evict(int task, int segment) {
   Residency& r = residency(task, segment);
   if (!r.resident || r.in_use > 0) return;
   r.resident = false;
+  r.loading = false;
   resident_bytes_ -= snap_.tasks[task].profile->segments[segment].weight_bytes;
   snap_.resident.flags[task][segment] = 0;
   snap_.resident.bytes = resident_bytes_;
@@ -240,6 +294,53 @@ std::vector<SegmentKey> Controller::TakePreloads() {
   std::vector<SegmentKey> out;
   out.swap(preloads_);
   return out;
+}
+
+void Controller::SegmentLoaded(int task, int segment) {
+  if (task < 0 || task >= static_cast<int>(residency_.size()) || segment < 0 ||
+      segment >= static_cast<int>(residency_[task].size()))
+    return;
+  Residency& r = residency(task, segment);
+  if (r.resident) r.loading = false;
+}
+
+bool Controller::Loaded(int task, const Option& o) const {
+  const int K = static_cast<int>(o.stitch.size());
+  for (int i = 0; i < K; ++i) {
+    const Residency& r = residency_[task][o.stitch[i] * K + i];
+    if (!r.resident || r.loading) return false;
+  }
+  for (const Stage& st : o.stages)
+    if (!snap_.processors[st.processor].alive) return false;
+  return true;
+}
+
+const Choice* Controller::FallbackChoice(int task, Choice& scratch, std::vector<int>& map) {
+  Fallback& fb = fallback_[task];
+  if (!fb.plan) return nullptr;
+  // Only while a load of the current first option is in flight; a segment the budget could not
+  // reserve loads on demand, as without a fallback.
+  const Choice& now = (*plan_)[choice_of_task_[task]];
+  bool loading = false;
+  const int K = static_cast<int>(now.options.front().stitch.size());
+  for (int i = 0; i < K; ++i)
+    loading = loading || residency_[task][now.options.front().stitch[i] * K + i].loading;
+  if (!loading) {
+    fb = {};
+    return nullptr;
+  }
+  const Choice& old = (*fb.plan)[fb.index];
+  scratch.task = now.task;
+  scratch.task_id = now.task_id;
+  scratch.options.clear();
+  map.clear();
+  const double floor = snap_.tasks[task].slo.accuracy_min;
+  for (size_t i = 0; i < old.options.size(); ++i)
+    if (old.options[i].accuracy >= floor && Loaded(task, old.options[i])) {
+      scratch.options.push_back(old.options[i]);
+      map.push_back(static_cast<int>(i));
+    }
+  return scratch.options.empty() ? nullptr : &scratch;
 }
 
 std::vector<SegmentKey> Controller::TakeEvictions() {
@@ -282,8 +383,11 @@ bool Controller::Dispatch(int64_t slot, double now_us) {
     return false;
   }
   snap_.now_us = now_us;
-  const Choice& choice = (*plan_)[ci];
   const auto t0 = std::chrono::steady_clock::now();
+  Choice scratch;
+  std::vector<int> map;
+  const Choice* fallback = FallbackChoice(r.task, scratch, map);
+  const Choice& choice = fallback ? *fallback : (*plan_)[ci];
   // Least slack first serves r before the queued stages that are due later: the dispatcher sees
   // only the work ahead of r (approximating slack order by deadline order).
   const bool lsf = least_slack_first();
@@ -299,13 +403,20 @@ bool Controller::Dispatch(int64_t slot, double now_us) {
     Reject(r, now_us, d.reason);
     return false;
   }
-  const Option& o = choice.options[d.option];
+  std::shared_ptr<const std::vector<Choice>> from = plan_;
+  const Option* picked = &choice.options[d.option];
+  if (fallback) {
+    const Fallback& fb = fallback_[r.task];
+    from = fb.plan;
+    picked = &(*fb.plan)[fb.index].options[map[d.option]];
+  }
+  const Option& o = *picked;
   for (const Stage& st : o.stages)
     if (static_cast<int>(queues_[st.processor].size()) >= options_.max_queued_jobs) {
       Reject(r, now_us, "queue-full");
       return false;
     }
-  r.plan = plan_;
+  r.plan = std::move(from);
   r.option = &o;
   r.next_stage = 0;
   r.predicted_us = d.expected_finish_us - r.arrival_us;
@@ -506,6 +617,7 @@ void Controller::Complete(const StageJob& job, double start_us, double now_us,
     Residency& res = residency(job.task, (*job.stitch)[i] * K + i);
     --res.in_use;
     res.last_use_us = now_us;
+    if (ok) res.loading = false;  // the job's worker holds its weights
   }
   if (running_[job.processor] == job.slot) running_[job.processor] = -1;
   last_end_us_[job.processor] = std::max(last_end_us_[job.processor], now_us);

@@ -113,8 +113,11 @@ class Controller {
   // Segments evicted since the last call (the caller frees their weights).
   std::vector<SegmentKey> TakeEvictions();
   // Segments a replan made resident since the last call (the caller loads their weights now; a job
-  // needing one before that waits for the load).
+  // needing one before that waits for the load). Until the caller reports SegmentLoaded, requests
+  // of a task whose new plan needs one are dispatched from its previous choice (or, for a task that
+  // starts later, from the lookahead choice made at Start) when every segment of that is loaded.
   std::vector<SegmentKey> TakePreloads();
+  void SegmentLoaded(int task, int segment);
 
   // Requests admitted whose record is not written yet.
   bool idle() const { return in_flight_ == 0; }
@@ -160,6 +163,7 @@ class Controller {
   };
   struct Residency {
     bool resident = false;
+    bool loading = false;  // resident for the budget, but its weights are still being loaded
     int in_use = 0;
     double last_use_us = 0;
   };
@@ -179,6 +183,14 @@ class Controller {
   bool Reserve(int task, int segment, double now_us, int64_t* loaded = nullptr);
   void Evict(int task, int segment);
   bool Dispatch(int64_t slot, double now_us);
+  // The choice a request of `task` is dispatched from: the plan's, or while that one's first option
+  // is still loading, the fallback's options that are loaded (sets *from to the plan they are in,
+  // *map to their indices there; null when none qualifies).
+  const Choice* FallbackChoice(int task, Choice& scratch, std::vector<int>& map);
+  bool Loaded(int task, const Option& o) const;
+  // Plans for the tasks that start later (as if every declared task were active) and reserves
+  // their segments where the budget has room without evicting (Start).
+  void Lookahead(double now_us);
   void ObserveDrift(const StageJob& job, const std::vector<double>& segment_us);
   Residency& residency(int task, int segment) { return residency_[task][segment]; }
 
@@ -196,6 +208,12 @@ class Controller {
 
   std::shared_ptr<const std::vector<Choice>> plan_;
   std::vector<int> choice_of_task_;                   // task -> index in *plan_, -1 when none
+  // Per task: the choice dispatched from while the current one's segments load (see TakePreloads).
+  struct Fallback {
+    std::shared_ptr<const std::vector<Choice>> plan;
+    int index = -1;
+  };
+  std::vector<Fallback> fallback_;
   std::vector<std::vector<double>> planned_latency_;  // [task][segment * P + p] at last plan
   double last_replan_us_ = -std::numeric_limits<double>::infinity();
   bool drift_pending_ = false;

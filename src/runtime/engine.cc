@@ -1,5 +1,7 @@
 #include "runtime/engine.h"
 
+#include <pthread.h>
+#include <sched.h>
 #include <sys/prctl.h>
 #include <unistd.h>
 
@@ -158,6 +160,10 @@ void Engine::LoadPreloads(std::unique_lock<std::mutex>& lock) {
 }
 
 void Engine::LoaderMain() {
+  // Loads run only on a core that no worker needs (SCHED_IDLE): on a machine with as many cores as
+  // workers a normal-priority loader would preempt a worker for the whole load (milliseconds).
+  sched_param idle{};
+  (void)pthread_setschedparam(pthread_self(), SCHED_IDLE, &idle);
   std::unique_lock<std::mutex> lock(mu_);
   for (;;) {
     load_cv_.wait(lock, [&] { return stop_ || !load_queue_.empty(); });
@@ -172,6 +178,7 @@ void Engine::LoaderMain() {
       ok = store_.Get(k.task, k.segment, targets_[p], &l).ok();
     }
     lock.lock();
+    if (ok) controller_.SegmentLoaded(k.task, k.segment);
     if (!ok) controller_.SegmentFailed(k.task, k.segment, Now());
   }
 }

@@ -145,17 +145,38 @@ Result<EvalPlatformResult> EvaluatePlatform(
       (all_lsf ? r.violation_lsf : r.violation)[name] = sum / n;
     }
   }
-  // 2. Throughput: the highest load each policy sustains with under 5% violations.
+  // 2. Throughput: the highest load each policy sustains with under 5% violations. The fixed
+  // steps first; a policy that sustains the last one goes on in steps of x1.5 (up to max_load), so
+  // that policies which all sustain the fixed steps are still told apart; then `bisections` halvings
+  // between the last load sustained and the first one not.
   for (const std::string& name : PolicyNames()) {
     if (progress) progress(pl.name + ": load sweep, " + name);
-    double best = 0, best_load = 0;
-    for (double load : o.sweep) {
+    double best = 0, best_load = 0, failed_at = 0;
+    auto sustains = [&](double load) -> Result<bool> {
       SL_ASSIGN_OR_RETURN(Policy pol, MakePolicy(name));
       SL_ASSIGN_OR_RETURN(RunMetrics m,
                           run(EvalWorkload(pl.profile, load, 1, orders[0]), std::move(pol), 0));
-      if (m.overall.violation_rate >= 0.05) break;
+      if (m.overall.violation_rate >= 0.05) return false;
       best = m.overall.throughput_rps;
       best_load = load;
+      return true;
+    };
+    for (double load : o.sweep) {
+      SL_ASSIGN_OR_RETURN(bool ok, sustains(load));
+      if (!ok) {
+        failed_at = load;
+        break;
+      }
+    }
+    for (double load = o.sweep.empty() ? 0 : o.sweep.back() * 1.5;
+         failed_at == 0 && best_load > 0 && load <= o.max_load; load *= 1.5) {
+      SL_ASSIGN_OR_RETURN(bool ok, sustains(load));
+      if (!ok) failed_at = load;
+    }
+    for (int b = 0; b < o.bisections && failed_at > 0 && best_load > 0; ++b) {
+      const double mid = 0.5 * (best_load + failed_at);
+      SL_ASSIGN_OR_RETURN(bool ok, sustains(mid));
+      if (!ok) failed_at = mid;
     }
     r.throughput[name] = best;
     r.sustained_load[name] = best_load;

@@ -27,6 +27,8 @@ struct EvalOptions {
   int seeds = 3;
   int orders = 6;  // arrival orders of the tasks (at most T!)
   std::vector<double> sweep = {0.1, 0.2, 0.3, 0.4, 0.5, 0.6, 0.7, 0.8, 0.9, 1.0, 1.2, 1.5};
+  double max_load = 20;  // past the sweep: steps of x1.5 up to this load while a policy sustains
+  int bisections = 2;    // between the last load sustained and the first one not
   std::vector<double> budgets = {0.15, 0.3, 0.5, 0.75, 1.0};  // fractions of all segment bytes
   double load = 0.7;                // of the capacity for the most accurate variants
   int64_t target_requests = 60000;  // per simulated run (sets the duration, 2..10 s)

@@ -103,6 +103,7 @@ Result<SimOutput> Simulate(const Workload& workload, const Profile& truth, const
       ++busy_now;
     }
     (void)c.TakeEvictions();
+    for (const SegmentKey& k : c.TakePreloads()) c.SegmentLoaded(k.task, k.segment);  // at once
   };
   bool draining = false;
   double last_t = 0;

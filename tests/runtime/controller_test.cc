@@ -92,6 +92,7 @@ DriveResult Drive(Controller& c, const Workload& w, double fail_processor_at_us 
     }
     r.max_resident = std::max(r.max_resident, c.resident_bytes());
     (void)c.TakeEvictions();
+    for (const SegmentKey& k : c.TakePreloads()) c.SegmentLoaded(k.task, k.segment);  // at once
   }
   c.Drain(1e18);
   return r;
@@ -291,6 +292,78 @@ TEST(Controller, EachPolicyHasItsOwnOrderUnlessOneIsGiven) {
       EXPECT_EQ(given->dispatcher.config().order, order) << policy;
     }
   }
+}
+
+// sv-lo-np on two processors: task a has an accuracy floor of 0.949 until 0.5 s (only variant 0
+// meets it) and 0.5 after (then the fastest, variant 2); task b starts at 0.3 s.
+struct PlanSwitch {
+  Workload workload;
+  std::unique_ptr<Controller> c;
+  PlanSwitch() {
+    auto w = ParseWorkloadJson(R"({"duration_s": 1, "seed": 1, "tasks": [
+      {"name": "a", "pool": "pa", "slo": {"latency_ms": 5, "accuracy_min": 0.949},
+       "arrival": {"type": "periodic", "rate": 100}},
+      {"name": "b", "pool": "pb", "slo": {"latency_ms": 5, "accuracy_min": 0.5},
+       "arrival": {"type": "periodic", "rate": 100}, "start_s": 0.3}],
+      "events": [{"at_s": 0.5, "task": "a", "slo": {"accuracy_min": 0.5}}]})",
+                               "test.json", ".");
+    SL_CHECK(w.ok());
+    workload = *w;
+    auto pol = MakePolicy("sv-lo-np");
+    SL_CHECK(pol.ok());
+    auto made = Controller::Create(workload, TwoTaskProfile(), std::move(pol).value(), {}, {});
+    SL_CHECK(made.ok());
+    c = std::move(made).value();
+  }
+  // Admits a request of `task` at t and runs it on whichever processor takes it; returns its stitch.
+  std::vector<int> Serve(int task, double t, int64_t* load_bytes = nullptr) {
+    EXPECT_TRUE(c->Admit({t, task, 0}, t));
+    StageJob job;
+    std::vector<int> stitch;
+    for (int p = 0; p < 2; ++p)
+      while (c->Take(p, t, &job)) {
+        if (stitch.empty()) stitch = *job.stitch;
+        if (load_bytes != nullptr) *load_bytes += job.load_bytes;
+        c->Complete(job, t, t + 1, {}, 0, true, true);
+      }
+    return stitch;
+  }
+};
+
+// Make before break: after the replan at 0.5 s, task a is served with its previous stitch until the
+// new stitch's segments are reported loaded, and with the new one from then on.
+TEST(Controller, ATaskKeepsItsStitchUntilTheNewPlansSegmentsAreLoaded) {
+  PlanSwitch s;
+  auto pre = s.c->Start(0);
+  ASSERT_TRUE(pre.ok());
+  (void)s.c->TakePreloads();
+  const std::vector<int> before = s.Serve(0, 1000);
+  ASSERT_TRUE(s.c->Advance(0.3e6).ok());
+  (void)s.c->TakePreloads();
+  ASSERT_TRUE(s.c->Advance(0.5e6).ok());
+  const std::vector<SegmentKey> loads = s.c->TakePreloads();
+  ASSERT_FALSE(loads.empty());  // the new plan needs segments that are not loaded
+  EXPECT_EQ(s.Serve(0, 0.5e6 + 10), before);
+  for (const SegmentKey& k : loads) s.c->SegmentLoaded(k.task, k.segment);
+  const std::vector<int> after = s.Serve(0, 0.5e6 + 20);
+  EXPECT_NE(after, before);
+  EXPECT_EQ(s.Serve(0, 0.5e6 + 30), after);
+}
+
+// Task b starts at 0.3 s: Start plans it ahead and returns its segments with the first plan's (the
+// caller loads them before the clock starts), so its first request loads nothing.
+TEST(Controller, ATaskThatStartsLaterIsLoadedAtStart) {
+  PlanSwitch s;
+  auto pre = s.c->Start(0);
+  ASSERT_TRUE(pre.ok());
+  int of_b = 0;
+  for (const SegmentKey& k : *pre) of_b += k.task == 1;
+  EXPECT_GT(of_b, 0);
+  ASSERT_TRUE(s.c->Advance(0.3e6).ok());
+  for (const SegmentKey& k : s.c->TakePreloads()) EXPECT_NE(k.task, 1);
+  int64_t loaded = 0;
+  EXPECT_FALSE(s.Serve(1, 0.3e6, &loaded).empty());
+  EXPECT_EQ(loaded, 0);
 }
 
 TEST(Controller, MemoryBudgetIsNeverExceeded) {
