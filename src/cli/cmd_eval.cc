@@ -88,12 +88,15 @@ std::string Shortfalls(const std::vector<EvalPlatformResult>& results) {
     const Claims c = Evaluate(r);
     const double v = r.violation.at("sparseloom"), lo = r.violation.at("sv-lo-np");
     const double av = BestAdaptive(r.violation);
-    if (c.vs_lo < 0.8 || c.vs_adaptive < 0.3) {
+    // Below 0.5% for `sv-lo-np` a reduction is a few requests: not counted as met either way.
+    if (c.vs_lo < 0.8 || c.vs_adaptive < 0.3 || lo < 0.005) {
       std::snprintf(b, sizeof b,
                     "* %s: violations %s against `sv-lo-np` %s and the best `av-*` %s "
                     "(targets: 80%% and 30%% fewer)%s.\n",
                     r.name.c_str(), Pct(v).c_str(), Pct(lo).c_str(), Pct(av).c_str(),
-                    lo < 0.005 ? ": the baselines leave almost nothing to remove" : "");
+                    lo < 0.005 ? ": the baselines leave almost nothing to remove, so the targets are not "
+                                 "counted as met"
+                               : "");
       md += b;
     }
     if (c.thru_ratio < 2.5) {
