@@ -86,7 +86,7 @@ class Engine {
          const EngineOptions& o)
       : workload_(w), tasks_(tasks), controller_(c), options_(o), store_(&tasks) {}
 
-  Result<RunOutput> Run(const std::vector<Arrival>& arrivals);
+  Result<RunOutput> Run(std::vector<Arrival> arrivals);
 
  private:
   double Now() const {
@@ -108,6 +108,12 @@ class Engine {
                 int* failed_segment);
   void Warmup(int p, const std::vector<SegmentKey>& keys, WorkerContexts& contexts);
   void Progress(double now_us, bool final);
+  // Admits the arrivals due by `now` (applying the workload changes due before each); under the
+  // lock. True when any was admitted.
+  bool AdmitDue(double now);
+  // Idle worker p (lock held): sleeps until work is queued for it or, with idle_workers_admit,
+  // until the next arrival, which it then admits itself.
+  void IdleWait(int p, std::unique_lock<std::mutex>& lock);
   // Wakes the idle workers whose queue holds work (under the lock).
   void WakeWorkers() {
     for (size_t p = 0; p < wake_.size(); ++p)
@@ -132,6 +138,8 @@ class Engine {
   bool started_ = false;
   int ready_ = 0;
   std::vector<SegmentKey> preload_;
+  std::vector<Arrival> arrivals_;
+  size_t next_arrival_ = 0;
   std::vector<std::unique_ptr<Payload>> payloads_;
   std::vector<double> job_start_;  // per processor, -1 when idle
   std::vector<bool> dead_;
@@ -242,6 +250,7 @@ Status Engine::RunJob(int p, const StageJob& job, Payload& payload, WorkerContex
 
 void Engine::WorkerMain(int p) {
   (void)PinCurrentThread(cores_[p]);
+  prctl(PR_SET_TIMERSLACK, 1UL, 0, 0, 0);  // idle workers wake on time for the next arrival
   WorkerContexts contexts;
   std::unique_lock<std::mutex> lock(mu_);
   std::vector<SegmentKey> keys = preload_;
@@ -258,9 +267,7 @@ void Engine::WorkerMain(int p) {
     StageJob job;
     if (!controller_.Take(p, Now(), &job)) {
       if (stop_) break;
-      waiting_[p] = true;
-      wake_[p]->wait(lock);
-      waiting_[p] = false;
+      IdleWait(p, lock);
       continue;
     }
     FlushEvictions(lock);
@@ -290,10 +297,48 @@ void Engine::WorkerMain(int p) {
                          st.ok()               ? ""
                          : failed_segment >= 0 ? "segment-load-failed"
                                                : "execution-failed");
+    // With idle_workers_admit the arrival thread no longer wakes for each arrival: a worker that
+    // finishes a job admits what arrived meanwhile before it takes the next.
+    if (options_.idle_workers_admit) AdmitDue(Now());
     FlushEvictions(lock);
+    LoadPreloads(lock);
     WakeWorkers();
     if (controller_.idle()) cv_.notify_all();
   }
+}
+
+bool Engine::AdmitDue(double now) {
+  bool admitted = false;
+  while (next_arrival_ < arrivals_.size() && arrivals_[next_arrival_].time_us <= now) {
+    const Arrival& a = arrivals_[next_arrival_++];
+    if (a.time_us >= controller_.NextChangeUs()) Advance(a.time_us);
+    controller_.Admit(a, now);
+    admitted = true;
+  }
+  while (payloads_.size() < controller_.num_slots())
+    payloads_.push_back(std::make_unique<Payload>());
+  return admitted;
+}
+
+void Engine::IdleWait(int p, std::unique_lock<std::mutex>& lock) {
+  waiting_[p] = true;
+  const bool self = options_.idle_workers_admit && next_arrival_ < arrivals_.size();
+  if (!self) {
+    wake_[p]->wait(lock);
+    waiting_[p] = false;
+    return;
+  }
+  const double due = arrivals_[next_arrival_].time_us;
+  const auto at = [&](double us) { return t0_ + std::chrono::microseconds(int64_t(us)); };
+  if (wake_[p]->wait_until(lock, at(due - options_.admit_spin_us)) == std::cv_status::timeout &&
+      controller_.queue_length(p) == 0) {
+    lock.unlock();
+    while (Now() < due) {
+    }
+    lock.lock();
+    if (AdmitDue(Now())) WakeWorkers();
+  }
+  waiting_[p] = false;
 }
 
 void Engine::Progress(double now_us, bool final) {
@@ -315,7 +360,8 @@ void Engine::Progress(double now_us, bool final) {
   std::fflush(stderr);
 }
 
-Result<RunOutput> Engine::Run(const std::vector<Arrival>& arrivals) {
+Result<RunOutput> Engine::Run(std::vector<Arrival> arrivals) {
+  arrivals_ = std::move(arrivals);
   const Profile& profile = controller_.profile();
   const int P = controller_.num_processors();
   targets_.assign(P, 0);
@@ -362,20 +408,12 @@ Result<RunOutput> Engine::Run(const std::vector<Arrival>& arrivals) {
   started_ = true;
   cv_.notify_all();
   const double end_us = workload_.duration_s * 1e6;
-  size_t next = 0;
   for (;;) {
     const double now = Now();
     // Arrivals and workload changes in time order: a request that arrived before a task stopped
     // or an SLO changed is admitted under the state of its arrival time.
-    bool admitted = false;
-    while (next < arrivals.size() && arrivals[next].time_us <= now) {
-      if (arrivals[next].time_us >= controller_.NextChangeUs()) Advance(arrivals[next].time_us);
-      controller_.Admit(arrivals[next++], now);
-      admitted = true;
-    }
+    bool admitted = AdmitDue(now);
     Advance(now);
-    while (payloads_.size() < controller_.num_slots())
-      payloads_.push_back(std::make_unique<Payload>());
     if (options_.stall_timeout_ms > 0)
       for (int p = 0; p < P; ++p)
         if (!dead_[p] && job_start_[p] >= 0 &&
@@ -388,8 +426,13 @@ Result<RunOutput> Engine::Run(const std::vector<Arrival>& arrivals) {
     LoadPreloads(lock);
     if (admitted) WakeWorkers();
     Progress(now, false);
-    if (next >= arrivals.size() && now >= end_us) break;
-    double wake = std::min({next < arrivals.size() ? arrivals[next].time_us : end_us,
+    if (next_arrival_ >= arrivals_.size() && now >= end_us) break;
+    // With idle_workers_admit the workers admit (an idle one at the arrival's time, a busy one
+    // when its job ends); this thread only ticks for workload changes, loads, stalls and progress.
+    const double next_arrival = next_arrival_ >= arrivals_.size() ? end_us
+                                : options_.idle_workers_admit    ? now + 1000.0
+                                                                 : arrivals_[next_arrival_].time_us;
+    double wake = std::min({next_arrival,
                             controller_.NextChangeUs(), end_us, now + 50000.0});
     lock.unlock();
     std::this_thread::sleep_until(t0_ + std::chrono::microseconds(static_cast<int64_t>(wake)));
@@ -464,7 +507,7 @@ Result<RunOutput> RunWorkload(const Workload& workload, const Profile& profile,
   SL_ASSIGN_OR_RETURN(auto controller, Controller::Create(workload, profile, std::move(pol),
                                                           workload.processors, options.controller));
   Engine engine(workload, tasks, *controller, options);
-  return engine.Run(arrivals);
+  return engine.Run(std::move(arrivals));
 }
 
 std::string ChromeTraceJson(const std::vector<TraceEvent>& events,

@@ -23,6 +23,12 @@ struct EngineOptions {
   bool progress = true;          // live progress line on stderr
   double drain_timeout_s = 5.0;  // after the duration, wait this long for admitted requests
   double stall_timeout_ms = 0;   // a job running longer fails its processor; 0: off
+  // An idle worker admits the next arrival itself, waking `admit_spin_us` early and spinning until
+  // it is due (a sleeping thread wakes 20-60 us late on a VM, and handing an admitted request from
+  // the arrival thread to a sleeping worker costs a second such wake-up). false: only the arrival
+  // thread admits and idle workers sleep until work is queued for them.
+  bool idle_workers_admit = true;
+  double admit_spin_us = 60;
   // Test hook: called by worker p before each job; returning false makes the worker stall
   // (sleep) until the run ends, as a hung processor would.
   std::function<bool(int processor, int64_t job_index)> fault_hook;

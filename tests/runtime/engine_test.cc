@@ -2,6 +2,8 @@
 
 #include <gtest/gtest.h>
 
+#include <string>
+
 #include <algorithm>
 #include <atomic>
 #include <cstring>
@@ -67,8 +69,11 @@ TEST(Engine, ServesRealInputsAndAccountsForEveryRequest) {
   o.progress = false;
   o.controller.keep_records = true;
   o.controller.trace = true;
-  for (const char* policy : {"sparseloom", "sv-ao-np", "av-p"}) {
+  // Both ways of admitting: idle workers admit arrivals themselves (default), or only the
+  // arrival thread does.
+  for (const char* policy : {"sparseloom", "sv-ao-np", "av-p", "sv-lo-np"}) {
     SCOPED_TRACE(policy);
+    o.idle_workers_admit = std::string(policy) != "sv-lo-np";
     auto out = RunWorkload(w, f.profile, f.tasks, policy, {}, o);
     ASSERT_TRUE(out.ok()) << out.status().message();
     const RunMetrics& m = out->metrics;
