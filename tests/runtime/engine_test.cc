@@ -2,12 +2,11 @@
 
 #include <gtest/gtest.h>
 
-#include <string>
-
 #include <algorithm>
 #include <atomic>
 #include <cstring>
 #include <memory>
+#include <string>
 
 #include "backend/backend.h"
 #include "profile/profiler.h"
