@@ -71,6 +71,12 @@ double ProcessRssMb() {
   return n == 2 ? resident * (sysconf(_SC_PAGESIZE) / 1048576.0) : 0;
 }
 
+inline void CpuRelax() {
+#if defined(__x86_64__) || defined(__i386__)
+  __builtin_ia32_pause();
+#endif
+}
+
 int64_t ArgMax(const Tensor& t) {
   const float* d = t.data<float>();
   const int64_t n = t.numel();
@@ -132,6 +138,7 @@ class Engine {
   std::condition_variable cv_;                                  // start, stop, drain progress
   std::vector<std::unique_ptr<std::condition_variable>> wake_;  // per processor: work queued
   std::vector<bool> waiting_;
+  std::vector<uint8_t> spin_ok_;  // per processor: its worker has cores of its own (IdleWait)
   std::deque<SegmentKey> load_queue_;
   std::condition_variable load_cv_;
   bool stop_ = false;
@@ -249,7 +256,15 @@ Status Engine::RunJob(int p, const StageJob& job, Payload& payload, WorkerContex
 }
 
 void Engine::WorkerMain(int p) {
-  (void)PinCurrentThread(cores_[p]);
+  const bool pinned = !cores_[p].empty() && PinCurrentThread(cores_[p]).ok();
+  // Spinning is free only on cores of its own: a worker that is not pinned, or shares a core with
+  // another processor's worker, sleeps until the arrival instead.
+  bool own_cores = pinned;
+  for (size_t q = 0; q < cores_.size() && own_cores; ++q)
+    if (q != static_cast<size_t>(p) && controller_.processor_used(static_cast<int>(q)))
+      for (int c : cores_[q])
+        own_cores = own_cores && std::find(cores_[p].begin(), cores_[p].end(), c) == cores_[p].end();
+  spin_ok_[p] = own_cores;
   prctl(PR_SET_TIMERSLACK, 1UL, 0, 0, 0);  // idle workers wake on time for the next arrival
   WorkerContexts contexts;
   std::unique_lock<std::mutex> lock(mu_);
@@ -329,12 +344,12 @@ void Engine::IdleWait(int p, std::unique_lock<std::mutex>& lock) {
     return;
   }
   const double due = arrivals_[next_arrival_].time_us;
+  const double spin = spin_ok_[p] ? options_.admit_spin_us : 0;
   const auto at = [&](double us) { return t0_ + std::chrono::microseconds(int64_t(us)); };
-  if (wake_[p]->wait_until(lock, at(due - options_.admit_spin_us)) == std::cv_status::timeout &&
+  if (wake_[p]->wait_until(lock, at(due - spin)) == std::cv_status::timeout &&
       controller_.queue_length(p) == 0) {
     lock.unlock();
-    while (Now() < due) {
-    }
+    while (Now() < due) CpuRelax();
     lock.lock();
     if (AdmitDue(Now())) WakeWorkers();
   }
@@ -369,6 +384,7 @@ Result<RunOutput> Engine::Run(std::vector<Arrival> arrivals) {
   dead_.assign(P, false);
   job_start_.assign(P, -1);
   waiting_.assign(P, false);
+  spin_ok_.assign(P, 0);
   for (int p = 0; p < P; ++p) wake_.push_back(std::make_unique<std::condition_variable>());
   for (int p = 0; p < P; ++p) {
     const ProcessorSpec& spec = profile.processors[p];

@@ -25,8 +25,9 @@ struct EngineOptions {
   double stall_timeout_ms = 0;   // a job running longer fails its processor; 0: off
   // An idle worker admits the next arrival itself, waking `admit_spin_us` early and spinning until
   // it is due (a sleeping thread wakes 20-60 us late on a VM, and handing an admitted request from
-  // the arrival thread to a sleeping worker costs a second such wake-up). false: only the arrival
-  // thread admits and idle workers sleep until work is queued for them.
+  // the arrival thread to a sleeping worker costs a second such wake-up); only a worker pinned to
+  // cores no other worker uses spins. false: only the arrival thread admits and idle workers sleep
+  // until work is queued for them.
   bool idle_workers_admit = true;
   double admit_spin_us = 60;
   // Test hook: called by worker p before each job; returning false makes the worker stall
