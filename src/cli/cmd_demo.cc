@@ -72,7 +72,8 @@ void PrintTargets(const std::vector<PolicyRun>& runs) {
   if (best_count < kMinCounted)
     std::printf(
         "  (every policy is near zero at this load: `sparseloom run --policy all --load-scale X` "
-        "serves the same workload at X times its rates; `--load-sweep` finds each policy's limit)\n");
+        "serves the same workload at X times its rates; `--load-sweep` finds each policy's "
+        "limit)\n");
   if (m.all_segment_bytes > 0)
     std::printf(
         "  peak weight memory %.3f MB = %.0f%% less than preloading every variant "

@@ -94,9 +94,10 @@ std::string Shortfalls(const std::vector<EvalPlatformResult>& results) {
                     "* %s: violations %s against `sv-lo-np` %s and the best `av-*` %s "
                     "(targets: 80%% and 30%% fewer)%s.\n",
                     r.name.c_str(), Pct(v).c_str(), Pct(lo).c_str(), Pct(av).c_str(),
-                    lo < 0.005 ? ": the baselines leave almost nothing to remove, so the targets are not "
-                                 "counted as met"
-                               : "");
+                    lo < 0.005
+                        ? ": the baselines leave almost nothing to remove, so the targets are not "
+                          "counted as met"
+                        : "");
       md += b;
     }
     if (c.thru_ratio < 2.5) {
@@ -359,13 +360,12 @@ int RunEval(int argc, char** argv) {
       return Fail("eval", InvalidArgument("--platform with --docs: docs/results.md covers every "
                                           "platform"));
     const std::string want = args->Get("platform");
-    std::erase_if(platforms, [&](const EvalPlatform& p) {
-      return p.name.find(want) == std::string::npos;
-    });
+    std::erase_if(platforms,
+                  [&](const EvalPlatform& p) { return p.name.find(want) == std::string::npos; });
     if (platforms.empty())
-      return Fail("eval", InvalidArgument("--platform " + want + ": no platform's name "
-                                                  "contains it (this machine, or an SoC model's "
-                                                  "name in --socs)"));
+      return Fail("eval", InvalidArgument("--platform " + want +
+                                          ": no platform's name contains it (this machine, or "
+                                          "an SoC model's name in --socs)"));
   }
   if (args->Has("dump-workload")) {  // the first drawn workload, as a workload file
     const Workload w0 = EvalWorkload(platforms[0].profile, EvalOptions{}.load, 1, {0, 1, 2});

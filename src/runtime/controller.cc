@@ -222,8 +222,7 @@ Status Controller::Replan(double now_us, const char* cause) {
         for (const Option& o : (*fb.plan)[fb.index].options)
           for (int i = 0; i < tp.num_segments; ++i) keep[o.stitch[i] * tp.num_segments + i] = 1;
       for (size_t s = 0; s < tp.segments.size(); ++s)
-        if (!target_[t][s] && !keep[s] && residency_[t][s].resident &&
-            residency_[t][s].in_use == 0)
+        if (!target_[t][s] && !keep[s] && residency_[t][s].resident && residency_[t][s].in_use == 0)
           Evict(static_cast<int>(t), static_cast<int>(s));
     }
   }

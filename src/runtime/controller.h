@@ -183,9 +183,9 @@ class Controller {
   bool Reserve(int task, int segment, double now_us, int64_t* loaded = nullptr);
   void Evict(int task, int segment);
   bool Dispatch(int64_t slot, double now_us);
-  // The choice a request of `task` is dispatched from: the plan's, or while that one's first option
-  // is still loading, the fallback's options that are loaded (sets *from to the plan they are in,
-  // *map to their indices there; null when none qualifies).
+  // While the first option of `task`'s current choice is loading: the fallback's options that are
+  // loaded and meet the floor, copied into `scratch` (`map`: their indices in the fallback's
+  // choice). Null when there is no such fallback; the caller then uses the current choice.
   const Choice* FallbackChoice(int task, Choice& scratch, std::vector<int>& map);
   bool Loaded(int task, const Option& o) const;
   // Plans for the tasks that start later (as if every declared task were active) and reserves

@@ -263,7 +263,8 @@ void Engine::WorkerMain(int p) {
   for (size_t q = 0; q < cores_.size() && own_cores; ++q)
     if (q != static_cast<size_t>(p) && controller_.processor_used(static_cast<int>(q)))
       for (int c : cores_[q])
-        own_cores = own_cores && std::find(cores_[p].begin(), cores_[p].end(), c) == cores_[p].end();
+        own_cores =
+            own_cores && std::find(cores_[p].begin(), cores_[p].end(), c) == cores_[p].end();
   spin_ok_[p] = own_cores;
   prctl(PR_SET_TIMERSLACK, 1UL, 0, 0, 0);  // idle workers wake on time for the next arrival
   WorkerContexts contexts;
@@ -445,11 +446,10 @@ Result<RunOutput> Engine::Run(std::vector<Arrival> arrivals) {
     if (next_arrival_ >= arrivals_.size() && now >= end_us) break;
     // With idle_workers_admit the workers admit (an idle one at the arrival's time, a busy one
     // when its job ends); this thread only ticks for workload changes, loads, stalls and progress.
-    const double next_arrival = next_arrival_ >= arrivals_.size() ? end_us
-                                : options_.idle_workers_admit    ? now + 1000.0
-                                                                 : arrivals_[next_arrival_].time_us;
-    double wake = std::min({next_arrival,
-                            controller_.NextChangeUs(), end_us, now + 50000.0});
+    double next_arrival = end_us;
+    if (next_arrival_ < arrivals_.size())
+      next_arrival = options_.idle_workers_admit ? now + 1000.0 : arrivals_[next_arrival_].time_us;
+    double wake = std::min({next_arrival, controller_.NextChangeUs(), end_us, now + 50000.0});
     lock.unlock();
     std::this_thread::sleep_until(t0_ + std::chrono::microseconds(static_cast<int64_t>(wake)));
     lock.lock();

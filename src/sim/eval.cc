@@ -147,8 +147,8 @@ Result<EvalPlatformResult> EvaluatePlatform(
   }
   // 2. Throughput: the highest load each policy sustains with under 5% violations. The fixed
   // steps first; a policy that sustains the last one goes on in steps of x1.5 (up to max_load), so
-  // that policies which all sustain the fixed steps are still told apart; then `bisections` halvings
-  // between the last load sustained and the first one not.
+  // that policies which all sustain the fixed steps are still told apart; then `bisections`
+  // halvings between the last load sustained and the first one not.
   for (const std::string& name : PolicyNames()) {
     if (progress) progress(pl.name + ": load sweep, " + name);
     double best = 0, best_load = 0, failed_at = 0;

@@ -315,7 +315,8 @@ struct PlanSwitch {
     SL_CHECK(made.ok());
     c = std::move(made).value();
   }
-  // Admits a request of `task` at t and runs it on whichever processor takes it; returns its stitch.
+  // Admits a request of `task` at t and runs it on whichever processor takes it; returns its
+  // stitch.
   std::vector<int> Serve(int task, double t, int64_t* load_bytes = nullptr) {
     EXPECT_TRUE(c->Admit({t, task, 0}, t));
     StageJob job;
