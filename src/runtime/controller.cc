@@ -122,7 +122,7 @@ void Controller::Lookahead(double now_us) {
   for (size_t i = 0; i < plan->size(); ++i) {
     const int t = (*plan)[i].task;
     if (snap_.tasks[t].active) continue;
-    fallback_[t] = {plan, static_cast<int>(i)};
+    fallback_[t] = {plan, static_cast<int>(i), false, {}, {}};
     const std::vector<SegmentProfile>& segs = snap_.tasks[t].profile->segments;
     for (size_t s = 0; s < segs.size(); ++s) {
       const int seg = static_cast<int>(s);
@@ -178,7 +178,11 @@ Status Controller::Replan(double now_us, const char* cause) {
       fallback_[t] = {};
     } else if (const int ci = choice_of_task_[t];
                ci >= 0 && Loaded(static_cast<int>(t), (*plan_)[ci].options.front())) {
-      fallback_[t] = {plan_, ci};
+      fallback_[t] = {plan_, ci, false, {}, {}};
+    } else {  // kept: filtered again under the SLOs in force
+      fallback_[t].filtered = false;
+      fallback_[t].usable.options.clear();
+      fallback_[t].map.clear();
     }
   }
   std::fill(choice_of_task_.begin(), choice_of_task_.end(), -1);
@@ -314,32 +318,32 @@ bool Controller::Loaded(int task, const Option& o) const {
   return true;
 }
 
-const Choice* Controller::FallbackChoice(int task, Choice& scratch, std::vector<int>& map) {
+const Choice* Controller::FallbackChoice(int task) {
   Fallback& fb = fallback_[task];
   if (!fb.plan) return nullptr;
   // Only while a load of the current first option is in flight; a segment the budget could not
   // reserve loads on demand, as without a fallback.
-  const Choice& now = (*plan_)[choice_of_task_[task]];
+  const Option& first = (*plan_)[choice_of_task_[task]].options.front();
+  const int K = static_cast<int>(first.stitch.size());
   bool loading = false;
-  const int K = static_cast<int>(now.options.front().stitch.size());
-  for (int i = 0; i < K; ++i)
-    loading = loading || residency_[task][now.options.front().stitch[i] * K + i].loading;
+  for (int i = 0; i < K; ++i) loading = loading || residency_[task][first.stitch[i] * K + i].loading;
   if (!loading) {
     fb = {};
     return nullptr;
   }
-  const Choice& old = (*fb.plan)[fb.index];
-  scratch.task = now.task;
-  scratch.task_id = now.task_id;
-  scratch.options.clear();
-  map.clear();
-  const double floor = snap_.tasks[task].slo.accuracy_min;
-  for (size_t i = 0; i < old.options.size(); ++i)
-    if (old.options[i].accuracy >= floor && Loaded(task, old.options[i])) {
-      scratch.options.push_back(old.options[i]);
-      map.push_back(static_cast<int>(i));
-    }
-  return scratch.options.empty() ? nullptr : &scratch;
+  if (!fb.filtered) {
+    const Choice& old = (*fb.plan)[fb.index];
+    fb.usable.task = old.task;
+    fb.usable.task_id = old.task_id;
+    const double floor = snap_.tasks[task].slo.accuracy_min;
+    for (size_t i = 0; i < old.options.size(); ++i)
+      if (old.options[i].accuracy >= floor && Loaded(task, old.options[i])) {
+        fb.usable.options.push_back(old.options[i]);
+        fb.map.push_back(static_cast<int>(i));
+      }
+    fb.filtered = true;
+  }
+  return fb.usable.options.empty() ? nullptr : &fb.usable;
 }
 
 std::vector<SegmentKey> Controller::TakeEvictions() {
@@ -383,9 +387,7 @@ bool Controller::Dispatch(int64_t slot, double now_us) {
   }
   snap_.now_us = now_us;
   const auto t0 = std::chrono::steady_clock::now();
-  Choice scratch;
-  std::vector<int> map;
-  const Choice* fallback = FallbackChoice(r.task, scratch, map);
+  const Choice* fallback = FallbackChoice(r.task);
   const Choice& choice = fallback ? *fallback : (*plan_)[ci];
   // Least slack first serves r before the queued stages that are due later: the dispatcher sees
   // only the work ahead of r (approximating slack order by deadline order).
@@ -407,7 +409,7 @@ bool Controller::Dispatch(int64_t slot, double now_us) {
   if (fallback) {
     const Fallback& fb = fallback_[r.task];
     from = fb.plan;
-    picked = &(*fb.plan)[fb.index].options[map[d.option]];
+    picked = &(*fb.plan)[fb.index].options[fb.map[d.option]];
   }
   const Option& o = *picked;
   for (const Stage& st : o.stages)

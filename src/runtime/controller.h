@@ -184,9 +184,9 @@ class Controller {
   void Evict(int task, int segment);
   bool Dispatch(int64_t slot, double now_us);
   // While the first option of `task`'s current choice is loading: the fallback's options that are
-  // loaded and meet the floor, copied into `scratch` (`map`: their indices in the fallback's
-  // choice). Null when there is no such fallback; the caller then uses the current choice.
-  const Choice* FallbackChoice(int task, Choice& scratch, std::vector<int>& map);
+  // loaded and meet the floor (filtered once, at the first dispatch that needs them). Null when
+  // there is no such fallback; the caller then uses the current choice.
+  const Choice* FallbackChoice(int task);
   bool Loaded(int task, const Option& o) const;
   // Plans for the tasks that start later (as if every declared task were active) and reserves
   // their segments where the budget has room without evicting (Start).
@@ -212,6 +212,9 @@ class Controller {
   struct Fallback {
     std::shared_ptr<const std::vector<Choice>> plan;
     int index = -1;
+    bool filtered = false;  // `usable` and `map` are built
+    Choice usable;          // the options of (*plan)[index] that are loaded and meet the floor
+    std::vector<int> map;   // their indices in (*plan)[index]
   };
   std::vector<Fallback> fallback_;
   std::vector<std::vector<double>> planned_latency_;  // [task][segment * P + p] at last plan

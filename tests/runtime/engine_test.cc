@@ -70,39 +70,41 @@ TEST(Engine, ServesRealInputsAndAccountsForEveryRequest) {
   o.controller.trace = true;
   // Both ways of admitting: idle workers admit arrivals themselves (default), or only the
   // arrival thread does.
-  for (const char* policy : {"sparseloom", "sv-ao-np", "av-p", "sv-lo-np"}) {
-    SCOPED_TRACE(policy);
-    o.idle_workers_admit = std::string(policy) != "sv-lo-np";
-    auto out = RunWorkload(w, f.profile, f.tasks, policy, {}, o);
-    ASSERT_TRUE(out.ok()) << out.status().message();
-    const RunMetrics& m = out->metrics;
-    auto arrivals = GenerateArrivals(w, {40});
-    ASSERT_TRUE(arrivals.ok());
-    EXPECT_EQ(m.overall.requests, static_cast<int64_t>(arrivals->size()));
-    EXPECT_EQ(m.overall.served + m.overall.rejected, m.overall.requests);
-    EXPECT_EQ(static_cast<int64_t>(out->records.size()), m.overall.requests);
-    EXPECT_GT(m.overall.served, 0);
-    EXPECT_FALSE(out->trace.empty());
-    EXPECT_GT(m.peak_resident_weight_bytes, 0);
-    EXPECT_EQ(m.simulated, false);
-    // Correctness is measured from the outputs: replay each served request's stitch directly.
-    const Pool& pool = f.tasks[0].pool;
-    auto set = SegmentSet::Prepare(pool, f.tasks[0].cuts, {});
-    ASSERT_TRUE(set.ok());
-    StitchRunner runner(*set);
-    int64_t checked = 0;
-    for (const RequestRecord& r : out->records) {
-      if (!r.served) continue;
-      Tensor x(DType::kF32, {1, 8});
-      std::memcpy(x.raw(), pool.val_x.data<float>() + 8 * r.sample, 8 * sizeof(float));
-      auto y = runner.Run(r.stitch, x);
-      ASSERT_TRUE(y.ok());
-      const float* d = y->data<float>();
-      const int64_t arg = std::max_element(d, d + 4) - d;
-      EXPECT_EQ(arg == pool.val_y.data<int64_t>()[r.sample], r.correct) << "request " << r.id;
-      ++checked;
+  for (const bool workers_admit : {true, false}) {
+    for (const char* policy : {"sparseloom", "sv-ao-np", "av-p"}) {
+      SCOPED_TRACE(std::string(policy) + (workers_admit ? ", workers admit" : ", main admits"));
+      o.idle_workers_admit = workers_admit;
+      auto out = RunWorkload(w, f.profile, f.tasks, policy, {}, o);
+      ASSERT_TRUE(out.ok()) << out.status().message();
+      const RunMetrics& m = out->metrics;
+      auto arrivals = GenerateArrivals(w, {40});
+      ASSERT_TRUE(arrivals.ok());
+      EXPECT_EQ(m.overall.requests, static_cast<int64_t>(arrivals->size()));
+      EXPECT_EQ(m.overall.served + m.overall.rejected, m.overall.requests);
+      EXPECT_EQ(static_cast<int64_t>(out->records.size()), m.overall.requests);
+      EXPECT_GT(m.overall.served, 0);
+      EXPECT_FALSE(out->trace.empty());
+      EXPECT_GT(m.peak_resident_weight_bytes, 0);
+      EXPECT_EQ(m.simulated, false);
+      // Correctness is measured from the outputs: replay each served request's stitch directly.
+      const Pool& pool = f.tasks[0].pool;
+      auto set = SegmentSet::Prepare(pool, f.tasks[0].cuts, {});
+      ASSERT_TRUE(set.ok());
+      StitchRunner runner(*set);
+      int64_t checked = 0;
+      for (const RequestRecord& r : out->records) {
+        if (!r.served) continue;
+        Tensor x(DType::kF32, {1, 8});
+        std::memcpy(x.raw(), pool.val_x.data<float>() + 8 * r.sample, 8 * sizeof(float));
+        auto y = runner.Run(r.stitch, x);
+        ASSERT_TRUE(y.ok());
+        const float* d = y->data<float>();
+        const int64_t arg = std::max_element(d, d + 4) - d;
+        EXPECT_EQ(arg == pool.val_y.data<int64_t>()[r.sample], r.correct) << "request " << r.id;
+        ++checked;
+      }
+      EXPECT_EQ(checked, m.overall.served);
     }
-    EXPECT_EQ(checked, m.overall.served);
   }
 }
 
