@@ -12,7 +12,8 @@
 // to kChunks vectors of columns, load the bias into
 // the accumulators (kBlock4x1: 4 rows of accumulators); 2. for each stored nonzero (block) of the
 // unit, broadcast the weight(s) and FMA the operand row's chunk into the accumulators (one operand
-// load feeds 4 rows for blocks); 3. clamp and store. Column tails use masked or partial vectors.
+// load feeds 4 rows for blocks); 3. clamp and store (on a padded grid: each vector split at the
+// grid's row ends, its padding lanes dropped). Column tails use masked or partial vectors.
 #pragma once
 
 #include <cstdint>
@@ -32,6 +33,10 @@ struct SpmmArgs {
   int64_t cols = 0;
   const float* bias = nullptr;  // one value per row of W, never null
   float lo = 0.f, hi = 0.f;     // activation clamp
+  // Padded-grid output (sparse_conv.cc), when grid_w > 0: column c is grid position
+  // q = grid_q0 + c = oh * grid_w + ow, stored at y + (r - y_row0) * ldy + oh * out_w + ow when
+  // ow < out_w and dropped otherwise (the grid's padding columns).
+  int64_t grid_w = 0, grid_q0 = 0, out_w = 0;
 };
 
 using SpmmFn = void (*)(const SpmmArgs& a, int64_t unit_begin, int64_t unit_end);

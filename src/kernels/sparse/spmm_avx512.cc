@@ -33,6 +33,9 @@ struct Avx512Vec {
   static R load_part(const float* p, int n) { return _mm512_maskz_loadu_ps(Mask(n), p); }
   static void store(float* p, R v) { _mm512_storeu_ps(p, v); }
   static void store_part(float* p, R v, int n) { _mm512_mask_storeu_ps(p, Mask(n), v); }
+  static void store_lanes(float* p, R v, int l, int n) {
+    _mm512_mask_storeu_ps(p, static_cast<__mmask16>(Mask(n) << l), v);
+  }
   static R fma(R a, R b, R c) { return _mm512_fmadd_ps(a, b, c); }
   // maskz avoids GCC 12's -Wmaybe-uninitialized false alarm on the plain min/max.
   static R clamp(R v, R lo, R hi) {

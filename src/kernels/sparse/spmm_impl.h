@@ -3,7 +3,8 @@
 //
 // V provides: R (register), W (floats per R), kChunks / kBlockChunks (vectors of columns held in
 // accumulators for one row / for a 4-row block), set1, load, load_part(p, n), store,
-// store_part(p, r, n), fma(a, b, c) = a * b + c, clamp(r, lo, hi).
+// store_part(p, r, n), store_lanes(p, r, l, n) (lanes [l, l + n) of r at p + lane),
+// fma(a, b, c) = a * b + c, clamp(r, lo, hi).
 #pragma once
 
 #include <algorithm>
@@ -28,6 +29,44 @@ inline void StoreVec(float* p, int i, typename V::R v, int n) {
   }
 }
 
+// One vector of a padded-grid output row (SpmmArgs::grid_w): `lanes` columns from grid position q,
+// written row by row of the grid, without the padding columns of each.
+template <class V>
+inline void StoreGrid(const SpmmArgs& a, float* y, int64_t q, typename V::R v, int lanes) {
+  int64_t oh = q / a.grid_w, ow = q - oh * a.grid_w;
+  if (ow + lanes <= a.out_w) {  // the common case: inside one row's valid columns
+    if (lanes == V::W) {
+      V::store(y + oh * a.out_w + ow, v);
+    } else {
+      V::store_part(y + oh * a.out_w + ow, v, lanes);
+    }
+    return;
+  }
+  for (int l = 0; l < lanes; ++oh, ow = 0) {
+    const int run = static_cast<int>(std::min<int64_t>(lanes - l, a.grid_w - ow));
+    const int valid = static_cast<int>(std::clamp<int64_t>(a.out_w - ow, 0, run));
+    // Lane i goes to base + i; lanes outside [l, l + valid) are masked off, never touched.
+    if (valid > 0) V::store_lanes(y + (oh * a.out_w + ow - l), v, l, valid);
+    l += run;
+  }
+}
+
+// Stores the clamped accumulators of row r for columns [c0, c0 + A vectors).
+template <class V, int A, bool kPartial>
+inline void StoreRow(const SpmmArgs& a, int64_t r, int64_t c0, const typename V::R* acc, int n) {
+  using R = typename V::R;
+  const R lo = V::set1(a.lo), hi = V::set1(a.hi);
+  float* y = a.y + (r - a.y_row0) * a.ldy;
+  for (int i = 0; i < A; ++i) {
+    const R v = V::clamp(acc[i], lo, hi);
+    if (a.grid_w == 0) {
+      StoreVec<V, A, kPartial>(y + c0, i, v, n);
+    } else {
+      StoreGrid<V>(a, y, a.grid_q0 + c0 + i * V::W, v, kPartial && i == A - 1 ? n : V::W);
+    }
+  }
+}
+
 template <class V, int A, bool kPartial>
 inline void CsrTile(const SpmmArgs& a, int64_t r, int64_t c0, int n) {
   using R = typename V::R;
@@ -44,9 +83,7 @@ inline void CsrTile(const SpmmArgs& a, int64_t r, int64_t c0, int n) {
       acc[i] = V::fma(wv, LoadVec<V, A, kPartial>(x, i, n), acc[i]);
     }
   }
-  const R lo = V::set1(a.lo), hi = V::set1(a.hi);
-  float* y = a.y + (r - a.y_row0) * a.ldy + c0;
-  for (int i = 0; i < A; ++i) StoreVec<V, A, kPartial>(y, i, V::clamp(acc[i], lo, hi), n);
+  StoreRow<V, A, kPartial>(a, r, c0, acc, n);
 }
 
 // Groups [g0, g1) of row r of a 2:4 matrix. The first block of groups starts from the bias, later
@@ -129,11 +166,7 @@ inline void BlockTile(const SpmmArgs& a, int64_t u, int64_t c0, int n) {
       acc[3][i] = V::fma(w3, v, acc[3][i]);
     }
   }
-  const R lo = V::set1(a.lo), hi = V::set1(a.hi);
-  for (int k = 0; k < rows; ++k) {
-    float* y = a.y + (r0 + k - a.y_row0) * a.ldy + c0;
-    for (int i = 0; i < A; ++i) StoreVec<V, A, kPartial>(y, i, V::clamp(acc[k][i], lo, hi), n);
-  }
+  for (int k = 0; k < rows; ++k) StoreRow<V, A, kPartial>(a, r0 + k, c0, acc[k], n);
 }
 
 // Walks the columns in passes of A vectors, then the rest, calling Tile<V, vectors, partial>::Do(a,
@@ -217,7 +250,7 @@ inline void CsrColumn(const SpmmArgs& a, int64_t r) {
 
 template <class V>
 void SpmmImpl(const SpmmArgs& a, int64_t unit_begin, int64_t unit_end) {
-  if (a.cols == 1 && a.w->format == SparseFormat::kCsr) {
+  if (a.cols == 1 && a.w->format == SparseFormat::kCsr && a.grid_w == 0) {
     for (int64_t u = unit_begin; u < unit_end; ++u) CsrColumn(a, u);
     return;
   }

@@ -16,6 +16,7 @@ struct ScalarVec {
   static R load_part(const float* p, int) { return *p; }
   static void store(float* p, R v) { *p = v; }
   static void store_part(float* p, R v, int) { *p = v; }
+  static void store_lanes(float* p, R v, int, int) { *p = v; }
   static R fma(R a, R b, R c) { return a * b + c; }
   static R clamp(R v, R lo, R hi) { return std::min(std::max(v, lo), hi); }
 };
