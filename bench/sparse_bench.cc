@@ -8,8 +8,6 @@
 //   fmt    the sparse format native to the pattern (csr, block4x1, nm2:4), forced;
 //   fmt-im2col  the same with the im2col-per-tile operand instead of the padded grid (stride-1
 //          convs wider than 1x1 only);
-//   fmt-aligned  the same on the aligned padded grid (sparse::GridLayout::kAligned; stride-1
-//          convs wider than 1x1, CSR and 4x1 blocks);
 //   auto   CreateSparseKernel with measurement, falling back to dense (label: what it chose).
 // Counters: FLOP/s counts the multiply-adds of stored nonzeros (2 per MAC), dense_FLOP/s the
 // dense-equivalent work, so dense_FLOP/s of a sparse run compares directly with dense's FLOP/s.
@@ -163,7 +161,6 @@ void Run(benchmark::State& state, int layer, Pattern p, int sparsity_pct, const 
   } else {
     SparseOptions opts;
     if (impl != "auto") opts.format = static_cast<sparse::SparseFormat>(p);
-    if (impl == "fmt-aligned") opts.grid = sparse::GridLayout::kAligned;
     sparse::SetConvGridDisabledForTesting(impl == "fmt-im2col");
     kernel = CreateSparseKernel(req, opts);
     sparse::SetConvGridDisabledForTesting(false);
@@ -227,11 +224,10 @@ void Register() {
           ->UseRealTime();
     }
     for (const Config& c : configs) {
-      for (const std::string impl : {"fmt", "fmt-im2col", "fmt-aligned", "auto"}) {
+      for (const std::string impl : {"fmt", "fmt-im2col", "auto"}) {
         if (c.pct == 0 && impl == "auto") continue;
-        // The other grid layouts for comparison, where the padded grid applies (stride-1 convs).
-        if ((impl == "fmt-im2col" || impl == "fmt-aligned") &&
-            (!Layers()[l].conv || Layers()[l].e == 1 || c.p == kNm))
+        // The im2col operand for comparison, where the padded grid applies (stride-1 convs).
+        if (impl == "fmt-im2col" && (!Layers()[l].conv || Layers()[l].e == 1 || c.p == kNm))
           continue;
         const std::string name =
             layer + "/" + kPatternNames[c.p] + "/" + std::to_string(c.pct) + "/" + impl;

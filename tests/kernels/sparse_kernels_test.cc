@@ -289,46 +289,49 @@ TEST(SparseConvGrid, ThreadsPadTheirOwnBandsOfALargeInput) {
   }
 }
 
-// The aligned grid layout (rows rounded up to the vector width, one input copy per kernel column)
-// on shapes where it applies: rows of 16 and 31 + 1 floats, batch 2, groups, dilation, uneven
-// pads; CSR and 4x1 blocks at every SIMD level (scalar keeps the packed grid), 1 to 3 threads.
-TEST(SparseConvGrid, AlignedLayoutMatchesTheReference) {
+// CSR convolutions sweep the operand rows in blocks (SpmmArgs::kblocks: about 288 rows on the
+// padded grid, 256 otherwise), the sums in between kept per thread. Padded grid: 130 channels x 9
+// taps (4 blocks) with batch 2, and 2 groups of 70 x 9 (2 blocks each) with a dilation and uneven
+// pads; direct 1x1: 400 channels (2 blocks); im2col tiles (stride 2): 60 x 9 (2 blocks).
+// Sparsity 0.5 to 1 (empty rows and blocks), every SIMD level, 1 to 3 threads.
+TEST(SparseConvGrid, OperandRowBlocksMatchTheReference) {
   struct Shape {
     std::vector<InputSpec> inputs;
     Attributes attrs;
+    bool grid = true;
   };
   const std::vector<Shape> shapes = {
-      {{{{1, 5, 14, 14}}, {{7, 5, 3, 3}, true}, {{7}, true}}, Attrs({{"pads", Ints{1, 1, 1, 1}}})},
-      {{{{2, 6, 11, 29}}, {{10, 3, 3, 3}, true}, {{10}, true}},
-       Attrs({{"group", int64_t{2}}, {"pads", Ints{0, 1, 2, 1}}})},
-      {{{{1, 4, 12, 28}}, {{5, 4, 3, 3}, true}},
-       Attrs(
-           {{"pads", Ints{2, 2, 2, 2}}, {"dilations", Ints{2, 2}}, {"_act", std::string("Relu")}})},
+      {{{{2, 130, 6, 9}}, {{11, 130, 3, 3}, true}, {{11}, true}},
+       Attrs({{"pads", Ints{1, 1, 1, 1}}})},
+      {{{{1, 140, 9, 7}}, {{6, 70, 3, 3}, true}},
+       Attrs({{"group", int64_t{2}},
+              {"pads", Ints{2, 1, 2, 3}},
+              {"dilations", Ints{2, 1}},
+              {"_act", std::string("Relu")}})},
+      {{{{1, 400, 5, 13}}, {{9, 400, 1, 1}, true}, {{9}, true}}, {}, false},
+      {{{{1, 60, 11, 9}}, {{7, 60, 3, 3}, true}, {{7}, true}},
+       Attrs({{"strides", Ints{2, 2}}, {"pads", Ints{1, 0, 1, 1}}}),
+       false},
   };
   for (const Shape& shape : shapes) {
-    for (Pattern pattern : {Pattern::kUnstructured, Pattern::kBlock4x1}) {
-      for (double sparsity : {0.5, 0.9, 1.0}) {
-        const Harness h(OpType::kConv, shape.inputs, shape.attrs, false, pattern, sparsity, kSeed);
-        ASSERT_TRUE(h.infer_status().ok()) << h.infer_status().message();
-        const Tensor want = h.RunRef();
-        for (SimdLevel level : {SimdLevel::kScalar, SimdLevel::kAvx2, SimdLevel::kAvx512}) {
-          dense::ForceSimdLevelForTesting(level);
-          SparseOptions opts;
-          opts.format =
-              pattern == Pattern::kBlock4x1 ? SparseFormat::kBlock4x1 : SparseFormat::kCsr;
-          opts.grid = sparse::GridLayout::kAligned;
-          auto kernel = CreateSparseKernel(h.request(3), opts);
-          dense::ForceSimdLevelForTesting(std::nullopt);
-          ASSERT_TRUE(kernel.ok()) << kernel.status().message();
-          const std::string name = (*kernel)->name();
-          EXPECT_EQ(name.find("+grid-aligned") != std::string::npos,
-                    name.find(":scalar") == std::string::npos)
-              << name;
-          for (int threads : {1, 2, 3}) {
-            ExpectNear(h.Run(**kernel, threads), want,
-                       name + " sparsity " + std::to_string(sparsity) + " threads " +
-                           std::to_string(threads));
-          }
+    for (double sparsity : {0.5, 0.9, 0.95, 1.0}) {
+      const Harness h(OpType::kConv, shape.inputs, shape.attrs, false, Pattern::kUnstructured,
+                      sparsity, kSeed);
+      ASSERT_TRUE(h.infer_status().ok()) << h.infer_status().message();
+      const Tensor want = h.RunRef();
+      for (SimdLevel level : {SimdLevel::kScalar, SimdLevel::kAvx2, SimdLevel::kAvx512}) {
+        dense::ForceSimdLevelForTesting(level);
+        SparseOptions opts;
+        opts.format = SparseFormat::kCsr;
+        auto kernel = CreateSparseKernel(h.request(3), opts);
+        dense::ForceSimdLevelForTesting(std::nullopt);
+        ASSERT_TRUE(kernel.ok()) << kernel.status().message();
+        const std::string name = (*kernel)->name();
+        ASSERT_EQ(name.find("+grid") != std::string::npos, shape.grid) << name;
+        for (int threads : {1, 2, 3}) {
+          ExpectNear(h.Run(**kernel, threads), want,
+                     name + " sparsity " + std::to_string(sparsity) + " threads " +
+                         std::to_string(threads));
         }
       }
     }

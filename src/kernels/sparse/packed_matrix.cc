@@ -74,6 +74,22 @@ size_t PackedMatrix::bytes() const {
   return col_map.size() * 4 + ptr.size() * 4 + idx.size() * 4 + val.size() * 4 + nm_off.size();
 }
 
+std::vector<int32_t> OperandRowBlocks(const PackedMatrix& w, int blocks) {
+  std::vector<int32_t> kb;
+  if (w.format == SparseFormat::kNm24) return kb;  // no row pointers
+  const int64_t rows = w.operand_rows();
+  kb.reserve(static_cast<size_t>(w.units() * (blocks + 1)));
+  for (int64_t u = 0; u < w.units(); ++u) {
+    int32_t j = w.ptr[u];
+    for (int64_t b = 0; b < blocks; ++b) {
+      while (j < w.ptr[u + 1] && w.idx[j] < rows * b / blocks) ++j;
+      kb.push_back(j);
+    }
+    kb.push_back(w.ptr[u + 1]);
+  }
+  return kb;
+}
+
 bool CanPack(SparseFormat format, const WeightStats& stats) {
   return format != SparseFormat::kNm24 || stats.fits_nm24;
 }

@@ -71,6 +71,11 @@ struct PackedMatrix {
   size_t bytes() const;
 };
 
+// SpmmArgs::kb_ptr for `blocks` blocks of operand rows: per unit, blocks + 1 entry offsets; block b
+// holds the unit's entries whose operand row is in [R * b / blocks, R * (b + 1) / blocks), R =
+// operand_rows(). Needs the indices as packed (operand rows, not yet remapped). kCsr, kBlock4x1.
+std::vector<int32_t> OperandRowBlocks(const PackedMatrix& w, int blocks);
+
 // Whether `format` can represent the matrix exactly (kNm24 needs stats.fits_nm24).
 bool CanPack(SparseFormat format, const WeightStats& stats);
 // Packs w [rows, cols] (every element scaled by `scale`). Requires CanPack.

@@ -26,7 +26,6 @@ constexpr int kDense = -1;
 
 struct Decision {
   int format = kDense;  // a SparseFormat value, or kDense
-  GridLayout grid = GridLayout::kPacked;
   std::string why;
 };
 
@@ -56,9 +55,8 @@ std::string CacheKey(const KernelRequest& req, const WeightStats& s) {
   return key;
 }
 
-Result<std::unique_ptr<Kernel>> CreateFormat(const KernelRequest& req, SparseFormat f,
-                                             GridLayout grid = GridLayout::kPacked) {
-  if (req.node.op == OpType::kConv) return CreateSparseConv(req, f, grid);
+Result<std::unique_ptr<Kernel>> CreateFormat(const KernelRequest& req, SparseFormat f) {
+  if (req.node.op == OpType::kConv) return CreateSparseConv(req, f);
   return CreateSparseMatMul(req, f);
 }
 
@@ -145,19 +143,11 @@ Result<Decision> Decide(const KernelRequest& req, const WeightStats& stats,
   double best = 1e300;
   std::string timings;
   for (SparseFormat f : cands) {
-    // CSR convolutions on the padded grid also try the aligned layout (loads on vector
-    // boundaries, three times the operand footprint): which wins depends on the layer.
-    for (GridLayout grid : {GridLayout::kPacked, GridLayout::kAligned}) {
-      if (grid == GridLayout::kAligned && f != SparseFormat::kCsr) continue;
-      SL_ASSIGN_OR_RETURN(std::unique_ptr<Kernel> k, CreateFormat(req, f, grid));
-      const bool aligned = k->name().find("+grid-aligned") != std::string::npos;
-      if (grid == GridLayout::kAligned && !aligned) continue;  // the geometry does not allow it
-      const double us = MeasureUs(req, *k, opts.measure_iterations);
-      std::snprintf(buf, sizeof(buf), "%s%s %.1f us, ", FormatName(f).data(),
-                    aligned ? "+aligned" : "", us);
-      timings += buf;
-      if (us < best) best = us, d.format = static_cast<int>(f), d.grid = grid;
-    }
+    SL_ASSIGN_OR_RETURN(std::unique_ptr<Kernel> k, CreateFormat(req, f));
+    const double us = MeasureUs(req, *k, opts.measure_iterations);
+    std::snprintf(buf, sizeof(buf), "%s %.1f us, ", FormatName(f).data(), us);
+    timings += buf;
+    if (us < best) best = us, d.format = static_cast<int>(f);
   }
   auto dense_kernel = CreateDenseKernel(req);
   if (dense_kernel.ok()) {
@@ -221,7 +211,7 @@ Result<std::unique_ptr<Kernel>> CreateSparseKernel(const KernelRequest& req,
                                                    const SparseOptions& opts) {
   using namespace sparse;
   SL_ASSIGN_OR_RETURN(WeightStats stats, AnalyzeNodeWeights(req));
-  if (opts.format) return CreateFormat(req, *opts.format, opts.grid);
+  if (opts.format) return CreateFormat(req, *opts.format);
   const double sparsity = stats.sparsity();
   if (!opts.force && sparsity < opts.min_sparsity) {
     return Unsupported(Where(req) + ": sparsity " +
@@ -247,7 +237,7 @@ Result<std::unique_ptr<Kernel>> CreateSparseKernel(const KernelRequest& req,
   }
   if (d.format == kDense)
     return Unsupported(Where(req) + ": dense measured faster (" + d.why + ")");
-  return CreateFormat(req, static_cast<SparseFormat>(d.format), d.grid);
+  return CreateFormat(req, static_cast<SparseFormat>(d.format));
 }
 
 }  // namespace sl

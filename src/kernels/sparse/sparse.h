@@ -30,16 +30,6 @@
 
 namespace sl {
 
-namespace sparse {
-
-// Operand layout of a stride-1 sparse Conv on the padded grid (sparse_conv.cc): rows of exactly
-// the padded width, or (kAligned) rounded up to the vector width with one copy of the input per
-// kernel column, so that every operand load is vector-aligned at three times the footprint.
-// Which is faster depends on the layer; CreateSparseKernel measures both for CSR.
-enum class GridLayout { kPacked, kAligned };
-
-}  // namespace sparse
-
 struct SparseOptions {
   // Always return a sparse kernel (the best sparse format) when the node is supported, even when
   // dense would be faster or the weights are dense. Used by the forced-sparse conformance run.
@@ -52,8 +42,6 @@ struct SparseOptions {
   int measure_iterations = 5;
   // Test hook: use exactly this format (implies force; Unsupported if it cannot hold the weights).
   std::optional<sparse::SparseFormat> format;
-  // Test hook, with `format`: this padded-grid layout for a stride-1 Conv.
-  sparse::GridLayout grid = sparse::GridLayout::kPacked;
 };
 
 // Returns a prepared sparse kernel for a Conv, Gemm or MatMul node, or Unsupported with the reason
@@ -64,10 +52,8 @@ Result<std::unique_ptr<Kernel>> CreateSparseKernel(const KernelRequest& req,
 namespace sparse {
 
 // The per-op factories behind CreateSparseKernel, building one given format (exposed for tests
-// and benchmarks). Unsupported for nodes they cannot run or weights `format` cannot hold. A
-// layout the geometry does not allow falls back to the packed grid or to im2col tiles.
-Result<std::unique_ptr<Kernel>> CreateSparseConv(const KernelRequest& req, SparseFormat format,
-                                                 GridLayout layout = GridLayout::kPacked);
+// and benchmarks). Unsupported for nodes they cannot run or weights `format` cannot hold.
+Result<std::unique_ptr<Kernel>> CreateSparseConv(const KernelRequest& req, SparseFormat format);
 Result<std::unique_ptr<Kernel>> CreateSparseMatMul(const KernelRequest& req, SparseFormat format);
 
 // Weight statistics of a supported node (merged over groups), for reports and tests.

@@ -42,6 +42,15 @@ inline int64_t TileColumns(int64_t rows, int64_t quantum, int64_t max_cols) {
   return std::clamp<int64_t>(t, quantum, std::max(limit, quantum));
 }
 
+// SpmmArgs::kblocks for `w`: blocks of about `rows_per_block` operand rows for CSR, 1 otherwise
+// (4x1 blocks load one operand vector per 4 FMAs and measured no gain from blocking).
+inline int OperandBlockCount(const PackedMatrix& w, int64_t rows_per_block) {
+  if (w.format != SparseFormat::kCsr) return 1;
+  const int64_t rows = w.operand_rows();
+  return static_cast<int>(std::clamp<int64_t>((rows + rows_per_block / 2) / rows_per_block, 1,
+                                              std::max<int64_t>(rows, 1)));
+}
+
 // Bytes of one thread's scratch region holding `floats` floats, a multiple of 64.
 inline size_t RegionBytes(int64_t floats) {
   return (static_cast<size_t>(floats) * sizeof(float) + 63) / 64 * 64;

@@ -9,11 +9,9 @@
 //     (ic, kh, kw) is that copy shifted by ic * Hp * Wp + kh * dh * Wp + kw * dw, a contiguous
 //     row, so the packed indices are stored as those shifts (ldx = 1) and no im2col is built.
 //     A tile is a run of grid positions (not necessarily whole rows); the SpMM stores the valid
-//     ones (ow < OW) straight into Y and drops the Wp - OW padding columns of each row.
-//     Aligned grid (SIMD levels, when it adds at most an eighth of columns): Wp is rounded up to
-//     the vector width and the copy is made once per kernel column kw, shifted left by kw * dw,
-//     so that every operand load starts on a vector boundary (on AVX-512 a load that straddles
-//     two cache lines costs two; measured 1.3-1.5x on the CSR 3x3 layers);
+//     ones (ow < OW) straight into Y and drops the Wp - OW padding columns of each row. CSR
+//     sweeps the operand rows in blocks (SpmmArgs::kblocks) so that each block's slice of the
+//     copy is reused from L1 by every row of W;
 //   - otherwise an implicit im2col per tile: for a tile of output positions, only the operand rows
 //     that some nonzero weight reads (PackedMatrix::col_map) are gathered from the input (padding
 //     as zeros) into the thread's region of ctx.scratch, never the full im2col matrix.
@@ -41,13 +39,10 @@ int64_t CeilDiv(int64_t a, int64_t b) { return a >= 0 ? (a + b - 1) / b : -((-a)
 
 class SparseConvKernel final : public Kernel {
  public:
-  std::string name() const override {
-    return KernelName(format_, level_) +
-           (grid_ ? grid_copies_ > 1 ? "+grid-aligned" : "+grid" : "");
-  }
+  std::string name() const override { return KernelName(format_, level_) + (grid_ ? "+grid" : ""); }
   size_t scratch_bytes() const override {
-    if (grid_) return grid_bytes_ + 64;  // + aligning the copy to 64 bytes
-    return direct_ ? 0 : static_cast<size_t>(max_threads_) * region_bytes_;
+    // The padded copy (grid), then per thread its operand tile (im2col) and partial sums.
+    return grid_bytes_ + static_cast<size_t>(max_threads_) * (region_bytes_ + partial_bytes_);
   }
   Status Execute(std::span<const TensorView> inputs, std::span<const TensorView> outputs,
                  const ExecContext& ctx) const override;
@@ -65,12 +60,14 @@ class SparseConvKernel final : public Kernel {
   bool grid_ = false;
   bool grid_split_rows_ = false;  // threads split W's rows (else they split tiles)
   int64_t grid_plane_ = 0, grid_w_ = 0, grid_cols_ = 0;
-  // Aligned grid: copies (one per kw, else 1), floats between copies, shift per copy (dw).
-  int64_t grid_copies_ = 1, grid_copy_floats_ = 0, grid_shift_ = 0;
+  // Blocks of operand rows (SpmmArgs::kblocks) and their entry offsets, per group.
+  int kblocks_ = 1;
+  std::vector<std::vector<int32_t>> kb_ptr_;
   size_t grid_bytes_ = 0;
   int64_t tile_ = 1;  // output positions per tile (padded grid: grid positions)
   int max_threads_ = 1;
-  size_t region_bytes_ = 0;  // scratch per thread (im2col path)
+  size_t region_bytes_ = 0;   // scratch per thread for the operand tile (im2col path)
+  size_t partial_bytes_ = 0;  // scratch per thread for SpmmArgs::partial (kblocks_ > 1)
 
  private:
   // Fills tile[c][0, cols) with the input values operand row c of `w` reads at output positions
@@ -85,12 +82,18 @@ class SparseConvKernel final : public Kernel {
     const int64_t rest = item / splits / tiles;
     return {item % splits, item / splits % tiles, rest % p_.groups, rest / p_.groups};
   }
+  // `region`: the thread's scratch (operand tile, then partial sums).
   void RunItem(const float* x, float* y, int64_t item, int64_t splits, float* region) const;
+  void SetBlocks(SpmmArgs& a, int64_t g, float* partial) const {
+    a.kblocks = kblocks_;
+    a.kb_ptr = kb_ptr_[g].data();
+    a.partial = partial;
+  }
   // Padded grid: the zero-padded copy of all images' inputs (planes [c_begin, c_end), padded rows
   // [h_begin, h_end) of each), and one tile of grid positions.
   void PadInput(const float* x, float* xp, int64_t c_begin, int64_t c_end, int64_t h_begin,
                 int64_t h_end) const;
-  void RunGridItem(const float* xp, float* y, int64_t item, int64_t splits) const;
+  void RunGridItem(const float* xp, float* y, int64_t item, int64_t splits, float* partial) const;
 };
 
 // Zeros p[0, n): inline stores for the few floats of a row's padding (std::fill compiles to a
@@ -111,31 +114,26 @@ inline void ZeroFew(float* p, int64_t n) {
 
 void SparseConvKernel::PadInput(const float* x, float* xp, int64_t c_begin, int64_t c_end,
                                 int64_t h_begin, int64_t h_end) const {
-  for (int64_t k = 0; k < grid_copies_; ++k) {
-    // Copy k holds the padded row shifted left by k * grid_shift_: row[w] = input[w + s - pad].
-    const int64_t s = k * grid_shift_;
-    const int64_t left = std::max<int64_t>(0, p_.pad_left - s);
-    const int64_t skip = std::max<int64_t>(0, s - p_.pad_left);
-    const int64_t count = std::clamp<int64_t>(p_.in_w - skip, 0, grid_w_ - left);
-    for (int64_t c = c_begin; c < c_end; ++c) {
-      float* dst = xp + k * grid_copy_floats_ + c * grid_plane_;
-      const float* src = x + c * p_.in_h * p_.in_w;
-      for (int64_t h = h_begin; h < h_end; ++h) {
-        float* row = dst + h * grid_w_;
-        const int64_t ih = h - p_.pad_top;
-        if (ih < 0 || ih >= p_.in_h) {
-          std::fill(row, row + grid_w_, 0.f);
-          continue;
-        }
-        ZeroFew(row, left);
-        std::memcpy(row + left, src + ih * p_.in_w + skip, static_cast<size_t>(count) * 4);
-        ZeroFew(row + left + count, grid_w_ - left - count);
+  const int64_t right = grid_w_ - p_.pad_left - p_.in_w;
+  for (int64_t c = c_begin; c < c_end; ++c) {
+    float* dst = xp + c * grid_plane_;
+    const float* src = x + c * p_.in_h * p_.in_w;
+    for (int64_t h = h_begin; h < h_end; ++h) {
+      float* row = dst + h * grid_w_;
+      const int64_t ih = h - p_.pad_top;
+      if (ih < 0 || ih >= p_.in_h) {
+        std::fill(row, row + grid_w_, 0.f);
+        continue;
       }
+      ZeroFew(row, p_.pad_left);
+      std::memcpy(row + p_.pad_left, src + ih * p_.in_w, static_cast<size_t>(p_.in_w) * 4);
+      ZeroFew(row + p_.pad_left + p_.in_w, right);
     }
   }
 }
 
-void SparseConvKernel::RunGridItem(const float* xp, float* y, int64_t item, int64_t splits) const {
+void SparseConvKernel::RunGridItem(const float* xp, float* y, int64_t item, int64_t splits,
+                                   float* partial) const {
   const auto [split, tile, g, n] = Decode(item, splits, (grid_cols_ + tile_ - 1) / tile_);
   const PackedMatrix& w = groups_[g];
   const int64_t ic_g = p_.in_channels / p_.groups, oc_g = p_.out_channels / p_.groups;
@@ -154,6 +152,7 @@ void SparseConvKernel::RunGridItem(const float* xp, float* y, int64_t item, int6
   a.bias = bias_.data() + g * oc_g;
   a.lo = clamp_.lo;
   a.hi = clamp_.hi;
+  SetBlocks(a, g, partial);
   const int64_t units = w.units();
   spmm_(a, units * split / splits, units * (split + 1) / splits);
 }
@@ -217,6 +216,7 @@ void SparseConvKernel::RunItem(const float* x, float* y, int64_t item, int64_t s
     a.x = region;
     a.ldx = tile_;
   }
+  SetBlocks(a, g, region + region_bytes_ / sizeof(float));
   const int64_t units = w.units();
   spmm_(a, units * split / splits, units * (split + 1) / splits);
 }
@@ -243,16 +243,17 @@ Status SparseConvKernel::Execute(std::span<const TensorView> inputs,
     return std::max<int64_t>(1, std::min<int64_t>(want, groups_[0].units()));
   };
   if (grid_) {
-    float* xp =
-        reinterpret_cast<float*>((reinterpret_cast<uintptr_t>(scratch) + 63) & ~uintptr_t{63});
+    float* xp = reinterpret_cast<float*>(scratch);
     const int64_t base_items = p_.batch * p_.groups * ((grid_cols_ + tile_ - 1) / tile_);
     const int64_t splits = splits_for(base_items, grid_split_rows_);
     const int64_t items = base_items * splits;
     const int threads = static_cast<int>(std::min<int64_t>(threads_max, items));
     const int64_t planes = p_.batch * p_.in_channels, hp = grid_plane_ / grid_w_;
+    char* partials = reinterpret_cast<char*>(xp) + grid_bytes_;
     if (threads == 1) {
       PadInput(x, xp, 0, planes, 0, hp);
-      for (int64_t i = 0; i < items; ++i) RunGridItem(xp, y, i, splits);
+      for (int64_t i = 0; i < items; ++i)
+        RunGridItem(xp, y, i, splits, reinterpret_cast<float*>(partials));
       return Status::Ok();
     }
     // When the items are just the tiles of one image, each thread pads the band of rows its own
@@ -271,7 +272,9 @@ Status SparseConvKernel::Execute(std::span<const TensorView> inputs,
         PadInput(x, xp, planes * t / nt, planes * (t + 1) / nt, 0, hp);
       }
 #pragma omp barrier
-      for (int64_t i = items * t / nt; i < items * (t + 1) / nt; ++i) RunGridItem(xp, y, i, splits);
+      float* mine = reinterpret_cast<float*>(partials + t * partial_bytes_);
+      for (int64_t i = items * t / nt; i < items * (t + 1) / nt; ++i)
+        RunGridItem(xp, y, i, splits, mine);
     }
     return Status::Ok();
   }
@@ -284,14 +287,22 @@ Status SparseConvKernel::Execute(std::span<const TensorView> inputs,
     for (int64_t i = 0; i < items; ++i) RunItem(x, y, i, splits, reinterpret_cast<float*>(scratch));
     return Status::Ok();
   }
-  const size_t region = region_bytes_;
+  const size_t region = region_bytes_ + partial_bytes_;
 #pragma omp parallel for num_threads(threads) schedule(static)
   for (int64_t i = 0; i < items; ++i) {
-    float* mine =
-        direct_ ? nullptr : reinterpret_cast<float*>(scratch + omp_get_thread_num() * region);
-    RunItem(x, y, i, splits, mine);
+    RunItem(x, y, i, splits, reinterpret_cast<float*>(scratch + omp_get_thread_num() * region));
   }
   return Status::Ok();
+}
+
+// Operand-row blocks (SpmmArgs::kblocks) of about `rows_per_block` rows, their entry offsets per
+// group, and the partial-sum scratch they need per thread.
+void SetUpBlocks(SparseConvKernel& k, int64_t rows_per_block) {
+  k.kblocks_ = OperandBlockCount(k.groups_[0], rows_per_block);
+  k.kb_ptr_.clear();
+  for (const PackedMatrix& w : k.groups_) k.kb_ptr_.push_back(OperandRowBlocks(w, k.kblocks_));
+  k.partial_bytes_ =
+      k.kblocks_ > 1 ? RegionBytes(k.groups_[0].row_groups() * kBlockRows * kSpmmPartialFloats) : 0;
 }
 
 std::atomic<bool> g_grid_disabled{false};
@@ -302,7 +313,7 @@ bool DisableGridForTesting() { return g_grid_disabled.load(std::memory_order_rel
 // operand rows to shifts into the padded copy and sizes the tiles and scratch. Leaves the kernel
 // on im2col when the geometry does not fit (output not the padded input's valid positions, shifts
 // beyond int32, or more than a quarter of every grid row discarded).
-void SetUpGrid(SparseConvKernel& k, GridLayout layout) {
+void SetUpGrid(SparseConvKernel& k) {
   const dense::ConvParams& p = k.p_;
   if (p.stride_h != 1 || p.stride_w != 1) return;
   const int64_t hp = p.pad_top + p.in_h + p.pad_bottom, wp = p.pad_left + p.in_w + p.pad_right;
@@ -310,41 +321,34 @@ void SetUpGrid(SparseConvKernel& k, GridLayout layout) {
       wp - (p.kernel_w - 1) * p.dilation_w != p.out_w || 4 * (wp - p.out_w) > wp) {
     return;
   }
-  // Aligned grid when asked for and rounding the rows up to the vector width adds at most an
-  // eighth of the columns.
-  const int64_t vec = VectorWidth(k.level_);
-  const int64_t wp_aligned = (wp + vec - 1) / vec * vec;
-  const bool aligned =
-      layout == GridLayout::kAligned && vec > 1 && p.kernel_w > 1 && 8 * wp_aligned <= 9 * wp;
-  const int64_t gw = aligned ? wp_aligned : wp;
-  const int64_t plane = hp * gw, ic_g = p.in_channels / p.groups;
-  const int64_t copies = aligned ? p.kernel_w : 1;
-  const int64_t copy_floats = (p.batch * p.in_channels * plane + 15) / 16 * 16;
-  if ((copies - 1) * copy_floats + ic_g * plane >= (int64_t{1} << 31)) return;
+  const int64_t plane = hp * wp, ic_g = p.in_channels / p.groups;
+  if (ic_g * plane >= (int64_t{1} << 31)) return;
+  // CSR: blocks of about kGridBlockRows operand rows, measured best on ResNet-18's 3x3 layers (64
+  // and 256 channels; 128 to 576 and unblocked tried) on a 2-core Intel Xeon (AVX-512): the kw
+  // rows of a (ic, kh) share cache lines here, so a block's slice of X is about a third of its
+  // rows' size. Computed before the indices become shifts below.
+  constexpr int64_t kGridBlockRows = 288;
+  SetUpBlocks(k, kGridBlockRows);
   const int64_t kk = p.kernel_h * p.kernel_w;
   for (PackedMatrix& w : k.groups_) {
     for (int32_t& j : w.idx) {
       const int64_t col = w.col_map[j];
       const int64_t ic = col / kk, kh = (col / p.kernel_w) % p.kernel_h, kw = col % p.kernel_w;
-      const int64_t shift = aligned ? kw * copy_floats : kw * p.dilation_w;
-      j = static_cast<int32_t>(ic * plane + kh * p.dilation_h * gw + shift);
+      j = static_cast<int32_t>(ic * plane + kh * p.dilation_h * wp + kw * p.dilation_w);
     }
   }
   k.grid_ = true;
   k.grid_plane_ = plane;
-  k.grid_w_ = gw;
-  k.grid_copies_ = copies;
-  k.grid_copy_floats_ = copy_floats;
-  k.grid_shift_ = p.dilation_w;
+  k.grid_w_ = wp;
   // Threads share the work so that each reads the smaller operand whole: the packed weights split
   // by rows when they outweigh one image's padded input, else tiles of output rows.
   size_t weight_bytes = 0;
   for (const PackedMatrix& w : k.groups_) weight_bytes += w.bytes();
   // Also when a tile per thread would be narrower than kTargetCols grid columns.
   constexpr int64_t kTargetCols = 256;
-  k.grid_cols_ = (p.out_h - 1) * gw + p.out_w;
+  k.grid_cols_ = (p.out_h - 1) * wp + p.out_w;
   k.grid_split_rows_ = k.max_threads_ > 1 && p.batch == 1 &&
-                       (weight_bytes > static_cast<size_t>(copies * p.in_channels * plane) * 4 ||
+                       (weight_bytes > static_cast<size_t>(p.in_channels * plane) * sizeof(float) ||
                         k.grid_cols_ < kTargetCols * k.max_threads_);
   // kTargetCols grid positions per tile (16 AVX-512 vectors: whole passes of 4 vectors, so only
   // the image's last tile ends in a partial pass), but a tile per thread at least when threads
@@ -355,7 +359,8 @@ void SetUpGrid(SparseConvKernel& k, GridLayout layout) {
     const int64_t per_thread = (k.grid_cols_ + k.max_threads_ - 1) / k.max_threads_;
     k.tile_ = std::min(k.tile_, std::max(pass, (per_thread + pass - 1) / pass * pass));
   }
-  k.grid_bytes_ = RegionBytes(copies * copy_floats);
+  k.grid_bytes_ = RegionBytes(p.batch * p.in_channels * plane);
+  k.region_bytes_ = 0;
 }
 
 }  // namespace
@@ -364,8 +369,7 @@ void SetConvGridDisabledForTesting(bool disabled) {
   g_grid_disabled.store(disabled, std::memory_order_relaxed);
 }
 
-Result<std::unique_ptr<Kernel>> CreateSparseConv(const KernelRequest& req, SparseFormat format,
-                                                 GridLayout layout) {
+Result<std::unique_ptr<Kernel>> CreateSparseConv(const KernelRequest& req, SparseFormat format) {
   SL_ASSIGN_OR_RETURN(dense::ConvParams p, dense::ResolveConvParams(req));
   SL_ASSIGN_OR_RETURN(FusedActivation act, FusedActivation::FromNode(req.node));
   auto kernel = std::make_unique<SparseConvKernel>();
@@ -409,8 +413,14 @@ Result<std::unique_ptr<Kernel>> CreateSparseConv(const KernelRequest& req, Spars
         std::max<int64_t>(quantum, (per_thread + quantum - 1) / quantum * quantum);
     if (shrunk >= 8 * quantum) k.tile_ = shrunk;
   }
-  k.region_bytes_ = RegionBytes(max_operand_rows * k.tile_);
-  if (!k.direct_ && format != SparseFormat::kNm24 && !DisableGridForTesting()) SetUpGrid(k, layout);
+  k.region_bytes_ = k.direct_ ? 0 : RegionBytes(max_operand_rows * k.tile_);
+  // CSR on the input channels or an im2col tile: blocks of about kOperandBlockRows operand rows
+  // (distinct rows of X here), measured best on ResNet-50's 1x1 layers (resnet50 1024to256_14:
+  // 1.2x; 64 to 256 and unblocked tried, Intel Xeon). The padded grid sets its own. (Sparse
+  // MatMul measured 1.0-1.6x slower with blocks of 64 to 256 rows and does not block.)
+  constexpr int64_t kOperandBlockRows = 256;
+  SetUpBlocks(k, kOperandBlockRows);
+  if (!k.direct_ && format != SparseFormat::kNm24 && !DisableGridForTesting()) SetUpGrid(k);
   return std::unique_ptr<Kernel>(std::move(kernel));
 }
 

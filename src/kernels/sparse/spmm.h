@@ -37,7 +37,18 @@ struct SpmmArgs {
   // q = grid_q0 + c = oh * grid_w + ow, stored at y + (r - y_row0) * ldy + oh * out_w + ow when
   // ow < out_w and dropped otherwise (the grid's padding columns).
   int64_t grid_w = 0, grid_q0 = 0, out_w = 0;
+  // Blocks of operand rows (CSR, 4x1 blocks), when kblocks > 1: for each pass of columns, every
+  // unit sweeps block b (entries [kb_ptr[u * (kblocks + 1) + b], kb_ptr[... + b + 1]) of unit u)
+  // before any goes on to block b + 1, so that the block's rows of X stay in L1; the sums in
+  // between wait in `partial` (kSpmmPartialFloats per row of W from y_row0, rows padded to
+  // whole 4x1 blocks).
+  int kblocks = 1;
+  const int32_t* kb_ptr = nullptr;
+  float* partial = nullptr;
 };
+
+// Floats of SpmmArgs::partial per row of W (4 vectors of the widest level).
+inline constexpr int64_t kSpmmPartialFloats = 64;
 
 using SpmmFn = void (*)(const SpmmArgs& a, int64_t unit_begin, int64_t unit_end);
 

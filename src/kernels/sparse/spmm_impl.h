@@ -67,23 +67,53 @@ inline void StoreRow(const SpmmArgs& a, int64_t r, int64_t c0, const typename V:
   }
 }
 
+// Entries [j0, j1) of unit u (SpmmArgs::kblocks: all of them, or those of operand-row block b).
+struct Span {
+  int32_t j0, j1;
+  bool first, last;  // the unit's first block (start from the bias), last (clamp and store Y)
+};
+inline Span UnitSpan(const SpmmArgs& a, int64_t u, int b) {
+  if (a.kblocks == 1) return {a.w->ptr[u], a.w->ptr[u + 1], true, true};
+  const int32_t* p = a.kb_ptr + u * (a.kblocks + 1) + b;
+  return {p[0], p[1], b == 0, b == a.kblocks - 1};
+}
+
+// Row r's accumulators between operand-row blocks (a.partial, kSpmmPartialFloats per row).
+template <class V, int A>
+inline void LoadPartial(const SpmmArgs& a, int64_t r, typename V::R* acc) {
+  const float* p = a.partial + (r - a.y_row0) * kSpmmPartialFloats;
+  for (int i = 0; i < A; ++i) acc[i] = V::load(p + i * V::W);
+}
+template <class V, int A>
+inline void StorePartial(const SpmmArgs& a, int64_t r, const typename V::R* acc) {
+  float* p = a.partial + (r - a.y_row0) * kSpmmPartialFloats;
+  for (int i = 0; i < A; ++i) V::store(p + i * V::W, acc[i]);
+}
+
 template <class V, int A, bool kPartial>
-inline void CsrTile(const SpmmArgs& a, int64_t r, int64_t c0, int n) {
+inline void CsrTile(const SpmmArgs& a, int64_t r, int64_t c0, int n, Span s) {
   using R = typename V::R;
   R acc[A];
-  const R b = V::set1(a.bias[r]);
-  for (int i = 0; i < A; ++i) acc[i] = b;
+  if (s.first) {
+    const R b = V::set1(a.bias[r]);
+    for (int i = 0; i < A; ++i) acc[i] = b;
+  } else {
+    LoadPartial<V, A>(a, r, acc);
+  }
   const int32_t* idx = a.w->idx.data();
   const float* val = a.w->val.data();
-  const int32_t end = a.w->ptr[r + 1];
-  for (int32_t j = a.w->ptr[r]; j < end; ++j) {
+  for (int32_t j = s.j0; j < s.j1; ++j) {
     const R wv = V::set1(val[j]);
     const float* x = a.x + idx[j] * a.ldx + c0;
     for (int i = 0; i < A; ++i) {
       acc[i] = V::fma(wv, LoadVec<V, A, kPartial>(x, i, n), acc[i]);
     }
   }
-  StoreRow<V, A, kPartial>(a, r, c0, acc, n);
+  if (s.last) {
+    StoreRow<V, A, kPartial>(a, r, c0, acc, n);
+  } else {
+    StorePartial<V, A>(a, r, acc);
+  }
 }
 
 // Groups [g0, g1) of row r of a 2:4 matrix. The first block of groups starts from the bias, later
@@ -142,19 +172,22 @@ void NmColumns(const SpmmArgs& a, int64_t ub, int64_t ue, int64_t c0, int n) {
 
 // Rows 4u .. 4u+3 (those < rows) of a kBlock4x1 matrix.
 template <class V, int A, bool kPartial>
-inline void BlockTile(const SpmmArgs& a, int64_t u, int64_t c0, int n) {
+inline void BlockTile(const SpmmArgs& a, int64_t u, int64_t c0, int n, Span s) {
   using R = typename V::R;
   const int64_t r0 = u * kBlockRows;
   const int rows = static_cast<int>(std::min<int64_t>(kBlockRows, a.w->rows - r0));
   R acc[kBlockRows][A];
   for (int k = 0; k < kBlockRows; ++k) {
-    const R b = V::set1(k < rows ? a.bias[r0 + k] : 0.f);
-    for (int i = 0; i < A; ++i) acc[k][i] = b;
+    if (s.first) {
+      const R b = V::set1(k < rows ? a.bias[r0 + k] : 0.f);
+      for (int i = 0; i < A; ++i) acc[k][i] = b;
+    } else {
+      LoadPartial<V, A>(a, r0 + k, acc[k]);
+    }
   }
   const int32_t* idx = a.w->idx.data();
   const float* val = a.w->val.data();
-  const int32_t end = a.w->ptr[u + 1];
-  for (int32_t j = a.w->ptr[u]; j < end; ++j) {
+  for (int32_t j = s.j0; j < s.j1; ++j) {
     const float* x = a.x + idx[j] * a.ldx + c0;
     const R w0 = V::set1(val[4 * j]), w1 = V::set1(val[4 * j + 1]);
     const R w2 = V::set1(val[4 * j + 2]), w3 = V::set1(val[4 * j + 3]);
@@ -166,7 +199,13 @@ inline void BlockTile(const SpmmArgs& a, int64_t u, int64_t c0, int n) {
       acc[3][i] = V::fma(w3, v, acc[3][i]);
     }
   }
-  for (int k = 0; k < rows; ++k) StoreRow<V, A, kPartial>(a, r0 + k, c0, acc[k], n);
+  for (int k = 0; k < kBlockRows; ++k) {
+    if (s.last) {
+      if (k < rows) StoreRow<V, A, kPartial>(a, r0 + k, c0, acc[k], n);
+    } else {
+      StorePartial<V, A>(a, r0 + k, acc[k]);
+    }
+  }
 }
 
 // Walks the columns in passes of A vectors, then the rest, calling Tile<V, vectors, partial>::Do(a,
@@ -205,12 +244,19 @@ void WalkColumns(const SpmmArgs& a, const What& what) {
   if (c0 < a.cols) Tile<V, 1, true>::Do(a, what, c0, static_cast<int>(a.cols - c0));
 }
 
-template <class V, int A, bool P>
-struct CsrOp {
-  static void Do(const SpmmArgs& a, int64_t u, int64_t c0, int n) { CsrTile<V, A, P>(a, u, c0, n); }
-};
 struct UnitRange {
   int64_t begin, end;
+};
+// CSR and 4x1 blocks, one pass of columns over a unit range: block by block of operand rows
+// (SpmmArgs::kblocks), every unit of the range in turn, so that the block's slice of X is reused
+// from L1 by all of them.
+template <class V, int A, bool P>
+struct CsrOp {
+  static void Do(const SpmmArgs& a, const UnitRange& r, int64_t c0, int n) {
+    for (int b = 0; b < a.kblocks; ++b) {
+      for (int64_t u = r.begin; u < r.end; ++u) CsrTile<V, A, P>(a, u, c0, n, UnitSpan(a, u, b));
+    }
+  }
 };
 template <class V, int A, bool P>
 struct NmOp {  // a unit range: every unit per block of groups
@@ -220,8 +266,10 @@ struct NmOp {  // a unit range: every unit per block of groups
 };
 template <class V, int A, bool P>
 struct BlockOp {
-  static void Do(const SpmmArgs& a, int64_t u, int64_t c0, int n) {
-    BlockTile<V, A, P>(a, u, c0, n);
+  static void Do(const SpmmArgs& a, const UnitRange& r, int64_t c0, int n) {
+    for (int b = 0; b < a.kblocks; ++b) {
+      for (int64_t u = r.begin; u < r.end; ++u) BlockTile<V, A, P>(a, u, c0, n, UnitSpan(a, u, b));
+    }
   }
 };
 
@@ -258,12 +306,10 @@ void SpmmImpl(const SpmmArgs& a, int64_t unit_begin, int64_t unit_end) {
     WalkColumns<V, V::kChunks, NmOp, true>(a, UnitRange{unit_begin, unit_end});
     return;
   }
-  for (int64_t u = unit_begin; u < unit_end; ++u) {
-    if (a.w->format == SparseFormat::kCsr) {
-      WalkColumns<V, V::kChunks, CsrOp, true>(a, u);
-    } else {
-      WalkColumns<V, V::kBlockChunks, BlockOp, false>(a, u);
-    }
+  if (a.w->format == SparseFormat::kCsr) {
+    WalkColumns<V, V::kChunks, CsrOp, true>(a, UnitRange{unit_begin, unit_end});
+  } else {
+    WalkColumns<V, V::kBlockChunks, BlockOp, false>(a, UnitRange{unit_begin, unit_end});
   }
 }
 
