@@ -124,6 +124,7 @@ Status Plan::Compile(const PrepareOptions& options) {
   std::vector<BlockRole> roles(g.nodes.size(), BlockRole::kNone);
   std::vector<size_t> step_node;  // graph node index per step
   std::vector<size_t> deferred;   // step indices created after the layout pass
+  std::vector<char> conv_kind;    // per step: 'd' dense Conv, 's' sparse Conv (FuseResidualAdds)
   for (size_t ni = 0; ni < g.nodes.size(); ++ni) {
     const Node& n = g.nodes[ni];
     if (IsAliasOp(n.op) && !n.inputs.empty() && n.inputs[0] != kNoValue && n.outputs.size() == 1 &&
@@ -163,6 +164,9 @@ Status Plan::Compile(const PrepareOptions& options) {
     } else {
       info.reason = "reference kernels requested";
     }
+    conv_kind.push_back(
+        n.op == OpType::kConv && step.kernel && step.kernel->name().rfind("sparse", 0) == 0 ? 's'
+                                                                                            : 0);
     steps_.push_back(std::move(step));
     step_info_.push_back(std::move(info));
     step_node.push_back(ni);
@@ -201,10 +205,9 @@ Status Plan::Compile(const PrepareOptions& options) {
     }
   }
   if (options.fuse) {
-    std::vector<bool> dense_conv(steps_.size(), false);
     for (size_t s : deferred)
-      dense_conv[s] = steps_[s].kernel && g.nodes[step_node[s]].op == OpType::kConv;
-    FuseResidualAdds(blocked, block, dense_conv, step_node);
+      if (steps_[s].kernel && g.nodes[step_node[s]].op == OpType::kConv) conv_kind[s] = 'd';
+    FuseResidualAdds(options, blocked, block, conv_kind, step_node);
   }
   for (size_t s = 0; s < steps_.size(); ++s) {
     const Node& n = g.nodes[step_node[s]];
@@ -260,13 +263,16 @@ Status Plan::Compile(const PrepareOptions& options) {
   return Status::Ok();
 }
 
-// Residual fusion: Add(y, r) (+Relu), where y comes from a dense Conv with no activation of its
-// own and is read by nothing else, and r is ready before that Conv runs, becomes the Conv with r
-// as a post-op input ("_residual", input 3) writing the Add's output; the Add step goes away. Of
-// two candidate Convs the later one is taken (its sibling is then ready). A Conv whose kernel
-// cannot add the residual keeps the separate Add. The Add node stays in the graph (FLOP counts).
-void Plan::FuseResidualAdds(const std::vector<bool>& blocked, int block,
-                            std::vector<bool>& dense_conv, std::vector<size_t>& step_node) {
+// Residual fusion: Add(y, r) (+Relu), where y comes from a dense or sparse Conv with no activation
+// of its own and is read by nothing else, and r is ready before that Conv runs, becomes the Conv
+// with r as an input added before the activation ("_residual", input 3) writing the Add's output;
+// the Add step goes away. Of two candidate Convs the later one is taken (its sibling is then
+// ready). A Conv whose kernel cannot add the residual keeps the separate Add (a sparse Conv: when a
+// value is channel-blocked, or when the fused node measures faster dense). The Add node stays in
+// the graph (FLOP counts).
+void Plan::FuseResidualAdds(const PrepareOptions& options, const std::vector<bool>& blocked,
+                            int block, const std::vector<char>& conv_kind,
+                            std::vector<size_t>& step_node) {
   Graph& g = graph_;
   const size_t nv = g.values.size();
   std::vector<int> readers(nv, 0), producer(nv, -1);
@@ -289,7 +295,7 @@ void Plan::FuseResidualAdds(const std::vector<bool>& blocked, int block,
       const int y = add.inputs[i], r = add.inputs[1 - i];
       if (y == kNoValue || r == kNoValue || y == r || readers[y] != 1) continue;
       const int s = producer[y];
-      if (s < 0 || !dense_conv[s] || removed[s] || producer[r] >= s) continue;
+      if (s < 0 || conv_kind[s] == 0 || removed[s] || producer[r] >= s) continue;
       const Node& conv = g.nodes[step_node[s]];
       if (conv.attrs.Has("_act") || conv.outputs.size() != 1 ||
           g.values[y].shape != g.values[out].shape || g.values[r].shape != g.values[out].shape ||
@@ -311,7 +317,14 @@ void Plan::FuseResidualAdds(const std::vector<bool>& blocked, int block,
     if (blocked[fused.inputs[0]]) req.blocked_inputs |= 1u;
     if (blocked[residual]) req.blocked_inputs |= 1u << 3;
     if (blocked[out]) req.blocked_outputs = 1u;
-    auto k = CreateDenseKernel(req);
+    Result<std::unique_ptr<Kernel>> k = Unsupported("");
+    if (conv_kind[conv_step] == 's') {
+      SparseOptions so;
+      so.force = options.force_sparse;
+      k = CreateSparseKernel(req, so);
+    } else {
+      k = CreateDenseKernel(req);
+    }
     if (!k.ok()) continue;
     g.nodes[step_node[conv_step]] = std::move(fused);
     const Node& n = g.nodes[step_node[conv_step]];

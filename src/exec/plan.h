@@ -63,9 +63,10 @@ class Plan {
   };
 
   Status Compile(const PrepareOptions& options);
-  // Folds an Add (+Relu) into the dense Conv that produces one of its operands (see plan.cc).
-  void FuseResidualAdds(const std::vector<bool>& blocked, int block, std::vector<bool>& dense_conv,
-                        std::vector<size_t>& step_node);
+  // Folds an Add (+Relu) into the dense or sparse Conv that produces one of its operands (see
+  // plan.cc). conv_kind per step: 'd' a dense Conv, 's' a sparse one, 0 neither.
+  void FuseResidualAdds(const PrepareOptions& options, const std::vector<bool>& blocked, int block,
+                        const std::vector<char>& conv_kind, std::vector<size_t>& step_node);
 
   Graph graph_;
   std::vector<Slot> slots_;  // per value id

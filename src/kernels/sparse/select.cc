@@ -210,6 +210,8 @@ size_t DecisionCacheSize() {
 Result<std::unique_ptr<Kernel>> CreateSparseKernel(const KernelRequest& req,
                                                    const SparseOptions& opts) {
   using namespace sparse;
+  if (req.any_blocked())
+    return Unsupported(Where(req) + ": sparse kernels take plain layouts only");
   SL_ASSIGN_OR_RETURN(WeightStats stats, AnalyzeNodeWeights(req));
   if (opts.format) return CreateFormat(req, *opts.format);
   const double sparsity = stats.sparsity();

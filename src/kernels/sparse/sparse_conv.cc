@@ -18,6 +18,9 @@
 //
 // Work: items (image, group, position tile, row split) are spread over up to ctx.num_threads
 // OpenMP threads; row splits only when there are fewer tiles than threads.
+//
+// A fused residual Add (Plan::FuseResidualAdds: attribute "_residual", input 3 shaped like Y) is
+// added to every output before the activation.
 #include <omp.h>
 
 #include <algorithm>
@@ -39,7 +42,9 @@ int64_t CeilDiv(int64_t a, int64_t b) { return a >= 0 ? (a + b - 1) / b : -((-a)
 
 class SparseConvKernel final : public Kernel {
  public:
-  std::string name() const override { return KernelName(format_, level_) + (grid_ ? "+grid" : ""); }
+  std::string name() const override {
+    return KernelName(format_, level_) + (grid_ ? "+grid" : "") + (residual_ ? "+residual" : "");
+  }
   size_t scratch_bytes() const override {
     // The padded copy (grid), then per thread its operand tile (im2col) and partial sums.
     return grid_bytes_ + static_cast<size_t>(max_threads_) * (region_bytes_ + partial_bytes_);
@@ -55,6 +60,7 @@ class SparseConvKernel final : public Kernel {
   std::vector<float> bias_;
   Clamp clamp_;
   bool direct_ = false;
+  bool residual_ = false;  // input 3 is added before the activation
   // Padded grid (stride 1): the padded input's plane and row, the grid positions that hold
   // outputs ((OH - 1) * Wp + OW), and the bytes of the padded copy (the whole scratch).
   bool grid_ = false;
@@ -83,7 +89,8 @@ class SparseConvKernel final : public Kernel {
     return {item % splits, item / splits % tiles, rest % p_.groups, rest / p_.groups};
   }
   // `region`: the thread's scratch (operand tile, then partial sums).
-  void RunItem(const float* x, float* y, int64_t item, int64_t splits, float* region) const;
+  void RunItem(const float* x, const float* res, float* y, int64_t item, int64_t splits,
+               float* region) const;
   void SetBlocks(SpmmArgs& a, int64_t g, float* partial) const {
     a.kblocks = kblocks_;
     a.kb_ptr = kb_ptr_[g].data();
@@ -93,7 +100,8 @@ class SparseConvKernel final : public Kernel {
   // [h_begin, h_end) of each), and one tile of grid positions.
   void PadInput(const float* x, float* xp, int64_t c_begin, int64_t c_end, int64_t h_begin,
                 int64_t h_end) const;
-  void RunGridItem(const float* xp, float* y, int64_t item, int64_t splits, float* partial) const;
+  void RunGridItem(const float* xp, const float* res, float* y, int64_t item, int64_t splits,
+                   float* partial) const;
 };
 
 // Zeros p[0, n): inline stores for the few floats of a row's padding (std::fill compiles to a
@@ -132,8 +140,8 @@ void SparseConvKernel::PadInput(const float* x, float* xp, int64_t c_begin, int6
   }
 }
 
-void SparseConvKernel::RunGridItem(const float* xp, float* y, int64_t item, int64_t splits,
-                                   float* partial) const {
+void SparseConvKernel::RunGridItem(const float* xp, const float* res, float* y, int64_t item,
+                                   int64_t splits, float* partial) const {
   const auto [split, tile, g, n] = Decode(item, splits, (grid_cols_ + tile_ - 1) / tile_);
   const PackedMatrix& w = groups_[g];
   const int64_t ic_g = p_.in_channels / p_.groups, oc_g = p_.out_channels / p_.groups;
@@ -145,6 +153,7 @@ void SparseConvKernel::RunGridItem(const float* xp, float* y, int64_t item, int6
   // Up to the last row's OW valid columns (reads stay inside the padded copy).
   a.cols = std::min(tile_, grid_cols_ - q0);
   a.y = y + (n * p_.out_channels + g * oc_g) * p_.out_h * p_.out_w;
+  if (res != nullptr) a.residual = res + (n * p_.out_channels + g * oc_g) * p_.out_h * p_.out_w;
   a.ldy = p_.out_h * p_.out_w;
   a.grid_w = grid_w_;
   a.grid_q0 = q0;
@@ -192,8 +201,8 @@ void SparseConvKernel::BuildTile(const PackedMatrix& w, const float* x, int64_t 
   }
 }
 
-void SparseConvKernel::RunItem(const float* x, float* y, int64_t item, int64_t splits,
-                               float* region) const {
+void SparseConvKernel::RunItem(const float* x, const float* res, float* y, int64_t item,
+                               int64_t splits, float* region) const {
   const int64_t out_hw = p_.out_h * p_.out_w;
   const auto [split, tile, g, n] = Decode(item, splits, (out_hw + tile_ - 1) / tile_);
   const PackedMatrix& w = groups_[g];
@@ -204,6 +213,7 @@ void SparseConvKernel::RunItem(const float* x, float* y, int64_t item, int64_t s
   a.w = &w;
   a.cols = cols;
   a.y = y + (n * p_.out_channels + g * oc_g) * out_hw + p0;
+  if (res != nullptr) a.residual = res + (n * p_.out_channels + g * oc_g) * out_hw + p0;
   a.ldy = out_hw;
   a.bias = bias_.data() + g * oc_g;
   a.lo = clamp_.lo;
@@ -230,7 +240,16 @@ Status SparseConvKernel::Execute(std::span<const TensorView> inputs,
       outputs[0].data == nullptr || inputs[0].numel() != x_numel || outputs[0].numel() != y_numel) {
     return InvalidArgument("sparse conv: inputs/outputs differ from the prepared shapes");
   }
-  if (!direct_ && ctx.scratch == nullptr) return InvalidArgument("sparse conv: no scratch");
+  if (scratch_bytes() > 0 && ctx.scratch == nullptr) {
+    return InvalidArgument("sparse conv: no scratch");
+  }
+  const float* res = nullptr;
+  if (residual_) {
+    if (inputs.size() < 4 || inputs[3].data == nullptr || inputs[3].numel() != y_numel) {
+      return InvalidArgument("sparse conv: the residual differs from the output's shape");
+    }
+    res = inputs[3].data_as<const float>();
+  }
   const float* x = inputs[0].data_as<const float>();
   float* y = outputs[0].data_as<float>();
   const int threads_max = std::clamp(ctx.num_threads, 1, max_threads_);
@@ -253,7 +272,7 @@ Status SparseConvKernel::Execute(std::span<const TensorView> inputs,
     if (threads == 1) {
       PadInput(x, xp, 0, planes, 0, hp);
       for (int64_t i = 0; i < items; ++i)
-        RunGridItem(xp, y, i, splits, reinterpret_cast<float*>(partials));
+        RunGridItem(xp, res, y, i, splits, reinterpret_cast<float*>(partials));
       return Status::Ok();
     }
     // When the items are just the tiles of one image, each thread pads the band of rows its own
@@ -274,7 +293,7 @@ Status SparseConvKernel::Execute(std::span<const TensorView> inputs,
 #pragma omp barrier
       float* mine = reinterpret_cast<float*>(partials + t * partial_bytes_);
       for (int64_t i = items * t / nt; i < items * (t + 1) / nt; ++i)
-        RunGridItem(xp, y, i, splits, mine);
+        RunGridItem(xp, res, y, i, splits, mine);
     }
     return Status::Ok();
   }
@@ -284,13 +303,15 @@ Status SparseConvKernel::Execute(std::span<const TensorView> inputs,
   const int64_t splits = splits_for(base_items, false);
   const int64_t items = base_items * splits;
   if (threads == 1 || items == 1) {
-    for (int64_t i = 0; i < items; ++i) RunItem(x, y, i, splits, reinterpret_cast<float*>(scratch));
+    for (int64_t i = 0; i < items; ++i)
+      RunItem(x, res, y, i, splits, reinterpret_cast<float*>(scratch));
     return Status::Ok();
   }
   const size_t region = region_bytes_ + partial_bytes_;
 #pragma omp parallel for num_threads(threads) schedule(static)
   for (int64_t i = 0; i < items; ++i) {
-    RunItem(x, y, i, splits, reinterpret_cast<float*>(scratch + omp_get_thread_num() * region));
+    RunItem(x, res, y, i, splits,
+            reinterpret_cast<float*>(scratch + omp_get_thread_num() * region));
   }
   return Status::Ok();
 }
@@ -380,6 +401,12 @@ Result<std::unique_ptr<Kernel>> CreateSparseConv(const KernelRequest& req, Spars
   k.spmm_ = SpmmFor(k.level_);
   k.clamp_ = ClampOf(act);
   k.max_threads_ = std::max(1, req.num_threads);
+  if (req.node.attrs.Has("_residual")) {
+    const bool ok = req.has_input(3) && req.input(3).dtype == DType::kF32 &&
+                    req.input(3).shape == req.output(0).shape;
+    if (!ok) return Unsupported(Where(req) + ": residual input 3 must be float32 shaped like Y");
+    k.residual_ = true;
+  }
   k.direct_ = p.kernel_h == 1 && p.kernel_w == 1 && p.stride_h == 1 && p.stride_w == 1 &&
               p.pad_top == 0 && p.pad_left == 0 && p.pad_bottom == 0 && p.pad_right == 0;
   const int64_t oc_g = p.out_channels / p.groups;

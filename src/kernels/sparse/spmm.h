@@ -12,8 +12,9 @@
 // to kChunks vectors of columns, load the bias into
 // the accumulators (kBlock4x1: 4 rows of accumulators); 2. for each stored nonzero (block) of the
 // unit, broadcast the weight(s) and FMA the operand row's chunk into the accumulators (one operand
-// load feeds 4 rows for blocks); 3. clamp and store (on a padded grid: each vector split at the
-// grid's row ends, its padding lanes dropped). Column tails use masked or partial vectors.
+// load feeds 4 rows for blocks); 3. add the residual if any, clamp and store (on a padded grid:
+// each vector split at the grid's row ends, its padding lanes dropped). Column tails use masked or
+// partial vectors.
 #pragma once
 
 #include <cstdint>
@@ -45,6 +46,9 @@ struct SpmmArgs {
   int kblocks = 1;
   const int32_t* kb_ptr = nullptr;
   float* partial = nullptr;
+  // Added before the clamp (a fused residual Add), when not null: laid out like Y, its row r at
+  // residual + (r - y_row0) * ldy with the same column (or grid) mapping. CSR and 4x1 blocks.
+  const float* residual = nullptr;
 };
 
 // Floats of SpmmArgs::partial per row of W (4 vectors of the widest level).

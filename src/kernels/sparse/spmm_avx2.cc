@@ -38,12 +38,18 @@ struct Avx2Vec {
   static R load_part(const float* p, int n) { return _mm256_maskload_ps(p, TailMask(n)); }
   static void store(float* p, R v) { _mm256_storeu_ps(p, v); }
   static void store_part(float* p, R v, int n) { _mm256_maskstore_ps(p, TailMask(n), v); }
-  static void store_lanes(float* p, R v, int l, int n) {  // lanes i with l <= i < l + n
+  static __m256i LaneMask(int l, int n) {  // lanes i with l <= i < l + n
     const __m256i lane = _mm256_setr_epi32(0, 1, 2, 3, 4, 5, 6, 7);
-    const __m256i in = _mm256_andnot_si256(_mm256_cmpgt_epi32(_mm256_set1_epi32(l), lane),
-                                           _mm256_cmpgt_epi32(_mm256_set1_epi32(l + n), lane));
-    _mm256_maskstore_ps(p, in, v);
+    return _mm256_andnot_si256(_mm256_cmpgt_epi32(_mm256_set1_epi32(l), lane),
+                               _mm256_cmpgt_epi32(_mm256_set1_epi32(l + n), lane));
   }
+  static void store_lanes(float* p, R v, int l, int n) {
+    _mm256_maskstore_ps(p, LaneMask(l, n), v);
+  }
+  static R load_lanes(const float* p, int l, int n) {
+    return _mm256_maskload_ps(p, LaneMask(l, n));
+  }
+  static R add(R a, R b) { return _mm256_add_ps(a, b); }
   static R fma(R a, R b, R c) { return _mm256_fmadd_ps(a, b, c); }
   static R clamp(R v, R lo, R hi) { return _mm256_min_ps(hi, _mm256_max_ps(lo, v)); }
 };

@@ -36,6 +36,10 @@ struct Avx512Vec {
   static void store_lanes(float* p, R v, int l, int n) {
     _mm512_mask_storeu_ps(p, static_cast<__mmask16>(Mask(n) << l), v);
   }
+  static R load_lanes(const float* p, int l, int n) {
+    return _mm512_maskz_loadu_ps(static_cast<__mmask16>(Mask(n) << l), p);
+  }
+  static R add(R a, R b) { return _mm512_add_ps(a, b); }
   static R fma(R a, R b, R c) { return _mm512_fmadd_ps(a, b, c); }
   // maskz avoids GCC 12's -Wmaybe-uninitialized false alarm on the plain min/max.
   static R clamp(R v, R lo, R hi) {

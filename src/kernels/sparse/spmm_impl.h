@@ -4,7 +4,8 @@
 // V provides: R (register), W (floats per R), kChunks / kBlockChunks (vectors of columns held in
 // accumulators for one row / for a 4-row block), set1, load, load_part(p, n), store,
 // store_part(p, r, n), store_lanes(p, r, l, n) (lanes [l, l + n) of r at p + lane),
-// fma(a, b, c) = a * b + c, clamp(r, lo, hi).
+// load_lanes(p, l, n) (the same lanes, zeros elsewhere), add, fma(a, b, c) = a * b + c,
+// clamp(r, lo, hi).
 #pragma once
 
 #include <algorithm>
@@ -29,16 +30,23 @@ inline void StoreVec(float* p, int i, typename V::R v, int n) {
   }
 }
 
-// One vector of a padded-grid output row (SpmmArgs::grid_w): `lanes` columns from grid position q,
-// written row by row of the grid, without the padding columns of each.
+// One vector of sums of a padded-grid output row (SpmmArgs::grid_w): `lanes` columns from grid
+// position q, written row by row of the grid, without the padding columns of each; plus the
+// residual at the same place (`res`: its row, or null), then clamped.
 template <class V>
-inline void StoreGrid(const SpmmArgs& a, float* y, int64_t q, typename V::R v, int lanes) {
+inline void StoreGrid(const SpmmArgs& a, float* y, const float* res, int64_t q, typename V::R v,
+                      int lanes) {
+  using R = typename V::R;
+  const R lo = V::set1(a.lo), hi = V::set1(a.hi);
   int64_t oh = q / a.grid_w, ow = q - oh * a.grid_w;
   if (ow + lanes <= a.out_w) {  // the common case: inside one row's valid columns
+    const int64_t at = oh * a.out_w + ow;
     if (lanes == V::W) {
-      V::store(y + oh * a.out_w + ow, v);
+      if (res != nullptr) v = V::add(v, V::load(res + at));
+      V::store(y + at, V::clamp(v, lo, hi));
     } else {
-      V::store_part(y + oh * a.out_w + ow, v, lanes);
+      if (res != nullptr) v = V::add(v, V::load_part(res + at, lanes));
+      V::store_part(y + at, V::clamp(v, lo, hi), lanes);
     }
     return;
   }
@@ -46,23 +54,31 @@ inline void StoreGrid(const SpmmArgs& a, float* y, int64_t q, typename V::R v, i
     const int run = static_cast<int>(std::min<int64_t>(lanes - l, a.grid_w - ow));
     const int valid = static_cast<int>(std::clamp<int64_t>(a.out_w - ow, 0, run));
     // Lane i goes to base + i; lanes outside [l, l + valid) are masked off, never touched.
-    if (valid > 0) V::store_lanes(y + (oh * a.out_w + ow - l), v, l, valid);
+    if (valid > 0) {
+      const int64_t base = oh * a.out_w + ow - l;
+      R out = v;
+      if (res != nullptr) out = V::add(out, V::load_lanes(res + base, l, valid));
+      V::store_lanes(y + base, V::clamp(out, lo, hi), l, valid);
+    }
     l += run;
   }
 }
 
-// Stores the clamped accumulators of row r for columns [c0, c0 + A vectors).
+// Stores the accumulators of row r for columns [c0, c0 + A vectors): plus the residual (if any),
+// clamped.
 template <class V, int A, bool kPartial>
 inline void StoreRow(const SpmmArgs& a, int64_t r, int64_t c0, const typename V::R* acc, int n) {
   using R = typename V::R;
   const R lo = V::set1(a.lo), hi = V::set1(a.hi);
   float* y = a.y + (r - a.y_row0) * a.ldy;
+  const float* res = a.residual == nullptr ? nullptr : a.residual + (r - a.y_row0) * a.ldy;
   for (int i = 0; i < A; ++i) {
-    const R v = V::clamp(acc[i], lo, hi);
     if (a.grid_w == 0) {
-      StoreVec<V, A, kPartial>(y + c0, i, v, n);
+      R v = acc[i];
+      if (res != nullptr) v = V::add(v, LoadVec<V, A, kPartial>(res + c0, i, n));
+      StoreVec<V, A, kPartial>(y + c0, i, V::clamp(v, lo, hi), n);
     } else {
-      StoreGrid<V>(a, y, a.grid_q0 + c0 + i * V::W, v, kPartial && i == A - 1 ? n : V::W);
+      StoreGrid<V>(a, y, res, a.grid_q0 + c0 + i * V::W, acc[i], kPartial && i == A - 1 ? n : V::W);
     }
   }
 }
@@ -298,7 +314,7 @@ inline void CsrColumn(const SpmmArgs& a, int64_t r) {
 
 template <class V>
 void SpmmImpl(const SpmmArgs& a, int64_t unit_begin, int64_t unit_end) {
-  if (a.cols == 1 && a.w->format == SparseFormat::kCsr && a.grid_w == 0) {
+  if (a.cols == 1 && a.w->format == SparseFormat::kCsr && a.grid_w == 0 && a.residual == nullptr) {
     for (int64_t u = unit_begin; u < unit_end; ++u) CsrColumn(a, u);
     return;
   }

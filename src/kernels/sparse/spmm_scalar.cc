@@ -17,6 +17,8 @@ struct ScalarVec {
   static void store(float* p, R v) { *p = v; }
   static void store_part(float* p, R v, int) { *p = v; }
   static void store_lanes(float* p, R v, int, int) { *p = v; }
+  static R load_lanes(const float* p, int, int) { return *p; }
+  static R add(R a, R b) { return a + b; }
   static R fma(R a, R b, R c) { return a * b + c; }
   static R clamp(R v, R lo, R hi) { return std::min(std::max(v, lo), hi); }
 };
