@@ -292,13 +292,15 @@ TEST(SparseConvGrid, ThreadsPadTheirOwnBandsOfALargeInput) {
 // CSR convolutions sweep the operand rows in blocks (SpmmArgs::kblocks: about 288 rows on the
 // padded grid, 256 otherwise), the sums in between kept per thread. Padded grid: 130 channels x 9
 // taps (4 blocks) with batch 2, and 2 groups of 70 x 9 (2 blocks each) with a dilation and uneven
-// pads; direct 1x1: 400 channels (2 blocks); im2col tiles (stride 2): 60 x 9 (2 blocks).
+// pads; direct 1x1: 400 channels (2 blocks); stride 2 (on phases of the padded grid, and on
+// im2col tiles with the grid off): 60 x 9 (2 blocks).
 // Sparsity 0.5 to 1 (empty rows and blocks), every SIMD level, 1 to 3 threads.
 TEST(SparseConvGrid, OperandRowBlocksMatchTheReference) {
   struct Shape {
     std::vector<InputSpec> inputs;
     Attributes attrs;
-    bool grid = true;
+    bool grid = true;     // expected on the padded grid
+    bool im2col = false;  // the grid switched off (test hook)
   };
   const std::vector<Shape> shapes = {
       {{{{2, 130, 6, 9}}, {{11, 130, 3, 3}, true}, {{11}, true}},
@@ -310,8 +312,11 @@ TEST(SparseConvGrid, OperandRowBlocksMatchTheReference) {
               {"_act", std::string("Relu")}})},
       {{{{1, 400, 5, 13}}, {{9, 400, 1, 1}, true}, {{9}, true}}, {}, false},
       {{{{1, 60, 11, 9}}, {{7, 60, 3, 3}, true}, {{7}, true}},
+       Attrs({{"strides", Ints{2, 2}}, {"pads", Ints{1, 0, 1, 1}}})},
+      {{{{1, 60, 11, 9}}, {{7, 60, 3, 3}, true}, {{7}, true}},
        Attrs({{"strides", Ints{2, 2}}, {"pads", Ints{1, 0, 1, 1}}}),
-       false},
+       false,
+       true},
   };
   for (const Shape& shape : shapes) {
     for (double sparsity : {0.5, 0.9, 0.95, 1.0}) {
@@ -323,7 +328,9 @@ TEST(SparseConvGrid, OperandRowBlocksMatchTheReference) {
         dense::ForceSimdLevelForTesting(level);
         SparseOptions opts;
         opts.format = SparseFormat::kCsr;
+        sparse::SetConvGridDisabledForTesting(shape.im2col);
         auto kernel = CreateSparseKernel(h.request(3), opts);
+        sparse::SetConvGridDisabledForTesting(false);
         dense::ForceSimdLevelForTesting(std::nullopt);
         ASSERT_TRUE(kernel.ok()) << kernel.status().message();
         const std::string name = (*kernel)->name();

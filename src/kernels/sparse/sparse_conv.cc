@@ -4,10 +4,15 @@
 //
 // Operand X_col:
 //   - 1x1, stride 1, no padding: the input channels themselves ([IC/g, H * W]), no copy;
-//   - stride 1 otherwise (CSR and 4x1 blocks; "padded grid"): the input is copied once per call,
+//   - otherwise (CSR and 4x1 blocks; "padded grid"): the input is copied once per call,
 //     zero-padded, into ctx.scratch as [IC, Hp, Wp]. On the grid q = oh * Wp + ow, operand row
 //     (ic, kh, kw) is that copy shifted by ic * Hp * Wp + kh * dh * Wp + kw * dw, a contiguous
 //     row, so the packed indices are stored as those shifts (ldx = 1) and no im2col is built.
+//     Strides sh, sw split the copy into phases: phase (ph, pw) of a channel holds the padded
+//     rows ph, ph + sh, ... and columns pw, pw + sw, ... as an [Hq, Wq] plane (Hq = OH +
+//     (KH - 1) * dh / sh, Wq likewise), and operand row (ic, kh, kw) is phase (kh * dh % sh,
+//     kw * dw % sw) shifted by (kh * dh / sh) * Wq + kw * dw / sw on the grid q = oh * Wq + ow.
+//     Only phases some tap reads are copied (a 1x1 stride-2 conv: one, a subsampled input).
 //     A tile is a run of grid positions (not necessarily whole rows); the SpMM stores the valid
 //     ones (ow < OW) straight into Y and drops the Wp - OW padding columns of each row. CSR
 //     sweeps the operand rows in blocks (SpmmArgs::kblocks) so that each block's slice of the
@@ -65,7 +70,8 @@ class SparseConvKernel final : public Kernel {
   // outputs ((OH - 1) * Wp + OW), and the bytes of the padded copy (the whole scratch).
   bool grid_ = false;
   bool grid_split_rows_ = false;  // threads split W's rows (else they split tiles)
-  int64_t grid_plane_ = 0, grid_w_ = 0, grid_cols_ = 0;
+  int64_t grid_plane_ = 0, grid_w_ = 0, grid_h_ = 0, grid_cols_ = 0;  // a phase: Hq * Wq, Wq, Hq
+  std::vector<std::pair<int64_t, int64_t>> grid_phases_;  // (ph, pw) copied, in copy order
   // Blocks of operand rows (SpmmArgs::kblocks) and their entry offsets, per group.
   int kblocks_ = 1;
   std::vector<std::vector<int32_t>> kb_ptr_;
@@ -96,8 +102,8 @@ class SparseConvKernel final : public Kernel {
     a.kb_ptr = kb_ptr_[g].data();
     a.partial = partial;
   }
-  // Padded grid: the zero-padded copy of all images' inputs (planes [c_begin, c_end), padded rows
-  // [h_begin, h_end) of each), and one tile of grid positions.
+  // Padded grid: the zero-padded copy of all images' inputs (planes [c_begin, c_end), phase rows
+  // [h_begin, h_end) of each phase), and one tile of grid positions.
   void PadInput(const float* x, float* xp, int64_t c_begin, int64_t c_end, int64_t h_begin,
                 int64_t h_end) const;
   void RunGridItem(const float* xp, const float* res, float* y, int64_t item, int64_t splits,
@@ -122,20 +128,32 @@ inline void ZeroFew(float* p, int64_t n) {
 
 void SparseConvKernel::PadInput(const float* x, float* xp, int64_t c_begin, int64_t c_end,
                                 int64_t h_begin, int64_t h_end) const {
-  const int64_t right = grid_w_ - p_.pad_left - p_.in_w;
+  const int64_t sh = p_.stride_h, sw = p_.stride_w;
+  const int64_t phases = static_cast<int64_t>(grid_phases_.size());
   for (int64_t c = c_begin; c < c_end; ++c) {
-    float* dst = xp + c * grid_plane_;
     const float* src = x + c * p_.in_h * p_.in_w;
-    for (int64_t h = h_begin; h < h_end; ++h) {
-      float* row = dst + h * grid_w_;
-      const int64_t ih = h - p_.pad_top;
-      if (ih < 0 || ih >= p_.in_h) {
-        std::fill(row, row + grid_w_, 0.f);
-        continue;
+    for (int64_t f = 0; f < phases; ++f) {
+      const auto [ph, pw] = grid_phases_[f];
+      // Phase column j reads input column j * sw + pw - pad_left: valid for j in [lo, hi).
+      const int64_t lo = std::clamp<int64_t>(CeilDiv(p_.pad_left - pw, sw), 0, grid_w_);
+      const int64_t hi = std::clamp<int64_t>(CeilDiv(p_.in_w + p_.pad_left - pw, sw), lo, grid_w_);
+      float* dst = xp + (c * phases + f) * grid_plane_;
+      for (int64_t h = h_begin; h < h_end; ++h) {
+        float* row = dst + h * grid_w_;
+        const int64_t ih = h * sh + ph - p_.pad_top;
+        if (ih < 0 || ih >= p_.in_h) {
+          std::fill(row, row + grid_w_, 0.f);
+          continue;
+        }
+        ZeroFew(row, lo);
+        const float* in = src + ih * p_.in_w + (lo * sw + pw - p_.pad_left);
+        if (sw == 1) {
+          std::memcpy(row + lo, in, static_cast<size_t>(hi - lo) * sizeof(float));
+        } else {
+          for (int64_t j = lo; j < hi; ++j) row[j] = in[(j - lo) * sw];
+        }
+        ZeroFew(row + hi, grid_w_ - hi);
       }
-      ZeroFew(row, p_.pad_left);
-      std::memcpy(row + p_.pad_left, src + ih * p_.in_w, static_cast<size_t>(p_.in_w) * 4);
-      ZeroFew(row + p_.pad_left + p_.in_w, right);
     }
   }
 }
@@ -148,7 +166,8 @@ void SparseConvKernel::RunGridItem(const float* xp, const float* res, float* y, 
   const int64_t q0 = tile * tile_;
   SpmmArgs a;
   a.w = &w;
-  a.x = xp + (n * p_.in_channels + g * ic_g) * grid_plane_ + q0;
+  const int64_t channel = static_cast<int64_t>(grid_phases_.size()) * grid_plane_;
+  a.x = xp + (n * p_.in_channels + g * ic_g) * channel + q0;
   a.ldx = 1;
   // Up to the last row's OW valid columns (reads stay inside the padded copy).
   a.cols = std::min(tile_, grid_cols_ - q0);
@@ -267,7 +286,7 @@ Status SparseConvKernel::Execute(std::span<const TensorView> inputs,
     const int64_t splits = splits_for(base_items, grid_split_rows_);
     const int64_t items = base_items * splits;
     const int threads = static_cast<int>(std::min<int64_t>(threads_max, items));
-    const int64_t planes = p_.batch * p_.in_channels, hp = grid_plane_ / grid_w_;
+    const int64_t planes = p_.batch * p_.in_channels, hp = grid_h_;
     char* partials = reinterpret_cast<char*>(xp) + grid_bytes_;
     if (threads == 1) {
       PadInput(x, xp, 0, planes, 0, hp);
@@ -336,41 +355,60 @@ bool DisableGridForTesting() { return g_grid_disabled.load(std::memory_order_rel
 // beyond int32, or more than a quarter of every grid row discarded).
 void SetUpGrid(SparseConvKernel& k) {
   const dense::ConvParams& p = k.p_;
-  if (p.stride_h != 1 || p.stride_w != 1) return;
-  const int64_t hp = p.pad_top + p.in_h + p.pad_bottom, wp = p.pad_left + p.in_w + p.pad_right;
-  if (hp - (p.kernel_h - 1) * p.dilation_h != p.out_h ||
-      wp - (p.kernel_w - 1) * p.dilation_w != p.out_w || 4 * (wp - p.out_w) > wp) {
-    return;
+  const int64_t sh = p.stride_h, sw = p.stride_w;
+  const int64_t hq = p.out_h + (p.kernel_h - 1) * p.dilation_h / sh;
+  const int64_t wq = p.out_w + (p.kernel_w - 1) * p.dilation_w / sw;
+  if (4 * (wq - p.out_w) > wq) return;
+  // The phases some operand row reads, in copy order.
+  const int64_t kk = p.kernel_h * p.kernel_w;
+  std::vector<int64_t> phase_of(static_cast<size_t>(sh * sw), -1);
+  for (const PackedMatrix& w : k.groups_) {
+    for (int32_t col : w.col_map) {
+      const int64_t kh = (col / p.kernel_w) % p.kernel_h, kw = col % p.kernel_w;
+      phase_of[(kh * p.dilation_h % sh) * sw + kw * p.dilation_w % sw] = 0;
+    }
   }
-  const int64_t plane = hp * wp, ic_g = p.in_channels / p.groups;
-  if (ic_g * plane >= (int64_t{1} << 31)) return;
+  std::vector<std::pair<int64_t, int64_t>> phases;
+  for (int64_t f = 0; f < sh * sw; ++f) {
+    if (phase_of[f] < 0) continue;
+    phase_of[f] = static_cast<int64_t>(phases.size());
+    phases.emplace_back(f / sw, f % sw);
+  }
+  if (phases.empty()) phases.emplace_back(0, 0);  // all-zero weights: nothing is read
+  const int64_t plane = hq * wq, channel = static_cast<int64_t>(phases.size()) * plane;
+  const int64_t ic_g = p.in_channels / p.groups;
+  if (ic_g * channel >= (int64_t{1} << 31)) return;
   // CSR: blocks of about kGridBlockRows operand rows, measured best on ResNet-18's 3x3 layers (64
   // and 256 channels; 128 to 576 and unblocked tried) on a 2-core Intel Xeon (AVX-512): the kw
   // rows of a (ic, kh) share cache lines here, so a block's slice of X is about a third of its
   // rows' size. Computed before the indices become shifts below.
   constexpr int64_t kGridBlockRows = 288;
   SetUpBlocks(k, kGridBlockRows);
-  const int64_t kk = p.kernel_h * p.kernel_w;
   for (PackedMatrix& w : k.groups_) {
     for (int32_t& j : w.idx) {
       const int64_t col = w.col_map[j];
       const int64_t ic = col / kk, kh = (col / p.kernel_w) % p.kernel_h, kw = col % p.kernel_w;
-      j = static_cast<int32_t>(ic * plane + kh * p.dilation_h * wp + kw * p.dilation_w);
+      const int64_t rh = kh * p.dilation_h, rw = kw * p.dilation_w;
+      const int64_t phase = phase_of[(rh % sh) * sw + rw % sw];
+      j = static_cast<int32_t>(ic * channel + phase * plane + rh / sh * wq + rw / sw);
     }
   }
   k.grid_ = true;
   k.grid_plane_ = plane;
-  k.grid_w_ = wp;
+  k.grid_w_ = wq;
+  k.grid_h_ = hq;
+  k.grid_phases_ = std::move(phases);
   // Threads share the work so that each reads the smaller operand whole: the packed weights split
   // by rows when they outweigh one image's padded input, else tiles of output rows.
   size_t weight_bytes = 0;
   for (const PackedMatrix& w : k.groups_) weight_bytes += w.bytes();
   // Also when a tile per thread would be narrower than kTargetCols grid columns.
   constexpr int64_t kTargetCols = 256;
-  k.grid_cols_ = (p.out_h - 1) * wp + p.out_w;
-  k.grid_split_rows_ = k.max_threads_ > 1 && p.batch == 1 &&
-                       (weight_bytes > static_cast<size_t>(p.in_channels * plane) * sizeof(float) ||
-                        k.grid_cols_ < kTargetCols * k.max_threads_);
+  k.grid_cols_ = (p.out_h - 1) * wq + p.out_w;
+  k.grid_split_rows_ =
+      k.max_threads_ > 1 && p.batch == 1 &&
+      (weight_bytes > static_cast<size_t>(p.in_channels * channel) * sizeof(float) ||
+       k.grid_cols_ < kTargetCols * k.max_threads_);
   // kTargetCols grid positions per tile (16 AVX-512 vectors: whole passes of 4 vectors, so only
   // the image's last tile ends in a partial pass), but a tile per thread at least when threads
   // split tiles.
@@ -380,7 +418,7 @@ void SetUpGrid(SparseConvKernel& k) {
     const int64_t per_thread = (k.grid_cols_ + k.max_threads_ - 1) / k.max_threads_;
     k.tile_ = std::min(k.tile_, std::max(pass, (per_thread + pass - 1) / pass * pass));
   }
-  k.grid_bytes_ = RegionBytes(p.batch * p.in_channels * plane);
+  k.grid_bytes_ = RegionBytes(p.batch * p.in_channels * channel);
   k.region_bytes_ = 0;
 }
 
