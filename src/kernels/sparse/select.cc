@@ -68,7 +68,11 @@ std::vector<SparseFormat> Candidates(const WeightStats& s) {
   return c;
 }
 
-// Median wall time of `iterations` runs (after a warm-up) on seeded random inputs, in µs.
+// Median wall time of at least `iterations` runs (after a warm-up) on seeded random inputs, in µs:
+// short kernels run until about kMeasureUs of timed runs (at most kMaxRuns), so that a 10 µs GEMV
+// is not judged on 50 µs of noisy samples.
+constexpr double kMeasureUs = 2000;
+constexpr int kMaxRuns = 200;
 double MeasureUs(const KernelRequest& req, const Kernel& kernel, int iterations) {
   std::vector<Tensor> tensors;
   std::vector<TensorView> in;
@@ -95,11 +99,17 @@ double MeasureUs(const KernelRequest& req, const Kernel& kernel, int iterations)
   std::shared_ptr<void> scratch = AllocateAligned(std::max<size_t>(kernel.scratch_bytes(), 64));
   const ExecContext ctx{req.num_threads, scratch.get(), state.get()};
   std::vector<double> times;
-  for (int i = 0; i <= iterations; ++i) {
+  int runs = iterations;
+  for (int i = 0; i <= runs; ++i) {
     const auto t0 = std::chrono::steady_clock::now();
     if (!kernel.Execute(in, {&out, 1}, ctx).ok()) return 1e30;
     const auto t1 = std::chrono::steady_clock::now();
-    if (i > 0) times.push_back(std::chrono::duration<double, std::micro>(t1 - t0).count());
+    const double us = std::chrono::duration<double, std::micro>(t1 - t0).count();
+    if (i == 0) {  // the warm-up sizes the run count
+      runs = std::clamp(static_cast<int>(kMeasureUs / std::max(us, 1.0)), iterations, kMaxRuns);
+    } else {
+      times.push_back(us);
+    }
   }
   std::sort(times.begin(), times.end());
   return times.empty() ? 1e30 : times[times.size() / 2];
