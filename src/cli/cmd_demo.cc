@@ -24,11 +24,18 @@ const PolicyRun* Find(const std::vector<PolicyRun>& runs, const std::string& nam
 }
 
 // A ratio of violation rates needs violations to count: below kMinCounted violations of the
-// baseline, a few requests decide it either way, and the verdict says so instead of met/not met.
+// baseline, or below kMinRate of its requests (the floor `sparseloom eval` uses too: at that level
+// the violations are the machine's scheduling noise, not the policy's choices), a few requests
+// decide it either way, and the verdict says so instead of met/not met.
 constexpr int64_t kMinCounted = 100;
+constexpr double kMinRate = 0.005;
 
-const char* Verdict(bool met, int64_t baseline_violations) {
-  if (baseline_violations < kMinCounted) return "too few violations to judge";
+bool Judgeable(int64_t baseline_violations, double baseline_rate) {
+  return baseline_violations >= kMinCounted && baseline_rate >= kMinRate;
+}
+
+const char* Verdict(bool met, int64_t baseline_violations, double baseline_rate) {
+  if (!Judgeable(baseline_violations, baseline_rate)) return "too few violations to judge";
   return met ? "met" : "not met";
 }
 
@@ -56,7 +63,7 @@ void PrintTargets(const std::vector<PolicyRun>& runs) {
         "  violations: sparseloom %.2f%% (%lld) vs best baseline %s %.2f%% (%lld; target: at "
         "most half) -> %s\n",
         100 * v, static_cast<long long>(m.overall.violations), best_name.c_str(), 100 * best,
-        static_cast<long long>(best_count), Verdict(v <= 0.5 * best, best_count));
+        static_cast<long long>(best_count), Verdict(v <= 0.5 * best, best_count, best));
   if (lo != nullptr) {
     const double l = lo->output.metrics.overall.violation_rate;
     const double change = l > 0 ? 100 * (v / l - 1) : 0.0;  // negative: fewer violations
@@ -64,14 +71,15 @@ void PrintTargets(const std::vector<PolicyRun>& runs) {
     std::printf(
         "  violations vs sv-lo-np %.2f%% (%lld): %.0f%% %s (target: at least 74%% fewer) -> %s\n",
         100 * l, static_cast<long long>(n), std::abs(change), change <= 0 ? "fewer" : "more",
-        Verdict(l > 0 && v <= 0.26 * l, n));
+        Verdict(l > 0 && v <= 0.26 * l, n, l));
   }
   std::printf("  goodput: sparseloom %.1f rps, best baseline %.1f rps -> %s\n",
               m.overall.goodput_rps, best_thru,
               m.overall.goodput_rps >= best_thru ? "highest" : "not highest");
-  if (best_count < kMinCounted)
+  if (!Judgeable(best_count, best))
     std::printf(
-        "  (every policy is near zero at this load: `sparseloom run --policy all --load-scale X` "
+        "  (the best baseline is under 0.5%% or 100 violations at this load: `sparseloom run "
+        "--policy all --load-scale X` "
         "serves the same workload at X times its rates; `--load-sweep` finds each policy's "
         "limit)\n");
   if (m.all_segment_bytes > 0)
