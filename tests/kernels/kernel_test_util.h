@@ -251,6 +251,19 @@ class NodeHarness {
   }
   Tensor NanOutput() const { return NanFilled(y_shape()); }
 
+  // After inference: appends a runtime input to the node (e.g. a fused residual) and gives access
+  // to its attributes, for kernels that take more than the op's own inputs.
+  void AppendInput(const Tensor& t) {
+    const int id = graph_.GetOrAddValue("in" + std::to_string(data_.size()));
+    Value& v = graph_.values[id];
+    v.dtype = t.dtype();
+    v.shape = t.shape();
+    v.known_rank = true;
+    data_.push_back(t);
+    graph_.nodes[0].inputs.push_back(id);
+  }
+  Attributes& attrs() { return graph_.nodes[0].attrs; }
+
   // The reference kernel of the node's op on a NaN-filled output.
   Tensor RunRef() const {
     Tensor y = NanOutput();

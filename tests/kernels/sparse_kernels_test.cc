@@ -345,6 +345,59 @@ TEST(SparseConvGrid, OperandRowBlocksMatchTheReference) {
   }
 }
 
+// A fused residual (Plan::FuseResidualAdds: "_residual", input 3) is added before the activation
+// by every format on every path: padded grid, direct 1x1, stride phases, im2col tiles (2:4);
+// sparsity 0.5 and 1 (rows without nonzeros still add it), every SIMD level, 1 and 2 threads.
+TEST(SparseConvResidual, EveryFormatAndPathAddsItBeforeTheActivation) {
+  struct Shape {
+    std::vector<InputSpec> inputs;
+    Attributes attrs;
+  };
+  const std::vector<Shape> shapes = {
+      {{{{1, 8, 9, 10}}, {{12, 8, 3, 3}, true}, {{12}, true}}, Attrs({{"pads", Ints{1, 1, 1, 1}}})},
+      {{{{2, 16, 7, 9}}, {{12, 16, 1, 1}, true}, {{12}, true}}, {}},
+      {{{{1, 8, 11, 9}}, {{12, 8, 3, 3}, true}, {{12}, true}},
+       Attrs({{"strides", Ints{2, 2}}, {"pads", Ints{1, 0, 1, 1}}})},
+  };
+  std::mt19937 rng(kSeed);
+  for (const Shape& shape : shapes) {
+    for (Pattern pattern : {Pattern::kUnstructured, Pattern::kBlock4x1, Pattern::kNm24}) {
+      for (double sparsity : {0.5, 1.0}) {
+        Harness h(OpType::kConv, shape.inputs, shape.attrs, false, pattern, sparsity, kSeed);
+        ASSERT_TRUE(h.infer_status().ok()) << h.infer_status().message();
+        Tensor want = h.RunRef();
+        Tensor residual(DType::kF32, want.shape());
+        kerneltest::FillRandom(residual, rng);
+        for (int64_t i = 0; i < want.numel(); ++i) {
+          float& w = want.data<float>()[i];
+          w = std::max(0.f, w + residual.data<float>()[i]);
+        }
+        h.AppendInput(residual);
+        h.attrs().Set("_residual", int64_t{1});
+        h.attrs().Set("_act", std::string("Relu"));
+        const SparseFormat format = pattern == Pattern::kUnstructured ? SparseFormat::kCsr
+                                    : pattern == Pattern::kBlock4x1   ? SparseFormat::kBlock4x1
+                                                                      : SparseFormat::kNm24;
+        for (SimdLevel level : {SimdLevel::kScalar, SimdLevel::kAvx2, SimdLevel::kAvx512}) {
+          dense::ForceSimdLevelForTesting(level);
+          SparseOptions opts;
+          opts.format = format;
+          auto kernel = CreateSparseKernel(h.request(2), opts);
+          dense::ForceSimdLevelForTesting(std::nullopt);
+          ASSERT_TRUE(kernel.ok()) << kernel.status().message();
+          const std::string name = (*kernel)->name();
+          EXPECT_NE(name.find("+residual"), std::string::npos) << name;
+          for (int threads : {1, 2}) {
+            ExpectNear(h.Run(**kernel, threads), want,
+                       name + " sparsity " + std::to_string(sparsity) + " threads " +
+                           std::to_string(threads));
+          }
+        }
+      }
+    }
+  }
+}
+
 INSTANTIATE_TEST_SUITE_P(All, SparseKernelTest,
                          ::testing::Combine(::testing::ValuesIn(Cases()),
                                             ::testing::Values(Pattern::kUnstructured,

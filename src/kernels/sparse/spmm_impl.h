@@ -133,7 +133,7 @@ inline void CsrTile(const SpmmArgs& a, int64_t r, int64_t c0, int n, Span s) {
 }
 
 // Groups [g0, g1) of row r of a 2:4 matrix. The first block of groups starts from the bias, later
-// ones from the partial sums in Y; only the last block clamps.
+// ones from the partial sums in Y; only the last block adds the residual and clamps.
 template <class V, int A, bool kPartial>
 inline void NmTile(const SpmmArgs& a, int64_t r, int64_t c0, int n, int64_t g0, int64_t g1,
                    bool first, bool last) {
@@ -161,8 +161,8 @@ inline void NmTile(const SpmmArgs& a, int64_t r, int64_t c0, int n, int64_t g0, 
     }
   }
   if (last) {
-    const R lo = V::set1(a.lo), hi = V::set1(a.hi);
-    for (int i = 0; i < A; ++i) acc[i] = V::clamp(acc[i], lo, hi);
+    StoreRow<V, A, kPartial>(a, r, c0, acc, n);  // + residual, clamp
+    return;
   }
   for (int i = 0; i < A; ++i) StoreVec<V, A, kPartial>(y, i, acc[i], n);
 }
