@@ -136,6 +136,7 @@ Status Plan::Compile(const PrepareOptions& options) {
     step.inputs = n.inputs;
     step.outputs = n.outputs;
     StepInfo info{n.name, n.op, "", ""};
+    char kind = 0;  // conv_kind of this step
     if (!options.reference_only && IsQuantizedNode(n)) {
       auto k = CreateQuantKernel(KernelRequest{g, n, num_threads_});
       if (k.ok())
@@ -148,10 +149,12 @@ Status Plan::Compile(const PrepareOptions& options) {
         SparseOptions so;
         so.force = options.force_sparse;
         auto k = CreateSparseKernel(req, so);
-        if (k.ok())
+        if (k.ok()) {
           step.kernel = std::move(k.value());
-        else
+          if (n.op == OpType::kConv) kind = 's';
+        } else {
           info.reason = k.status().message();
+        }
       }
       if (!step.kernel) {
         deferred.push_back(steps_.size());
@@ -164,9 +167,7 @@ Status Plan::Compile(const PrepareOptions& options) {
     } else {
       info.reason = "reference kernels requested";
     }
-    conv_kind.push_back(
-        n.op == OpType::kConv && step.kernel && step.kernel->name().rfind("sparse", 0) == 0 ? 's'
-                                                                                            : 0);
+    conv_kind.push_back(kind);
     steps_.push_back(std::move(step));
     step_info_.push_back(std::move(info));
     step_node.push_back(ni);

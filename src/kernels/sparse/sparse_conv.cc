@@ -66,8 +66,8 @@ class SparseConvKernel final : public Kernel {
   Clamp clamp_;
   bool direct_ = false;
   bool residual_ = false;  // input 3 is added before the activation
-  // Padded grid (stride 1): the padded input's plane and row, the grid positions that hold
-  // outputs ((OH - 1) * Wp + OW), and the bytes of the padded copy (the whole scratch).
+  // Padded grid: a phase plane's floats, row width and rows (Hq * Wq, Wq, Hq), the grid positions
+  // that hold outputs ((OH - 1) * Wq + OW), and the bytes of the padded copy (scratch start).
   bool grid_ = false;
   bool grid_split_rows_ = false;  // threads split W's rows (else they split tiles)
   int64_t grid_plane_ = 0, grid_w_ = 0, grid_h_ = 0, grid_cols_ = 0;  // a phase: Hq * Wq, Wq, Hq
@@ -349,10 +349,10 @@ std::atomic<bool> g_grid_disabled{false};
 
 bool DisableGridForTesting() { return g_grid_disabled.load(std::memory_order_relaxed); }
 
-// Switches a stride-1 kernel to the padded grid (see the top of the file): remaps the packed
-// operand rows to shifts into the padded copy and sizes the tiles and scratch. Leaves the kernel
-// on im2col when the geometry does not fit (output not the padded input's valid positions, shifts
-// beyond int32, or more than a quarter of every grid row discarded).
+// Switches a kernel to the padded grid (see the top of the file): remaps the packed
+// operand rows to shifts into the padded copy (its stride phases) and sizes the tiles and scratch.
+// Leaves the kernel on im2col when shifts would pass int32 or more than a quarter of every grid
+// row would be discarded.
 void SetUpGrid(SparseConvKernel& k) {
   const dense::ConvParams& p = k.p_;
   const int64_t sh = p.stride_h, sw = p.stride_w;

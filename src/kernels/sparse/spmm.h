@@ -47,7 +47,7 @@ struct SpmmArgs {
   const int32_t* kb_ptr = nullptr;
   float* partial = nullptr;
   // Added before the clamp (a fused residual Add), when not null: laid out like Y, its row r at
-  // residual + (r - y_row0) * ldy with the same column (or grid) mapping. CSR and 4x1 blocks.
+  // residual + (r - y_row0) * ldy with the same column (or grid) mapping. Every format.
   const float* residual = nullptr;
 };
 
