@@ -52,10 +52,16 @@ class SparseConvKernel final : public Kernel {
   }
   size_t scratch_bytes() const override {
     // The padded copy (grid), then per thread its operand tile (im2col) and partial sums.
-    return grid_bytes_ + static_cast<size_t>(max_threads_) * (region_bytes_ + partial_bytes_);
+    return grid_bytes_ * GridCopies() +
+           static_cast<size_t>(max_threads_) * (region_bytes_ + partial_bytes_);
   }
   Status Execute(std::span<const TensorView> inputs, std::span<const TensorView> outputs,
                  const ExecContext& ctx) const override;
+  // Padded copies in the scratch: one per thread when threads split the rows of W of a single
+  // image (each then reads the whole copy, from its own core's cache), else one shared.
+  size_t GridCopies() const {
+    return grid_split_rows_ && p_.batch * p_.groups == 1 ? static_cast<size_t>(max_threads_) : 1;
+  }
 
   dense::ConvParams p_;
   SparseFormat format_ = SparseFormat::kCsr;
@@ -287,7 +293,7 @@ Status SparseConvKernel::Execute(std::span<const TensorView> inputs,
     const int64_t items = base_items * splits;
     const int threads = static_cast<int>(std::min<int64_t>(threads_max, items));
     const int64_t planes = p_.batch * p_.in_channels, hp = grid_h_;
-    char* partials = reinterpret_cast<char*>(xp) + grid_bytes_;
+    char* partials = reinterpret_cast<char*>(xp) + grid_bytes_ * GridCopies();
     if (threads == 1) {
       PadInput(x, xp, 0, planes, 0, hp);
       for (int64_t i = 0; i < items; ++i)
@@ -298,21 +304,27 @@ Status SparseConvKernel::Execute(std::span<const TensorView> inputs,
     // tiles start in (all planes), so that what it reads is mostly in its own core's cache; only
     // the kernel's halo rows below come from the next thread. Otherwise threads split the planes.
     const bool bands = items == base_items && p_.batch * p_.groups == 1;
+    const bool own_copy = GridCopies() > 1 && splits > 1;
     auto band_start = [&](int64_t t, int64_t nt) { return items * t / nt * tile_ / grid_w_; };
     // One parallel region: pad, wait for all, then the items.
 #pragma omp parallel num_threads(threads)
     {
       const int64_t t = omp_get_thread_num(), nt = omp_get_num_threads();
-      if (bands) {
-        PadInput(x, xp, 0, planes, t == 0 ? 0 : band_start(t, nt),
-                 t + 1 == nt ? hp : band_start(t + 1, nt));
+      float* copy = own_copy ? xp + t * grid_bytes_ / sizeof(float) : xp;
+      if (own_copy) {
+        PadInput(x, copy, 0, planes, 0, hp);  // no barrier: nobody else reads it
       } else {
-        PadInput(x, xp, planes * t / nt, planes * (t + 1) / nt, 0, hp);
-      }
+        if (bands) {
+          PadInput(x, xp, 0, planes, t == 0 ? 0 : band_start(t, nt),
+                   t + 1 == nt ? hp : band_start(t + 1, nt));
+        } else {
+          PadInput(x, xp, planes * t / nt, planes * (t + 1) / nt, 0, hp);
+        }
 #pragma omp barrier
+      }
       float* mine = reinterpret_cast<float*>(partials + t * partial_bytes_);
       for (int64_t i = items * t / nt; i < items * (t + 1) / nt; ++i)
-        RunGridItem(xp, res, y, i, splits, mine);
+        RunGridItem(copy, res, y, i, splits, mine);
     }
     return Status::Ok();
   }
