@@ -108,6 +108,20 @@ void ExpectNear(const Tensor& got, const Tensor& want, const std::string& what) 
   kerneltest::ExpectNear(got, want, what, kTolerance, 3);
 }
 
+// CreateSparseKernel for exactly `format`, with the SIMD level forced to `level` (and the padded
+// grid switched off when `im2col`) while the kernel is created.
+Result<std::unique_ptr<Kernel>> CreateAt(SimdLevel level, const KernelRequest& req,
+                                         SparseFormat format, bool im2col = false) {
+  dense::ForceSimdLevelForTesting(level);
+  sparse::SetConvGridDisabledForTesting(im2col);
+  SparseOptions opts;
+  opts.format = format;
+  auto kernel = CreateSparseKernel(req, opts);
+  sparse::SetConvGridDisabledForTesting(false);
+  dense::ForceSimdLevelForTesting(std::nullopt);
+  return kernel;
+}
+
 struct Case {
   std::string name;
   OpType op;
@@ -219,11 +233,7 @@ TEST_P(SparseKernelTest, MatchesReferenceForEveryFormatLevelAndThreads) {
   const Tensor want = h.RunRef();
   for (SparseFormat format : {SparseFormat::kCsr, SparseFormat::kBlock4x1, SparseFormat::kNm24}) {
     for (SimdLevel level : {SimdLevel::kScalar, SimdLevel::kAvx2, SimdLevel::kAvx512}) {
-      dense::ForceSimdLevelForTesting(level);
-      SparseOptions opts;
-      opts.format = format;
-      auto kernel = CreateSparseKernel(h.request(2), opts);
-      dense::ForceSimdLevelForTesting(std::nullopt);
+      auto kernel = CreateAt(level, h.request(2), format);
       const bool fits_nm = pattern == Pattern::kNm24 && sparsity >= 0.5;
       if (format == SparseFormat::kNm24 && !fits_nm && sparsity < 1.0) {
         // Random weights below 50% sparsity cannot be 2:4 (except by chance on tiny shapes).
@@ -274,11 +284,9 @@ TEST(SparseConvGrid, ThreadsPadTheirOwnBandsOfALargeInput) {
     ASSERT_TRUE(h.infer_status().ok()) << h.infer_status().message();
     const Tensor want = h.RunRef();
     for (SimdLevel level : {SimdLevel::kScalar, SimdLevel::kAvx2, SimdLevel::kAvx512}) {
-      dense::ForceSimdLevelForTesting(level);
-      SparseOptions opts;
-      opts.format = pattern == Pattern::kBlock4x1 ? SparseFormat::kBlock4x1 : SparseFormat::kCsr;
-      auto kernel = CreateSparseKernel(h.request(3), opts);
-      dense::ForceSimdLevelForTesting(std::nullopt);
+      auto kernel =
+          CreateAt(level, h.request(3),
+                   pattern == Pattern::kBlock4x1 ? SparseFormat::kBlock4x1 : SparseFormat::kCsr);
       ASSERT_TRUE(kernel.ok()) << kernel.status().message();
       ASSERT_NE((*kernel)->name().find("+grid"), std::string::npos) << (*kernel)->name();
       for (int threads : {1, 2, 3}) {
@@ -325,13 +333,7 @@ TEST(SparseConvGrid, OperandRowBlocksMatchTheReference) {
       ASSERT_TRUE(h.infer_status().ok()) << h.infer_status().message();
       const Tensor want = h.RunRef();
       for (SimdLevel level : {SimdLevel::kScalar, SimdLevel::kAvx2, SimdLevel::kAvx512}) {
-        dense::ForceSimdLevelForTesting(level);
-        SparseOptions opts;
-        opts.format = SparseFormat::kCsr;
-        sparse::SetConvGridDisabledForTesting(shape.im2col);
-        auto kernel = CreateSparseKernel(h.request(3), opts);
-        sparse::SetConvGridDisabledForTesting(false);
-        dense::ForceSimdLevelForTesting(std::nullopt);
+        auto kernel = CreateAt(level, h.request(3), SparseFormat::kCsr, shape.im2col);
         ASSERT_TRUE(kernel.ok()) << kernel.status().message();
         const std::string name = (*kernel)->name();
         ASSERT_EQ(name.find("+grid") != std::string::npos, shape.grid) << name;
@@ -379,11 +381,7 @@ TEST(SparseConvResidual, EveryFormatAndPathAddsItBeforeTheActivation) {
                                     : pattern == Pattern::kBlock4x1   ? SparseFormat::kBlock4x1
                                                                       : SparseFormat::kNm24;
         for (SimdLevel level : {SimdLevel::kScalar, SimdLevel::kAvx2, SimdLevel::kAvx512}) {
-          dense::ForceSimdLevelForTesting(level);
-          SparseOptions opts;
-          opts.format = format;
-          auto kernel = CreateSparseKernel(h.request(2), opts);
-          dense::ForceSimdLevelForTesting(std::nullopt);
+          auto kernel = CreateAt(level, h.request(2), format);
           ASSERT_TRUE(kernel.ok()) << kernel.status().message();
           const std::string name = (*kernel)->name();
           EXPECT_NE(name.find("+residual"), std::string::npos) << name;
