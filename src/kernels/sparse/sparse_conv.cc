@@ -57,10 +57,11 @@ class SparseConvKernel final : public Kernel {
   }
   Status Execute(std::span<const TensorView> inputs, std::span<const TensorView> outputs,
                  const ExecContext& ctx) const override;
-  // Padded copies in the scratch: one per thread when threads split the rows of W of a single
-  // image (each then reads the whole copy, from its own core's cache), else one shared.
+  // Padded copies in the scratch: one per thread for a single image and group (each thread pads
+  // what its own items read, the whole input when threads split the rows of W, else its band of
+  // rows, and reads it from its own core's cache), else one shared.
   size_t GridCopies() const {
-    return grid_split_rows_ && p_.batch * p_.groups == 1 ? static_cast<size_t>(max_threads_) : 1;
+    return p_.batch * p_.groups == 1 ? static_cast<size_t>(max_threads_) : 1;
   }
 
   dense::ConvParams p_;
@@ -300,26 +301,30 @@ Status SparseConvKernel::Execute(std::span<const TensorView> inputs,
         RunGridItem(xp, res, y, i, splits, reinterpret_cast<float*>(partials));
       return Status::Ok();
     }
-    // When the items are just the tiles of one image, each thread pads the band of rows its own
-    // tiles start in (all planes), so that what it reads is mostly in its own core's cache; only
-    // the kernel's halo rows below come from the next thread. Otherwise threads split the planes.
-    const bool bands = items == base_items && p_.batch * p_.groups == 1;
-    const bool own_copy = GridCopies() > 1 && splits > 1;
-    auto band_start = [&](int64_t t, int64_t nt) { return items * t / nt * tile_ / grid_w_; };
-    // One parallel region: pad, wait for all, then the items.
+    // A single image and group: each thread pads, into its own copy, the rows its items read
+    // (all of them when threads split the rows of W; else the band its tiles cover plus the
+    // kernel's halo rows below), and needs no barrier. Otherwise threads split the planes of one
+    // shared copy, then wait for each other.
+    const bool own_copy = GridCopies() > 1;
+    // Rows read below a tile's last output row: the kernel's halo, and one more that the padding
+    // columns of a row reach into (their lanes are dropped, but are read from padded values).
+    const int64_t halo = grid_h_ - p_.out_h + 1;
+    auto band = [&](int64_t t, int64_t nt) -> std::pair<int64_t, int64_t> {
+      if (splits > 1) return {0, hp};
+      const int64_t q0 = items * t / nt * tile_;
+      const int64_t q1 = std::min(grid_cols_, items * (t + 1) / nt * tile_);
+      return {q0 / grid_w_, std::min(hp, (q1 - 1) / grid_w_ + halo + 1)};
+    };
+    // One parallel region: pad, wait for all (shared copy), then the items.
 #pragma omp parallel num_threads(threads)
     {
       const int64_t t = omp_get_thread_num(), nt = omp_get_num_threads();
       float* copy = own_copy ? xp + t * grid_bytes_ / sizeof(float) : xp;
       if (own_copy) {
-        PadInput(x, copy, 0, planes, 0, hp);  // no barrier: nobody else reads it
+        const auto [h0, h1] = band(t, nt);
+        PadInput(x, copy, 0, planes, h0, h1);
       } else {
-        if (bands) {
-          PadInput(x, xp, 0, planes, t == 0 ? 0 : band_start(t, nt),
-                   t + 1 == nt ? hp : band_start(t + 1, nt));
-        } else {
-          PadInput(x, xp, planes * t / nt, planes * (t + 1) / nt, 0, hp);
-        }
+        PadInput(x, xp, planes * t / nt, planes * (t + 1) / nt, 0, hp);
 #pragma omp barrier
       }
       float* mine = reinterpret_cast<float*>(partials + t * partial_bytes_);
