@@ -124,7 +124,7 @@ Status Plan::Compile(const PrepareOptions& options) {
   std::vector<BlockRole> roles(g.nodes.size(), BlockRole::kNone);
   std::vector<size_t> step_node;  // graph node index per step
   std::vector<size_t> deferred;   // step indices created after the layout pass
-  std::vector<char> conv_kind;    // per step: 'd' dense Conv, 's' sparse Conv (FuseResidualAdds)
+  std::vector<ConvKind> conv_kind;  // per step (FuseResidualAdds)
   for (size_t ni = 0; ni < g.nodes.size(); ++ni) {
     const Node& n = g.nodes[ni];
     if (IsAliasOp(n.op) && !n.inputs.empty() && n.inputs[0] != kNoValue && n.outputs.size() == 1 &&
@@ -136,7 +136,7 @@ Status Plan::Compile(const PrepareOptions& options) {
     step.inputs = n.inputs;
     step.outputs = n.outputs;
     StepInfo info{n.name, n.op, "", ""};
-    char kind = 0;  // conv_kind of this step
+    ConvKind kind = ConvKind::kNone;
     if (!options.reference_only && IsQuantizedNode(n)) {
       auto k = CreateQuantKernel(KernelRequest{g, n, num_threads_});
       if (k.ok())
@@ -151,7 +151,7 @@ Status Plan::Compile(const PrepareOptions& options) {
         auto k = CreateSparseKernel(req, so);
         if (k.ok()) {
           step.kernel = std::move(k.value());
-          if (n.op == OpType::kConv) kind = 's';
+          if (n.op == OpType::kConv) kind = ConvKind::kSparse;
         } else {
           info.reason = k.status().message();
         }
@@ -207,7 +207,8 @@ Status Plan::Compile(const PrepareOptions& options) {
   }
   if (options.fuse) {
     for (size_t s : deferred)
-      if (steps_[s].kernel && g.nodes[step_node[s]].op == OpType::kConv) conv_kind[s] = 'd';
+      if (steps_[s].kernel && g.nodes[step_node[s]].op == OpType::kConv)
+        conv_kind[s] = ConvKind::kDense;
     FuseResidualAdds(options, blocked, block, conv_kind, step_node);
   }
   for (size_t s = 0; s < steps_.size(); ++s) {
@@ -272,7 +273,7 @@ Status Plan::Compile(const PrepareOptions& options) {
 // value is channel-blocked, or when the fused node measures faster dense). The Add node stays in
 // the graph (FLOP counts).
 void Plan::FuseResidualAdds(const PrepareOptions& options, const std::vector<bool>& blocked,
-                            int block, const std::vector<char>& conv_kind,
+                            int block, const std::vector<ConvKind>& conv_kind,
                             std::vector<size_t>& step_node) {
   Graph& g = graph_;
   const size_t nv = g.values.size();
@@ -296,7 +297,7 @@ void Plan::FuseResidualAdds(const PrepareOptions& options, const std::vector<boo
       const int y = add.inputs[i], r = add.inputs[1 - i];
       if (y == kNoValue || r == kNoValue || y == r || readers[y] != 1) continue;
       const int s = producer[y];
-      if (s < 0 || conv_kind[s] == 0 || removed[s] || producer[r] >= s) continue;
+      if (s < 0 || conv_kind[s] == ConvKind::kNone || removed[s] || producer[r] >= s) continue;
       const Node& conv = g.nodes[step_node[s]];
       if (conv.attrs.Has("_act") || conv.outputs.size() != 1 ||
           g.values[y].shape != g.values[out].shape || g.values[r].shape != g.values[out].shape ||
@@ -319,7 +320,7 @@ void Plan::FuseResidualAdds(const PrepareOptions& options, const std::vector<boo
     if (blocked[residual]) req.blocked_inputs |= 1u << 3;
     if (blocked[out]) req.blocked_outputs = 1u;
     Result<std::unique_ptr<Kernel>> k = Unsupported("");
-    if (conv_kind[conv_step] == 's') {
+    if (conv_kind[conv_step] == ConvKind::kSparse) {
       SparseOptions so;
       so.force = options.force_sparse;
       k = CreateSparseKernel(req, so);

@@ -63,10 +63,12 @@ class Plan {
   };
 
   Status Compile(const PrepareOptions& options);
+  // What a step's kernel is, for FuseResidualAdds.
+  enum class ConvKind : uint8_t { kNone, kDense, kSparse };
   // Folds an Add (+Relu) into the dense or sparse Conv that produces one of its operands (see
-  // plan.cc). conv_kind per step: 'd' a dense Conv, 's' a sparse one, 0 neither.
+  // plan.cc); conv_kind per step.
   void FuseResidualAdds(const PrepareOptions& options, const std::vector<bool>& blocked, int block,
-                        const std::vector<char>& conv_kind, std::vector<size_t>& step_node);
+                        const std::vector<ConvKind>& conv_kind, std::vector<size_t>& step_node);
 
   Graph graph_;
   std::vector<Slot> slots_;  // per value id

@@ -35,9 +35,8 @@ inline void StoreVec(float* p, int i, typename V::R v, int n) {
 // residual at the same place (`res`: its row, or null), then clamped.
 template <class V>
 inline void StoreGrid(const SpmmArgs& a, float* y, const float* res, int64_t q, typename V::R v,
-                      int lanes) {
+                      int lanes, typename V::R lo, typename V::R hi) {
   using R = typename V::R;
-  const R lo = V::set1(a.lo), hi = V::set1(a.hi);
   int64_t oh = q / a.grid_w, ow = q - oh * a.grid_w;
   if (ow + lanes <= a.out_w) {  // the common case: inside one row's valid columns
     const int64_t at = oh * a.out_w + ow;
@@ -78,7 +77,8 @@ inline void StoreRow(const SpmmArgs& a, int64_t r, int64_t c0, const typename V:
       if (res != nullptr) v = V::add(v, LoadVec<V, A, kPartial>(res + c0, i, n));
       StoreVec<V, A, kPartial>(y + c0, i, V::clamp(v, lo, hi), n);
     } else {
-      StoreGrid<V>(a, y, res, a.grid_q0 + c0 + i * V::W, acc[i], kPartial && i == A - 1 ? n : V::W);
+      StoreGrid<V>(a, y, res, a.grid_q0 + c0 + i * V::W, acc[i], kPartial && i == A - 1 ? n : V::W,
+                   lo, hi);
     }
   }
 }
