@@ -65,9 +65,10 @@ int RunProfile(int argc, char** argv) {
     argv2.push_back(a.data());
   }
   argv = argv2.data();
-  auto args = Args::Parse(argc, argv, {"help"},
-                          {"zoo", "tasks", "segments", "cuts", "processors", "accuracy", "samples",
-                           "batch", "val-samples", "repeats", "validate", "seed", "output"});
+  auto args =
+      Args::Parse(argc, argv, {"help"},
+                  {"zoo", "tasks", "segments", "cuts", "processors", "accuracy", "samples", "batch",
+                   "val-samples", "repeats", "validate", "seed", "output", "latency-order"});
   if (!args.ok()) return Fail("profile", args.status());
   const std::string out = args->Get("output");
   if (args->Has("help") || !args->Has("zoo") || out.empty() || !args->positional().empty()) {
@@ -75,12 +76,16 @@ int RunProfile(int argc, char** argv) {
         "usage: sparseloom profile --zoo DIR [--tasks a,b] [--segments K] [--cuts A,B]\n"
         "                          [--processors cpu0,cpu1,cpu01] [--accuracy exact|estimate]\n"
         "                          [--samples M] [--batch B] [--val-samples N] [--repeats R]\n"
-        "                          [--validate S] [--seed S] -o profile.json\n"
+        "                          [--validate S] [--seed S] [--latency-order "
+        "interleaved|repeated]\n"
+        "                          -o profile.json\n"
         "Measures every pool (sub-folder with a manifest.json) of DIR: valid and chosen cuts,\n"
         "Segment(v, i) bytes and FLOPs, latency of each segment on each processor (median of R\n"
-        "runs at batch 1, default 15), hand-off costs, the accuracy of every stitch (exact with\n"
-        "prefix sharing at batch B, default 250; or a sample of M stitches and an estimator), and\n"
-        "the latency prediction's error on S stitches run end to end (default 12).\n"
+        "runs at batch 1, default 15; interleaved, the default: each run follows other segments\n"
+        "of the pool, as when serving; repeated: back to back, caches warm), hand-off costs, the\n"
+        "accuracy of every stitch (exact with prefix sharing at batch B, default 250; or a sample\n"
+        "of M stitches and an estimator), and the latency prediction's error on S stitches run\n"
+        "end to end (default 12).\n"
         "K defaults to the number of processors; processors default to one per core plus all\n"
         "cores. ocl0 / cuda0 name OpenCL / CUDA devices (their latencies include moving the\n"
         "input in and the output out). --cuts names the cuts (only with a single task).\n"
@@ -130,6 +135,12 @@ int RunProfile(int argc, char** argv) {
   opts.accuracy_batch = *batch;
   opts.max_val_samples = *val;
   opts.latency.repeats = static_cast<int>(*repeats);
+  const std::string order = args->Get("latency-order", "interleaved");
+  if (order != "interleaved" && order != "repeated")
+    return Fail(
+        "profile",
+        InvalidArgument("--latency-order must be interleaved or repeated, got '" + order + "'"));
+  opts.latency.interleave = order == "interleaved";
   opts.validation_samples = static_cast<int>(*validate);
   opts.seed = static_cast<uint64_t>(*seed);
 
@@ -138,6 +149,7 @@ int RunProfile(int argc, char** argv) {
   profile.machine = ThisMachine();
   profile.created = UtcNow();
   profile.processors = processors;
+  profile.latency_order = opts.latency.interleave ? "interleaved" : "repeated";
   std::string plist;
   for (const auto& p : processors) plist += (plist.empty() ? "" : ",") + p.name;
   std::printf("profiling %zu task(s) of %s on %s (%s, %d cores), K = %s, accuracy %s, seed %llu\n",

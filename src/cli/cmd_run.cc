@@ -44,6 +44,15 @@ Result<PolicyRun> RunOne(const Setup& s, const Workload& w, const std::string& p
 
 }  // namespace
 
+Status ResolveAndReport(Workload* w, const Profile& profile, const char* what) {
+  if (!w->relative()) return Status::Ok();
+  SL_ASSIGN_OR_RETURN(std::vector<std::string> lines, ResolveRelative(w, profile));
+  std::printf("workload %s: SLOs and rates relative to %s\n", w->name.c_str(), what);
+  for (const std::string& l : lines) std::printf("  %s\n", l.c_str());
+  std::fflush(stdout);
+  return Status::Ok();
+}
+
 Status ParseServingOptions(const Args& args, Setup* s, bool load_pools) {
   if (args.Has("processors")) {
     s->workload.processors = SplitComma(args.Get("processors"));
@@ -86,6 +95,7 @@ Status ParseServingOptions(const Args& args, Setup* s, bool load_pools) {
       static_cast<int64_t>(s->workload.memory_budget_mb * 1048576.0);
   s->engine.controller.trace = args.Has("trace");
   SL_ASSIGN_OR_RETURN(s->profile, ProfileForWorkload(s->workload, args.Get("profile")));
+  SL_RETURN_IF_ERROR(ResolveAndReport(&s->workload, s->profile, "the measured profile"));
   if (load_pools) {
     SL_ASSIGN_OR_RETURN(s->tasks, LoadServedTasks(s->workload, s->profile));
   }

@@ -146,6 +146,9 @@ int RunSimulate(int argc, char** argv) {
   if (Status st = ParseServingOptions(*args, &s, /*load_pools=*/false); !st.ok())
     return Fail("simulate", st);
   if (Status st = ApplySocModel(*args, &s, &so); !st.ok()) return Fail("simulate", st);
+  if (args->Has("soc"))  // relative SLOs and rates follow the SoC model's latencies
+    if (Status st = ResolveAndReport(&s.workload, s.profile, "the SoC model"); !st.ok())
+      return Fail("simulate", st);
   so.controller = s.engine.controller;
   std::vector<PolicyRun> runs;
   for (const std::string& policy : s.policies) {

@@ -35,8 +35,12 @@ struct Setup {
 
 // Applies the options shared by run and demo (--memory-budget, --duration, --load-scale, --order,
 // --unmeetable, --policy, --trace, --profile) to `setup`, whose workload is set, then loads the
-// profile and the pools.
+// profile, resolves the workload's relative SLOs and rates on it, and loads the pools.
 Status ParseServingOptions(const Args& args, Setup* setup, bool load_pools = true);
+
+// Resolves the workload's relative SLOs and rates (ResolveRelative) on `profile` and prints what
+// they became; `what` names the profile in that line. Nothing to do for an absolute workload.
+Status ResolveAndReport(Workload* workload, const Profile& profile, const char* what);
 
 // Runs every policy of `setup` (plainly, or as a load sweep), prints summaries and the comparison,
 // writes --json / --trace when asked; returns the exit code.

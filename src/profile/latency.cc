@@ -95,6 +95,7 @@ Result<std::vector<std::vector<double>>> MeasureSegmentLatency(
     const std::function<void(int64_t, int64_t)>& progress) {
   const int64_t count = static_cast<int64_t>(num_variants) * num_segments;
   std::vector<std::vector<double>> out(count, std::vector<double>(processors.size(), 0));
+  const int64_t total = count * static_cast<int64_t>(processors.size());
   int64_t done = 0;
   for (size_t p = 0; p < processors.size(); ++p) {
     const SegmentSet& set = sets(processors[p]);
@@ -102,25 +103,52 @@ Result<std::vector<std::vector<double>>> MeasureSegmentLatency(
       StitchRunner runner(set);
       std::mt19937 rng(17);
       std::uniform_real_distribution<float> dist(-1, 1);
-      for (int v = 0; v < num_variants; ++v) {
-        for (int i = 0; i < num_segments; ++i) {
-          const DevicePlan& plan = *set.segment(v, i).device;
-          Tensor in(plan.inputs()[0].dtype, plan.inputs()[0].shape);
-          Tensor o(plan.outputs()[0].dtype, plan.outputs()[0].shape);
-          if (in.dtype() == DType::kF32)
-            for (int64_t e = 0; e < in.numel(); ++e) in.data<float>()[e] = dist(rng);
-          for (int w = 0; w < options.warmup; ++w)
-            SL_RETURN_IF_ERROR(runner.RunSegment(v, i, in.view(), o.view()));
-          std::vector<double> times;
+      std::vector<Tensor> ins, outs;
+      for (int64_t s = 0; s < count; ++s) {
+        const DevicePlan& plan =
+            *set.segment(static_cast<int>(s / num_segments), static_cast<int>(s % num_segments))
+                 .device;
+        ins.emplace_back(plan.inputs()[0].dtype, plan.inputs()[0].shape);
+        outs.emplace_back(plan.outputs()[0].dtype, plan.outputs()[0].shape);
+        if (ins.back().dtype() == DType::kF32)
+          for (int64_t e = 0; e < ins.back().numel(); ++e) ins.back().data<float>()[e] = dist(rng);
+      }
+      auto run = [&](int64_t s) {
+        return runner.RunSegment(static_cast<int>(s / num_segments),
+                                 static_cast<int>(s % num_segments), ins[s].view(), outs[s].view());
+      };
+      std::vector<std::vector<double>> times(count);
+      if (options.interleave) {
+        // Rounds over every segment in a fresh random order: each timed run follows other
+        // segments, as a served one does, instead of its own previous run.
+        std::vector<int64_t> order(count);
+        for (int64_t s = 0; s < count; ++s) order[s] = s;
+        const int repeats = std::max(1, options.repeats);
+        for (int r = -options.warmup; r < repeats; ++r) {
+          std::shuffle(order.begin(), order.end(), rng);
+          for (int64_t s : order) {
+            auto t0 = Clock::now();
+            SL_RETURN_IF_ERROR(run(s));
+            if (r >= 0)
+              times[s].push_back(
+                  std::chrono::duration<double, std::micro>(Clock::now() - t0).count());
+          }
+          if (r >= 0 && progress) progress(done + count * (r + 1) / repeats, total);
+        }
+      } else {
+        for (int64_t s = 0; s < count; ++s) {
+          for (int w = 0; w < options.warmup; ++w) SL_RETURN_IF_ERROR(run(s));
           for (int r = 0; r < std::max(1, options.repeats); ++r) {
             auto t0 = Clock::now();
-            SL_RETURN_IF_ERROR(runner.RunSegment(v, i, in.view(), o.view()));
-            times.push_back(std::chrono::duration<double, std::micro>(Clock::now() - t0).count());
+            SL_RETURN_IF_ERROR(run(s));
+            times[s].push_back(
+                std::chrono::duration<double, std::micro>(Clock::now() - t0).count());
           }
-          out[static_cast<size_t>(v) * num_segments + i][p] = Median(times);
-          if (progress) progress(++done, count * static_cast<int64_t>(processors.size()));
+          if (progress) progress(done + s + 1, total);
         }
       }
+      for (int64_t s = 0; s < count; ++s) out[s][p] = Median(times[s]);
+      done += count;
       return Status::Ok();
     });
     if (!st.ok()) return st.WithContext("latency on " + processors[p].name);

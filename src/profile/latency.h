@@ -24,6 +24,7 @@ namespace sl {
 struct LatencyOptions {
   int warmup = 3;
   int repeats = 15;
+  bool interleave = true;  // segment latency: rounds over all segments (see above)
 };
 
 // A chain of pinned stage threads passing a token; see above. Stage functions run on their

@@ -21,6 +21,25 @@ int TaskProfile::FindVariant(const std::string& name) const {
   return -1;
 }
 
+int TaskProfile::MostAccurateVariant() const {
+  const int n = num_variants();
+  if (n == 0) return -1;
+  // The plain stitch of v has every digit v: index v * (n^K - 1) / (n - 1).
+  const int64_t step = n > 1 ? (num_stitches() - 1) / (n - 1) : 0;
+  int best = 0;
+  for (int v = 1; v < n; ++v)
+    if (static_cast<size_t>(v * step) < accuracy.stitches.size() &&
+        accuracy.stitches[v * step] > accuracy.stitches[best * step])
+      best = v;
+  return best;
+}
+
+double TaskProfile::VariantLatencyUs(int variant, int processor) const {
+  double sum = 0;
+  for (int i = 0; i < num_segments; ++i) sum += segment(variant, i).latency_us[processor];
+  return sum;
+}
+
 int Profile::FindTask(const std::string& name) const {
   for (size_t i = 0; i < tasks.size(); ++i)
     if (tasks[i].task == name) return static_cast<int>(i);
@@ -97,6 +116,7 @@ std::string Profile::ToJson() const {
   j.Key("machine").BeginObject().Key("cpu").String(machine.cpu).Key("cores").Int(machine.cores);
   j.EndObject();
   j.Key("smoothing_alpha").Double(smoothing_alpha);
+  j.Key("latency_order").String(latency_order);
   j.Key("processors").BeginArray();
   for (const ProcessorSpec& p : processors) {
     j.BeginObject().Key("name").String(p.name).Key("cores").BeginArray();
@@ -365,6 +385,12 @@ Result<Profile> Profile::FromJson(const std::string& text, const std::string& so
   SL_ASSIGN_OR_RETURN(p.smoothing_alpha, r.Number(root, "smoothing_alpha", "top level"));
   if (!(p.smoothing_alpha > 0 && p.smoothing_alpha <= 1))
     return r.Err("smoothing_alpha", "must be in (0, 1]");
+  if (root.Find("latency_order")) {
+    SL_ASSIGN_OR_RETURN(p.latency_order, r.String(root, "latency_order", "top level"));
+    if (p.latency_order != "interleaved" && p.latency_order != "repeated")
+      return r.Err("latency_order",
+                   "must be interleaved or repeated, got '" + p.latency_order + "'");
+  }
   SL_ASSIGN_OR_RETURN(const Json* jp,
                       r.Member(root, "processors", Json::Type::kArray, "top level"));
   for (size_t i = 0; i < jp->array().size(); ++i) {

@@ -78,6 +78,10 @@ struct TaskProfile {
     return segments[static_cast<size_t>(variant) * num_segments + index];
   }
   int FindVariant(const std::string& name) const;
+  // The variant whose plain stitch (every segment from it) is the most accurate; the first on ties.
+  int MostAccurateVariant() const;
+  // Variant v run whole on processor p: the sum of its segments' latencies (no hand-offs).
+  double VariantLatencyUs(int variant, int processor) const;
 };
 
 struct ProfileMachine {
@@ -93,6 +97,9 @@ class Profile {
   std::string created;  // UTC, ISO 8601
   // ObserveLatency: latency <- (1 - alpha) * latency + alpha * measured.
   double smoothing_alpha = 0.2;
+  // How segment latencies were measured (LatencyOptions::interleave): "interleaved" or
+  // "repeated" (back to back; also profiles written before the field existed).
+  std::string latency_order = "repeated";
   std::vector<ProcessorSpec> processors;
   std::vector<TaskProfile> tasks;
 

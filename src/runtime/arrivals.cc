@@ -16,6 +16,10 @@ Result<std::vector<Arrival>> GenerateArrivals(const Workload& workload,
     const WorkloadTask& task = workload.tasks[t];
     if (sample_counts[t] < 1)
       return InvalidArgument("task '" + task.name + "': its pool has no validation samples");
+    if ((task.arrival.load > 0 && !(task.arrival.rate > 0)) ||
+        (task.latency_x > 0 && !(task.latency_ms > 0)))
+      return InvalidArgument("task '" + task.name +
+                             "': its relative SLO or load is not resolved on a profile");
     expected += workload.ExpectedRate(static_cast<int>(t)) * (task.stop_s - task.start_s);
   }
   if (expected > static_cast<double>(max_arrivals))

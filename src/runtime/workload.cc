@@ -15,6 +15,9 @@ namespace {
 
 constexpr double kMaxDurationS = 7 * 24 * 3600.0;
 constexpr double kMaxRate = 1e6;
+constexpr double kMaxLoad = 1e3;  // of a task's capacity
+// Profiled latencies at or above this mark segments a processor cannot run (the SoC models').
+constexpr double kUnsupportedUs = 1e8;
 constexpr size_t kMaxTasks = 256;
 constexpr size_t kMaxTraceLines = size_t{1} << 26;
 
@@ -44,17 +47,23 @@ Result<std::vector<double>> ReadTrace(const std::string& path, const std::string
 Result<ArrivalSpec> ParseArrival(const Json& j, const std::string& where,
                                  const std::string& base_dir) {
   JsonFields f(j, where);
-  SL_RETURN_IF_ERROR(f.Check({"type", "rate", "file"}));
+  SL_RETURN_IF_ERROR(f.Check({"type", "rate", "load", "file"}));
   SL_ASSIGN_OR_RETURN(std::string type, f.Text("type", true, ""));
   ArrivalSpec a;
   if (type == "periodic" || type == "poisson") {
     a.kind = type == "periodic" ? ArrivalKind::kPeriodic : ArrivalKind::kPoisson;
-    SL_ASSIGN_OR_RETURN(a.rate, f.Number("rate", 1e-6, kMaxRate, 0, true));
+    if (f.Has("rate") == f.Has("load"))
+      return InvalidArgument(where +
+                             ": give rate (requests per second) or load (a fraction of "
+                             "the task's capacity), one of them");
+    SL_ASSIGN_OR_RETURN(a.rate, f.Number("rate", 1e-6, kMaxRate, 0));
+    SL_ASSIGN_OR_RETURN(a.load, f.Number("load", 1e-6, kMaxLoad, -1));
     if (f.Has("file")) return InvalidArgument(f.Field("file") + ": only for type \"trace\"");
   } else if (type == "trace") {
     a.kind = ArrivalKind::kTrace;
     SL_ASSIGN_OR_RETURN(std::string file, f.Text("file", true, ""));
-    if (f.Has("rate")) return InvalidArgument(f.Field("rate") + ": not used with type \"trace\"");
+    for (const char* k : {"rate", "load"})
+      if (f.Has(k)) return InvalidArgument(f.Field(k) + ": not used with type \"trace\"");
     std::filesystem::path p(file);
     if (p.is_relative()) p = std::filesystem::path(base_dir) / p;
     a.trace_file = p.string();
@@ -66,14 +75,20 @@ Result<ArrivalSpec> ParseArrival(const Json& j, const std::string& where,
   return a;
 }
 
+// An SLO: latency_ms or latency_x (one of them; in an event, at most one) and accuracy_min.
 Status ParseSlo(const Json& j, const std::string& where, bool partial, double* latency_ms,
-                double* accuracy_min) {
+                double* latency_x, double* accuracy_min) {
   JsonFields f(j, where);
-  SL_RETURN_IF_ERROR(f.Check({"latency_ms", "accuracy_min"}));
-  SL_ASSIGN_OR_RETURN(*latency_ms, f.Number("latency_ms", 1e-3, 1e7, -1, !partial));
+  SL_RETURN_IF_ERROR(f.Check({"latency_ms", "latency_x", "accuracy_min"}));
+  if (f.Has("latency_ms") && f.Has("latency_x"))
+    return InvalidArgument(where + ": give latency_ms or latency_x, not both");
+  if (!partial && !f.Has("latency_ms") && !f.Has("latency_x"))
+    return InvalidArgument(where + ".latency_ms: missing (or give latency_x)");
+  SL_ASSIGN_OR_RETURN(*latency_ms, f.Number("latency_ms", 1e-3, 1e7, -1));
+  SL_ASSIGN_OR_RETURN(*latency_x, f.Number("latency_x", 1e-3, 1e6, -1));
   SL_ASSIGN_OR_RETURN(*accuracy_min, f.Number("accuracy_min", 0, 1, partial ? -1 : 0, false));
-  if (partial && *latency_ms < 0 && *accuracy_min < 0)
-    return InvalidArgument(where + ": give latency_ms or accuracy_min");
+  if (partial && *latency_ms < 0 && *latency_x < 0 && *accuracy_min < 0)
+    return InvalidArgument(where + ": give latency_ms, latency_x or accuracy_min");
   return Status::Ok();
 }
 
@@ -86,7 +101,9 @@ Result<WorkloadTask> ParseTask(const Json& j, const std::string& where, double d
   SL_ASSIGN_OR_RETURN(t.name, f.Text("name", false, t.pool));
   const Json* slo = f.Find("slo");
   if (!slo) return InvalidArgument(f.Field("slo") + ": missing");
-  SL_RETURN_IF_ERROR(ParseSlo(*slo, f.Field("slo"), false, &t.latency_ms, &t.accuracy_min));
+  SL_RETURN_IF_ERROR(
+      ParseSlo(*slo, f.Field("slo"), false, &t.latency_ms, &t.latency_x, &t.accuracy_min));
+  if (t.latency_ms < 0) t.latency_ms = 0;  // set by ResolveRelative
   const Json* arrival = f.Find("arrival");
   if (!arrival) return InvalidArgument(f.Field("arrival") + ": missing");
   SL_ASSIGN_OR_RETURN(t.arrival, ParseArrival(*arrival, f.Field("arrival"), base_dir));
@@ -168,7 +185,8 @@ Result<Workload> ParseWorkloadJson(const std::string& text, const std::string& s
         return InvalidArgument(e.Field("task") + ": no task named '" + ev.task + "'");
       const Json* slo = e.Find("slo");
       if (!slo) return InvalidArgument(e.Field("slo") + ": missing");
-      SL_RETURN_IF_ERROR(ParseSlo(*slo, e.Field("slo"), true, &ev.latency_ms, &ev.accuracy_min));
+      SL_RETURN_IF_ERROR(
+          ParseSlo(*slo, e.Field("slo"), true, &ev.latency_ms, &ev.latency_x, &ev.accuracy_min));
       w.events.push_back(ev);
     }
     std::stable_sort(w.events.begin(), w.events.end(),
@@ -188,10 +206,92 @@ Result<Workload> ReadWorkload(const std::string& path) {
   return ParseWorkloadJson(s.str(), path, dir.empty() ? "." : dir);
 }
 
+bool Workload::relative() const {
+  for (const WorkloadTask& t : tasks)
+    if (t.latency_x > 0 || t.arrival.load > 0) return true;
+  for (const SloEvent& e : events)
+    if (e.latency_x > 0) return true;
+  return false;
+}
+
+Result<std::vector<std::string>> ResolveRelative(Workload* w, const Profile& profile) {
+  std::vector<int> procs;
+  for (size_t p = 0; p < profile.processors.size(); ++p)
+    if (w->processors.empty()) procs.push_back(static_cast<int>(p));
+  for (const std::string& name : w->processors) {
+    const int p = profile.FindProcessor(name);
+    if (p < 0) return NotFound(w->source + ": processors: the profile has no '" + name + "'");
+    procs.push_back(p);
+  }
+  // Task i's most accurate variant: its best whole-model latency and the processors' capacity.
+  struct Reference {
+    std::string variant;
+    double best_us = 0, capacity_rps = 0;
+  };
+  auto reference = [&](size_t i) -> Result<Reference> {
+    const WorkloadTask& t = w->tasks[i];
+    const std::string where = w->source + ": tasks[" + std::to_string(i) + "] (" + t.name + ")";
+    const int k = profile.FindTask(t.pool);
+    if (k < 0) return NotFound(where + ": the profile has no pool '" + t.pool + "'");
+    const TaskProfile& tp = profile.tasks[k];
+    const int v = tp.MostAccurateVariant();
+    Reference r;
+    for (int p : procs) {
+      const double us = v >= 0 ? tp.VariantLatencyUs(v, p) : 0;
+      if (!(us > 0) || us >= kUnsupportedUs) continue;  // not runnable there
+      r.best_us = r.best_us > 0 ? std::min(r.best_us, us) : us;
+      r.capacity_rps += 1e6 / us;
+    }
+    if (r.best_us <= 0)
+      return InvalidArgument(where + ": no processor of the workload runs pool '" + t.pool + "'");
+    r.variant = tp.variants[v];
+    return r;
+  };
+  std::vector<std::string> lines;
+  for (size_t i = 0; i < w->tasks.size(); ++i) {
+    WorkloadTask& t = w->tasks[i];
+    if (t.latency_x <= 0 && t.arrival.load <= 0) continue;
+    SL_ASSIGN_OR_RETURN(Reference r, reference(i));
+    const std::string where = w->source + ": tasks[" + std::to_string(i) + "]";
+    std::string line = t.name + ":";
+    char buf[192];
+    if (t.latency_x > 0) {
+      t.latency_ms = t.latency_x * r.best_us / 1000;
+      if (t.latency_ms < 1e-3 || t.latency_ms > 1e7)
+        return OutOfRange(where + ".slo.latency_x: gives " + std::to_string(t.latency_ms) + " ms");
+      std::snprintf(buf, sizeof(buf),
+                    " latency bound %.3f ms (%g x %.1f us: %s, whole, on its best processor)",
+                    t.latency_ms, t.latency_x, r.best_us, r.variant.c_str());
+      line += buf;
+    }
+    if (t.arrival.load > 0) {
+      t.arrival.rate = t.arrival.load * r.capacity_rps;
+      if (t.arrival.rate < 1e-6 || t.arrival.rate > kMaxRate)
+        return OutOfRange(where + ".arrival.load: gives " + std::to_string(t.arrival.rate) +
+                          " requests/s");
+      std::snprintf(buf, sizeof(buf), "%s rate %.1f/s (%g x %.1f/s, the capacity for %s)",
+                    t.latency_x > 0 ? ";" : "", t.arrival.rate, t.arrival.load, r.capacity_rps,
+                    r.variant.c_str());
+      line += buf;
+    }
+    lines.push_back(line);
+  }
+  for (SloEvent& e : w->events) {
+    if (e.latency_x <= 0) continue;
+    SL_ASSIGN_OR_RETURN(Reference r, reference(static_cast<size_t>(w->FindTask(e.task))));
+    e.latency_ms = e.latency_x * r.best_us / 1000;
+    if (e.latency_ms < 1e-3 || e.latency_ms > 1e7)
+      return OutOfRange(w->source + ": events (" + e.task + ").slo.latency_x: gives " +
+                        std::to_string(e.latency_ms) + " ms");
+  }
+  return lines;
+}
+
 Workload ScaleLoad(const Workload& workload, double factor) {
   Workload w = workload;
   for (WorkloadTask& t : w.tasks) {
     t.arrival.rate *= factor;
+    if (t.arrival.load > 0) t.arrival.load *= factor;
     for (double& x : t.arrival.trace_times) x /= factor;
   }
   return w;

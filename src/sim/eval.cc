@@ -13,30 +13,12 @@ namespace {
 
 constexpr double kUsable = 1e8;  // latencies at or above this mark unsupported segments
 
-int MostAccuratePlain(const TaskProfile& t) {
-  const int n = t.num_variants();
-  int best = 0;
-  for (int v = 0; v < n; ++v) {
-    const int64_t s = n > 1 ? v * (t.num_stitches() - 1) / (n - 1) : 0;
-    const int64_t b = n > 1 ? best * (t.num_stitches() - 1) / (n - 1) : 0;
-    if (t.accuracy.stitches[s] > t.accuracy.stitches[b]) best = v;
-  }
-  return best;
-}
-
-// Latency of the most accurate plain variant on processor p (whole model there).
-double PlainLatency(const TaskProfile& t, int p) {
-  const int v = MostAccuratePlain(t);
-  double sum = 0;
-  for (int i = 0; i < t.num_segments; ++i) sum += t.segment(v, i).latency_us[p];
-  return sum;
-}
-
 double CapacityRps(const Profile& prof) {
   double cap = 0;
   for (size_t p = 0; p < prof.processors.size(); ++p) {
     double mean = 0;
-    for (const TaskProfile& t : prof.tasks) mean += PlainLatency(t, static_cast<int>(p));
+    for (const TaskProfile& t : prof.tasks)
+      mean += t.VariantLatencyUs(t.MostAccurateVariant(), static_cast<int>(p));
     mean /= std::max<size_t>(prof.tasks.size(), 1);
     if (mean > 0 && mean < kUsable) cap += 1e6 / mean;
   }
@@ -81,12 +63,12 @@ Workload EvalWorkload(const Profile& prof, double load, uint64_t seed,
     const TaskProfile& t = prof.tasks[order[k]];
     double best_us = 1e300;
     for (size_t p = 0; p < prof.processors.size(); ++p)
-      best_us = std::min(best_us, PlainLatency(t, static_cast<int>(p)));
+      best_us = std::min(best_us, t.VariantLatencyUs(t.MostAccurateVariant(), static_cast<int>(p)));
     WorkloadTask wt;
     wt.name = t.task;
     wt.pool = t.task;
     wt.latency_ms = bound(rng) * best_us / 1000.0;
-    const int v = MostAccuratePlain(t);
+    const int v = t.MostAccurateVariant();
     const int n = t.num_variants();
     const double best_acc = t.accuracy.stitches[n > 1 ? v * (t.num_stitches() - 1) / (n - 1) : 0];
     wt.accuracy_min = std::max(0.0, best_acc - drop(rng));

@@ -97,6 +97,8 @@ TEST(Profile, MalformedFilesGiveOneLineErrors) {
   expect_error(replace("\"mode\":\"estimate\"", "\"mode\":\"guess\""), "mode");
   expect_error(replace("[0.9,0.875,0.8125,0.75]", "[0.9]"), "stitches");
   expect_error(replace("\"cores\":[0]", "\"cores\":\"x\""), "cores");
+  expect_error(replace("\"latency_order\":\"repeated\"", "\"latency_order\":\"random\""),
+               "latency_order");
   EXPECT_FALSE(Profile::Read("/nonexistent/profile.json").ok());
 }
 
@@ -179,6 +181,14 @@ TEST(Profiler, ProfilesASmallPoolEndToEnd) {
   auto back = Profile::FromJson(p.ToJson(), "mem");
   ASSERT_TRUE(back.ok()) << back.status().message();
   EXPECT_EQ(back->ToJson(), p.ToJson());
+  // Back-to-back repeats instead of interleaved rounds (--latency-order repeated).
+  ProfileOptions repeated = opts;
+  repeated.latency.interleave = false;
+  repeated.validation_samples = 0;
+  auto r = ProfileTask(pool, procs, repeated);
+  ASSERT_TRUE(r.ok()) << r.status().message();
+  for (const auto& s : r->segments)
+    for (double l : s.latency_us) EXPECT_GT(l, 0);
   opts.cuts = {"g1"};
   opts.accuracy_mode = "estimate";
   auto named = ProfileTask(pool, procs, opts);

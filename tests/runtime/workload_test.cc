@@ -78,7 +78,7 @@ TEST(Workload, RejectsBadFieldsNamingThem) {
            R"(, "events": [{"at_s": 0.5, "task": "x", "slo": {"latency_ms": 1}}]})",
        "no task named 'x'"},
       {R"({"duration_s": 1, )" + task + R"(, "events": [{"at_s": 0.5, "task": "p", "slo": {}}]})",
-       "give latency_ms or accuracy_min"},
+       "give latency_ms, latency_x or accuracy_min"},
       {R"({"duration_s": 1, "seed": 1.5, )" + task + "}", "seed"},
       {R"({"duration_s": 1, "processors": [], )" + task + "}", "processors"},
   };
