@@ -107,8 +107,20 @@ Result<SimOutput> Simulate(const Workload& workload, const Profile& truth, const
   };
   bool draining = false;
   double last_t = 0;
+  // Engine admission: whether a worker is idle (then an arrival is admitted at its own time),
+  // and the arrival thread's next tick.
+  auto any_idle = [&] {
+    for (int p = 0; p < P; ++p)
+      if (!procs[p].busy && c.processor_used(p)) return true;
+    return false;
+  };
+  const double tick = options.admit_tick_us > 0 ? options.admit_tick_us : 1000;
+  double next_tick = tick;
   for (;;) {
-    double t = next < arrivals.size() ? arrivals[next].time_us : inf;
+    double t = inf;
+    if (next < arrivals.size())
+      t = !options.engine_admission || any_idle() ? arrivals[next].time_us
+                                                  : std::max(arrivals[next].time_us, next_tick);
     for (const Busy& b : procs)
       if (b.busy) t = std::min(t, b.end_us);
     if (!draining) t = std::min(t, c.NextChangeUs());
@@ -124,10 +136,12 @@ Result<SimOutput> Simulate(const Workload& workload, const Profile& truth, const
     }
     last_t = t;
     if (!draining) SL_RETURN_IF_ERROR(c.Advance(t));
+    bool completed = false;
     for (int p = 0; p < P; ++p) {
       Busy& b = procs[p];
       if (!b.busy || b.end_us > t) continue;
       b.busy = false;
+      completed = true;
       bool correct = false;
       if (b.job.last) {
         const TaskProfile& tp = *truth_tasks[b.job.task];
@@ -137,7 +151,12 @@ Result<SimOutput> Simulate(const Workload& workload, const Profile& truth, const
       }
       c.Complete(b.job, b.start_us, t, b.segment_us, 0, true, correct);
     }
-    while (next < arrivals.size() && arrivals[next].time_us <= t) c.Admit(arrivals[next++], t);
+    // The engine admits at an idle worker's wake-up, at a job's end and at the arrival thread's
+    // ticks; an arrival while every worker is busy waits for the first of those.
+    bool admit = !options.engine_admission || completed || any_idle() || t >= next_tick;
+    while (t >= next_tick) next_tick += tick;
+    while (admit && next < arrivals.size() && arrivals[next].time_us <= t)
+      c.Admit(arrivals[next++], t);
     start_jobs(t);
     if (next >= arrivals.size() && c.idle()) break;
   }

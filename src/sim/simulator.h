@@ -27,6 +27,11 @@ struct SimOptions {
   double load_bandwidth_bytes_per_us = 1000.0;  // segment loads (1 GB/s)
   uint64_t seed = 0;                            // jitter and correctness draws (0: workload's)
   int64_t max_requests = int64_t{100} << 20;
+  // When the engine admits an arrival (EngineOptions::idle_workers_admit): at once if a processor
+  // is idle (its worker admits it), else when the next job ends (that worker admits it) or at the
+  // arrival thread's next tick, every `admit_tick_us`. false: every arrival at its own time.
+  bool engine_admission = true;
+  double admit_tick_us = 1000;
   // When not empty: each job draws one of these (measured in a real run) for its slowdown against
   // the profile, its overhead and its wait for loads, in place of jitter, latency_scale,
   // job_overhead_us and the load-bandwidth model.

@@ -1,8 +1,8 @@
 """`sparseloom simulate --job-samples`: measured jobs with start delays replayed per start kind.
 
-Runs the simulator on the default workload with the committed profile (no real run needed): a
-runs JSON whose jobs all start 200 us late on an idle processor must raise the simulated median
-latency by about that much, and malformed samples must fail with one line naming the file.
+Runs the simulator on the default workload, at a quarter of its load so that most requests find
+an idle processor, with the committed profile (no real run needed): a runs JSON whose jobs all
+start 200 us late on an idle processor must raise the simulated median latency by about that much, and malformed samples must fail with one line naming the file.
 """
 import json
 import os
@@ -27,7 +27,8 @@ def simulate(tmp_path, samples):
     src, out = tmp_path / "real.json", tmp_path / "sim.json"
     runs_json(src, samples)
     p = subprocess.run([BIN, "simulate", "--workload", WORKLOAD, "--profile", PROFILE,
-                        "--policy", "sv-ao-np", "--duration", "3", "--job-samples", str(src),
+                        "--policy", "sv-ao-np", "--duration", "3", "--load-scale", "0.25",
+                        "--job-samples", str(src),
                         "--json", str(out)], capture_output=True, text=True, timeout=300)
     if p.returncode != 0:
         return p, None

@@ -2,6 +2,8 @@
 
 #include <gtest/gtest.h>
 
+#include <fstream>
+
 #include "sched/sched_test_util.h"
 
 namespace sl {
@@ -138,6 +140,45 @@ TEST(JobSampleReservoir, KeepsAUniformBoundedDeterministicSample) {
   }
   EXPECT_GT(mean, 2500);  // not just the first 64 jobs: spread over all 10,000
   EXPECT_LT(mean, 7500);
+}
+
+// The engine admits an arrival that finds every worker busy when a job ends (that worker admits
+// it), not at its own time: by then the finished job no longer counts as work ahead of it.
+TEST(Simulator, AdmitsLikeTheEngineWhenEveryWorkerIsBusy) {
+  Profile p;
+  p.processors = {{"cpu0", {0}, 1}};
+  p.tasks.push_back(testing::MakeTask(
+      "pa", 1, 1, 1, [](int, int, int) { return 100.0; }, [](int64_t) { return 0.9; }));
+  // Arrivals at 0 and 50 us; each job takes 100 us; bound 190 us. Admitted at 50 us the second
+  // request would see 100 us of work ahead (the running job, whole) and a finish at 250 us, past
+  // its deadline at 240 us; admitted when the first job ends at 100 us it finishes at 200 us.
+  const std::string dir = ::testing::TempDir();
+  {
+    std::ofstream trace(dir + "/admit_trace.txt");
+    trace << "0\n0.00005\n";
+  }
+  auto w = ParseWorkloadJson(R"({"duration_s": 0.01, "processors": ["cpu0"], "tasks": [
+      {"name": "a", "pool": "pa", "slo": {"latency_ms": 0.19},
+       "arrival": {"type": "trace", "file": "admit_trace.txt"}}]})",
+                             "admit.json", dir);
+  ASSERT_TRUE(w.ok()) << w.status().message();
+  SimOptions o;
+  o.controller.keep_records = true;
+  auto engine = Simulate(*w, p, nullptr, "sv-ao-np", {}, o);
+  o.engine_admission = false;
+  auto eager = Simulate(*w, p, nullptr, "sv-ao-np", {}, o);
+  ASSERT_TRUE(engine.ok() && eager.ok());
+  ASSERT_EQ(engine->records.size(), 2u);
+  ASSERT_EQ(eager->records.size(), 2u);
+  auto second = [](const SimOutput& out) {
+    for (const RequestRecord& r : out.records)
+      if (r.arrival_us == 50) return r;
+    return RequestRecord{};
+  };
+  EXPECT_TRUE(second(*engine).served);
+  EXPECT_DOUBLE_EQ(second(*engine).finish_us, 200);
+  EXPECT_FALSE(second(*eager).served);
+  EXPECT_EQ(second(*eager).reason, "deadline-unmeetable");
 }
 
 }  // namespace
