@@ -22,7 +22,7 @@ const char kUsage[] =
     "                           [--latency-scale X] [--job-samples RUNS.json]\n"
     "                           [--seed S] [--order fifo|lsf] [--unmeetable reject|best-effort]\n"
     "                           [--json out.json] [--soc configs/socs/X.json|fit]\n"
-    "                           [--save-soc out.json]\n"
+    "                           [--save-soc out.json] [--eager-admission]\n"
     "Runs the workload on a virtual clock with processor latencies from the profile (a measured\n"
     "one, or one made from an SoC model). Everything it prints is SIMULATED.\n"
     "--soc: the measured profile is turned into the SoC model's (docs/socs.md) on the SoC's\n"
@@ -30,10 +30,12 @@ const char kUsage[] =
     "model to the measured profile; --save-soc writes the model used.\n"
     "--job-samples: the runs JSON of a real `sparseloom run` (--json); every simulated job draws\n"
     "one of its measured jobs (slowdown against the profile, overhead, start delay) in place of\n"
-    "--jitter, --latency-scale, --job-overhead-us and the planned hand-offs, so the simulator "
-    "sees\n"
-    "the real run's tail; each policy draws from its own run in the file when there is one.\n"
-    "--order: as for `run` (default: each policy's own).";
+    "--jitter, --latency-scale, --job-overhead-us and the planned hand-offs, so the simulator\n"
+    "sees the real run's tail; each policy draws from its own run in the file when there is one.\n"
+    "--order: as for `run` (default: each policy's own).\n"
+    "Arrivals are admitted when the engine admits them (an idle worker at once, else at the next\n"
+    "job end or the arrival thread's tick); --eager-admission admits each at its own time, as\n"
+    "the simulator did before session 10.";
 
 // The [slowdown, overhead_us, load_us, delay_us, start kind] samples of the runs in a runs JSON
 // (RunsJson) by policy, and all of them pooled under "" (runs written before the start delay was
@@ -102,7 +104,7 @@ Status ApplySocModel(const Args& args, Setup* s, SimOptions* so) {
 
 int RunSimulate(int argc, char** argv) {
   auto args =
-      Args::Parse(argc, argv, {"help"},
+      Args::Parse(argc, argv, {"help", "eager-admission"},
                   {"workload", "profile", "policy", "duration", "load-scale", "memory-budget",
                    "jitter", "contention", "job-overhead-us", "latency-scale", "seed", "order",
                    "job-samples", "unmeetable", "json", "soc", "save-soc"});
@@ -129,6 +131,7 @@ int RunSimulate(int argc, char** argv) {
   so.job_overhead_us = *overhead;
   so.latency_scale = *scale;
   so.seed = static_cast<uint64_t>(*seed);
+  so.engine_admission = !args->Has("eager-admission");
   std::map<std::string, std::vector<JobSample>> samples_by_policy;
   if (args->Has("job-samples")) {
     for (const char* other : {"jitter", "latency-scale", "job-overhead-us"})
