@@ -22,6 +22,10 @@ Result<std::vector<Arrival>> GenerateArrivals(const Workload& workload,
                              "': its relative SLO or load is not resolved on a profile");
     expected += workload.ExpectedRate(static_cast<int>(t)) * (task.stop_s - task.start_s);
   }
+  for (const SloEvent& e : workload.events)
+    if (e.latency_x > 0 && !(e.latency_ms > 0))
+      return InvalidArgument("the SLO change of task '" + e.task +
+                             "': its relative latency bound is not resolved on a profile");
   if (expected > static_cast<double>(max_arrivals))
     return InvalidArgument(workload.source + ": about " + std::to_string(int64_t(expected)) +
                            " requests, more than the limit of " + std::to_string(max_arrivals));

@@ -91,6 +91,17 @@ TEST(WorkloadRelative, ArrivalsRefuseAnUnresolvedWorkload) {
   EXPECT_NE(a.status().message().find("not resolved"), std::string::npos);
   ASSERT_TRUE(ResolveRelative(&*w, TwoPools()).ok());
   EXPECT_TRUE(GenerateArrivals(*w, {5, 5}).ok());
+  // An SLO change alone may be relative too.
+  auto e = ParseWorkloadJson(R"({"duration_s": 1, "tasks": [{"pool": "pa",
+      "slo": {"latency_ms": 1}, "arrival": {"type": "periodic", "rate": 10}}],
+      "events": [{"at_s": 0.5, "task": "pa", "slo": {"latency_x": 2}}]})",
+                             "event.json", ".");
+  ASSERT_TRUE(e.ok()) << e.status().message();
+  EXPECT_TRUE(e->relative());
+  EXPECT_FALSE(GenerateArrivals(*e, {5}).ok());
+  ASSERT_TRUE(ResolveRelative(&*e, TwoPools()).ok());
+  EXPECT_DOUBLE_EQ(e->events[0].latency_ms, 0.04);
+  EXPECT_TRUE(GenerateArrivals(*e, {5}).ok());
 }
 
 TEST(WorkloadRelative, ErrorsNameTheFieldOrTask) {
