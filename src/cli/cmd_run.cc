@@ -1,4 +1,5 @@
 // `sparseloom run`: serve a workload under one policy (or all), in real time (docs/runtime.md).
+#include <cmath>
 #include <cstdio>
 
 #include "cli/serving.h"
@@ -22,6 +23,9 @@ const char kUsage[] =
     "processor serves first for every policy (default: least slack first for sparseloom, arrival\n"
     "order for the baselines).";
 
+// Mean job time against the profile beyond which a run warns that the profile is stale.
+constexpr double kProfileDrift = 0.1;
+
 Result<PolicyRun> RunOne(const Setup& s, const Workload& w, const std::string& policy) {
   std::string procs;
   for (const auto& p : w.processors) procs += (procs.empty() ? "" : ",") + p;
@@ -38,6 +42,20 @@ Result<PolicyRun> RunOne(const Setup& s, const Workload& w, const std::string& p
       out.metrics.peak_resident_weight_bytes / 1048576.0, out.metrics.all_segment_bytes / 1048576.0,
       static_cast<long long>(out.metrics.segment_loads), out.metrics.optimizer.mean_us / 1000,
       static_cast<long long>(out.metrics.optimizer.count), out.metrics.dispatcher.mean_us);
+  // A machine slower or faster than when it was profiled skews every plan, and a workload sized
+  // relative to the profile loads it more or less than meant: say so.
+  if (const double slow = out.metrics.job_slowdown;
+      slow > 0 && std::abs(slow - 1) > kProfileDrift) {
+    const std::string load = w.relative()
+                                 ? std::string(", so the workload's relative rates load it ") +
+                                       (slow > 1 ? "more" : "less") + " than meant"
+                                 : "";
+    std::printf(
+        "note: jobs took %.2f x their profiled latencies on average: this machine runs %s than "
+        "when profiled (%s)%s; a new profile (remove zoo-work/profile-*.json) measures today's "
+        "speed\n",
+        slow, slow > 1 ? "slower" : "faster", s.profile.created.c_str(), load.c_str());
+  }
   std::fflush(stdout);
   return PolicyRun{policy, std::move(out)};
 }
