@@ -6,6 +6,7 @@
 
 #include "core/json.h"
 #include "core/json_writer.h"
+#include "zoo/segments.h"
 
 namespace sl {
 
@@ -24,13 +25,13 @@ int TaskProfile::FindVariant(const std::string& name) const {
 int TaskProfile::MostAccurateVariant() const {
   const int n = num_variants();
   if (n == 0) return -1;
-  // The plain stitch of v has every digit v: index v * (n^K - 1) / (n - 1).
-  const int64_t step = n > 1 ? (num_stitches() - 1) / (n - 1) : 0;
+  auto accuracy_of = [&](int v) {
+    const int64_t s = StitchIndex(Stitch(num_segments, v), n);
+    return s < static_cast<int64_t>(accuracy.stitches.size()) ? accuracy.stitches[s] : -1.0;
+  };
   int best = 0;
   for (int v = 1; v < n; ++v)
-    if (static_cast<size_t>(v * step) < accuracy.stitches.size() &&
-        accuracy.stitches[v * step] > accuracy.stitches[best * step])
-      best = v;
+    if (accuracy_of(v) > accuracy_of(best)) best = v;
   return best;
 }
 

@@ -22,6 +22,9 @@
 namespace sl {
 
 inline constexpr int kProfileFormatVersion = 1;
+// Profiled latencies at or above this mark a segment its processor cannot run (the SoC models
+// write sim/soc_model.h's kUnsupportedLatencyUs there); capacities and references skip them.
+inline constexpr double kUnusableLatencyUs = 1e8;
 
 struct SegmentProfile {
   int variant = 0, index = 0;

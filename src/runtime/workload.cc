@@ -16,8 +16,6 @@ namespace {
 constexpr double kMaxDurationS = 7 * 24 * 3600.0;
 constexpr double kMaxRate = 1e6;
 constexpr double kMaxLoad = 1e3;  // of a task's capacity
-// Profiled latencies at or above this mark segments a processor cannot run (the SoC models').
-constexpr double kUnsupportedUs = 1e8;
 constexpr size_t kMaxTasks = 256;
 constexpr size_t kMaxTraceLines = size_t{1} << 26;
 
@@ -215,9 +213,9 @@ bool Workload::relative() const {
 }
 
 Result<std::vector<std::string>> ResolveRelative(Workload* w, const Profile& profile) {
-  std::vector<int> procs;
-  for (size_t p = 0; p < profile.processors.size(); ++p)
-    if (w->processors.empty()) procs.push_back(static_cast<int>(p));
+  std::vector<int> procs;  // the workload's processors, else all of the profile's
+  if (w->processors.empty())
+    for (size_t p = 0; p < profile.processors.size(); ++p) procs.push_back(static_cast<int>(p));
   for (const std::string& name : w->processors) {
     const int p = profile.FindProcessor(name);
     if (p < 0) return NotFound(w->source + ": processors: the profile has no '" + name + "'");
@@ -238,7 +236,7 @@ Result<std::vector<std::string>> ResolveRelative(Workload* w, const Profile& pro
     Reference r;
     for (int p : procs) {
       const double us = v >= 0 ? tp.VariantLatencyUs(v, p) : 0;
-      if (!(us > 0) || us >= kUnsupportedUs) continue;  // not runnable there
+      if (!(us > 0) || us >= kUnusableLatencyUs) continue;  // not runnable there
       r.best_us = r.best_us > 0 ? std::min(r.best_us, us) : us;
       r.capacity_rps += 1e6 / us;
     }

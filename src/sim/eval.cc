@@ -6,12 +6,11 @@
 #include <random>
 
 #include "sched/optimizer.h"
+#include "zoo/segments.h"
 
 namespace sl {
 
 namespace {
-
-constexpr double kUsable = 1e8;  // latencies at or above this mark unsupported segments
 
 double CapacityRps(const Profile& prof) {
   double cap = 0;
@@ -20,7 +19,7 @@ double CapacityRps(const Profile& prof) {
     for (const TaskProfile& t : prof.tasks)
       mean += t.VariantLatencyUs(t.MostAccurateVariant(), static_cast<int>(p));
     mean /= std::max<size_t>(prof.tasks.size(), 1);
-    if (mean > 0 && mean < kUsable) cap += 1e6 / mean;
+    if (mean > 0 && mean < kUnusableLatencyUs) cap += 1e6 / mean;
   }
   return cap;
 }
@@ -70,7 +69,7 @@ Workload EvalWorkload(const Profile& prof, double load, uint64_t seed,
     wt.latency_ms = bound(rng) * best_us / 1000.0;
     const int v = t.MostAccurateVariant();
     const int n = t.num_variants();
-    const double best_acc = t.accuracy.stitches[n > 1 ? v * (t.num_stitches() - 1) / (n - 1) : 0];
+    const double best_acc = t.accuracy.stitches[StitchIndex(Stitch(t.num_segments, v), n)];
     wt.accuracy_min = std::max(0.0, best_acc - drop(rng));
     wt.arrival.kind = ArrivalKind::kPoisson;
     wt.arrival.rate = rate;

@@ -154,7 +154,7 @@ Result<SimOutput> Simulate(const Workload& workload, const Profile& truth, const
     // The engine admits at an idle worker's wake-up, at a job's end and at the arrival thread's
     // ticks; an arrival while every worker is busy waits for the first of those.
     bool admit = !options.engine_admission || completed || any_idle() || t >= next_tick;
-    while (t >= next_tick) next_tick += tick;
+    if (t >= next_tick) next_tick = (std::floor(t / tick) + 1) * tick;
     while (admit && next < arrivals.size() && arrivals[next].time_us <= t)
       c.Admit(arrivals[next++], t);
     start_jobs(t);

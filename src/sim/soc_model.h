@@ -38,6 +38,7 @@ const char* PrecisionName(Precision p);  // "fp32" | "fp16" | "int8"
 
 // Latency of a segment a processor cannot run at all (1000 s): finite, so profiles stay valid.
 inline constexpr double kUnsupportedLatencyUs = 1e9;
+static_assert(kUnsupportedLatencyUs >= kUnusableLatencyUs, "readers must see it as unusable");
 
 // Speedup of a sparse segment over its dense parent as a function of weight sparsity in [0, 1]:
 // points (sparsity, speedup) with strictly increasing sparsity, interpolated linearly and held
