@@ -13,7 +13,8 @@ namespace {
 const char kUsage[] =
     "usage: sparseloom demo [--workload configs/workloads/default.json] [--duration S]\n"
     "                       [--policy all|a,b] [--profile P.json] [--memory-budget MB]\n"
-    "                       [--json out.json] [--trace trace.json] [--processors LIST]\n"
+    "                       [--json out.json] [--trace trace.json] [--records out.csv]\n"
+    "                       [--processors LIST]\n"
     "Runs the default workload (three tasks of the bundled zoo, a task joining mid-run, an SLO\n"
     "change) under every policy in turn, in real time on this machine, and compares them.";
 
@@ -98,10 +99,9 @@ void PrintTargets(const std::vector<PolicyRun>& runs) {
 }  // namespace
 
 int RunDemo(int argc, char** argv) {
-  auto args =
-      Args::Parse(argc, argv, {"help"},
-                  {"workload", "profile", "policy", "memory-budget", "duration", "json", "trace",
-                   "processors"});
+  auto args = Args::Parse(argc, argv, {"help"},
+                          {"workload", "profile", "policy", "memory-budget", "duration", "json",
+                           "trace", "records", "processors"});
   if (!args.ok()) return Fail("demo", args.status());
   if (args->Has("help") || !args->positional().empty()) {
     std::puts(kUsage);

@@ -12,7 +12,8 @@ const char kUsage[] =
     "usage: sparseloom run --workload W.json [--profile P.json] [--policy NAME|all]\n"
     "                      [--memory-budget MB] [--duration S] [--load-scale X] [--load-sweep]\n"
     "                      [--order fifo|lsf] [--unmeetable reject|best-effort]\n"
-    "                      [--json out.json] [--trace trace.json] [--processors LIST]\n"
+    "                      [--json out.json] [--trace trace.json] [--records out.csv]\n"
+    "                      [--processors LIST]\n"
     "Serves every task of the workload on its processors for its duration, each request a real\n"
     "validation input, and prints a live progress line and a summary per policy. --policy all\n"
     "runs every policy back to back on the same seed. --load-sweep scales every arrival rate\n"
@@ -21,7 +22,7 @@ const char kUsage[] =
     "--processors replaces the workload's list, e.g. cpu0,cpu1,ocl0 or cpu0,cpu1,cuda0 to serve\n"
     "on the CPU cores and an OpenCL or CUDA device. --order sets which pending request a free\n"
     "processor serves first for every policy (default: least slack first for sparseloom, arrival\n"
-    "order for the baselines).";
+    "order for the baselines). --records writes one CSV line per request of every run.";
 
 // Mean job time against the profile beyond which a run warns that the profile is stale.
 constexpr double kProfileDrift = 0.1;
@@ -112,6 +113,7 @@ Status ParseServingOptions(const Args& args, Setup* s, bool load_pools) {
   s->engine.controller.memory_budget_bytes =
       static_cast<int64_t>(s->workload.memory_budget_mb * 1048576.0);
   s->engine.controller.trace = args.Has("trace");
+  s->engine.controller.keep_records = args.Has("records");
   SL_ASSIGN_OR_RETURN(s->profile, ProfileForWorkload(s->workload, args.Get("profile")));
   SL_RETURN_IF_ERROR(ResolveAndReport(&s->workload, s->profile, "the measured profile"));
   if (load_pools) {
@@ -187,13 +189,17 @@ int ServePolicies(const char* cmd, const Args& args, Setup& s, bool sweep,
         !st.ok())
       return Fail(cmd, st);
   }
+  if (args.Has("records"))
+    if (Status st = WriteRecords(args.Get("records"), runs, s.workload); !st.ok())
+      return Fail(cmd, st);
   return 0;
 }
 
 int RunRun(int argc, char** argv) {
-  auto args = Args::Parse(argc, argv, {"help", "load-sweep"},
-                          {"workload", "profile", "policy", "memory-budget", "duration",
-                           "load-scale", "order", "unmeetable", "json", "trace", "processors"});
+  auto args =
+      Args::Parse(argc, argv, {"help", "load-sweep"},
+                  {"workload", "profile", "policy", "memory-budget", "duration", "load-scale",
+                   "order", "unmeetable", "json", "trace", "records", "processors"});
   if (!args.ok()) return Fail("run", args.status());
   if (args->Has("help") || !args->Has("workload") || !args->positional().empty()) {
     std::puts(kUsage);

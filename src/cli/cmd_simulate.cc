@@ -21,7 +21,8 @@ const char kUsage[] =
     "                           [--jitter SIGMA] [--contention F] [--job-overhead-us U]\n"
     "                           [--latency-scale X] [--job-samples RUNS.json]\n"
     "                           [--seed S] [--order fifo|lsf] [--unmeetable reject|best-effort]\n"
-    "                           [--json out.json] [--soc configs/socs/X.json|fit]\n"
+    "                           [--json out.json] [--records out.csv]\n"
+    "                           [--soc configs/socs/X.json|fit]\n"
     "                           [--save-soc out.json] [--eager-admission]\n"
     "Runs the workload on a virtual clock with processor latencies from the profile (a measured\n"
     "one, or one made from an SoC model). Everything it prints is SIMULATED.\n"
@@ -107,7 +108,7 @@ int RunSimulate(int argc, char** argv) {
       Args::Parse(argc, argv, {"help", "eager-admission"},
                   {"workload", "profile", "policy", "duration", "load-scale", "memory-budget",
                    "jitter", "contention", "job-overhead-us", "latency-scale", "seed", "order",
-                   "job-samples", "unmeetable", "json", "soc", "save-soc"});
+                   "job-samples", "unmeetable", "json", "records", "soc", "save-soc"});
   if (!args.ok()) return Fail("simulate", args.status());
   if (args->Has("help") || !args->Has("workload") || !args->positional().empty()) {
     std::puts(kUsage);
@@ -167,11 +168,15 @@ int RunSimulate(int argc, char** argv) {
     PolicyRun r;
     r.policy = policy;
     r.output.metrics = out->metrics;
+    r.output.records = std::move(out->records);
     runs.push_back(std::move(r));
   }
   if (runs.size() > 1) std::printf("\nSIMULATED\n%s", ComparisonTable(runs).c_str());
   if (args->Has("json"))
     if (Status st = WriteTextFile(args->Get("json"), RunsJson(runs)); !st.ok())
+      return Fail("simulate", st);
+  if (args->Has("records"))
+    if (Status st = WriteRecords(args->Get("records"), runs, s.workload); !st.ok())
       return Fail("simulate", st);
   return 0;
 }

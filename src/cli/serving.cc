@@ -5,6 +5,8 @@
 #include <filesystem>
 #include <fstream>
 
+#include "runtime/records_csv.h"
+
 namespace sl::cli {
 
 Result<double> GetDouble(const Args& args, const std::string& name, double fallback, double min,
@@ -116,6 +118,15 @@ std::string RunsJson(const std::vector<PolicyRun>& runs) {
   std::string json = "{\"runs\":[";
   for (size_t i = 0; i < runs.size(); ++i) json += (i ? "," : "") + runs[i].output.metrics.ToJson();
   return json + "]}\n";
+}
+
+Status WriteRecords(const std::string& path, const std::vector<PolicyRun>& runs,
+                    const Workload& workload) {
+  std::vector<std::string> names;
+  for (const auto& t : workload.tasks) names.push_back(t.name);
+  std::string csv = RecordsCsvHeader();
+  for (const PolicyRun& run : runs) csv += RecordsCsv(run.output.records, names, run.policy);
+  return WriteTextFile(path, csv);
 }
 
 Status WriteTextFile(const std::string& path, const std::string& text) {

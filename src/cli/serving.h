@@ -34,8 +34,8 @@ struct Setup {
 };
 
 // Applies the options shared by run and demo (--memory-budget, --duration, --load-scale, --order,
-// --unmeetable, --policy, --trace, --profile) to `setup`, whose workload is set, then loads the
-// profile, resolves the workload's relative SLOs and rates on it, and loads the pools.
+// --unmeetable, --policy, --trace, --records, --profile) to `setup`, whose workload is set, then
+// loads the profile, resolves the workload's relative SLOs and rates on it, and loads the pools.
 Status ParseServingOptions(const Args& args, Setup* setup, bool load_pools = true);
 
 // Resolves the workload's relative SLOs and rates (ResolveRelative) on `profile` and prints what
@@ -43,7 +43,7 @@ Status ParseServingOptions(const Args& args, Setup* setup, bool load_pools = tru
 Status ResolveAndReport(Workload* workload, const Profile& profile, const char* what);
 
 // Runs every policy of `setup` (plainly, or as a load sweep), prints summaries and the comparison,
-// writes --json / --trace when asked; returns the exit code.
+// writes --json / --trace / --records when asked; returns the exit code.
 int ServePolicies(const char* cmd, const Args& args, Setup& setup, bool sweep,
                   std::vector<PolicyRun>* runs);
 
@@ -52,6 +52,10 @@ std::string RunsJson(const std::vector<PolicyRun>& runs);
 
 // One row per policy: violations, throughput, goodput, accuracy, p99, memory, decision times.
 std::string ComparisonTable(const std::vector<PolicyRun>& runs);
+
+// Writes every run's request records to `path` as CSV (runtime/records_csv.h).
+Status WriteRecords(const std::string& path, const std::vector<PolicyRun>& runs,
+                    const Workload& workload);
 
 // Writes `text` to `path`; fails naming the file.
 Status WriteTextFile(const std::string& path, const std::string& text);
