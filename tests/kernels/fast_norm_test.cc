@@ -20,10 +20,23 @@ TEST(FastSoftmax, MatchesReferenceOnEveryAxis) {
     bool legacy;
   };
   const Case cases[] = {
-      {{2, 3, 17}, -1, false},  {{2, 3, 17}, 1, false},        {{2, 3, 17}, 0, false},
-      {{4, 130, 70}, 1, false}, {{1, 12, 64, 128}, -1, false}, {{3, 1}, -1, false},
-      {{5}, 0, false},          {{0, 5}, -1, false},           {{2, 3, 4}, 1, true},
-      {{2, 3, 4}, 0, true},     {{7, 33}, 0, false},           {{2, 200, 300}, 1, false},
+      {{2, 3, 17}, -1, false},
+      {{2, 3, 17}, 1, false},
+      {{2, 3, 17}, 0, false},
+      {{4, 130, 70}, 1, false},
+      {{1, 12, 64, 128}, -1, false},
+      {{3, 1}, -1, false},
+      {{5}, 0, false},
+      {{0, 5}, -1, false},
+      {{2, 3, 4}, 1, true},
+      {{2, 3, 4}, 0, true},
+      {{7, 33}, 0, false},
+      {{2, 200, 300}, 1, false},
+      // Short rows (at most 64 entries: the padded path), attention-sized and at the bounds.
+      {{1, 4, 49, 49}, -1, false},
+      {{3, 64}, -1, false},
+      {{3, 65}, -1, false},
+      {{2, 16}, -1, false},
   };
   uint32_t seed = 1;
   for (const Case& c : cases) {

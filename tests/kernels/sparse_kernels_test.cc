@@ -221,6 +221,18 @@ std::vector<Case> Cases() {
        {{{2, 5, 20}}, {{7, 5, 3}, true}, {{7}, true}},
        Attrs({{"strides", Ints{2}}, {"pads", Ints{1, 0}}}),
        false},
+      // Narrow outputs (the zoo's last stages): the padded grid with a third or half of every
+      // grid row discarded.
+      {"conv3x3_narrow_4x4",
+       conv,
+       {{{1, 16, 4, 4}}, {{17, 16, 3, 3}, true}, {{17}, true}},
+       Attrs({{"pads", Ints{1, 1, 1, 1}}}),
+       false},
+      {"conv3x3_narrow_2x2_stride2",
+       conv,
+       {{{1, 9, 4, 3}}, {{6, 9, 3, 3}, true}, {{6}, true}},
+       Attrs({{"strides", Ints{2, 2}}, {"pads", Ints{1, 1, 1, 1}}}),
+       false},
   };
 }
 

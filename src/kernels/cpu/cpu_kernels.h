@@ -1,7 +1,7 @@
 // Fast CPU kernels (float32) for the non-GEMM ops that dominate whole-model latency once Conv,
 // Gemm and MatMul run on oneDNN: broadcasting Add/Sub/Mul/Div (with an optional fused "_act"),
-// unary activations and math, 2-D pools, Softmax, LayerNormalization, Transpose, Gather, Concat
-// and Split.
+// unary activations and math, 2-D pools, Softmax, ReduceMean/ReduceSum, LayerNormalization,
+// Transpose, Gather, Concat and Split.
 //
 // Contract: CreateCpuKernel is called at prepare time with every input/output shape bound. It
 // returns a prepared kernel, or Unsupported (with the reason) when it has no fast path for that
@@ -34,6 +34,7 @@ Result<std::unique_ptr<Kernel>> CreatePoolKernel(const KernelRequest& req);    /
 // The same pools over a channel-blocked input (exec/layout.h), output blocked or plain.
 Result<std::unique_ptr<Kernel>> CreateBlockedPoolKernel(const KernelRequest& req);
 Result<std::unique_ptr<Kernel>> CreateSoftmaxKernel(const KernelRequest& req);
+Result<std::unique_ptr<Kernel>> CreateReduceKernel(const KernelRequest& req);  // Mean Sum
 Result<std::unique_ptr<Kernel>> CreateLayerNormKernel(const KernelRequest& req);
 Result<std::unique_ptr<Kernel>> CreateTransposeKernel(const KernelRequest& req);
 Result<std::unique_ptr<Kernel>> CreateGatherKernel(const KernelRequest& req);

@@ -35,6 +35,9 @@ Factory FactoryFor(OpType op) {
       return &cpu::CreatePoolKernel;
     case OpType::kSoftmax:
       return &cpu::CreateSoftmaxKernel;
+    case OpType::kReduceMean:
+    case OpType::kReduceSum:
+      return &cpu::CreateReduceKernel;
     case OpType::kLayerNormalization:
       return &cpu::CreateLayerNormKernel;
     case OpType::kTranspose:

@@ -6,6 +6,7 @@
 // neighbouring columns at once so every load is contiguous; the per-column max and sum live on the
 // stack. LayerNormalization computes the mean and the variance (two passes, sums in double like
 // the reference) and writes (x - mean) * inv_std * scale + bias. Rows are split over threads.
+#include <algorithm>
 #include <cmath>
 #include <limits>
 
@@ -20,6 +21,35 @@ namespace sl::cpu {
 namespace norm_loops {
 
 constexpr int64_t kBlock = 64;
+
+// Rows of at most kShortRow entries go through a -inf padded copy with fixed trip counts: the
+// loops then unroll into whole vectors with no prologue or epilogue, which on attention rows (49
+// tokens) cost more than the exps themselves.
+constexpr int64_t kShortRow = 64;
+
+SL_CPU_CLONES void SoftmaxShortRows(const float* x, float* y, int64_t rows, int64_t n) {
+  constexpr float kNegInf = -std::numeric_limits<float>::infinity();
+  alignas(64) float buf[kShortRow];
+  for (int64_t r = 0; r < rows; ++r, x += n, y += n) {
+    float m = kNegInf;
+#pragma omp simd reduction(max : m)
+    for (int64_t i = 0; i < kShortRow; ++i) {
+      const float v = i < n ? x[i] : kNegInf;
+      m = v > m ? v : m;
+    }
+    float sum = 0;
+#pragma omp simd reduction(+ : sum)
+    for (int64_t i = 0; i < kShortRow; ++i) {
+      const float e = i < n ? Exp(x[i] - m) : 0.f;
+      buf[i] = e;
+      sum += e;
+    }
+    const float inv = 1.f / sum;
+#pragma omp simd
+    for (int64_t i = 0; i < kShortRow; ++i)
+      if (i < n) y[i] = buf[i] * inv;
+  }
+}
 
 SL_CPU_CLONES void SoftmaxRow(const float* x, float* y, int64_t n) {
   float m = -std::numeric_limits<float>::infinity();
@@ -131,7 +161,10 @@ class SoftmaxKernel final : public CpuKernel {
     if (total == 0) return Status::Ok();
     if (inner == 1) {
       ParallelFor(outer_, total, ctx.num_threads, [&](int64_t begin, int64_t end) {
-        for (int64_t r = begin; r < end; ++r) SoftmaxRow(x + r * n, y + r * n, n);
+        if (n <= kShortRow)
+          SoftmaxShortRows(x + begin * n, y + begin * n, end - begin, n);
+        else
+          for (int64_t r = begin; r < end; ++r) SoftmaxRow(x + r * n, y + r * n, n);
       });
       return Status::Ok();
     }

@@ -368,14 +368,14 @@ bool DisableGridForTesting() { return g_grid_disabled.load(std::memory_order_rel
 
 // Switches a kernel to the padded grid (see the top of the file): remaps the packed
 // operand rows to shifts into the padded copy (its stride phases) and sizes the tiles and scratch.
-// Leaves the kernel on im2col when shifts would pass int32 or more than a quarter of every grid
-// row would be discarded.
+// Leaves the kernel on im2col when shifts would pass int32 or more than half of every grid row
+// would be discarded (a 4x4 output on a 6-wide grid still runs 5x faster here than on im2col).
 void SetUpGrid(SparseConvKernel& k) {
   const dense::ConvParams& p = k.p_;
   const int64_t sh = p.stride_h, sw = p.stride_w;
   const int64_t hq = p.out_h + (p.kernel_h - 1) * p.dilation_h / sh;
   const int64_t wq = p.out_w + (p.kernel_w - 1) * p.dilation_w / sw;
-  if (4 * (wq - p.out_w) > wq) return;
+  if (2 * (wq - p.out_w) > wq) return;
   // The phases some operand row reads, in copy order.
   const int64_t kk = p.kernel_h * p.kernel_w;
   std::vector<int64_t> phase_of(static_cast<size_t>(sh * sw), -1);
