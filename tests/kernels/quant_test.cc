@@ -316,6 +316,17 @@ TEST(QuantKernelTest, MultiThreadedMatchesOracle) {
   }
 }
 
+// Every case here is far below kAmxMinMacs: where the CPU has AMX, its implementations are passed
+// over for the VNNI ones (oneDNN's own choice would be AMX), and the results still match.
+TEST(QuantKernelTest, SmallLayersDoNotUseAmx) {
+  for (const QuantCase& c : Cases()) {
+    const QuantHarness h(c, QuantParams{}, 9);
+    auto k = CreateQuantKernel(h.request());
+    ASSERT_TRUE(k.ok()) << c.name << ": " << k.status().message();
+    EXPECT_EQ((*k)->name().find("amx"), std::string::npos) << c.name << ": " << (*k)->name();
+  }
+}
+
 // What the INT8 kernel declines runs on the oracle (the plan's fallback): a non-constant bias.
 TEST(QuantKernelTest, NonConstantBiasFallsBackToOracle) {
   const QuantCase c = Cases()[0];

@@ -1,5 +1,6 @@
 // Quantized Conv through oneDNN's INT8 convolution_forward (u8/s8 source, s8 weights, f32
-// destination; VNNI / AMX implementations where the CPU has them).
+// destination; VNNI / AMX implementations where the CPU has them, AMX only for layers of at least
+// kAmxMinMacs).
 //
 // Prepare:
 //  1. Source in channels-last (what the INT8 JIT implementations read), quantized into it by the
@@ -43,7 +44,11 @@ Result<std::unique_ptr<Kernel>> CreateOnednnInt8Conv(const KernelRequest& req,
         memory::desc(wei_dims, s8, Tag::any), memory::desc(), memory::desc(dst_dims, f32, Tag::any),
         {g.stride_h, g.stride_w}, {g.dilation_h - 1, g.dilation_w - 1}, {g.pad_top, g.pad_left},
         {g.pad_bottom, g.pad_right});
-    const dnnl::convolution_forward::primitive_desc pd(d, attr, engine);
+    const double macs = static_cast<double>(g.batch) * g.out_channels * g.out_h * g.out_w *
+                        (g.in_channels / g.groups) * g.kernel_h * g.kernel_w;
+    const auto pd = AvoidAmxWhenSmall(
+        dnnl::convolution_forward::primitive_desc(d, attr, engine), macs,
+        [&] { return dnnl::convolution_forward::primitive_desc(d, attr, engine); });
 
     auto k = std::make_unique<OnednnInt8Kernel>();
     k->x_ = spec.x;

@@ -26,7 +26,9 @@ Result<std::unique_ptr<Kernel>> CreateOnednnInt8MatMul(const KernelRequest& req,
     const dnnl::primitive_attr attr =
         MakeInt8Attr(spec, OutputScales(spec, w_scale), /*channel_mask=*/1 << 1, bias_md);
     const dnnl::matmul::desc d(src_md, memory::desc({k, n}, s8, memory::format_tag::any), dst_md);
-    const dnnl::matmul::primitive_desc pd(d, attr, engine);
+    const auto pd = AvoidAmxWhenSmall(
+        dnnl::matmul::primitive_desc(d, attr, engine), static_cast<double>(m) * k * n,
+        [&] { return dnnl::matmul::primitive_desc(d, attr, engine); });
 
     auto kernel = std::make_unique<OnednnInt8Kernel>();
     kernel->x_ = spec.x;
