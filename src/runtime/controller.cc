@@ -83,6 +83,8 @@ Result<std::unique_ptr<Controller>> Controller::Create(const Workload& workload,
   c->running_.assign(P, -1);
   c->last_end_us_.assign(P, 0.0);
   c->running_start_us_.assign(P, 0.0);
+  c->speed_.assign(workload.tasks.size(), std::vector<double>(P, 1.0));
+  c->planned_speed_ = c->speed_;
   c->collector_ = MetricsCollector(names, options.keep_records);
   return c;
 }
@@ -170,6 +172,7 @@ Status Controller::Replan(double now_us, const char* cause) {
   snap_.now_us = now_us;
   last_replan_us_ = now_us;
   drift_pending_ = false;
+  ApplySpeeds();
   ++replans_;
   ++replan_causes_[cause];
   // Make before break: a task keeps dispatching from its current choice while the new one loads.
@@ -203,21 +206,9 @@ Status Controller::Replan(double now_us, const char* cause) {
   for (size_t i = 0; i < choices->size(); ++i) choice_of_task_[(*choices)[i].task] = int(i);
   plan_ = choices;
   const ResidentSet target = policy_.preloader.Plan(snap_, *plan_, budget_);
-  const int P = num_processors();
-  // Drift is watched on the segments of each task's first option, where they run.
-  planned_latency_.assign(snap_.tasks.size(), {});
   for (size_t t = 0; t < snap_.tasks.size(); ++t) {
     target_[t] = target.flags[t];
     const TaskProfile& tp = *snap_.tasks[t].profile;
-    planned_latency_[t].assign(tp.segments.size() * P, 0.0);
-    if (choice_of_task_[t] >= 0) {
-      const Option& first = (*plan_)[choice_of_task_[t]].options.front();
-      for (int i = 0; i < tp.num_segments; ++i) {
-        const size_t seg = static_cast<size_t>(first.stitch[i]) * tp.num_segments + i;
-        const int p = first.placement[i];
-        planned_latency_[t][seg * P + p] = tp.segments[seg].latency_us[p];
-      }
-    }
     // With a budget, or when the preloader asks for it, idle segments outside the plan make room
     // now (except the fallback's); otherwise they stay (no reload churn when plans alternate).
     if (options_.memory_budget_bytes > 0 || policy_.preloader.config().evict_outside_plan) {
@@ -589,24 +580,34 @@ bool Controller::Take(int p, double now_us, StageJob* job) {
   return false;
 }
 
+void Controller::ApplySpeeds() {
+  const int P = num_processors();
+  planned_speed_ = speed_;
+  for (size_t t = 0; t < snap_.tasks.size(); ++t) {
+    TaskProfile& tp = profile_.tasks[task_profile_[t]];
+    for (size_t seg = 0; seg < tp.segments.size(); ++seg)
+      for (int p = 0; p < P; ++p) {
+        double& us = tp.segments[seg].latency_us[p];
+        if (us < kBrokenUs) us = base_latency_[t][seg * P + p] * speed_[t][p];
+      }
+  }
+}
+
 void Controller::ObserveDrift(const StageJob& job, const std::vector<double>& segment_us) {
   const int K = num_segments(job.task);
   const int P = num_processors();
-  const TaskProfile& tp = *snap_.tasks[job.task].profile;
+  const int p = job.processor;
+  double& speed = speed_[job.task][p];
   for (int i = job.first_segment; i < job.end_segment; ++i) {
     const size_t k = static_cast<size_t>(i - job.first_segment);
     if (k >= segment_us.size() || !(segment_us[k] > 0)) continue;
-    const int seg = (*job.stitch)[i] * K + i;
-    if (!profile_
-             .ObserveLatency(tp.task, i, (*job.stitch)[i], processor_names_[job.processor],
-                             segment_us[k])
-             .ok())
-      continue;
-    const double planned = planned_latency_[job.task][static_cast<size_t>(seg) * P + job.processor];
-    const double now = tp.segments[seg].latency_us[job.processor];
-    if (planned > 0 && std::abs(now - planned) > options_.drift_threshold * planned)
-      drift_pending_ = true;
+    const double base =
+        base_latency_[job.task][static_cast<size_t>((*job.stitch)[i] * K + i) * P + p];
+    if (!(base > 0) || base >= kBrokenUs) continue;
+    speed += options_.drift_alpha * (segment_us[k] / base - speed);
   }
+  const double planned = planned_speed_[job.task][p];
+  if (std::abs(speed - planned) > options_.drift_threshold * planned) drift_pending_ = true;
 }
 
 void Controller::Complete(const StageJob& job, double start_us, double now_us,
@@ -710,11 +711,10 @@ void Controller::SegmentFailed(int task, int segment, double now_us) {
   if (task < 0 || task >= static_cast<int>(snap_.tasks.size())) return;
   TaskProfile& tp = profile_.tasks[task_profile_[task]];
   if (segment < 0 || segment >= static_cast<int>(tp.segments.size())) return;
-  constexpr double kBroken = 1e12;  // microseconds: no option using it can meet any bound
   bool changed = false;
   for (double& us : tp.segments[segment].latency_us) {
-    changed = changed || us < kBroken;
-    us = kBroken;
+    changed = changed || us < kBrokenUs;
+    us = kBrokenUs;
   }
   if (changed) (void)Replan(now_us, "segment-failed");
 }

@@ -31,9 +31,15 @@ namespace sl {
 
 struct ControllerOptions {
   int64_t memory_budget_bytes = 0;  // 0: unlimited
-  // Replan when a segment of a current first-rank option runs this much slower or faster than
-  // planned (relative), at most once per `min_replan_interval_us`.
-  double drift_threshold = 0.3;
+  // Latency drift: per task and processor, the ratio of its segments' measured times to the
+  // profile is followed by exponential smoothing (`drift_alpha` per segment run) and scales all
+  // of that task's segments on that processor when the optimizer plans. A replan follows when a
+  // ratio moved by `drift_threshold` (relative) since the last plan, at most once per
+  // `min_replan_interval_us`. One ratio per task and processor keeps the stitches' relative
+  // latencies those of the profile: updating each segment from its own runs made the optimizer
+  // flee every stitch it had just used (its noisy measurements) for stale, untried ones.
+  double drift_threshold = 0.1;
+  double drift_alpha = 0.01;
   double min_replan_interval_us = 2e6;
   int max_queued_jobs = 512;  // per processor; beyond it requests are rejected "queue-full"
   // Simulator: a stage becomes ready only after the planned hand-off of its input cut (the real
@@ -192,6 +198,11 @@ class Controller {
   // their segments where the budget has room without evicting (Start).
   void Lookahead(double now_us);
   void ObserveDrift(const StageJob& job, const std::vector<double>& segment_us);
+  // Sets every planning latency to the profile's times its task's speed ratio on the processor
+  // (segments marked failed stay failed) and records the ratios planned with.
+  void ApplySpeeds();
+  // Planning latency of a segment that failed to load: no option using it meets any bound.
+  static constexpr double kBrokenUs = 1e12;
   Residency& residency(int task, int segment) { return residency_[task][segment]; }
 
   Workload workload_;
@@ -217,7 +228,8 @@ class Controller {
     std::vector<int> map;   // their indices in (*plan)[index]
   };
   std::vector<Fallback> fallback_;
-  std::vector<std::vector<double>> planned_latency_;  // [task][segment * P + p] at last plan
+  // [task][p]: measured over profile latency, followed (ObserveDrift) and at the last plan.
+  std::vector<std::vector<double>> speed_, planned_speed_;
   double last_replan_us_ = -std::numeric_limits<double>::infinity();
   bool drift_pending_ = false;
 

@@ -3,6 +3,7 @@
 #include <gtest/gtest.h>
 
 #include <cmath>
+#include <functional>
 #include <limits>
 #include <memory>
 #include <optional>
@@ -455,6 +456,68 @@ TEST(Controller, MeasuresEachJobsStartDelay) {
   EXPECT_DOUBLE_EQ(m.job_samples[0].delay_us, 30);
   EXPECT_DOUBLE_EQ(m.job_samples[1].delay_us, 7);
   EXPECT_EQ(m.job_samples[1].start, StartKind::kQueued);
+}
+
+// Runs `jobs` requests of task 0 one after another on cpu0, each segment taking its profiled time
+// times factor(j), 10 ms apart (past the 2 s between drift replans within the run).
+void RunTimedJobs(Controller& c, int jobs, const std::function<double(int)>& factor) {
+  const Profile base = TwoTaskProfile();
+  for (int j = 0; j < jobs; ++j) {
+    const double t = 1e4 * (j + 1);
+    ASSERT_TRUE(c.Admit({t, 0, j}, t));
+    StageJob job;
+    while (c.Take(0, t, &job)) {
+      std::vector<double> us;
+      for (int i = job.first_segment; i < job.end_segment; ++i)
+        us.push_back(base.tasks[0].segment((*job.stitch)[i], i).latency_us[0] * factor(j));
+      double total = 0;
+      for (double u : us) total += u;
+      c.Complete(job, t, t + total, us, 0, true, true);
+    }
+  }
+}
+
+int64_t DriftReplans(const Controller& c) {
+  RunMetrics m;
+  c.FillRunMetrics(&m);
+  auto it = m.replans_by_cause.find("latency-drift");
+  return it == m.replans_by_cause.end() ? 0 : it->second;
+}
+
+TEST(Controller, JobTimeNoiseDoesNotReplan) {
+  Workload w = TwoTaskWorkload(1000, 1, 10.0);
+  w.tasks.resize(1);
+  w.events.clear();
+  auto pol = MakePolicy("sparseloom");
+  ASSERT_TRUE(pol.ok());
+  auto c = Controller::Create(w, TwoTaskProfile(), std::move(pol).value(), {"cpu0"}, {});
+  ASSERT_TRUE(c.ok()) << c.status().message();
+  ASSERT_TRUE((*c)->Start(0).ok());
+  // Single jobs 25% off either way, as on a noisy VM: the speed ratio stays near 1.
+  RunTimedJobs(**c, 600, [](int j) { return j % 2 == 0 ? 0.75 : 1.25; });
+  EXPECT_EQ(DriftReplans(**c), 0);
+}
+
+TEST(Controller, ASlowerProcessorScalesEverySegmentOfTheTaskThere) {
+  Workload w = TwoTaskWorkload(1000, 1, 10.0);
+  w.tasks.resize(1);
+  w.events.clear();
+  auto pol = MakePolicy("sparseloom");
+  ASSERT_TRUE(pol.ok());
+  auto c = Controller::Create(w, TwoTaskProfile(), std::move(pol).value(), {"cpu0"}, {});
+  ASSERT_TRUE(c.ok()) << c.status().message();
+  ASSERT_TRUE((*c)->Start(0).ok());
+  RunTimedJobs(**c, 600, [](int) { return 1.5; });
+  EXPECT_GE(DriftReplans(**c), 1);
+  // Every segment of the task on cpu0 is planned 1.5x slower (within the smoothing's lag),
+  // including variants that never ran; cpu1's latencies are untouched.
+  const Profile base = TwoTaskProfile();
+  const TaskProfile& now = (*c)->profile().tasks[0];
+  for (size_t s = 0; s < now.segments.size(); ++s) {
+    EXPECT_NEAR(now.segments[s].latency_us[0] / base.tasks[0].segments[s].latency_us[0], 1.5, 0.1)
+        << "segment " << s;
+    EXPECT_DOUBLE_EQ(now.segments[s].latency_us[1], base.tasks[0].segments[s].latency_us[1]);
+  }
 }
 
 TEST(Controller, RejectsUnknownPoolsAndProcessors) {
