@@ -425,33 +425,39 @@ TEST(Controller, ProcessorFailureReplansAndLosesNothing) {
   EXPECT_GT(m.overall.served, r.arrivals / 3);  // the other processor goes on serving
 }
 
+// Task "a" alone under `policy` on cpu0, started at 0, for `duration_s`.
+std::unique_ptr<Controller> OneTaskOnCpu0(const std::string& policy, double duration_s) {
+  Workload w = TwoTaskWorkload(1000, 1, duration_s);
+  w.tasks.resize(1);
+  w.events.clear();
+  auto pol = MakePolicy(policy);
+  SL_CHECK(pol.ok());
+  auto c = Controller::Create(w, TwoTaskProfile(), std::move(pol).value(), {"cpu0"}, {});
+  SL_CHECK(c.ok());
+  SL_CHECK((*c)->Start(0).ok());
+  return std::move(c).value();
+}
+
 TEST(Controller, MeasuresEachJobsStartDelay) {
   // One task on one processor, whole-model jobs: two requests arrive at 0 and 10 us; the first
   // starts 30 us late, the second 7 us after the first ends. Timed jobs keep their delays.
-  Workload w = TwoTaskWorkload(1000, 1, 1.0);
-  w.tasks.resize(1);
-  w.events.clear();
-  auto pol = MakePolicy("sv-ao-np");
-  ASSERT_TRUE(pol.ok());
-  auto c = Controller::Create(w, TwoTaskProfile(), std::move(pol).value(), {"cpu0"}, {});
-  ASSERT_TRUE(c.ok()) << c.status().message();
-  ASSERT_TRUE((*c)->Start(0).ok());
-  ASSERT_TRUE((*c)->Admit({0.0, 0, 0}, 0));
-  ASSERT_TRUE((*c)->Admit({10.0, 0, 1}, 10));
+  auto c = OneTaskOnCpu0("sv-ao-np", 1.0);
+  ASSERT_TRUE(c->Admit({0.0, 0, 0}, 0));
+  ASSERT_TRUE(c->Admit({10.0, 0, 1}, 10));
   StageJob a, b;
-  ASSERT_TRUE((*c)->Take(0, 30, &a));
+  ASSERT_TRUE(c->Take(0, 30, &a));
   EXPECT_DOUBLE_EQ(a.delay_us, 30);
   EXPECT_EQ(a.start, StartKind::kIdleFirst);
   ASSERT_TRUE(a.last);
-  const double service = (*c)->ExpectedServiceUs(a);
-  (*c)->Complete(a, 30, 30 + service, {service}, 0, true, true);
-  ASSERT_TRUE((*c)->Take(0, 37 + service, &b));
+  const double service = c->ExpectedServiceUs(a);
+  c->Complete(a, 30, 30 + service, {service}, 0, true, true);
+  ASSERT_TRUE(c->Take(0, 37 + service, &b));
   EXPECT_DOUBLE_EQ(b.delay_us, 7);
   EXPECT_EQ(b.start, StartKind::kQueued);  // it arrived while the first one ran
-  (*c)->Complete(b, 37 + service, 37 + 2 * service, {service}, 0, true, true);
+  c->Complete(b, 37 + service, 37 + 2 * service, {service}, 0, true, true);
   RunMetrics m;
-  (*c)->collector().Finish(1, &m);
-  (*c)->FillRunMetrics(&m);
+  c->collector().Finish(1, &m);
+  c->FillRunMetrics(&m);
   ASSERT_EQ(m.job_samples.size(), 2u);
   EXPECT_DOUBLE_EQ(m.job_samples[0].delay_us, 30);
   EXPECT_DOUBLE_EQ(m.job_samples[1].delay_us, 7);
@@ -485,34 +491,20 @@ int64_t DriftReplans(const Controller& c) {
 }
 
 TEST(Controller, JobTimeNoiseDoesNotReplan) {
-  Workload w = TwoTaskWorkload(1000, 1, 10.0);
-  w.tasks.resize(1);
-  w.events.clear();
-  auto pol = MakePolicy("sparseloom");
-  ASSERT_TRUE(pol.ok());
-  auto c = Controller::Create(w, TwoTaskProfile(), std::move(pol).value(), {"cpu0"}, {});
-  ASSERT_TRUE(c.ok()) << c.status().message();
-  ASSERT_TRUE((*c)->Start(0).ok());
+  auto c = OneTaskOnCpu0("sparseloom", 10.0);
   // Single jobs 25% off either way, as on a noisy VM: the speed ratio stays near 1.
-  RunTimedJobs(**c, 600, [](int j) { return j % 2 == 0 ? 0.75 : 1.25; });
-  EXPECT_EQ(DriftReplans(**c), 0);
+  RunTimedJobs(*c, 600, [](int j) { return j % 2 == 0 ? 0.75 : 1.25; });
+  EXPECT_EQ(DriftReplans(*c), 0);
 }
 
 TEST(Controller, ASlowerProcessorScalesEverySegmentOfTheTaskThere) {
-  Workload w = TwoTaskWorkload(1000, 1, 10.0);
-  w.tasks.resize(1);
-  w.events.clear();
-  auto pol = MakePolicy("sparseloom");
-  ASSERT_TRUE(pol.ok());
-  auto c = Controller::Create(w, TwoTaskProfile(), std::move(pol).value(), {"cpu0"}, {});
-  ASSERT_TRUE(c.ok()) << c.status().message();
-  ASSERT_TRUE((*c)->Start(0).ok());
-  RunTimedJobs(**c, 600, [](int) { return 1.5; });
-  EXPECT_GE(DriftReplans(**c), 1);
+  auto c = OneTaskOnCpu0("sparseloom", 10.0);
+  RunTimedJobs(*c, 600, [](int) { return 1.5; });
+  EXPECT_GE(DriftReplans(*c), 1);
   // Every segment of the task on cpu0 is planned 1.5x slower (within the smoothing's lag),
   // including variants that never ran; cpu1's latencies are untouched.
   const Profile base = TwoTaskProfile();
-  const TaskProfile& now = (*c)->profile().tasks[0];
+  const TaskProfile& now = c->profile().tasks[0];
   for (size_t s = 0; s < now.segments.size(); ++s) {
     EXPECT_NEAR(now.segments[s].latency_us[0] / base.tasks[0].segments[s].latency_us[0], 1.5, 0.1)
         << "segment " << s;

@@ -44,6 +44,27 @@ void ParallelFor(int64_t items, int64_t elements, int num_threads, const Fn& fn)
   }
 }
 
+// Work along the middle axis of an [outer, n, inner] tensor, over up to num_threads threads: with
+// inner == 1, rows(begin, end) for ranges of the outer rows; otherwise cols(o, c0, width) for
+// each outer index o and block of `block` neighbouring inner columns from c0 (width <= block), so
+// that every load along n is contiguous.
+template <typename Rows, typename Cols>
+void ForAlongMiddleAxis(int64_t outer, int64_t n, int64_t inner, int64_t block, int num_threads,
+                        const Rows& rows, const Cols& cols) {
+  const int64_t total = outer * n * inner;
+  if (inner == 1) {
+    ParallelFor(outer, total, num_threads, rows);
+    return;
+  }
+  const int64_t blocks = (inner + block - 1) / block;
+  ParallelFor(outer * blocks, total, num_threads, [&](int64_t begin, int64_t end) {
+    for (int64_t item = begin; item < end; ++item) {
+      const int64_t o = item / blocks, c0 = (item % blocks) * block;
+      cols(o, c0, std::min(block, inner - c0));
+    }
+  });
+}
+
 inline int64_t Product(std::span<const int64_t> dims) {
   int64_t p = 1;
   for (int64_t d : dims) p *= d;

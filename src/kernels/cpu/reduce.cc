@@ -101,22 +101,15 @@ class ReduceKernel final : public CpuKernel {
     SL_RETURN_IF_ERROR(CheckViews(inputs, outputs));
     const float* x = inputs[0].data_as<const float>();
     float* y = outputs[0].data_as<float>();
-    const int64_t total = outer_ * n_ * inner_;
     if (outer_ * inner_ == 0) return Status::Ok();
-    if (inner_ == 1) {
-      ParallelFor(outer_, total, ctx.num_threads, [&](int64_t begin, int64_t end) {
-        ReduceRows(x + begin * n_, y + begin, end - begin, n_, scale_);
-      });
-      return Status::Ok();
-    }
-    const int64_t blocks = (inner_ + kBlock - 1) / kBlock;
-    ParallelFor(outer_ * blocks, total, ctx.num_threads, [&](int64_t begin, int64_t end) {
-      for (int64_t item = begin; item < end; ++item) {
-        const int64_t o = item / blocks, c0 = (item % blocks) * kBlock;
-        ReduceColumns(x + o * n_ * inner_ + c0, y + o * inner_ + c0, n_, inner_,
-                      std::min(kBlock, inner_ - c0), scale_);
-      }
-    });
+    ForAlongMiddleAxis(
+        outer_, n_, inner_, kBlock, ctx.num_threads,
+        [&](int64_t begin, int64_t end) {
+          ReduceRows(x + begin * n_, y + begin, end - begin, n_, scale_);
+        },
+        [&](int64_t o, int64_t c0, int64_t width) {
+          ReduceColumns(x + o * n_ * inner_ + c0, y + o * inner_ + c0, n_, inner_, width, scale_);
+        });
     return Status::Ok();
   }
 

@@ -159,23 +159,18 @@ class SoftmaxKernel final : public CpuKernel {
     float* y = outputs[0].data_as<float>();
     const int64_t n = n_, inner = inner_, total = outer_ * n_ * inner_;
     if (total == 0) return Status::Ok();
-    if (inner == 1) {
-      ParallelFor(outer_, total, ctx.num_threads, [&](int64_t begin, int64_t end) {
-        if (n <= kShortRow)
-          SoftmaxShortRows(x + begin * n, y + begin * n, end - begin, n);
-        else
-          for (int64_t r = begin; r < end; ++r) SoftmaxRow(x + r * n, y + r * n, n);
-      });
-      return Status::Ok();
-    }
-    const int64_t blocks = (inner + kBlock - 1) / kBlock;
-    ParallelFor(outer_ * blocks, total, ctx.num_threads, [&](int64_t begin, int64_t end) {
-      for (int64_t item = begin; item < end; ++item) {
-        const int64_t o = item / blocks, c0 = (item % blocks) * kBlock;
-        const int64_t off = o * n * inner + c0;
-        SoftmaxColumns(x + off, y + off, n, inner, std::min(kBlock, inner - c0));
-      }
-    });
+    ForAlongMiddleAxis(
+        outer_, n, inner, kBlock, ctx.num_threads,
+        [&](int64_t begin, int64_t end) {
+          if (n <= kShortRow)
+            SoftmaxShortRows(x + begin * n, y + begin * n, end - begin, n);
+          else
+            for (int64_t r = begin; r < end; ++r) SoftmaxRow(x + r * n, y + r * n, n);
+        },
+        [&](int64_t o, int64_t c0, int64_t width) {
+          const int64_t off = o * n * inner + c0;
+          SoftmaxColumns(x + off, y + off, n, inner, width);
+        });
     return Status::Ok();
   }
 
