@@ -100,7 +100,7 @@ Result<std::vector<SegmentKey>> Controller::Start(double now_us) {
   SL_RETURN_IF_ERROR(Replan(now_us, "start"));
   Lookahead(now_us);
   std::vector<SegmentKey> keys = TakePreloads();  // loaded before requests arrive
-  for (const SegmentKey& k : keys) residency(k.task, k.segment).loading = false;
+  for (const SegmentKey& k : keys) MarkLoaded(k.task, k.segment);
   return keys;
 }
 
@@ -261,7 +261,7 @@ bool Controller::Reserve(int task, int segment, double now_us, int64_t* loaded) 
     r.resident = true;
     r.loading = true;
     resident_bytes_ += bytes;
-    snap_.resident.flags[task][segment] = 1;
+    snap_.resident.flags[task][segment] = ResidentSet::kLoading;
     snap_.resident.bytes = resident_bytes_;
     peak_resident_bytes_ = std::max(peak_resident_bytes_, resident_bytes_);
     ++loads_;
@@ -294,8 +294,14 @@ void Controller::SegmentLoaded(int task, int segment) {
   if (task < 0 || task >= static_cast<int>(residency_.size()) || segment < 0 ||
       segment >= static_cast<int>(residency_[task].size()))
     return;
+  MarkLoaded(task, segment);
+}
+
+void Controller::MarkLoaded(int task, int segment) {
   Residency& r = residency(task, segment);
-  if (r.resident) r.loading = false;
+  if (!r.resident) return;
+  r.loading = false;
+  snap_.resident.flags[task][segment] = ResidentSet::kReady;
 }
 
 bool Controller::Loaded(int task, const Option& o) const {
@@ -619,8 +625,10 @@ void Controller::Complete(const StageJob& job, double start_us, double now_us,
     Residency& res = residency(job.task, (*job.stitch)[i] * K + i);
     --res.in_use;
     res.last_use_us = now_us;
-    if (ok) res.loading = false;  // the job's worker holds its weights
   }
+  if (ok)  // the job's worker holds their weights
+    for (int i = job.first_segment; i < job.end_segment; ++i)
+      MarkLoaded(job.task, (*job.stitch)[i] * K + i);
   if (running_[job.processor] == job.slot) running_[job.processor] = -1;
   last_end_us_[job.processor] = std::max(last_end_us_[job.processor], now_us);
   r.running = false;

@@ -188,6 +188,9 @@ class Controller {
   // load to *loaded. False when the budget cannot hold it.
   bool Reserve(int task, int segment, double now_us, int64_t* loaded = nullptr);
   void Evict(int task, int segment);
+  // A resident segment's weights are in memory (no longer loading): the dispatcher counts it as
+  // ready (ResidentSet::kReady).
+  void MarkLoaded(int task, int segment);
   bool Dispatch(int64_t slot, double now_us);
   // While the first option of `task`'s current choice is loading: the fallback's options that are
   // loaded and meet the floor (filtered once, at the first dispatch that needs them). Null when

@@ -20,7 +20,7 @@ double Dispatcher::ExpectedFinishUs(const Option& option, int task, const Snapsh
     if (snap.resident.tracked && tp != nullptr) {
       for (int i = st.first_segment; i < st.end_segment; ++i) {
         const int seg = option.stitch[i] * K + i;
-        if (!snap.resident.Contains(task, seg))
+        if (!snap.resident.Ready(task, seg))  // still loading: counted as a whole load
           load_us += bw > 0 ? static_cast<double>(tp->segments[seg].weight_bytes) / bw : kInf;
       }
     }

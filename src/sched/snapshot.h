@@ -51,15 +51,24 @@ struct ProcessorState {
 // Which segments' weights are in memory. When `tracked` is false every segment counts as resident
 // (no memory management: no load costs).
 struct ResidentSet {
+  // flags values: not resident, resident with its weights in memory, resident (memory reserved)
+  // while its weights still load.
+  static constexpr uint8_t kAbsent = 0, kReady = 1, kLoading = 2;
   bool tracked = false;
-  std::vector<std::vector<uint8_t>> flags;  // [task position][v * K + i]: 1 if resident
+  std::vector<std::vector<uint8_t>> flags;  // [task position][v * K + i]
   int64_t bytes = 0;                        // sum of weight_bytes of the resident segments
 
-  bool Contains(int task, int segment) const {
-    if (!tracked) return true;
-    if (task < 0 || task >= static_cast<int>(flags.size())) return false;
+  // Resident (ready or loading): what the optimizer and the preloader plan with.
+  bool Contains(int task, int segment) const { return Flag(task, segment) != kAbsent; }
+  // Its weights are in memory: what the dispatcher needs to run it without waiting for a load.
+  bool Ready(int task, int segment) const { return Flag(task, segment) == kReady; }
+
+ private:
+  uint8_t Flag(int task, int segment) const {
+    if (!tracked) return kReady;
+    if (task < 0 || task >= static_cast<int>(flags.size())) return kAbsent;
     const auto& f = flags[task];
-    return segment >= 0 && segment < static_cast<int>(f.size()) && f[segment] != 0;
+    return segment >= 0 && segment < static_cast<int>(f.size()) ? f[segment] : kAbsent;
   }
 };
 

@@ -117,6 +117,12 @@ TEST(Dispatcher, ChargesOnDemandLoadsOfSegmentsNotResident) {
   EXPECT_DOUBLE_EQ(d.ExpectedFinishUs(f.choice.options[2], 0, f.snap), 1320);
   f.snap.resident.flags = {{1, 1}};
   EXPECT_DOUBLE_EQ(d.ExpectedFinishUs(f.choice.options[0], 0, f.snap), 1200);
+  // Resident but still loading (memory reserved by a replan, the loader not done): a job would
+  // wait for the load, so it is charged as one; the optimizer still counts it as resident.
+  f.snap.resident.flags = {{ResidentSet::kLoading, ResidentSet::kReady}};
+  EXPECT_TRUE(f.snap.resident.Contains(0, 0));
+  EXPECT_FALSE(f.snap.resident.Ready(0, 0));
+  EXPECT_DOUBLE_EQ(d.ExpectedFinishUs(f.choice.options[0], 0, f.snap), 1300);
 }
 
 TEST(Dispatcher, SlackUsesTheFastestOption) {
