@@ -186,7 +186,8 @@ std::string Markdown(const std::vector<EvalPlatformResult>& results, bool quick,
       "accuracy floors 0.5-2 points under the best variant's (src/sim/eval.h).\n\n";
   md +=
       "## Against the paper's claims\n\nThe baselines serve their queues in arrival order, "
-      "SparseLoom least slack first with preemption points (docs/scheduling.md); the last two "
+      "SparseLoom earliest deadline first with preemption points (docs/scheduling.md); the last "
+      "two "
       "columns give every policy least slack first (Band's order), which shows how much of the "
       "gap is the order.\n\n"
       "| platform | violations vs `sv-lo-np` | vs best adaptive (`av-*`) | throughput vs "

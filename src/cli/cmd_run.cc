@@ -11,7 +11,7 @@ namespace {
 const char kUsage[] =
     "usage: sparseloom run --workload W.json [--profile P.json] [--policy NAME|all]\n"
     "                      [--memory-budget MB] [--duration S] [--load-scale X] [--load-sweep]\n"
-    "                      [--order fifo|lsf] [--unmeetable reject|best-effort]\n"
+    "                      [--order fifo|lsf|edf] [--unmeetable reject|best-effort]\n"
     "                      [--json out.json] [--trace trace.json] [--records out.csv]\n"
     "                      [--processors LIST]\n"
     "Serves every task of the workload on its processors for its duration, each request a real\n"
@@ -21,8 +21,8 @@ const char kUsage[] =
     "Without --profile, a cached profile of the zoo (zoo-work/) is used or measured first.\n"
     "--processors replaces the workload's list, e.g. cpu0,cpu1,ocl0 or cpu0,cpu1,cuda0 to serve\n"
     "on the CPU cores and an OpenCL or CUDA device. --order sets which pending request a free\n"
-    "processor serves first for every policy (default: least slack first for sparseloom, arrival\n"
-    "order for the baselines). --records writes one CSV line per request of every run.";
+    "processor serves first for every policy (default: earliest deadline first for sparseloom,\n"
+    "arrival order for the baselines). --records writes one CSV line per request of every run.";
 
 // Mean job time against the profile beyond which a run warns that the profile is stale.
 constexpr double kProfileDrift = 0.1;
@@ -94,10 +94,11 @@ Status ParseServingOptions(const Args& args, Setup* s, bool load_pools) {
   if (scale != 1) s->workload = ScaleLoad(s->workload, scale);
   if (args.Has("order")) {  // else each policy's own order
     const std::string order = args.Get("order");
-    if (order != "fifo" && order != "lsf")
-      return InvalidArgument("--order must be fifo or lsf, got '" + order + "'");
-    s->policy_options.order =
-        order == "lsf" ? RequestOrder::kLeastSlackFirst : RequestOrder::kFifo;
+    if (order != "fifo" && order != "lsf" && order != "edf")
+      return InvalidArgument("--order must be fifo, lsf or edf, got '" + order + "'");
+    s->policy_options.order = order == "lsf"   ? RequestOrder::kLeastSlackFirst
+                              : order == "edf" ? RequestOrder::kEarliestDeadlineFirst
+                                               : RequestOrder::kFifo;
   }
   const std::string un = args.Get("unmeetable", "reject");
   if (un != "reject" && un != "best-effort")

@@ -388,7 +388,7 @@ bool Controller::Dispatch(int64_t slot, double now_us) {
   const Choice& choice = fallback ? *fallback : (*plan_)[ci];
   // Least slack first serves r before the queued stages that are due later: the dispatcher sees
   // only the work ahead of r (approximating slack order by deadline order).
-  const bool lsf = least_slack_first();
+  const bool lsf = by_urgency();
   if (lsf)
     for (int p = 0; p < num_processors(); ++p)
       snap_.processors[p].queued_work_us = WorkAheadUs(p, r.deadline_us, now_us);
@@ -486,8 +486,8 @@ void Controller::Release(int64_t slot) {
   free_slots_.push_back(slot);
 }
 
-bool Controller::least_slack_first() const {
-  return policy_.dispatcher.config().order == RequestOrder::kLeastSlackFirst;
+bool Controller::by_urgency() const {
+  return policy_.dispatcher.config().order != RequestOrder::kFifo;
 }
 
 double Controller::WorkAheadUs(int p, double deadline_us, double now_us) const {
@@ -507,7 +507,8 @@ double Controller::WorkAheadUs(int p, double deadline_us, double now_us) const {
 
 bool Controller::Take(int p, double now_us, StageJob* job) {
   auto& q = queues_[p];
-  const bool lsf = least_slack_first();
+  const bool lsf = by_urgency();
+  const bool edf = policy_.dispatcher.config().order == RequestOrder::kEarliestDeadlineFirst;
   for (;;) {
     // FIFO: the first ready continuation (a later stage of a started request: the dispatcher
     // planned it to follow its previous stage), else the first ready job; least slack first: the
@@ -520,8 +521,10 @@ bool Controller::Take(int p, double now_us, StageJob* job) {
       }
     if (pick == q.size()) pick = first;
     if (pick == q.size()) return false;
-    double best = std::numeric_limits<double>::infinity();  // least slack first: the pick's
+    // By urgency: the ready job with the least slack, or due first; `best` is the pick's slack.
+    double best = std::numeric_limits<double>::infinity();
     if (lsf) {
+      double best_key = best;
       for (size_t k = 0; k < q.size(); ++k) {
         if (q[k].ready_us > now_us) continue;
         const Request& r = requests_[q[k].slot];
@@ -529,7 +532,9 @@ bool Controller::Take(int p, double now_us, StageJob* job) {
         for (size_t s = q[k].stage; s < r.option->stages.size(); ++s)
           left += r.option->stages[s].service_us;
         const double slack = r.deadline_us - now_us - left;
-        if (slack < best) {
+        const double key = edf ? r.deadline_us : slack;
+        if (key < best_key) {
+          best_key = key;
           best = slack;
           pick = k;
         }

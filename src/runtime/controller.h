@@ -247,7 +247,9 @@ class Controller {
   // Least slack first: the expected work that runs on processor p before a request due at
   // `deadline_us` (the running job's remainder and the queued stages due no later).
   double WorkAheadUs(int p, double deadline_us, double now_us) const;
-  bool least_slack_first() const;
+  // Least slack or earliest deadline first: queues served by urgency rather than in arrival
+  // order (the dispatcher then counts only the work due before a request as ahead of it).
+  bool by_urgency() const;
   double peak_queue_us_ = 0;
   bool draining_ = false;
   std::string last_error_;

@@ -26,8 +26,9 @@ enum class OptionPick {
 };
 
 enum class RequestOrder {
-  kFifo,             // serve pending requests in arrival order
-  kLeastSlackFirst,  // serve the pending request with the least slack first (Band)
+  kFifo,                   // serve pending requests in arrival order
+  kLeastSlackFirst,        // serve the pending request with the least slack first (Band)
+  kEarliestDeadlineFirst,  // serve the pending request due first
 };
 
 enum class OnUnmeetable {

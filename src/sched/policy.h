@@ -32,8 +32,8 @@ struct Policy {
 
 // Dispatcher settings shared by every policy (the comparison keeps them equal).
 struct PolicyOptions {
-  // Which pending request a free processor serves first; unset: the policy's own (least slack
-  // first for `sparseloom`, arrival order for the baselines).
+  // Which pending request a free processor serves first; unset: the policy's own (earliest
+  // deadline first for `sparseloom`, arrival order for the baselines).
   std::optional<RequestOrder> order;
   OnUnmeetable unmeetable = OnUnmeetable::kReject;
   double load_bandwidth_bytes_per_us = 1000.0;

@@ -231,12 +231,13 @@ const RequestRecord* RecordOf(const Controller& c, int64_t id) {
 // the dispatcher counts only that job's remainder and admits it, and the processor takes it next.
 TEST(Controller, LeastSlackFirstAdmitsAnUrgentRequestAheadOfLaterOnes) {
   const OneProcessor setup(100);
-  for (RequestOrder order : {RequestOrder::kFifo, RequestOrder::kLeastSlackFirst}) {
+  for (RequestOrder order : {RequestOrder::kFifo, RequestOrder::kLeastSlackFirst,
+                             RequestOrder::kEarliestDeadlineFirst}) {
     auto c = setup.Make(order);
     StageJob job;
     for (int i = 0; i < 3; ++i) EXPECT_TRUE(c->Admit({0, 0, 0}, 0));
     ASSERT_TRUE(c->Take(0, 0, &job));  // slow request 0 runs until 1000 us
-    EXPECT_EQ(c->Admit({200, 1, 0}, 200), order == RequestOrder::kLeastSlackFirst);
+    EXPECT_EQ(c->Admit({200, 1, 0}, 200), order != RequestOrder::kFifo);
     c->Complete(job, 0, 1000, {}, 0, true, true);
     ASSERT_TRUE(c->Take(0, 1000, &job));
     if (order == RequestOrder::kFifo) {
@@ -254,38 +255,70 @@ TEST(Controller, LeastSlackFirstAdmitsAnUrgentRequestAheadOfLaterOnes) {
 // five urgent fast requests overtake it. When its turn comes at 1.5 ms it can no longer finish in
 // time: least slack first rejects it then instead of running it late.
 TEST(Controller, LeastSlackFirstRejectsARequestOvertakenPastItsDeadline) {
-  const OneProcessor setup(2.45);
-  auto c = setup.Make(RequestOrder::kLeastSlackFirst);
-  StageJob job;
-  EXPECT_TRUE(c->Admit({0, 0, 0}, 0));
-  ASSERT_TRUE(c->Take(0, 0, &job));
-  EXPECT_TRUE(c->Admit({0, 0, 1}, 0));  // request 1: expected finish 2000 us, due 2450 us
-  for (int i = 0; i < 5; ++i) EXPECT_TRUE(c->Admit({10, 1, i}, 10));
-  double t = 1000;
-  c->Complete(job, 0, t, {}, 0, true, true);
-  for (int i = 0; i < 5; ++i) {
-    ASSERT_TRUE(c->Take(0, t, &job));
-    EXPECT_EQ(job.task, 1);
-    c->Complete(job, t, t + 100, {}, 0, true, true);
-    t += 100;
+  for (RequestOrder order :
+       {RequestOrder::kLeastSlackFirst, RequestOrder::kEarliestDeadlineFirst}) {
+    const OneProcessor setup(2.45);
+    auto c = setup.Make(order);
+    StageJob job;
+    EXPECT_TRUE(c->Admit({0, 0, 0}, 0));
+    ASSERT_TRUE(c->Take(0, 0, &job));
+    EXPECT_TRUE(c->Admit({0, 0, 1}, 0));  // request 1: expected finish 2000 us, due 2450 us
+    for (int i = 0; i < 5; ++i) EXPECT_TRUE(c->Admit({10, 1, i}, 10));
+    double t = 1000;
+    c->Complete(job, 0, t, {}, 0, true, true);
+    for (int i = 0; i < 5; ++i) {
+      ASSERT_TRUE(c->Take(0, t, &job));
+      EXPECT_EQ(job.task, 1);
+      c->Complete(job, t, t + 100, {}, 0, true, true);
+      t += 100;
+    }
+    EXPECT_FALSE(c->Take(0, t, &job));  // request 1 would end at 2500 us
+    ASSERT_NE(RecordOf(*c, 1), nullptr);
+    EXPECT_FALSE(RecordOf(*c, 1)->served);
+    EXPECT_EQ(RecordOf(*c, 1)->reason, "deadline-unmeetable");
+    EXPECT_TRUE(c->idle());
   }
-  EXPECT_FALSE(c->Take(0, t, &job));  // request 1 would end at 2500 us
-  ASSERT_NE(RecordOf(*c, 1), nullptr);
-  EXPECT_FALSE(RecordOf(*c, 1)->served);
-  EXPECT_EQ(RecordOf(*c, 1)->reason, "deadline-unmeetable");
-  EXPECT_TRUE(c->idle());
 }
 
-// SparseLoom serves the least slack first unless told otherwise; the baselines arrival order.
+// Where the two urgency orders differ. At 1 ms a slow request due at 2.5 ms (1 ms of work, slack
+// 0.5 ms) and a fast one due at 1.7 ms (0.1 ms of work, slack 0.6 ms) wait. Least slack first runs
+// the slow one first, and the fast one can then no longer make it; earliest deadline first runs
+// the fast one first, and both finish in time.
+TEST(Controller, EarliestDeadlineFirstServesTheRequestDueFirst) {
+  const OneProcessor setup(2.5);
+  for (RequestOrder order :
+       {RequestOrder::kLeastSlackFirst, RequestOrder::kEarliestDeadlineFirst}) {
+    auto c = setup.Make(order);
+    StageJob job;
+    EXPECT_TRUE(c->Admit({0, 0, 0}, 0));
+    ASSERT_TRUE(c->Take(0, 0, &job));         // slow request 0 runs until 1000 us
+    EXPECT_TRUE(c->Admit({0, 0, 1}, 0));      // slow request 1: due 2500 us
+    EXPECT_TRUE(c->Admit({200, 1, 2}, 200));  // fast request 2: due 1700 us
+    c->Complete(job, 0, 1000, {}, 0, true, true);
+    ASSERT_TRUE(c->Take(0, 1000, &job));
+    const bool edf = order == RequestOrder::kEarliestDeadlineFirst;
+    EXPECT_EQ(job.task, edf ? 1 : 0);
+    const double end = edf ? 1100 : 2000;
+    c->Complete(job, 1000, end, {}, 0, true, true);
+    ASSERT_EQ(c->Take(0, end, &job), edf);  // under least slack first the fast one is rejected
+    if (edf) c->Complete(job, end, end + 1000, {}, 0, true, true);
+    RunMetrics m;
+    c->collector().Finish(1, &m);
+    EXPECT_EQ(m.overall.violations, edf ? 0 : 1) << (edf ? "edf" : "lsf");
+    EXPECT_TRUE(c->idle());
+  }
+}
+
+// SparseLoom serves earliest deadline first unless told otherwise; the baselines arrival order.
 TEST(Controller, EachPolicyHasItsOwnOrderUnlessOneIsGiven) {
   for (const std::string& policy : PolicyNames()) {
     auto own = MakePolicy(policy);
     ASSERT_TRUE(own.ok());
-    EXPECT_EQ(own->dispatcher.config().order, policy == "sparseloom"
-                                                  ? RequestOrder::kLeastSlackFirst
-                                                  : RequestOrder::kFifo)
+    EXPECT_EQ(own->dispatcher.config().order,
+              policy == "sparseloom" ? RequestOrder::kEarliestDeadlineFirst : RequestOrder::kFifo)
         << policy;
-    for (RequestOrder order : {RequestOrder::kFifo, RequestOrder::kLeastSlackFirst}) {
+    for (RequestOrder order : {RequestOrder::kFifo, RequestOrder::kLeastSlackFirst,
+                               RequestOrder::kEarliestDeadlineFirst}) {
       PolicyOptions po;
       po.order = order;
       auto given = MakePolicy(policy, po);
