@@ -57,9 +57,9 @@ Result<Policy> MakePolicy(const std::string& name, const PolicyOptions& options)
     p.optimizer = std::make_unique<JointOptimizer>(SparseLoomOptimizerConfig(), name);
     dc.pick = OptionPick::kEarliestFinish;  // docs/scheduling.md: why not rank order
     pc = SparseLoomPreloaderConfig();
-    // Requests due soon overtake those with time to spare, earliest deadline first: 25-30 % fewer
-    // violations than least slack first in real runs of the default workload (docs/scheduling.md
-    // "Request order").
+    // Requests due soon overtake those with time to spare, earliest deadline first: as good as or
+    // better than least slack first in the simulator on real job times, within the machine's
+    // drift in real runs (docs/scheduling.md "Why earliest deadline first").
     dc.order = options.order.value_or(RequestOrder::kEarliestDeadlineFirst);
   } else if (name == "sv-ao-np" || name == "sv-ao-p") {
     p.optimizer =
