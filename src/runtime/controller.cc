@@ -386,15 +386,16 @@ bool Controller::Dispatch(int64_t slot, double now_us) {
   const auto t0 = std::chrono::steady_clock::now();
   const Choice* fallback = FallbackChoice(r.task);
   const Choice& choice = fallback ? *fallback : (*plan_)[ci];
-  // Least slack first serves r before the queued stages that are due later: the dispatcher sees
-  // only the work ahead of r (approximating slack order by deadline order).
-  const bool lsf = by_urgency();
-  if (lsf)
+  // Served by urgency (least slack or earliest deadline first), r goes before the queued stages
+  // due later: the dispatcher sees only the work ahead of r (deadline order, exact for earliest
+  // deadline first, standing in for slack order).
+  const bool urgent = by_urgency();
+  if (urgent)
     for (int p = 0; p < num_processors(); ++p)
       snap_.processors[p].queued_work_us = WorkAheadUs(p, r.deadline_us, now_us);
   const Decision d =
       policy_.dispatcher.Dispatch(sl::Request{r.task, r.arrival_us, r.deadline_us}, choice, snap_);
-  if (lsf)
+  if (urgent)
     for (int p = 0; p < num_processors(); ++p) snap_.processors[p].queued_work_us = queued_us_[p];
   collector_.AddDispatcherTime(MicrosSince(t0));
   if (d.rejected) {
@@ -507,12 +508,11 @@ double Controller::WorkAheadUs(int p, double deadline_us, double now_us) const {
 
 bool Controller::Take(int p, double now_us, StageJob* job) {
   auto& q = queues_[p];
-  const bool lsf = by_urgency();
+  const bool urgent = by_urgency();
   const bool edf = policy_.dispatcher.config().order == RequestOrder::kEarliestDeadlineFirst;
   for (;;) {
     // FIFO: the first ready continuation (a later stage of a started request: the dispatcher
-    // planned it to follow its previous stage), else the first ready job; least slack first: the
-    // ready job with the least slack.
+    // planned it to follow its previous stage), else the first ready job; by urgency: below.
     size_t pick = q.size(), first = q.size();
     for (size_t k = 0; k < q.size() && pick == q.size(); ++k)
       if (q[k].ready_us <= now_us) {
@@ -523,7 +523,7 @@ bool Controller::Take(int p, double now_us, StageJob* job) {
     if (pick == q.size()) return false;
     // By urgency: the ready job with the least slack, or due first; `best` is the pick's slack.
     double best = std::numeric_limits<double>::infinity();
-    if (lsf) {
+    if (urgent) {
       double best_key = best;
       for (size_t k = 0; k < q.size(); ++k) {
         if (q[k].ready_us > now_us) continue;
@@ -544,7 +544,7 @@ bool Controller::Take(int p, double now_us, StageJob* job) {
     q.erase(q.begin() + static_cast<std::ptrdiff_t>(pick));
     Request& r = requests_[pend.slot];
     const Stage& st = r.option->stages[pend.stage];
-    if (lsf && best < 0 && policy_.dispatcher.config().unmeetable == OnUnmeetable::kReject) {
+    if (urgent && best < 0 && policy_.dispatcher.config().unmeetable == OnUnmeetable::kReject) {
       // Requests due earlier overtook this one since it was dispatched: when it can no longer
       // finish in time (negative slack), reject it now rather than spend processors on a late
       // result.
@@ -599,7 +599,10 @@ void Controller::ApplySpeeds() {
     for (size_t seg = 0; seg < tp.segments.size(); ++seg)
       for (int p = 0; p < P; ++p) {
         double& us = tp.segments[seg].latency_us[p];
-        if (us < kBrokenUs) us = base_latency_[t][seg * P + p] * speed_[t][p];
+        const double base = base_latency_[t][seg * P + p];
+        // Failed segments stay failed; a processor that cannot run it (kUnusableLatencyUs) stays
+        // so.
+        if (us < kBrokenUs && base < kUnusableLatencyUs) us = base * speed_[t][p];
       }
   }
 }

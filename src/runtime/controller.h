@@ -5,9 +5,9 @@
 //
 // Life of a request: Admit() (dispatcher picks an option of its task's Choice, or rejects with a
 // reason) -> one StageJob per pipeline stage, queued on that stage's processor in turn -> Take()
-// hands a processor its next job (FIFO or least slack first), reserving memory for segments that
-// are not resident -> Complete() queues the next stage or finishes the request. Every request ends
-// in exactly one record (served or rejected with a reason).
+// hands a processor its next job (FIFO, least slack or earliest deadline first), reserving memory
+// for segments that are not resident -> Complete() queues the next stage or finishes the request.
+// Every request ends in exactly one record (served or rejected with a reason).
 //
 // Replanning (optimizer + preloader) happens at Start, when a task starts or stops, on an SLO
 // change, on processor loss and when observed segment latencies drift from the planned ones.
@@ -244,7 +244,7 @@ class Controller {
   std::vector<int64_t> running_;  // per processor: slot of the running job, -1 when idle
   std::vector<double> last_end_us_;  // per processor: when its last job completed
   std::vector<double> running_start_us_;  // per processor: when its running job started
-  // Least slack first: the expected work that runs on processor p before a request due at
+  // By urgency: the expected work that runs on processor p before a request due at
   // `deadline_us` (the running job's remainder and the queued stages due no later).
   double WorkAheadUs(int p, double deadline_us, double now_us) const;
   // Least slack or earliest deadline first: queues served by urgency rather than in arrival

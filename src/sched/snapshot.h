@@ -40,7 +40,7 @@ struct TaskState {
 struct ProcessorState {
   int id = 0;  // index into Profile::processors
   bool alive = true;
-  // Expected work already queued (or running) on it, from `now_us`; under least slack first, the
+  // Expected work already queued (or running) on it, from `now_us`; served by urgency, the
   // controller sets it, for each dispatch, to the work that runs before that request.
   double queued_work_us = 0;
   // A CPU worker: it may switch to another request at any segment boundary at no cost (a GPU or
