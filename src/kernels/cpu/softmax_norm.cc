@@ -22,9 +22,9 @@ namespace norm_loops {
 
 constexpr int64_t kBlock = 64;
 
-// Rows of at most kShortRow entries go through a -inf padded copy with fixed trip counts: the
-// loops then unroll into whole vectors with no prologue or epilogue, which on attention rows (49
-// tokens) cost more than the exps themselves.
+// Rows of at most kShortRow entries run in passes of a fixed kShortRow lanes, the lanes past n
+// masked (read as -inf, never written): the loops then unroll into whole vectors with no prologue
+// or epilogue, which on attention rows (49 tokens) cost more than the exps themselves.
 constexpr int64_t kShortRow = 64;
 
 SL_CPU_CLONES void SoftmaxShortRows(const float* x, float* y, int64_t rows, int64_t n) {
