@@ -187,8 +187,7 @@ std::string Markdown(const std::vector<EvalPlatformResult>& results, bool quick,
   md +=
       "## Against the paper's claims\n\nThe baselines serve their queues in arrival order, "
       "SparseLoom earliest deadline first with preemption points (docs/scheduling.md); the last "
-      "two "
-      "columns give every policy least slack first (Band's order), which shows how much of the "
+      "two columns give every policy least slack first (Band's order), which shows how much of the "
       "gap is the order.\n\n"
       "| platform | violations vs `sv-lo-np` | vs best adaptive (`av-*`) | throughput vs "
       "`sv-ao-np` | weight memory vs preload-all | all least slack first: vs `sv-lo-np` | "

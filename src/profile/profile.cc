@@ -74,23 +74,6 @@ Result<double> Profile::PredictLatencyUs(const std::string& task, const std::vec
   return us;
 }
 
-Status Profile::ObserveLatency(const std::string& task, int segment, int variant,
-                               const std::string& processor, double measured_us) {
-  int t = FindTask(task);
-  if (t < 0) return NotFound("profile has no task '" + task + "'");
-  int p = FindProcessor(processor);
-  if (p < 0) return NotFound("profile has no processor '" + processor + "'");
-  TaskProfile& tp = tasks[t];
-  if (segment < 0 || segment >= tp.num_segments || variant < 0 || variant >= tp.num_variants())
-    return OutOfRange(task + ": no Segment(" + std::to_string(variant) + ", " +
-                      std::to_string(segment) + ")");
-  if (!std::isfinite(measured_us) || measured_us <= 0)
-    return InvalidArgument(task + ": measured latency must be a positive number of microseconds");
-  double& l = tp.segment(variant, segment).latency_us[p];
-  l = (1 - smoothing_alpha) * l + smoothing_alpha * measured_us;
-  return Status::Ok();
-}
-
 // ---- writing ---------------------------------------------------------------------------------
 
 namespace {
@@ -116,7 +99,6 @@ std::string Profile::ToJson() const {
   j.Key("seed").Int(static_cast<long long>(seed)).Key("created").String(created);
   j.Key("machine").BeginObject().Key("cpu").String(machine.cpu).Key("cores").Int(machine.cores);
   j.EndObject();
-  j.Key("smoothing_alpha").Double(smoothing_alpha);
   j.Key("latency_order").String(latency_order);
   j.Key("processors").BeginArray();
   for (const ProcessorSpec& p : processors) {
@@ -383,9 +365,9 @@ Result<Profile> Profile::FromJson(const std::string& text, const std::string& so
   SL_ASSIGN_OR_RETURN(p.machine.cpu, r.String(*jm, "cpu", "machine"));
   SL_ASSIGN_OR_RETURN(int64_t cores, r.Int(*jm, "cores", "machine", 0, 1 << 20));
   p.machine.cores = static_cast<int>(cores);
-  SL_ASSIGN_OR_RETURN(p.smoothing_alpha, r.Number(root, "smoothing_alpha", "top level"));
-  if (!(p.smoothing_alpha > 0 && p.smoothing_alpha <= 1))
-    return r.Err("smoothing_alpha", "must be in (0, 1]");
+  // Profiles written before session 11 carry "smoothing_alpha", the weight of a per-segment
+  // online update the runtime no longer makes (runtime/controller.h: drift per task and
+  // processor); it is ignored.
   if (root.Find("latency_order")) {
     SL_ASSIGN_OR_RETURN(p.latency_order, r.String(root, "latency_order", "top level"));
     if (p.latency_order != "interleaved" && p.latency_order != "repeated")

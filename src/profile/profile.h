@@ -8,8 +8,8 @@
 // Latency of a stitch on a placement is predicted as the sum of its segments' latencies on their
 // processors plus the hand-off of cut i whenever segments i and i+1 run on different processors.
 //
-// Thread safety: const methods may run concurrently; ObserveLatency mutates and needs exclusive
-// access.
+// Thread safety: const methods may run concurrently. (Latency drift while serving is followed by
+// the runtime's controller, which scales its own copy: runtime/controller.h.)
 #pragma once
 
 #include <cstdint>
@@ -98,8 +98,6 @@ class Profile {
   uint64_t seed = 0;
   ProfileMachine machine;
   std::string created;  // UTC, ISO 8601
-  // ObserveLatency: latency <- (1 - alpha) * latency + alpha * measured.
-  double smoothing_alpha = 0.2;
   // How segment latencies were measured (LatencyOptions::interleave): "interleaved" or
   // "repeated" (back to back; also profiles written before the field existed).
   std::string latency_order = "repeated";
@@ -114,11 +112,6 @@ class Profile {
   [[nodiscard]] Result<double> PredictLatencyUs(const std::string& task,
                                                 const std::vector<int>& stitch,
                                                 const std::vector<int>& placement) const;
-  // Online update of latency(Segment(variant, segment), processor) by exponential smoothing with
-  // smoothing_alpha, so the optimizer follows drift. Fails naming an unknown task, processor or
-  // out-of-range index, or a measurement that is not a finite positive number.
-  [[nodiscard]] Status ObserveLatency(const std::string& task, int segment, int variant,
-                                      const std::string& processor, double measured_us);
 
   std::string ToJson() const;
   [[nodiscard]] Status Write(const std::string& path) const;

@@ -598,11 +598,10 @@ void Controller::ApplySpeeds() {
     TaskProfile& tp = profile_.tasks[task_profile_[t]];
     for (size_t seg = 0; seg < tp.segments.size(); ++seg)
       for (int p = 0; p < P; ++p) {
-        double& us = tp.segments[seg].latency_us[p];
+        // A segment its processor cannot run (kUnusableLatencyUs), or that failed to load
+        // (kBrokenUs), keeps that mark.
         const double base = base_latency_[t][seg * P + p];
-        // Failed segments stay failed; a processor that cannot run it (kUnusableLatencyUs) stays
-        // so.
-        if (us < kBrokenUs && base < kUnusableLatencyUs) us = base * speed_[t][p];
+        tp.segments[seg].latency_us[p] = base < kUnusableLatencyUs ? base * speed_[t][p] : base;
       }
   }
 }
@@ -617,7 +616,7 @@ void Controller::ObserveDrift(const StageJob& job, const std::vector<double>& se
     if (k >= segment_us.size() || !(segment_us[k] > 0)) continue;
     const double base =
         base_latency_[job.task][static_cast<size_t>((*job.stitch)[i] * K + i) * P + p];
-    if (!(base > 0) || base >= kBrokenUs) continue;
+    if (!(base > 0) || base >= kUnusableLatencyUs) continue;
     speed += options_.drift_alpha * (segment_us[k] / base - speed);
   }
   const double planned = planned_speed_[job.task][p];
@@ -725,12 +724,15 @@ void Controller::FailProcessor(int p, double now_us) {
 
 void Controller::SegmentFailed(int task, int segment, double now_us) {
   if (task < 0 || task >= static_cast<int>(snap_.tasks.size())) return;
-  TaskProfile& tp = profile_.tasks[task_profile_[task]];
+  const TaskProfile& tp = profile_.tasks[task_profile_[task]];
   if (segment < 0 || segment >= static_cast<int>(tp.segments.size())) return;
+  // The planning latencies follow base_latency_ (ApplySpeeds, at the replan).
+  const int P = num_processors();
   bool changed = false;
-  for (double& us : tp.segments[segment].latency_us) {
-    changed = changed || us < kBrokenUs;
-    us = kBrokenUs;
+  for (int p = 0; p < P; ++p) {
+    double& base = base_latency_[task][static_cast<size_t>(segment) * P + p];
+    changed = changed || base < kBrokenUs;
+    base = kBrokenUs;
   }
   if (changed) (void)Replan(now_us, "segment-failed");
 }

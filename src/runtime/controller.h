@@ -201,8 +201,8 @@ class Controller {
   // their segments where the budget has room without evicting (Start).
   void Lookahead(double now_us);
   void ObserveDrift(const StageJob& job, const std::vector<double>& segment_us);
-  // Sets every planning latency to the profile's times its task's speed ratio on the processor
-  // (segments marked failed stay failed) and records the ratios planned with.
+  // Sets every planning latency to base_latency_ times its task's speed ratio on the processor
+  // (marked latencies as they are) and records the ratios planned with.
   void ApplySpeeds();
   // Planning latency of a segment that failed to load: no option using it meets any bound.
   static constexpr double kBrokenUs = 1e12;
@@ -264,7 +264,9 @@ class Controller {
   std::vector<TraceEvent> trace_;
   int64_t replans_ = 0;
   // Execution statistics (FillRunMetrics): jobs with timings, overhead sum, log-slowdown moments.
-  std::vector<std::vector<double>> base_latency_;  // [task][segment * P + p] as given at Create
+  // [task][segment * P + p]: the profile's latencies as given at Create, kBrokenUs for segments
+  // that failed to load; the planning profile is these times the speed ratios (ApplySpeeds).
+  std::vector<std::vector<double>> base_latency_;
   int64_t timed_jobs_ = 0;
   double overhead_sum_ = 0, slowdown_sum_ = 0, log_slowdown_sum_ = 0, log_slowdown_sq_ = 0;
   JobSampleReservoir job_samples_;

@@ -115,21 +115,6 @@ TEST(Profile, PredictsLatencyWithHandoffs) {
   EXPECT_FALSE(p.PredictLatencyUs("nope", {0, 1}, {0, 0}).ok());
 }
 
-TEST(Profile, ObserveLatencySmoothsExponentially) {
-  Profile p = HandMadeProfile();
-  p.smoothing_alpha = 0.25;
-  ASSERT_TRUE(p.ObserveLatency("t", 1, 0, "cpu0", 201).ok());
-  EXPECT_DOUBLE_EQ(p.tasks[0].segment(0, 1).latency_us[0], 0.75 * 101 + 0.25 * 201);
-  // Repeated observations converge on the new level (drift is followed).
-  for (int r = 0; r < 100; ++r) ASSERT_TRUE(p.ObserveLatency("t", 1, 0, "cpu0", 500).ok());
-  EXPECT_NEAR(p.tasks[0].segment(0, 1).latency_us[0], 500, 1e-6);
-  EXPECT_FALSE(p.ObserveLatency("t", 2, 0, "cpu0", 5).ok());
-  EXPECT_FALSE(p.ObserveLatency("t", 0, 0, "gpu", 5).ok());
-  EXPECT_FALSE(p.ObserveLatency("t", 0, 0, "cpu0", -1).ok());
-  EXPECT_FALSE(p.ObserveLatency("t", 0, 0, "cpu0", std::nan("")).ok());
-  EXPECT_FALSE(p.ObserveLatency("x", 0, 0, "cpu0", 5).ok());
-}
-
 TEST(Processors, ParsesNamesAndRejectsBadOnes) {
   auto p = ParseProcessor("cpu0");
   ASSERT_TRUE(p.ok());
