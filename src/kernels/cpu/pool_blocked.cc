@@ -3,19 +3,96 @@
 // plain NCHW as the layout pass asks. Every output position visits its taps in the reference order
 // (kernel row, then column) for all B channels of a block at once, so MaxPool returns exactly
 // what the reference does, NaN included (a later tap wins only if greater; GlobalMaxPool skips
-// NaN as its plain kernel does). The padded channels
-// of a blocked output are written as zero.
+// NaN as its plain kernel does). The padded channels of a blocked output are written as zero.
+// Windowed pools over blocks of 8 or 16 channels run one
+// output row at a time through PoolRow, whose block width is a compile-time constant so that each
+// tap is one vector max or add (SL_CPU_CLONES picks the SIMD level at run time).
+#include <cstring>
 #include <limits>
 #include <vector>
 
 #include "kernels/cpu/cpu_common.h"
 #include "kernels/cpu/cpu_kernels.h"
 #include "kernels/cpu/pool_taps.h"
+#include "kernels/cpu/vec_math.h"
 
 namespace sl::cpu {
 namespace {
 
 constexpr int kMaxBlock = 16;
+
+// The geometry of one output row of a windowed pool: the row's taps, the columns' tap ranges.
+struct RowTaps {
+  const float* x;  // the block's [H, W, B] plane, at the row's first tap row
+  int64_t row_step;  // floats between tap rows (dilation * W * B)
+  int64_t rows;      // tap rows inside the input
+  const TapRange* cols;
+  int64_t ow, col_stride, col_pad, col_dilation;
+  int64_t row_padded_count;  // for count_include_pad
+  bool max, include_pad;
+};
+
+// A GCC vector of one channel block: one register per tap at AVX-512 (16) or AVX2 (8). The
+// auto-vectoriser does not find that for the max on its own.
+template <int B>
+struct BlockVec;
+template <>
+struct BlockVec<8> {
+  typedef float type __attribute__((vector_size(32)));
+};
+template <>
+struct BlockVec<16> {
+  typedef float type __attribute__((vector_size(64)));
+};
+
+// One output row of B channels into y[ow * B]: per output column, the taps in reference order
+// (row, then column). MaxPool starts from the first tap and keeps a later one only if greater,
+// so NaN behaves as in the reference; a window of padding only gives -inf (max) or 0 (average).
+template <int B, bool kMax>
+inline void PoolRowImpl(const RowTaps& r, float* y) {
+  using V = typename BlockVec<B>::type;
+  for (int64_t o = 0; o < r.ow; ++o) {
+    const TapRange& ct = r.cols[o];
+    V acc;
+    if (r.rows <= 0 || ct.last <= ct.first) {
+      for (int l = 0; l < B; ++l) acc[l] = kMax ? -std::numeric_limits<float>::infinity() : 0.f;
+      std::memcpy(y + o * B, &acc, sizeof acc);
+      continue;
+    }
+    const float* x0 = r.x + (o * r.col_stride - r.col_pad + ct.first * r.col_dilation) * B;
+    const int64_t taps = ct.last - ct.first, step = r.col_dilation * B;
+    std::memcpy(&acc, x0, sizeof acc);
+    for (int64_t i = 0; i < r.rows; ++i) {
+      const float* xr = x0 + i * r.row_step;
+      for (int64_t j = i == 0 ? 1 : 0; j < taps; ++j) {
+        V v;
+        std::memcpy(&v, xr + j * step, sizeof v);
+        if constexpr (kMax) {
+          acc = v > acc ? v : acc;
+        } else {
+          acc += v;
+        }
+      }
+    }
+    if constexpr (!kMax) {
+      const int64_t count = r.include_pad ? r.row_padded_count * ct.padded_count : r.rows * taps;
+      acc *= 1.f / static_cast<float>(count);
+    }
+    std::memcpy(y + o * B, &acc, sizeof acc);
+  }
+}
+
+template <int B>
+inline void PoolRowAny(const RowTaps& r, float* y) {
+  if (r.max) {
+    PoolRowImpl<B, true>(r, y);
+  } else {
+    PoolRowImpl<B, false>(r, y);
+  }
+}
+
+SL_CPU_CLONES void PoolRow16(const RowTaps& r, float* y) { PoolRowAny<16>(r, y); }
+SL_CPU_CLONES void PoolRow8(const RowTaps& r, float* y) { PoolRowAny<8>(r, y); }
 
 class BlockedPoolKernel final : public CpuKernel {
  public:
@@ -27,6 +104,9 @@ class BlockedPoolKernel final : public CpuKernel {
   // One output position of block `cb` of image `n` into acc[0..block_).
   void Window(const float* x, int64_t oh, int64_t ow, float* acc) const;
   void Store(const float* acc, float* y, int64_t n, int64_t cb, int64_t pos) const;
+  // Every output row of block `cb` of image `n` through PoolRow8/16 (windowed pools, B 8 or 16);
+  // `row` holds one row of B-wide outputs when the output is plain NCHW.
+  void Rows(const float* xb, float* y, int64_t n, int64_t cb, float* row) const;
 
   bool max_ = true, global_ = false, include_pad_ = false, out_blocked_ = false;
   int block_ = 0;
@@ -122,6 +202,44 @@ void BlockedPoolKernel::Store(const float* acc, float* y, int64_t n, int64_t cb,
   }
 }
 
+void BlockedPoolKernel::Rows(const float* xb, float* y, int64_t n, int64_t cb,
+                             float* row) const {
+  const int64_t plane = oh_ * ow_;
+  const int valid = static_cast<int>(std::min<int64_t>(block_, c_ - cb * block_));
+  for (int64_t oh = 0; oh < oh_; ++oh) {
+    const TapRange& rt = rows_[oh];
+    const int64_t h0 =
+        rt.last > rt.first ? oh * dh_.stride - dh_.pad_begin + rt.first * dh_.dilation : 0;
+    const RowTaps r{xb + h0 * w_ * block_,
+                    dh_.dilation * w_ * block_,
+                    std::max<int64_t>(0, rt.last - rt.first),
+                    cols_.data(),
+                    ow_,
+                    dw_.stride,
+                    dw_.pad_begin,
+                    dw_.dilation,
+                    rt.padded_count,
+                    max_,
+                    include_pad_};
+    float* out = out_blocked_ ? y + ((n * blocks_ + cb) * plane + oh * ow_) * block_ : row;
+    if (block_ == 16) {
+      PoolRow16(r, out);
+    } else {
+      PoolRow8(r, out);
+    }
+    if (out_blocked_) {  // the padded channels are zero whatever the input's padding holds
+      if (valid < block_)
+        for (int64_t o = 0; o < ow_; ++o)
+          std::fill(out + o * block_ + valid, out + (o + 1) * block_, 0.f);
+      continue;
+    }
+    for (int l = 0; l < valid; ++l) {  // plain NCHW: [OW, B] transposed into B channel rows
+      float* yc = y + (n * c_ + cb * block_ + l) * plane + oh * ow_;
+      for (int64_t o = 0; o < ow_; ++o) yc[o] = row[o * block_ + l];
+    }
+  }
+}
+
 Status BlockedPoolKernel::Execute(std::span<const TensorView> inputs,
                                   std::span<const TensorView> outputs,
                                   const ExecContext& ctx) const {
@@ -130,11 +248,17 @@ Status BlockedPoolKernel::Execute(std::span<const TensorView> inputs,
   float* y = outputs[0].data_as<float>();
   const int64_t units = n_ * blocks_;  // (image, channel block) pairs
   const int64_t work = units * oh_ * ow_ * dh_.kernel * dw_.kernel * block_;
+  const bool rows_fast = !global_ && (block_ == 8 || block_ == 16);
   ParallelFor(units, work, ctx.num_threads, [&](int64_t begin, int64_t end) {
     float acc[kMaxBlock];
+    std::vector<float> row(rows_fast && !out_blocked_ ? static_cast<size_t>(ow_ * block_) : 0);
     for (int64_t u = begin; u < end; ++u) {
       const int64_t n = u / blocks_, cb = u % blocks_;
       const float* xb = x + u * h_ * w_ * block_;
+      if (rows_fast) {
+        Rows(xb, y, n, cb, row.data());
+        continue;
+      }
       for (int64_t oh = 0; oh < oh_; ++oh) {
         for (int64_t ow = 0; ow < ow_; ++ow) {
           Window(xb, oh, ow, acc);
