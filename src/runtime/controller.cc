@@ -496,14 +496,81 @@ double Controller::WorkAheadUs(int p, double deadline_us, double now_us) const {
   if (running_[p] >= 0) {
     const Request& r = requests_[running_[p]];
     if (r.option != nullptr && r.next_stage < static_cast<int>(r.option->stages.size()))
-      ahead = std::max(0.0, r.option->stages[r.next_stage].service_us -
-                                (now_us - running_start_us_[p]));
+    {
+      // Its plan less the time it has run; past its plan, as long again as it has overrun: a job
+      // that runs long here is mostly held up (the VM, a cache refill) and tends to run on
+      // (docs/scheduling.md "Work stealing").
+      const double ran = now_us - running_start_us_[p];
+      const double plan = r.option->stages[r.next_stage].service_us;
+      ahead = ran <= plan ? plan - ran : ran - plan;
+    }
   }
   for (const Pending& pend : queues_[p]) {
     const Request& r = requests_[pend.slot];
     if (r.deadline_us <= deadline_us) ahead += r.option->stages[pend.stage].service_us;
   }
   return ahead;
+}
+
+bool Controller::Steal(int p, double now_us) {
+  if (!snap_.processors[p].alive) return false;
+  int from = -1;
+  size_t at = 0;
+  const Option* to = nullptr;
+  double due = std::numeric_limits<double>::infinity();
+  for (int o = 0; o < num_processors(); ++o) {
+    if (o == p || running_[o] < 0) continue;  // an idle processor takes its own queue
+    for (size_t k = 0; k < queues_[o].size(); ++k) {
+      const Pending& pend = queues_[o][k];
+      const Request& r = requests_[pend.slot];
+      if (pend.stage != 0 || pend.ready_us > now_us || r.deadline_us >= due) continue;
+      // Where it is: the work ahead of it on o (the running job's expected remainder, the stages
+      // due no later, its own), then its later stages. A tie goes to p, which is free now.
+      double there = now_us + WorkAheadUs(o, r.deadline_us, now_us);
+      for (size_t st = 1; st < r.option->stages.size(); ++st)
+        there += r.option->stages[st].service_us;
+      const Option* best = nullptr;
+      double best_finish = std::numeric_limits<double>::infinity();
+      for (const Choice& c : *r.plan) {
+        if (c.task != r.task) continue;
+        for (const Option& alt : c.options) {
+          if (alt.accuracy < r.accuracy_min) continue;
+          double finish = now_us;
+          bool whole = true;
+          for (const Stage& st : alt.stages) {
+            whole = whole && st.processor == p;
+            finish += st.service_us;
+          }
+          if (whole && finish < best_finish && finish <= there && finish <= r.deadline_us &&
+              Loaded(r.task, alt)) {
+            best = &alt;
+            best_finish = finish;
+          }
+        }
+      }
+      if (best != nullptr) {
+        from = o;
+        at = k;
+        to = best;
+        due = r.deadline_us;
+      }
+    }
+  }
+  if (from < 0) return false;
+  const int64_t slot = queues_[from][at].slot;
+  queues_[from].erase(queues_[from].begin() + static_cast<std::ptrdiff_t>(at));
+  Request& r = requests_[slot];
+  Unaccount(r);
+  r.option = to;
+  r.next_stage = 0;
+  for (const Stage& st : to->stages) {
+    queued_us_[st.processor] += st.service_us;
+    snap_.processors[st.processor].queued_work_us = queued_us_[st.processor];
+  }
+  Enqueue(slot, 0, now_us);
+  queues_[p].back().ready_us = now_us;  // taken at once: no hand-off into a first stage
+  ++steals_;
+  return true;
 }
 
 bool Controller::Take(int p, double now_us, StageJob* job) {
@@ -520,7 +587,10 @@ bool Controller::Take(int p, double now_us, StageJob* job) {
         if (q[k].stage > 0) pick = k;
       }
     if (pick == q.size()) pick = first;
-    if (pick == q.size()) return false;
+    if (pick == q.size()) {
+      if (policy_.dispatcher.config().steal && Steal(p, now_us)) continue;
+      return false;
+    }
     // By urgency: the ready job with the least slack, or due first; `best` is the pick's slack.
     double best = std::numeric_limits<double>::infinity();
     if (urgent) {
@@ -762,6 +832,7 @@ void Controller::FillRunMetrics(RunMetrics* m) const {
   m->segment_loads = loads_;
   m->segment_evictions = evictions_;
   m->replans = replans_;
+  m->steals = steals_;
   m->replans_by_cause = replan_causes_;
   m->peak_queue_us = peak_queue_us_;
   m->jobs = timed_jobs_;

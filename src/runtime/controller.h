@@ -245,8 +245,13 @@ class Controller {
   std::vector<double> last_end_us_;  // per processor: when its last job completed
   std::vector<double> running_start_us_;  // per processor: when its running job started
   // By urgency: the expected work that runs on processor p before a request due at
-  // `deadline_us` (the running job's remainder and the queued stages due no later).
+  // `deadline_us`: the running job's remainder (its plan less the time it ran; past its plan, as
+  // long again as it overran) and the queued stages due no later.
   double WorkAheadUs(int p, double deadline_us, double now_us) const;
+  // DispatcherConfig::steal: moves to processor p (nothing ready on it) the ready first stage,
+  // due first, of a request queued on a busy processor that an option of its choice, whole on p
+  // and resident, finishes no later. False when there is none.
+  bool Steal(int p, double now_us);
   // Least slack or earliest deadline first: queues served by urgency rather than in arrival
   // order (the dispatcher then counts only the work due before a request as ahead of it).
   bool by_urgency() const;
@@ -263,6 +268,7 @@ class Controller {
   MetricsCollector collector_{{}, false};
   std::vector<TraceEvent> trace_;
   int64_t replans_ = 0;
+  int64_t steals_ = 0;  // requests moved by Steal
   // Execution statistics (FillRunMetrics): jobs with timings, overhead sum, log-slowdown moments.
   // [task][segment * P + p]: the profile's latencies as given at Create, kBrokenUs for segments
   // that failed to load; the planning profile is these times the speed ratios (ApplySpeeds).

@@ -181,6 +181,7 @@ std::string RunMetrics::ToJson() const {
   WriteTiming(w, "optimizer", optimizer);
   WriteTiming(w, "dispatcher", dispatcher);
   w.Key("replans").Int(replans);
+  w.Key("steals").Int(steals);
   w.Key("replans_by_cause").BeginObject();
   for (const auto& [k, n] : replans_by_cause) w.Key(k).Int(n);
   w.EndObject();

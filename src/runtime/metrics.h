@@ -104,6 +104,7 @@ struct RunMetrics {
   int64_t segment_loads = 0, segment_evictions = 0;
   DecisionTiming optimizer, dispatcher;
   int64_t replans = 0;
+  int64_t steals = 0;  // requests an idle processor took from a busy one (work stealing)
   std::map<std::string, int64_t> replans_by_cause;
   double peak_queue_us = 0;  // largest expected work queued on one processor
   // Stage jobs: how execution compared with the profile (calibrates the simulator).

@@ -41,6 +41,10 @@ struct DispatcherConfig {
   RequestOrder order = RequestOrder::kFifo;  // read by the caller's queue, see SlackUs
   OnUnmeetable unmeetable = OnUnmeetable::kReject;
   double load_bandwidth_bytes_per_us = 1000.0;  // 1 GB/s
+  // Read by the caller's queues: a processor with nothing ready takes a request that waits on a
+  // busy processor when an option of its choice runs whole here, resident, and finishes sooner
+  // (docs/scheduling.md "Work stealing").
+  bool steal = false;
 };
 
 struct Decision {

@@ -61,6 +61,7 @@ Result<Policy> MakePolicy(const std::string& name, const PolicyOptions& options)
     // better than least slack first in the simulator on real job times, within the machine's
     // drift in real runs (docs/scheduling.md "Why earliest deadline first").
     dc.order = options.order.value_or(RequestOrder::kEarliestDeadlineFirst);
+    dc.steal = true;
   } else if (name == "sv-ao-np" || name == "sv-ao-p") {
     p.optimizer =
         std::make_unique<SingleVariantOptimizer>(VariantRule::kMostAccurate, family, name);

@@ -309,6 +309,109 @@ TEST(Controller, EarliestDeadlineFirstServesTheRequestDueFirst) {
   }
 }
 
+// One task of one segment on two processors: 100 us on cpu0, `us_on_1` on cpu1; bound 5 ms.
+struct TwoProcessors {
+  Profile profile;
+  Workload workload;
+  explicit TwoProcessors(double us_on_1) {
+    profile.processors = {{"cpu0", {0}, 1, "cpu", ""}, {"cpu1", {1}, 1, "cpu", ""}};
+    profile.tasks.push_back(testing::MakeTask(
+        "m", 1, 1, 2, [us_on_1](int, int, int q) { return q == 0 ? 100.0 : us_on_1; },
+        [](int64_t) { return 0.9; }));
+    auto w = ParseWorkloadJson(R"({"duration_s": 1, "seed": 1, "tasks": [
+      {"name": "t", "pool": "m", "slo": {"latency_ms": 5, "accuracy_min": 0.5},
+       "arrival": {"type": "periodic", "rate": 1}}]})",
+                               "test.json", ".");
+    SL_CHECK(w.ok());
+    workload = *w;
+  }
+  std::unique_ptr<Controller> Make(const std::string& policy) const {
+    auto pol = MakePolicy(policy);
+    SL_CHECK(pol.ok());
+    auto c = Controller::Create(workload, profile, std::move(pol).value(), {}, {});
+    SL_CHECK(c.ok());
+    SL_CHECK((*c)->Start(0).ok());
+    return std::move(c).value();
+  }
+};
+
+// A request waits behind a job that runs past its plan while the other processor falls idle:
+// SparseLoom moves it there (work stealing); the baselines leave it where it was dispatched.
+TEST(Controller, AnIdleProcessorStealsARequestWaitingBehindALongJob) {
+  const TwoProcessors setup(100);
+  for (const std::string policy : {"sparseloom", "sv-lo-np"}) {
+    SCOPED_TRACE(policy);
+    auto c = setup.Make(policy);
+    StageJob j[2], job;
+    ASSERT_TRUE(c->Admit({0, 0, 0}, 0));
+    ASSERT_TRUE(c->Admit({0, 0, 1}, 0));
+    ASSERT_EQ(c->queue_length(0), 1u);  // one on each processor (earliest expected finish)
+    ASSERT_EQ(c->queue_length(1), 1u);
+    ASSERT_TRUE(c->Take(0, 0, &j[0]));
+    ASSERT_TRUE(c->Take(1, 0, &j[1]));
+    ASSERT_TRUE(c->Admit({10, 0, 2}, 10));
+    const int q = c->queue_length(0) == 1 ? 0 : 1, o = 1 - q;
+    ASSERT_EQ(c->queue_length(q), 1u);
+    c->Complete(j[o], 0, 100, {}, 0, true, true);  // on plan; the job on q runs on
+    const bool sparseloom = policy == "sparseloom";
+    ASSERT_EQ(c->Take(o, 100, &job), sparseloom);
+    if (sparseloom) {
+      EXPECT_EQ(job.request_id, 2);
+      EXPECT_EQ(job.processor, o);
+      EXPECT_EQ(c->queue_length(q), 0u);
+      c->Complete(job, 100, 200, {}, 0, true, true);
+    }
+    c->Complete(j[q], 0, 400, {}, 0, true, true);
+    if (!sparseloom) {
+      ASSERT_TRUE(c->Take(q, 400, &job));
+      EXPECT_EQ(job.request_id, 2);
+      c->Complete(job, 400, 500, {}, 0, true, true);
+    }
+    EXPECT_TRUE(c->idle());
+    RunMetrics m;
+    c->collector().Finish(1, &m);
+    c->FillRunMetrics(&m);
+    EXPECT_EQ(m.overall.served, 3);
+    EXPECT_EQ(m.steals, sparseloom ? 1 : 0);
+  }
+}
+
+// Under earliest deadline first a job that runs past its plan is expected to run as long again as
+// it has overrun: a request arriving then goes to the other processor, free by then, although
+// both would be free at once by the plan.
+TEST(Controller, DispatchExpectsAJobPastItsPlanToRunOn) {
+  const TwoProcessors setup(100);
+  auto c = setup.Make("sparseloom");
+  StageJob j[2];
+  ASSERT_TRUE(c->Admit({0, 0, 0}, 0));
+  ASSERT_TRUE(c->Admit({0, 0, 1}, 0));
+  ASSERT_TRUE(c->Take(0, 0, &j[0]));
+  ASSERT_TRUE(c->Take(1, 0, &j[1]));
+  c->Complete(j[1], 0, 100, {}, 0, true, true);
+  c->Complete(j[0], 0, 100, {}, 0, true, true);
+  ASSERT_TRUE(c->Admit({150, 0, 2}, 150));
+  const int first = c->queue_length(0) == 1 ? 0 : 1;  // where a tie goes
+  StageJob job;
+  ASSERT_TRUE(c->Take(first, 150, &job));  // planned to end at 250; still running at 450
+  ASSERT_TRUE(c->Admit({450, 0, 3}, 450));
+  EXPECT_EQ(c->queue_length(first), 0u);
+  EXPECT_EQ(c->queue_length(1 - first), 1u);
+}
+
+// No steal when the idle processor would finish later than waiting: cpu1 takes 1 ms, the request
+// ends 200 us after the running job's planned end on cpu0.
+TEST(Controller, NoStealWhenTheIdleProcessorWouldFinishLater) {
+  const TwoProcessors setup(1000);
+  auto c = setup.Make("sparseloom");
+  StageJob job;
+  ASSERT_TRUE(c->Admit({0, 0, 0}, 0));
+  ASSERT_TRUE(c->Take(0, 0, &job));
+  ASSERT_TRUE(c->Admit({10, 0, 1}, 10));
+  ASSERT_EQ(c->queue_length(0), 1u);
+  EXPECT_FALSE(c->Take(1, 150, &job));
+  EXPECT_EQ(c->queue_length(0), 1u);
+}
+
 // SparseLoom serves earliest deadline first unless told otherwise; the baselines arrival order.
 TEST(Controller, EachPolicyHasItsOwnOrderUnlessOneIsGiven) {
   for (const std::string& policy : PolicyNames()) {
