@@ -3,8 +3,12 @@
 
 #include <cmath>
 #include <limits>
+#include <optional>
+#include <string>
+#include <vector>
 
 #include "fast_test_util.h"
+#include "kernels/dense/cpu_features.h"
 
 namespace sl {
 namespace {
@@ -47,6 +51,39 @@ TEST(FastSoftmax, MatchesReferenceOnEveryAxis) {
     CheckAgainstRef(t, "Softmax " + ShapeToString(c.shape) + " axis " + std::to_string(c.axis),
                     1e-7f, 1e-5f);
   }
+}
+
+// Rows of at most 64 entries run the AVX-512 kernel where the CPU has it, else the portable one:
+// both against the reference, with special values, at every level this CPU supports.
+TEST(FastSoftmax, ShortRowsMatchReferenceAtEveryLevel) {
+  const float inf = std::numeric_limits<float>::infinity();
+  const std::vector<double> special = {1, 2, 3, 4, -inf, 0, 1, -inf, -inf, -inf, -inf, -inf,
+                                       1, NAN, 2, 3, inf, 1, 2, 3, -1e30, 0, 1e30, 5, 7};
+  for (dense::SimdLevel level :
+       {dense::SimdLevel::kScalar, dense::SimdLevel::kAvx2, dense::SimdLevel::kAvx512}) {
+    if (level > dense::DetectSimdLevel()) continue;
+    dense::ForceSimdLevelForTesting(level);
+    const std::string at = std::string(" at ") + std::string(dense::SimdLevelName(level));
+    uint32_t seed = 50;
+    for (const Shape& shape : {Shape{1, 4, 49, 49}, Shape{3, 64}, Shape{5, 17}, Shape{1, 1},
+                               Shape{3, 16}, Shape{7, 33}, Shape{2, 48}}) {
+      Attributes attrs;
+      attrs.Set("axis", int64_t{-1});
+      OneNode t(OpType::kSoftmax, {{shape}}, attrs, 1, seed++, -30.f, 30.f);
+      CheckAgainstRef(t, "Softmax " + ShapeToString(shape) + at, 1e-7f, 1e-5f);
+    }
+    for (int64_t row : {4, 5, 25}) {  // the special values in rows of 4, 5 and one of 25
+      Attributes attrs;
+      attrs.Set("axis", int64_t{-1});
+      OneNode t(OpType::kSoftmax, {InputSpec({25 / row, row}, DType::kF32, false,
+                                             std::vector<double>(special.begin(),
+                                                                 special.begin() + 25 / row * row))},
+                attrs);
+      CheckAgainstRef(t, "Softmax special values, rows of " + std::to_string(row) + at, 1e-7f,
+                      1e-5f);
+    }
+  }
+  dense::ForceSimdLevelForTesting(std::nullopt);
 }
 
 TEST(FastSoftmax, SpecialValues) {

@@ -13,6 +13,8 @@
 #include "graph/infer_st_window.h"
 #include "kernels/cpu/cpu_common.h"
 #include "kernels/cpu/cpu_kernels.h"
+#include "kernels/cpu/softmax_avx512.h"
+#include "kernels/dense/cpu_features.h"
 #include "kernels/cpu/vec_math.h"
 #include "kernels/ref/ref_util.h"
 
@@ -150,6 +152,8 @@ class SoftmaxKernel final : public CpuKernel {
     outer_ = Product(dims.first(axis));
     n_ = legacy ? Product(dims.subspan(axis)) : xs[axis];
     inner_ = legacy ? 1 : Product(dims.subspan(axis + 1));
+    avx512_ = dense::ActiveSimdLevel() == dense::SimdLevel::kAvx512 &&
+              n_ <= kAvx512SoftmaxMaxRow && inner_ == 1;
     return Status::Ok();
   }
   Status Execute(std::span<const TensorView> inputs, std::span<const TensorView> outputs,
@@ -162,7 +166,9 @@ class SoftmaxKernel final : public CpuKernel {
     ForAlongMiddleAxis(
         outer_, n, inner, kBlock, ctx.num_threads,
         [&](int64_t begin, int64_t end) {
-          if (n <= kShortRow)
+          if (avx512_)
+            SoftmaxShortRowsAvx512(x + begin * n, y + begin * n, end - begin, n);
+          else if (n <= kShortRow)
             SoftmaxShortRows(x + begin * n, y + begin * n, end - begin, n);
           else
             for (int64_t r = begin; r < end; ++r) SoftmaxRow(x + r * n, y + r * n, n);
@@ -176,6 +182,7 @@ class SoftmaxKernel final : public CpuKernel {
 
  private:
   int64_t outer_ = 0, n_ = 0, inner_ = 1;
+  bool avx512_ = false;  // rows of at most 64 along the last axis, on an AVX-512 CPU
 };
 
 class LayerNormKernel final : public CpuKernel {
