@@ -27,6 +27,8 @@ TEST(FastTranspose, MatchesReference) {
       {{2, 0, 3}, {2, 0, 1}},
       {{2, 3, 4, 5}, {0, 1, 2, 3}},  // identity
       {{4, 3, 2, 5}, {2, 0, 3, 1}},
+      {{1, 49, 3, 4, 16}, {2, 0, 3, 1, 4}},  // the ViT's head split: short runs, 3 outer dims
+      {{4, 64, 3, 8, 16}, {2, 0, 3, 1, 4}},  // the same, split over threads mid-odometer
   };
   uint32_t seed = 1;
   for (const Case& c : cases) {
@@ -35,6 +37,15 @@ TEST(FastTranspose, MatchesReference) {
     OneNode t(OpType::kTranspose, {{c.shape}}, attrs, 1, seed++);
     CheckAgainstRef(t, "Transpose " + ShapeToString(c.shape), 0, 0);
   }
+  // 17 outer dims that cannot merge (more than the odometer holds): offsets per run.
+  Shape many(18, 2);
+  std::vector<int64_t> reversed;
+  for (int64_t d = 16; d >= 0; --d) reversed.push_back(d);
+  reversed.push_back(17);
+  Attributes deep;
+  deep.Set("perm", reversed);
+  OneNode t(OpType::kTranspose, {{many}}, deep, 1, seed++);
+  CheckAgainstRef(t, "Transpose rank 18", 0, 0);
   Attributes attrs;
   attrs.Set("perm", std::vector<int64_t>{1, 0});
   OneNode i64(OpType::kTranspose, {InputSpec({37, 41}, DType::kI64, false, {})}, attrs);
