@@ -99,7 +99,37 @@ TEST(FastSoftmax, SpecialValues) {
   }
 }
 
+void LayerNormCases(const std::string& at);
+
+// At every SIMD level this CPU supports (AVX-512: norm_avx512.cc; else the portable loop), with
+// rows of 64 (the zoo transformer's), tails of 1-15 and one entry, and the statistics outputs.
 TEST(FastLayerNorm, MatchesReference) {
+  for (dense::SimdLevel level :
+       {dense::SimdLevel::kScalar, dense::SimdLevel::kAvx2, dense::SimdLevel::kAvx512}) {
+    if (level > dense::DetectSimdLevel()) continue;
+    dense::ForceSimdLevelForTesting(level);
+    LayerNormCases(std::string(" at ") + std::string(dense::SimdLevelName(level)));
+  }
+  dense::ForceSimdLevelForTesting(std::nullopt);
+}
+
+TEST(FastLayerNorm, SpecialValues) {
+  const float inf = std::numeric_limits<float>::infinity();
+  const std::vector<double> v = {1, 2, 3, NAN, 1, 2, 3, 4, inf, 0, 0, 0, 5, 5, 5, 5, 1e30, -1e30, 0, 1};
+  for (dense::SimdLevel level : {dense::SimdLevel::kAvx2, dense::SimdLevel::kAvx512}) {
+    if (level > dense::DetectSimdLevel()) continue;
+    dense::ForceSimdLevelForTesting(level);
+    Attributes attrs;
+    attrs.Set("axis", int64_t{-1});
+    OneNode t(OpType::kLayerNormalization,
+              {InputSpec({5, 4}, DType::kF32, false, v), InputSpec({4}, DType::kF32, true)}, attrs);
+    CheckAgainstRef(t, "LayerNorm special values at " + std::string(dense::SimdLevelName(level)),
+                    1e-5f, 1e-5f);
+  }
+  dense::ForceSimdLevelForTesting(std::nullopt);
+}
+
+void LayerNormCases(const std::string& at) {
   struct Case {
     Shape x, scale;
     int64_t axis;
@@ -111,6 +141,8 @@ TEST(FastLayerNorm, MatchesReference) {
       {{2, 3, 4, 5}, {4, 5}, -2, true, 1}, {{128, 768}, {768}, -1, true, 1},
       {{3, 7}, {7}, 1, true, 3},           {{4, 1}, {1}, -1, true, 3},
       {{0, 8}, {8}, -1, true, 1},          {{2, 6, 33}, {6, 33}, 1, false, 3},
+      {{1, 50, 64}, {64}, -1, true, 3},    {{3, 17}, {17}, -1, true, 1},
+      {{5, 1}, {1}, -1, false, 3},         {{2, 31}, {31}, -1, true, 1},
   };
   uint32_t seed = 40;
   for (const Case& c : cases) {
@@ -120,7 +152,7 @@ TEST(FastLayerNorm, MatchesReference) {
     std::vector<InputSpec> in = {InputSpec(c.x), InputSpec(c.scale, DType::kF32, true)};
     if (c.bias) in.push_back(InputSpec(c.scale, DType::kF32, true));
     OneNode t(OpType::kLayerNormalization, in, attrs, c.outputs, seed++, -4.f, 6.f);
-    CheckAgainstRef(t, "LayerNorm " + ShapeToString(c.x), 1e-5f, 1e-5f);
+    CheckAgainstRef(t, "LayerNorm " + ShapeToString(c.x) + at, 1e-5f, 1e-5f);
   }
 }
 

@@ -13,7 +13,7 @@
 #include "graph/infer_st_window.h"
 #include "kernels/cpu/cpu_common.h"
 #include "kernels/cpu/cpu_kernels.h"
-#include "kernels/cpu/softmax_avx512.h"
+#include "kernels/cpu/norm_avx512.h"
 #include "kernels/dense/cpu_features.h"
 #include "kernels/cpu/vec_math.h"
 #include "kernels/ref/ref_util.h"
@@ -215,6 +215,7 @@ class LayerNormKernel final : public CpuKernel {
         return InvalidArgument(where_ + ": statistics output " + std::to_string(o) + " size");
     }
     epsilon_ = AttrFloat(req.node.attrs, "epsilon", 1e-5f);
+    avx512_ = dense::ActiveSimdLevel() == dense::SimdLevel::kAvx512;
     return Status::Ok();
   }
   Status Execute(std::span<const TensorView> inputs, std::span<const TensorView> outputs,
@@ -230,6 +231,12 @@ class LayerNormKernel final : public CpuKernel {
     const float eps = epsilon_;
     if (n == 0) return Status::Ok();
     ParallelFor(rows_, rows_ * n, ctx.num_threads, [&](int64_t begin, int64_t end) {
+      if (avx512_) {
+        LayerNormRowsAvx512(x + begin * n, y + begin * n, end - begin, n, scale, bias, eps,
+                            mean != nullptr ? mean + begin : nullptr,
+                            inv != nullptr ? inv + begin : nullptr);
+        return;
+      }
       for (int64_t r = begin; r < end; ++r) {
         float m, s;
         LayerNormRow(x + r * n, y + r * n, n, scale, bias, eps, &m, &s);
@@ -244,6 +251,7 @@ class LayerNormKernel final : public CpuKernel {
   int64_t rows_ = 0, n_ = 0;
   bool has_bias_ = false;
   float epsilon_ = 1e-5f;
+  bool avx512_ = false;  // LayerNormRowsAvx512 (norm_avx512.h)
 };
 
 }  // namespace

@@ -1,6 +1,6 @@
-// AVX-512 short-row Softmax (softmax_avx512.h). Every function of this file is compiled for
+// AVX-512 short-row Softmax and LayerNormalization rows (norm_avx512.h). Every function of this file is compiled for
 // avx512f (pragma below); it is only called after run-time dispatch found that feature.
-#include "kernels/cpu/softmax_avx512.h"
+#include "kernels/cpu/norm_avx512.h"
 
 // GCC 12 reports the intrinsics' undefined pass-through operands (_mm512_undefined_ps) as maybe
 // uninitialised once they are inlined here; they are never read.
@@ -98,7 +98,60 @@ inline void Rows(const float* x, float* y, int64_t n, int nv, const __mmask16* m
   }
 }
 
+// Sum of the 8 double lanes.
+inline double SumPd(__m512d v) {
+  const __m256d h = _mm256_add_pd(_mm512_castpd512_pd256(v), _mm512_extractf64x4_pd(v, 1));
+  const __m128d q = _mm_add_pd(_mm256_castpd256_pd128(h), _mm256_extractf128_pd(h, 1));
+  return _mm_cvtsd_f64(_mm_add_sd(q, _mm_unpackhi_pd(q, q)));
+}
+
+// Masks of the 8-lane halves of the 16 floats from j (the valid ones below n).
+inline __mmask16 FloatMask(int64_t j, int64_t n) {
+  const int64_t left = n - j;
+  return left >= 16 ? static_cast<__mmask16>(0xFFFF) : static_cast<__mmask16>((1u << left) - 1u);
+}
+
 }  // namespace
+
+void LayerNormRowsAvx512(const float* x, float* y, int64_t rows, int64_t n, const float* scale,
+                         const float* bias, float epsilon, float* mean_out, float* inv_out) {
+  for (int64_t r = 0; r < rows; ++r, x += n, y += n) {
+    __m512d s0 = _mm512_setzero_pd(), s1 = _mm512_setzero_pd();
+    for (int64_t j = 0; j < n; j += 16) {
+      const __m512 v = _mm512_maskz_loadu_ps(FloatMask(j, n), x + j);  // masked lanes: 0
+      s0 = _mm512_add_pd(s0, _mm512_cvtps_pd(_mm512_castps512_ps256(v)));
+      s1 = _mm512_add_pd(s1, _mm512_cvtps_pd(_mm256_castpd_ps(_mm512_extractf64x4_pd(
+                                 _mm512_castps_pd(v), 1))));
+    }
+    const double mean = SumPd(_mm512_add_pd(s0, s1)) / static_cast<double>(n);
+    const __m512d md = _mm512_set1_pd(mean);
+    __m512d q0 = _mm512_setzero_pd(), q1 = _mm512_setzero_pd();
+    for (int64_t j = 0; j < n; j += 16) {
+      const __mmask16 m = FloatMask(j, n);
+      const __m512 v = _mm512_maskz_loadu_ps(m, x + j);
+      const __m512d d0 = _mm512_maskz_sub_pd(static_cast<__mmask8>(m),
+                                             _mm512_cvtps_pd(_mm512_castps512_ps256(v)), md);
+      const __m512d d1 = _mm512_maskz_sub_pd(
+          static_cast<__mmask8>(m >> 8),
+          _mm512_cvtps_pd(_mm256_castpd_ps(_mm512_extractf64x4_pd(_mm512_castps_pd(v), 1))), md);
+      q0 = _mm512_fmadd_pd(d0, d0, q0);
+      q1 = _mm512_fmadd_pd(d1, d1, q1);
+    }
+    const double inv =
+        1.0 / std::sqrt(SumPd(_mm512_add_pd(q0, q1)) / static_cast<double>(n) + epsilon);
+    const float meanf = static_cast<float>(mean), invf = static_cast<float>(inv);
+    const __m512 mv = _mm512_set1_ps(meanf), iv = _mm512_set1_ps(invf);
+    for (int64_t j = 0; j < n; j += 16) {
+      const __mmask16 m = FloatMask(j, n);
+      __m512 t = _mm512_mul_ps(_mm512_mul_ps(_mm512_sub_ps(_mm512_maskz_loadu_ps(m, x + j), mv), iv),
+                               _mm512_maskz_loadu_ps(m, scale + j));
+      if (bias != nullptr) t = _mm512_add_ps(t, _mm512_maskz_loadu_ps(m, bias + j));
+      _mm512_mask_storeu_ps(y + j, m, t);
+    }
+    if (mean_out != nullptr) mean_out[r] = meanf;
+    if (inv_out != nullptr) inv_out[r] = invf;
+  }
+}
 
 void SoftmaxShortRowsAvx512(const float* x, float* y, int64_t rows, int64_t n) {
   if (n <= 0 || rows <= 0) return;
