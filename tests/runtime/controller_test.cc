@@ -16,7 +16,7 @@ namespace {
 // Two tasks, 3 variants x 2 segments on 2 processors; variant v is faster and less accurate.
 Profile TwoTaskProfile() {
   Profile p;
-  p.processors = {{"cpu0", {0}, 1}, {"cpu1", {1}, 1}};
+  p.processors = {{"cpu0", {0}, 1, "cpu", ""}, {"cpu1", {1}, 1, "cpu", ""}};
   for (const char* name : {"pa", "pb"})
     p.tasks.push_back(testing::MakeTask(
         name, 3, 2, 2, [](int v, int i, int q) { return 200.0 - 50 * v + 10 * q + 5 * i; },

@@ -11,7 +11,7 @@ namespace {
 
 Profile SimProfile() {
   Profile p;
-  p.processors = {{"cpu0", {0}, 1}, {"cpu1", {1}, 1}};
+  p.processors = {{"cpu0", {0}, 1, "cpu", ""}, {"cpu1", {1}, 1, "cpu", ""}};
   for (const char* name : {"pa", "pb"})
     p.tasks.push_back(testing::MakeTask(
         name, 3, 2, 2, [](int v, int i, int q) { return 150.0 - 40 * v + 10 * q + 5 * i; },
@@ -146,7 +146,7 @@ TEST(JobSampleReservoir, KeepsAUniformBoundedDeterministicSample) {
 // it), not at its own time: by then the finished job no longer counts as work ahead of it.
 TEST(Simulator, AdmitsLikeTheEngineWhenEveryWorkerIsBusy) {
   Profile p;
-  p.processors = {{"cpu0", {0}, 1}};
+  p.processors = {{"cpu0", {0}, 1, "cpu", ""}};
   p.tasks.push_back(testing::MakeTask(
       "pa", 1, 1, 1, [](int, int, int) { return 100.0; }, [](int64_t) { return 0.9; }));
   // Arrivals at 0 and 50 us; each job takes 100 us; bound 190 us. Admitted at 50 us the second
