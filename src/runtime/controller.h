@@ -134,8 +134,6 @@ class Controller {
   const std::string& processor_name(int p) const { return processor_names_[p]; }
   bool processor_used(int p) const { return used_[p]; }
   size_t queue_length(int p) const { return queues_[p].size(); }
-  // Whether the policy moves queued requests to idle processors (DispatcherConfig::steal).
-  bool steals() const { return policy_.dispatcher.config().steal; }
   const Profile& profile() const { return profile_; }
   const std::string& policy_name() const { return policy_.name; }
   const Workload& workload() const { return workload_; }

@@ -120,15 +120,10 @@ class Engine {
   // Idle worker p (lock held): sleeps until work is queued for it or, with idle_workers_admit,
   // until the next arrival, which it then admits itself.
   void IdleWait(int p, std::unique_lock<std::mutex>& lock);
-  // Wakes the idle workers whose queue holds work (under the lock). Under a policy that steals
-  // (Controller::Steal), work queued anywhere wakes every idle worker: one may take it.
+  // Wakes the idle workers whose queue holds work (under the lock).
   void WakeWorkers() {
-    size_t queued = 0;
-    for (size_t p = 0; p < wake_.size(); ++p) queued += controller_.queue_length(static_cast<int>(p));
-    const bool steal = controller_.steals();
     for (size_t p = 0; p < wake_.size(); ++p)
-      if (waiting_[p] && (controller_.queue_length(static_cast<int>(p)) > 0 || (steal && queued > 0)))
-        wake_[p]->notify_one();
+      if (waiting_[p] && controller_.queue_length(static_cast<int>(p)) > 0) wake_[p]->notify_one();
   }
 
   const Workload& workload_;
