@@ -495,8 +495,7 @@ double Controller::WorkAheadUs(int p, double deadline_us, double now_us) const {
   double ahead = 0;
   if (running_[p] >= 0) {
     const Request& r = requests_[running_[p]];
-    if (r.option != nullptr && r.next_stage < static_cast<int>(r.option->stages.size()))
-    {
+    if (r.option != nullptr && r.next_stage < static_cast<int>(r.option->stages.size())) {
       // Its plan less the time it has run; past its plan, as long again as it has overrun: a job
       // that runs long here is mostly held up (the VM, a cache refill) and tends to run on
       // (docs/scheduling.md "Work stealing").

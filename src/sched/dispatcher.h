@@ -42,7 +42,7 @@ struct DispatcherConfig {
   OnUnmeetable unmeetable = OnUnmeetable::kReject;
   double load_bandwidth_bytes_per_us = 1000.0;  // 1 GB/s
   // Read by the caller's queues: a processor with nothing ready takes a request that waits on a
-  // busy processor when an option of its choice runs whole here, resident, and finishes sooner
+  // busy processor when an option of its choice runs whole here, resident, and finishes no later
   // (docs/scheduling.md "Work stealing").
   bool steal = false;
 };

@@ -14,8 +14,8 @@
 #include "kernels/cpu/cpu_common.h"
 #include "kernels/cpu/cpu_kernels.h"
 #include "kernels/cpu/norm_avx512.h"
-#include "kernels/dense/cpu_features.h"
 #include "kernels/cpu/vec_math.h"
+#include "kernels/dense/cpu_features.h"
 #include "kernels/ref/ref_util.h"
 
 namespace sl::cpu {
