@@ -1,8 +1,8 @@
 // `sparseloom pareto`: the accuracy-latency front of a task's stitches against its variants.
 #include <cstdio>
-#include <fstream>
 
 #include "cli/args.h"
+#include "core/file_io.h"
 #include "profile/pareto.h"
 #include "zoo/segments.h"
 
@@ -63,10 +63,8 @@ int RunPareto(int argc, char** argv) {
               static_cast<long long>(r->improving), r->points.size() - r->originals.size(),
               static_cast<long long>(r->improving_on_front));
   if (args->Has("svg")) {
-    std::ofstream f(args->Get("svg"), std::ios::binary);
-    if (!f) return Fail("pareto", InvalidArgument(args->Get("svg") + ": cannot open for writing"));
-    f << ParetoSvg(*r, tp);
-    if (!f.good()) return Fail("pareto", Internal(args->Get("svg") + ": write failed"));
+    if (Status st = WriteTextFile(args->Get("svg"), ParetoSvg(*r, tp)); !st.ok())
+      return Fail("pareto", st);
     std::printf("wrote %s\n", args->Get("svg").c_str());
   }
   return 0;

@@ -3,7 +3,6 @@
 #include <cstdio>
 #include <cstdlib>
 #include <filesystem>
-#include <fstream>
 
 #include "runtime/records_csv.h"
 
@@ -127,15 +126,6 @@ Status WriteRecords(const std::string& path, const std::vector<PolicyRun>& runs,
   std::string csv = RecordsCsvHeader();
   for (const PolicyRun& run : runs) csv += RecordsCsv(run.output.records, names, run.policy);
   return WriteTextFile(path, csv);
-}
-
-Status WriteTextFile(const std::string& path, const std::string& text) {
-  std::ofstream f(path, std::ios::binary);
-  if (!f) return NotFound(path + ": cannot open for writing");
-  f << text;
-  f.close();
-  if (!f) return Internal(path + ": write failed");
-  return Status::Ok();
 }
 
 }  // namespace sl::cli

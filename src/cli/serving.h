@@ -6,6 +6,7 @@
 #include <vector>
 
 #include "cli/args.h"
+#include "core/file_io.h"
 #include "runtime/engine.h"
 
 namespace sl::cli {
@@ -56,8 +57,5 @@ std::string ComparisonTable(const std::vector<PolicyRun>& runs);
 // Writes every run's request records to `path` as CSV (runtime/records_csv.h).
 Status WriteRecords(const std::string& path, const std::vector<PolicyRun>& runs,
                     const Workload& workload);
-
-// Writes `text` to `path`; fails naming the file.
-Status WriteTextFile(const std::string& path, const std::string& text);
 
 }  // namespace sl::cli

@@ -4,6 +4,7 @@
 #include <fstream>
 #include <sstream>
 
+#include "core/file_io.h"
 #include "core/json.h"
 #include "core/json_writer.h"
 #include "zoo/segments.h"
@@ -165,13 +166,7 @@ std::string Profile::ToJson() const {
   return j.str() + "\n";
 }
 
-Status Profile::Write(const std::string& path) const {
-  std::ofstream f(path, std::ios::binary);
-  if (!f) return InvalidArgument(path + ": cannot open for writing");
-  f << ToJson();
-  if (!f.good()) return Internal(path + ": write failed");
-  return Status::Ok();
-}
+Status Profile::Write(const std::string& path) const { return WriteTextFile(path, ToJson()); }
 
 // ---- reading ---------------------------------------------------------------------------------
 

@@ -1,0 +1,15 @@
+// Writing output files (profiles, metrics, traces, reports).
+#pragma once
+
+#include <string>
+#include <string_view>
+
+#include "core/status.h"
+
+namespace sl {
+
+// Writes `text` to `path`, replacing the file, and creates its missing parent directories. Fails
+// with one line naming the path and the system's reason.
+[[nodiscard]] Status WriteTextFile(const std::string& path, std::string_view text);
+
+}  // namespace sl
