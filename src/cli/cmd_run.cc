@@ -113,6 +113,10 @@ Status ParseServingOptions(const Args& args, Setup* s, bool load_pools) {
   }
   s->engine.controller.memory_budget_bytes =
       static_cast<int64_t>(s->workload.memory_budget_mb * 1048576.0);
+  // Outputs are checked now, not after a run of minutes.
+  for (const char* out : {"json", "trace", "records"})
+    if (args.Has(out))
+      SL_RETURN_IF_ERROR(CheckWritable(args.Get(out)).WithContext("--" + std::string(out)));
   s->engine.controller.trace = args.Has("trace");
   s->engine.controller.keep_records = args.Has("records");
   SL_ASSIGN_OR_RETURN(s->profile, ProfileForWorkload(s->workload, args.Get("profile")));

@@ -12,4 +12,9 @@ namespace sl {
 // with one line naming the path and the system's reason.
 [[nodiscard]] Status WriteTextFile(const std::string& path, std::string_view text);
 
+// Checks, before long work, that WriteTextFile(path, ...) can succeed later: creates the missing
+// parent directories and fails, as WriteTextFile would, when the path is a directory or its
+// directory is not writable. Writes no file.
+[[nodiscard]] Status CheckWritable(const std::string& path);
+
 }  // namespace sl

@@ -50,5 +50,31 @@ TEST(FileIo, FailsInOneLineNamingThePath) {
   std::filesystem::remove_all(dir);
 }
 
+TEST(FileIo, CheckWritableAgreesWithWriteTextFileAndWritesNothing) {
+  const auto dir = TempDir();
+  const auto fresh = dir / "new" / "out.json";
+  ASSERT_TRUE(CheckWritable(fresh.string()).ok());
+  EXPECT_TRUE(std::filesystem::is_directory(fresh.parent_path()));
+  EXPECT_FALSE(std::filesystem::exists(fresh));
+  const auto file = dir / "plain";
+  ASSERT_TRUE(WriteTextFile(file.string(), "x").ok());
+  EXPECT_TRUE(CheckWritable(file.string()).ok());
+  EXPECT_EQ(Slurp(file), "x");
+  for (const auto& bad : {file / "out.json", dir}) {
+    Status st = CheckWritable(bad.string());
+    ASSERT_FALSE(st.ok()) << bad;
+    EXPECT_EQ(st.message().rfind(bad.string() + ":", 0), 0u) << st.message();
+    EXPECT_FALSE(WriteTextFile(bad.string(), "y").ok());
+  }
+  if (::geteuid() != 0) {  // root writes anywhere
+    std::filesystem::permissions(
+        dir / "new", std::filesystem::perms::owner_read | std::filesystem::perms::owner_exec);
+    EXPECT_FALSE(CheckWritable(fresh.string()).ok());
+    EXPECT_FALSE(WriteTextFile(fresh.string(), "y").ok());
+    std::filesystem::permissions(dir / "new", std::filesystem::perms::owner_all);
+  }
+  std::filesystem::remove_all(dir);
+}
+
 }  // namespace
 }  // namespace sl

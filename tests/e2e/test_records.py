@@ -62,11 +62,23 @@ def test_real_records_match_the_metrics(tmp_path):
     check(rec, out, ["sparseloom"])
 
 
-def test_unwritable_records_path_is_a_one_line_error(tmp_path):
+def test_unwritable_records_path_is_a_one_line_error_before_any_run(tmp_path):
+    plain = tmp_path / "plain"
+    plain.write_text("x")
     p = subprocess.run([BIN, "simulate", "--workload", WORKLOAD, "--profile", PROFILE,
                         "--policy", "sv-lo-np", "--duration", "1",
-                        "--records", str(tmp_path / "no" / "such" / "dir.csv")],
+                        "--records", str(plain / "dir.csv")],
                        capture_output=True, text=True, timeout=300)
     assert p.returncode != 0
     lines = [l for l in p.stderr.splitlines() if l.strip()]
     assert len(lines) == 1 and "dir.csv" in lines[0], p.stderr
+    assert "sv-lo-np" not in p.stdout, p.stdout  # checked before simulating
+
+
+def test_missing_output_directories_are_created(tmp_path):
+    rec = tmp_path / "new" / "dir" / "rec.csv"
+    p = subprocess.run([BIN, "simulate", "--workload", WORKLOAD, "--profile", PROFILE,
+                        "--policy", "sv-lo-np", "--duration", "1", "--records", str(rec)],
+                       capture_output=True, text=True, timeout=300)
+    assert p.returncode == 0, p.stderr
+    assert rec.read_text().startswith("policy,")
