@@ -47,6 +47,18 @@ bool IsConstF32(const Graph& g, const Node& n, int i) {
          g.values[n.inputs[i]].is_constant() && g.values[n.inputs[i]].dtype == DType::kF32;
 }
 
+// For a two-input node: the other input when one of them is a one-element f32 constant within
+// 1e-6 (relative) of `want`, else kNoValue.
+int OtherThanScalar(const Graph& g, const Node& n, double want) {
+  if (n.inputs.size() != 2 || n.outputs.size() != 1) return kNoValue;
+  for (int k = 0; k < 2; ++k) {
+    if (!IsConstF32(g, n, k) || g.values[n.inputs[k]].constant.numel() != 1) continue;
+    const double c = g.values[n.inputs[k]].constant.data<float>()[0];
+    if (std::abs(c - want) <= 1e-6 * std::abs(want)) return n.inputs[1 - k];
+  }
+  return kNoValue;
+}
+
 }  // namespace
 
 Status DropIdentities(Graph& g) {
@@ -181,6 +193,67 @@ Status FuseBiasAndActivation(Graph& g) {
     n.outputs[0] = act.outputs[0];
     removed[c] = true;
     uses = CountUses(g);
+  }
+  RemoveNodes(g, removed);
+  return Status::Ok();
+}
+
+Status FuseGelu(Graph& g) {
+  const std::vector<int> uses = CountUses(g);
+  std::vector<int> producer(g.values.size(), -1);
+  for (size_t i = 0; i < g.nodes.size(); ++i)
+    for (int v : g.nodes[i].outputs)
+      if (v != kNoValue) producer[v] = static_cast<int>(i);
+  // The node reading v alone, if it is `op`; else -1.
+  auto next = [&](int v, OpType op) {
+    const int c = SoleConsumer(g, v, uses);
+    return c >= 0 && g.nodes[c].op == op ? c : -1;
+  };
+  std::vector<bool> removed(g.nodes.size(), false);
+  for (size_t i = 0; i < g.nodes.size(); ++i) {
+    const Node& erf = g.nodes[i];
+    if (erf.op != OpType::kErf || erf.inputs.size() != 1 || erf.outputs.size() != 1) continue;
+    // x / sqrt 2 (or x * (1 / sqrt 2)) -> Erf -> + 1
+    const int d = erf.inputs[0];
+    const int scale = d == kNoValue ? -1 : producer[d];
+    if (scale < 0 || SoleConsumer(g, d, uses) != static_cast<int>(i)) continue;
+    const Node& s = g.nodes[scale];
+    int x = kNoValue;
+    if (s.op == OpType::kDiv && s.inputs.size() == 2 && IsConstF32(g, s, 1))
+      x = OtherThanScalar(g, s, std::sqrt(2.0)) == s.inputs[0] ? s.inputs[0] : kNoValue;
+    else if (s.op == OpType::kMul)
+      x = OtherThanScalar(g, s, std::sqrt(0.5));
+    const int add = next(erf.outputs[0], OpType::kAdd);
+    if (x == kNoValue || add < 0 || OtherThanScalar(g, g.nodes[add], 1.0) != erf.outputs[0])
+      continue;
+    // then * x and * 0.5, in either order
+    const int mul = next(g.nodes[add].outputs[0], OpType::kMul);
+    if (mul < 0 || g.nodes[mul].inputs.size() != 2) continue;
+    const Node& m = g.nodes[mul];
+    const int other = m.inputs[0] == g.nodes[add].outputs[0] ? m.inputs[1] : m.inputs[0];
+    int last = -1, half = -1;  // the node whose output the Gelu takes over; the other product
+    if (other == x) {
+      last = next(m.outputs[0], OpType::kMul);
+      if (last >= 0 && OtherThanScalar(g, g.nodes[last], 0.5) != m.outputs[0]) last = -1;
+      half = mul;
+    } else if (other != kNoValue && producer[other] >= 0 &&
+               g.nodes[producer[other]].op == OpType::kMul &&
+               OtherThanScalar(g, g.nodes[producer[other]], 0.5) == x &&
+               SoleConsumer(g, other, uses) == mul) {
+      last = mul;
+      half = producer[other];
+    }
+    if (last < 0) continue;
+    const Value& in = g.values[x];
+    const Value& out = g.values[g.nodes[last].outputs[0]];
+    if (in.dtype != DType::kF32 || out.dtype != DType::kF32 || !in.known_rank ||
+        in.shape != out.shape)
+      continue;  // a constant of higher rank broadcast x: not a plain Gelu
+    Node& gelu = g.nodes[last];
+    gelu.op = OpType::kGelu;
+    gelu.inputs = {x};
+    gelu.attrs = Attributes();
+    for (int r : {scale, static_cast<int>(i), add, half}) removed[r] = true;
   }
   RemoveNodes(g, removed);
   return Status::Ok();

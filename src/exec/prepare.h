@@ -31,6 +31,9 @@ struct PrepareOptions {
   bool force_sparse = false;
   // Skip the fusion passes (BatchNorm folding stays: it is exact up to rounding).
   bool fuse = true;
+  // With `fuse`: rewrite the decomposed erf form of GELU into one Gelu node (FuseGelu). Backends
+  // without a Gelu kernel leave it off.
+  bool fuse_gelu = true;
   // With `fuse`: rewrite QuantizeLinear / DequantizeLinear around Conv / Gemm / MatMul into INT8
   // nodes (exec/quant_fuse.h). Off: the QDQ graph runs as float on dequantized weights.
   bool quantized_kernels = true;
@@ -53,6 +56,9 @@ void DropFoldedNodes(Graph& g);
 Status DropIdentities(Graph& g);
 Status FoldBatchNormIntoConv(Graph& g);
 Status FuseBiasAndActivation(Graph& g);
+// x * (1 + erf(x / sqrt 2)) / 2 as exported from PyTorch (Div or Mul by the constant, Erf, Add 1,
+// Mul by x and by 0.5 in either order, every intermediate read once) -> one Gelu node.
+Status FuseGelu(Graph& g);
 
 // Restricts `g` to the nodes needed to compute `outputs` from `inputs` (tensor names). Fails if an
 // output cannot be computed from the given inputs and constants alone, naming the missing tensor.

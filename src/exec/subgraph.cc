@@ -80,6 +80,7 @@ Result<Graph> PrepareGraph(const Graph& source, const PrepareOptions& options) {
   SL_RETURN_IF_ERROR(DropIdentities(g));
   SL_RETURN_IF_ERROR(FoldBatchNormIntoConv(g));
   if (options.fuse) SL_RETURN_IF_ERROR(FuseBiasAndActivation(g));
+  if (options.fuse && options.fuse_gelu) SL_RETURN_IF_ERROR(FuseGelu(g));
   if (options.fuse && options.quantized_kernels) SL_RETURN_IF_ERROR(FuseQuantizedOps(g, source));
   return g;
 }

@@ -91,6 +91,14 @@ Status InferTanh(InferContext& ctx) { return InferUnary(ctx); }
 Status InferHardSigmoid(InferContext& ctx) { return InferUnary(ctx); }
 Status InferHardSwish(InferContext& ctx) { return InferUnary(ctx); }
 
+// Gelu (opset 20): approximate "none" (the erf form) or "tanh".
+Status InferGelu(InferContext& ctx) {
+  const std::string approximate = ctx.attrs().GetString("approximate", "none");
+  if (approximate != "none" && approximate != "tanh")
+    return ctx.Error("approximate must be \"none\" or \"tanh\", got \"" + approximate + "\"");
+  return InferUnary(ctx);
+}
+
 // Clip: optional min / max inputs (opset 11+) must be one-element tensors of X's dtype.
 Status InferClip(InferContext& ctx) {
   SL_RETURN_IF_ERROR(ctx.ExpectInputs(1, 3));

@@ -156,6 +156,10 @@ class Importer {
         return Unsupported(context + ": unsupported op '" + n.op_type() + "' (domain '" +
                            n.domain() + "'); SparseLoom supports: " + SupportedOpList());
       }
+      if (*op == OpType::kGelu && g_.opset < 20) {  // ours: the fused Erf expression
+        return Unsupported(context + ": Gelu is an ONNX op from opset 20 on; this model imports opset " +
+                           std::to_string(g_.opset));
+      }
       Node node{*op, name, {}, {}, {}};
       for (const std::string& in : n.input())
         node.inputs.push_back(in.empty() ? kNoValue : g_.GetOrAddValue(in));

@@ -32,6 +32,22 @@ class OneNode {
   Node node_;
 };
 
+TEST(InferElementwiseTest, GeluChecksItsApproximation) {
+  for (const char* ok : {"none", "tanh"}) {
+    Attributes a;
+    a.Set("approximate", std::string(ok));
+    OneNode n(OpType::kGelu, {{DType::kF32, {2, 3}}}, 1, a);
+    ASSERT_TRUE(n.Run().ok()) << ok;
+    EXPECT_EQ(n.out().shape, (Shape{2, 3}));
+  }
+  Attributes bad;
+  bad.Set("approximate", std::string("sigmoid"));
+  OneNode n(OpType::kGelu, {{DType::kF32, {2, 3}}}, 1, bad);
+  Status st = n.Run();
+  ASSERT_FALSE(st.ok());
+  EXPECT_NE(st.message().find("sigmoid"), std::string::npos) << st.message();
+}
+
 TEST(InferElementwiseTest, BinaryBroadcast) {
   OneNode n(OpType::kAdd, {{DType::kF32, {2, 1, 3}}, {DType::kF32, {4, 1}}});
   ASSERT_TRUE(n.Run().ok());

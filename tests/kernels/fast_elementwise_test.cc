@@ -95,7 +95,8 @@ TEST(FastBinary, RejectsViewsThatDifferFromThePreparedShapes) {
 
 const OpType kUnaryOps[] = {OpType::kRelu, OpType::kLeakyRelu,   OpType::kSigmoid,   OpType::kTanh,
                             OpType::kErf,  OpType::kSqrt,        OpType::kExp,       OpType::kNeg,
-                            OpType::kAbs,  OpType::kHardSigmoid, OpType::kHardSwish, OpType::kClip};
+                            OpType::kAbs,  OpType::kHardSigmoid, OpType::kHardSwish, OpType::kClip,
+                            OpType::kGelu};
 
 TEST(FastUnary, MatchesReferenceOnRandomData) {
   uint32_t seed = 200;
@@ -131,6 +132,37 @@ TEST(FastUnary, SpecialValues) {
     OneNode t(op, {{{static_cast<int64_t>(values.size())}, DType::kF32, false, values}}, {});
     CheckAgainstRef(t, std::string(OpTypeName(op)) + " special values", 1e-6f, 1e-5f);
   }
+}
+
+// Gelu's erf form: tails of every length and special values against the reference.
+TEST(FastUnary, GeluMatchesReference) {
+  const float inf = std::numeric_limits<float>::infinity();
+  const std::vector<double> special = {0.0,  -0.0, 1e-30, -1e-30, 0.5,  -0.5, 3.0,   -3.0,
+                                       -6.0, -9.0, -13.0, -14.0, 13.0, 20.0, -40.0, 3e38,
+                                       -3e38, inf, -inf, NAN,   1e-40, -1e-40};
+  uint32_t seed = 400;
+  for (int64_t n : {1, 15, 16, 17, 31, 33, 12544}) {
+    OneNode t(OpType::kGelu, {{{n}}}, {}, 1, seed++, -12.f, 12.f);
+    CheckAgainstRef(t, "Gelu n " + std::to_string(n), 1e-6f, 1e-5f);
+  }
+  OneNode sv(OpType::kGelu, {{{static_cast<int64_t>(special.size())}, DType::kF32, false, special}},
+             {});
+  CheckAgainstRef(sv, "Gelu special values", 1e-6f, 1e-5f);
+}
+
+TEST(FastUnary, GeluTanhForm) {
+  Attributes attrs;
+  attrs.Set("approximate", std::string("tanh"));
+  uint32_t seed = 300;
+  for (const Shape& shape : {Shape{3, 1000}, Shape{17}, Shape{5, 4001}}) {
+    OneNode t(OpType::kGelu, {{shape}}, attrs, 1, seed++, -12.f, 12.f);
+    CheckAgainstRef(t, "Gelu tanh" + ShapeToString(shape), 1e-6f, 1e-5f);
+  }
+  const float inf = std::numeric_limits<float>::infinity();
+  OneNode special(OpType::kGelu,
+                  {{{9}, DType::kF32, false, {0.0, -0.0, 1e-30, -3.0, 3.0, 40.0, -40.0, inf, -inf}}},
+                  attrs);
+  CheckAgainstRef(special, "Gelu tanh special values", 1e-6f, 1e-5f);
 }
 
 TEST(FastUnary, ClipBoundsFromInputs) {

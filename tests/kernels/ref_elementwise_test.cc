@@ -165,6 +165,27 @@ TEST(RefElementwiseTest, UnaryMath) {
   EXPECT_NEAR(out[0].data<float>()[1], std::erf(-0.5f), 1e-7);
   ASSERT_TRUE(RunRef(OpType::kExp, {x}, out).ok());
   EXPECT_NEAR(out[0].data<float>()[3], std::exp(3.f), 1e-4);
+  {
+    // Gelu at +-1 (x * Phi(x)), far in the left tail (relative precision kept), and +-inf.
+    const float inf = std::numeric_limits<float>::infinity();
+    Tensor g = Tensor::FromVector<float>({6}, {1.f, -1.f, -8.f, 0.f, inf, -inf});
+    std::vector<Tensor> gy = {Tensor(DType::kF32, {6})};
+    ASSERT_TRUE(RunRef(OpType::kGelu, {g}, gy).ok());
+    const float* v = gy[0].data<float>();
+    EXPECT_NEAR(v[0], 0.8413447460685429, 1e-7);
+    EXPECT_NEAR(v[1], -0.15865525393145707, 1e-7);
+    EXPECT_NEAR(v[2] / -4.9767685e-15f, 1.0, 1e-5);  // -8 * Phi(-8)
+    EXPECT_EQ(v[3], 0.f);
+    EXPECT_EQ(v[4], inf);
+    EXPECT_EQ(v[5], 0.f);
+    EXPECT_TRUE(std::signbit(v[5]));
+    Attributes tanh_form;
+    tanh_form.Set("approximate", std::string("tanh"));
+    ASSERT_TRUE(RunRef(OpType::kGelu, {g}, gy, tanh_form).ok());
+    EXPECT_NEAR(v[0], 0.8411919906082768, 1e-7);
+    EXPECT_EQ(v[4], inf);
+    EXPECT_EQ(v[5], 0.f);
+  }
   Tensor pos = Tensor::FromVector<float>({4}, {4, 1, 0, 2});
   ASSERT_TRUE(RunRef(OpType::kSqrt, {pos}, out).ok());
   EXPECT_EQ(out[0].data<float>()[0], 2);

@@ -141,6 +141,11 @@ TEST(MalformedModelTest, UnsupportedOpNamesNodeAndOp) {
   AddNode(unnamed.mutable_graph(), "LSTM", {"y"}, {"z"});
   ExpectError(LoadBytes(Serialize(unnamed)), StatusCode::kUnsupported,
               {"node 'LSTM_2' (LSTM): unsupported op 'LSTM'"});
+  // Gelu is internal here (the fused Erf expression): ONNX defines it from opset 20 only.
+  onnx::ModelProto gelu = ConvReluModel();
+  AddNode(gelu.mutable_graph(), "Gelu", {"y"}, {"z"}, "act");
+  ExpectError(LoadBytes(Serialize(gelu)), StatusCode::kUnsupported,
+              {"node 'act' (Gelu): Gelu is an ONNX op from opset 20 on"});
 }
 
 TEST(MalformedModelTest, NonDefaultDomainIsUnsupported) {

@@ -440,6 +440,7 @@ PrepareOptions CudaPrepareOptions(const PrepareOptions& options) {
   o.sparse_kernels = false;
   o.force_sparse = false;
   o.reference_only = false;
+  o.fuse_gelu = false;  // no Gelu kernel here: the Erf chain runs as it is
   return o;
 }
 

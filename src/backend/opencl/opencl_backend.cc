@@ -390,6 +390,7 @@ Result<std::shared_ptr<const DevicePlan>> ClBackend::Prepare(const Graph& source
   opts.quantized_kernels = false;
   opts.sparse_kernels = false;
   opts.force_sparse = false;
+  opts.fuse_gelu = false;  // no Gelu kernel here: the Erf chain runs as it is
   auto plan = std::make_shared<PlanData>();
   plan->device_ = device_;
   SL_ASSIGN_OR_RETURN(plan->graph_, PrepareGraph(source, opts));

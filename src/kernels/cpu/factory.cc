@@ -26,6 +26,7 @@ Factory FactoryFor(OpType op) {
     case OpType::kAbs:
     case OpType::kHardSigmoid:
     case OpType::kHardSwish:
+    case OpType::kGelu:
     case OpType::kClip:
       return &cpu::CreateUnaryKernel;
     case OpType::kMaxPool:

@@ -1,4 +1,4 @@
-// Float32 unary elementwise ops: Relu LeakyRelu Sigmoid Tanh Erf Sqrt Exp Neg Abs HardSigmoid
+// Float32 unary elementwise ops: Relu LeakyRelu Sigmoid Tanh Erf Gelu Sqrt Exp Neg Abs HardSigmoid
 // HardSwish Clip. Each is one vectorisable loop (vec_math.h) compiled per SIMD level; Sqrt stays
 // a scalar loop because errno semantics keep GCC from vectorising it without -fno-math-errno.
 // Clip reads its bounds at Execute (inputs 1 and 2 may be computed at run time).
@@ -42,6 +42,12 @@ struct TanhF {
 };
 struct ErfF {
   static float Apply(float v, Params) { return Erf(v); }
+};
+struct GeluF {
+  static float Apply(float v, Params) { return Gelu(v); }
+};
+struct GeluTanhF {
+  static float Apply(float v, Params) { return GeluTanh(v); }
 };
 struct ExpF {
   static float Apply(float v, Params) { return Exp(v); }
@@ -131,6 +137,13 @@ Status UnaryKernel::Prepare(const KernelRequest& req) {
       break;
     case OpType::kExp:
       fn_ = MapOf<ExpF>();
+      break;
+    case OpType::kGelu:
+      if (attrs.GetString("approximate", "none") == "tanh") {
+        fn_ = MapOf<GeluTanhF>();
+      } else {
+        fn_ = MapOf<GeluF>();
+      }
       break;
     case OpType::kNeg:
       fn_ = MapOf<NegF>();

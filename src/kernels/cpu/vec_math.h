@@ -6,6 +6,8 @@
 //   Sigmoid  ~2 ulp;  Tanh  ~2 ulp (odd Taylor polynomial below |x| = 0.125)
 //   Erf      absolute error <= 4e-7 (odd Taylor polynomial below |x| = 0.5, Abramowitz & Stegun
 //            7.1.26 above)
+//   Gelu     absolute error <= |x| * 1e-7 (erf form: Phi from erfc, Abramowitz & Stegun 7.1.26);
+//            GeluTanh as the spec's tanh form; both -0 where Phi underflows (-inf included)
 #pragma once
 
 #include <algorithm>
@@ -86,6 +88,28 @@ inline float Erf(float x) {
   q = q * t + 0.254829592f;
   const float large = std::copysign(1.f - q * t * Exp(-a * a), x);
   return Select(a < 0.5f, small, Select(x != x, x, large));
+}
+
+// x * Phi(x), Phi the standard normal CDF. Phi(-|x|) = erfc(|x| / sqrt 2) / 2 straight from the
+// Abramowitz & Stegun 7.1.26 form (absolute error <= 1.5e-7 on erfc), so the left tail does not
+// cancel as 1 + erf would; one exp and one division per element.
+inline float Gelu(float x) {
+  const float a = std::fabs(x) * 0.70710678118654752f;
+  const float t = 1.f / (1.f + 0.3275911f * a);
+  float q = 1.061405429f;
+  q = q * t - 1.453152027f;
+  q = q * t + 1.421413741f;
+  q = q * t - 0.284496736f;
+  q = q * t + 0.254829592f;
+  const float tail = 0.5f * q * t * Exp(-a * a);  // Phi(-|x|)
+  const float phi = Select(x < 0.f, tail, 1.f - tail);
+  return Select(phi == 0.f, -0.f, x * phi);
+}
+
+// The spec's tanh form: x * (1 + tanh(sqrt(2 / pi) * (x + 0.044715 x^3))) / 2.
+inline float GeluTanh(float x) {
+  const float phi = 0.5f * (1.f + Tanh(0.79788456080286536f * (x + 0.044715f * x * x * x)));
+  return Select(phi == 0.f, -0.f, x * phi);
 }
 
 }  // namespace sl::cpu

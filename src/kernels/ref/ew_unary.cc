@@ -1,5 +1,5 @@
 // Reference kernels for the unary elementwise ops: Sqrt Erf Exp Log Neg Abs Relu LeakyRelu Clip
-// Sigmoid Tanh HardSigmoid HardSwish. Math functions take float types; Neg, Abs, Relu and Clip
+// Sigmoid Tanh HardSigmoid HardSwish Gelu. Math functions take float types; Neg, Abs, Relu and Clip
 // also take integers.
 #include <algorithm>
 #include <cmath>
@@ -116,6 +116,22 @@ Status RefLeakyRelu(const Node& node, std::span<const TensorView> inputs,
   return MapUnary<ref::kFloatTypes>(node, inputs, outputs, [alpha](auto v) -> decltype(v) {
     using C = decltype(v);
     return v >= 0 ? v : static_cast<C>(alpha) * v;
+  });
+}
+
+// Gelu: x * Phi(x), Phi the standard normal CDF, from erfc so that the left tail keeps its relative
+// precision (1 + erf(x / sqrt 2) cancels there); "tanh": the tanh approximation of the spec.
+// Computed in double. Where Phi underflows to 0 the result is -0 (the limit; -inf * 0 is NaN).
+Status RefGelu(const Node& node, std::span<const TensorView> inputs,
+               std::span<const TensorView> outputs) {
+  const bool tanh_form = node.attrs.GetString("approximate", "none") == "tanh";
+  return MapUnary<ref::kFloatTypes>(node, inputs, outputs, [tanh_form](auto v) -> decltype(v) {
+    using C = decltype(v);
+    const double x = static_cast<double>(v);
+    const double phi =
+        tanh_form ? 0.5 * (1.0 + std::tanh(0.7978845608028654 * (x + 0.044715 * x * x * x)))
+                  : 0.5 * std::erfc(-x * 0.7071067811865476);
+    return static_cast<C>(phi == 0.0 ? -0.0 : x * phi);
   });
 }
 
