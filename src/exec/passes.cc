@@ -219,8 +219,8 @@ Status FuseGelu(Graph& g) {
     if (scale < 0 || SoleConsumer(g, d, uses) != static_cast<int>(i)) continue;
     const Node& s = g.nodes[scale];
     int x = kNoValue;
-    if (s.op == OpType::kDiv && s.inputs.size() == 2 && IsConstF32(g, s, 1))
-      x = OtherThanScalar(g, s, std::sqrt(2.0)) == s.inputs[0] ? s.inputs[0] : kNoValue;
+    if (s.op == OpType::kDiv && OtherThanScalar(g, s, std::sqrt(2.0)) == s.inputs[0])
+      x = s.inputs[0];  // the divisor is the constant
     else if (s.op == OpType::kMul)
       x = OtherThanScalar(g, s, std::sqrt(0.5));
     const int add = next(erf.outputs[0], OpType::kAdd);

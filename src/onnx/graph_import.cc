@@ -157,8 +157,8 @@ class Importer {
                            n.domain() + "'); SparseLoom supports: " + SupportedOpList());
       }
       if (*op == OpType::kGelu && g_.opset < 20) {  // ours: the fused Erf expression
-        return Unsupported(context + ": Gelu is an ONNX op from opset 20 on; this model imports opset " +
-                           std::to_string(g_.opset));
+        return Unsupported(context + ": Gelu is an ONNX op from opset 20 on; this model imports " +
+                           "opset " + std::to_string(g_.opset));
       }
       Node node{*op, name, {}, {}, {}};
       for (const std::string& in : n.input())

@@ -16,8 +16,8 @@ struct Chain {
   bool mul_by_inverse = false;  // x * (1 / sqrt 2) instead of x / sqrt 2
   bool half_first = false;      // (x * 0.5) * (1 + erf) instead of (x * (1 + erf)) * 0.5
   float divisor = static_cast<float>(std::sqrt(2.0));
-  bool erf_is_output = false;   // the Erf's result is also a graph output
-  Shape const_shape = {};       // shape of the scalar constants
+  bool erf_is_output = false;  // the Erf's result is also a graph output
+  Shape const_shape = {};      // shape of the scalar constants
 };
 
 Graph GeluGraph(const Chain& c) {

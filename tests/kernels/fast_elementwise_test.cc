@@ -137,9 +137,9 @@ TEST(FastUnary, SpecialValues) {
 // Gelu's erf form: tails of every length and special values against the reference.
 TEST(FastUnary, GeluMatchesReference) {
   const float inf = std::numeric_limits<float>::infinity();
-  const std::vector<double> special = {0.0,  -0.0, 1e-30, -1e-30, 0.5,  -0.5, 3.0,   -3.0,
-                                       -6.0, -9.0, -13.0, -14.0, 13.0, 20.0, -40.0, 3e38,
-                                       -3e38, inf, -inf, NAN,   1e-40, -1e-40};
+  const std::vector<double> special = {0.0,   -0.0, 1e-30, -1e-30, 0.5,   -0.5,  3.0,   -3.0,
+                                       -6.0,  -9.0, -13.0, -14.0,  13.0,  20.0,  -40.0, 3e38,
+                                       -3e38, inf,  -inf,  NAN,    1e-40, -1e-40};
   uint32_t seed = 400;
   for (int64_t n : {1, 15, 16, 17, 31, 33, 12544}) {
     OneNode t(OpType::kGelu, {{{n}}}, {}, 1, seed++, -12.f, 12.f);
@@ -159,9 +159,9 @@ TEST(FastUnary, GeluTanhForm) {
     CheckAgainstRef(t, "Gelu tanh" + ShapeToString(shape), 1e-6f, 1e-5f);
   }
   const float inf = std::numeric_limits<float>::infinity();
-  OneNode special(OpType::kGelu,
-                  {{{9}, DType::kF32, false, {0.0, -0.0, 1e-30, -3.0, 3.0, 40.0, -40.0, inf, -inf}}},
-                  attrs);
+  OneNode special(
+      OpType::kGelu,
+      {{{9}, DType::kF32, false, {0.0, -0.0, 1e-30, -3.0, 3.0, 40.0, -40.0, inf, -inf}}}, attrs);
   CheckAgainstRef(special, "Gelu tanh special values", 1e-6f, 1e-5f);
 }
 

@@ -6,8 +6,8 @@
 //   Sigmoid  ~2 ulp;  Tanh  ~2 ulp (odd Taylor polynomial below |x| = 0.125)
 //   Erf      absolute error <= 4e-7 (odd Taylor polynomial below |x| = 0.5, Abramowitz & Stegun
 //            7.1.26 above)
-//   Gelu     absolute error <= |x| * 1e-7 (erf form: Phi from erfc, Abramowitz & Stegun 7.1.26);
-//            GeluTanh as the spec's tanh form; both -0 where Phi underflows (-inf included)
+//   Gelu     absolute error about |x| * 1.5e-7 (erf form: Phi from erfc, Abramowitz & Stegun
+//            7.1.26); GeluTanh as the spec's tanh form; both -0 where Phi underflows (-inf too)
 #pragma once
 
 #include <algorithm>
