@@ -67,6 +67,18 @@ inline float Tanh(float x) {
   return Select(a < 0.125f, small, Select(x != x, x, large));
 }
 
+// erfc(a) for a >= 0 (or NaN), Abramowitz & Stegun 7.1.26: t = 1 / (1 + p a), a degree-5
+// polynomial in t times exp(-a^2); absolute error <= 1.5e-7.
+inline float Erfc(float a) {
+  const float t = 1.f / (1.f + 0.3275911f * a);
+  float q = 1.061405429f;
+  q = q * t - 1.453152027f;
+  q = q * t + 1.421413741f;
+  q = q * t - 0.284496736f;
+  q = q * t + 0.254829592f;
+  return q * t * Exp(-a * a);
+}
+
 inline float Erf(float x) {
   const float a = std::fabs(x);
   const float x2 = x * x;
@@ -80,13 +92,7 @@ inline float Erf(float x) {
   s = s * x2 - 1.f / 3.f;
   s = s * x2 + 1.f;
   const float small = 1.12837916709551257f * x * s;
-  const float t = 1.f / (1.f + 0.3275911f * a);
-  float q = 1.061405429f;
-  q = q * t - 1.453152027f;
-  q = q * t + 1.421413741f;
-  q = q * t - 0.284496736f;
-  q = q * t + 0.254829592f;
-  const float large = std::copysign(1.f - q * t * Exp(-a * a), x);
+  const float large = std::copysign(1.f - Erfc(a), x);
   return Select(a < 0.5f, small, Select(x != x, x, large));
 }
 
@@ -94,14 +100,7 @@ inline float Erf(float x) {
 // Abramowitz & Stegun 7.1.26 form (absolute error <= 1.5e-7 on erfc), so the left tail does not
 // cancel as 1 + erf would; one exp and one division per element.
 inline float Gelu(float x) {
-  const float a = std::fabs(x) * 0.70710678118654752f;
-  const float t = 1.f / (1.f + 0.3275911f * a);
-  float q = 1.061405429f;
-  q = q * t - 1.453152027f;
-  q = q * t + 1.421413741f;
-  q = q * t - 0.284496736f;
-  q = q * t + 0.254829592f;
-  const float tail = 0.5f * q * t * Exp(-a * a);  // Phi(-|x|)
+  const float tail = 0.5f * Erfc(std::fabs(x) * 0.70710678118654752f);  // Phi(-|x|)
   const float phi = Select(x < 0.f, tail, 1.f - tail);
   return Select(phi == 0.f, -0.f, x * phi);
 }
