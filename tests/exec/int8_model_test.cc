@@ -127,7 +127,23 @@ int CountKernels(const Plan& plan, const std::string& prefix) {
   return n;
 }
 
+constexpr const char* kNoExactInt8 =
+    "this CPU has no VNNI: INT8 layers run as float QDQ (Int8KernelsExact)";
+
+// Quantized layers are rewritten only where the INT8 kernels are exact; either way the plan's
+// output matches the float QDQ graph's.
+TEST(QuantFuseTest, FusesOnlyWhereInt8KernelsAreExact) {
+  const Graph g = QdqNet();
+  const Tensor x = testing::RandomTensor({2, 3, 8, 8}, 9);
+  const PlanRun int8 = PrepareAndRun(g, {x}, Options("x", {2, 3, 8, 8}));
+  const PlanRun fp32 = PrepareAndRun(g, {x}, Options("x", {2, 3, 8, 8}, false, false));
+  ASSERT_TRUE(int8.plan && fp32.plan);
+  EXPECT_EQ(CountKernels(*int8.plan, "onednn-int8:"), Int8KernelsExact() ? 3 : 0);
+  EXPECT_LE(MaxRelDiff(int8.outputs[0], fp32.outputs[0]), 1e-4f);
+}
+
 TEST(QuantFuseTest, RewritesConvGemmMatMulAndMatchesOracleAndFloatQdq) {
+  if (!Int8KernelsExact()) GTEST_SKIP() << kNoExactInt8;
   const Graph g = QdqNet();
   const Tensor x = testing::RandomTensor({2, 3, 8, 8}, 9);
   const PlanRun int8 = PrepareAndRun(g, {x}, Options("x", {2, 3, 8, 8}));
@@ -150,6 +166,7 @@ TEST(QuantFuseTest, RewritesConvGemmMatMulAndMatchesOracleAndFloatQdq) {
 }
 
 TEST(QuantFuseTest, LeavesOtherPatternsAsFloat) {
+  if (!Int8KernelsExact()) GTEST_SKIP() << kNoExactInt8;
   const Tensor x = testing::RandomTensor({1, 3, 8, 8}, 10);
   QdqOptions zp, scales, axis;
   zp.conv_weight_zero_point = true;
@@ -172,6 +189,7 @@ TEST(QuantFuseTest, LeavesOtherPatternsAsFloat) {
 }
 
 TEST(QuantFuseTest, KeepsDequantizedValueThatIsAGraphOutput) {
+  if (!Int8KernelsExact()) GTEST_SKIP() << kNoExactInt8;
   QdqOptions o;
   o.dq_is_output = true;
   const Graph g = QdqNet(o);
@@ -251,6 +269,7 @@ double ManifestInt8Accuracy(const std::string& dir) {
 class ZooInt8Test : public ::testing::TestWithParam<std::string> {};
 
 TEST_P(ZooInt8Test, Int8KernelsMatchReferenceAndManifestAccuracy) {
+  if (!Int8KernelsExact()) GTEST_SKIP() << kNoExactInt8;
   const std::string dir = std::string(SL_SOURCE_DIR) + "/zoo/" + GetParam();
   auto graph = LoadOnnxModel(dir + "/int8.onnx");
   ASSERT_TRUE(graph.ok()) << graph.status().message();

@@ -282,7 +282,21 @@ TEST(QuantRefTest, MatchesFloatQdqComposition) {
   }
 }
 
+constexpr const char* kNoExactInt8 = "this CPU has no VNNI: no INT8 kernel (Int8KernelsExact)";
+
+// Without VNNI oneDNN's INT8 kernels would saturate; the factory declines, saying why.
+TEST(QuantKernelTest, DeclinedWhereInt8WouldNotBeExact) {
+  const QuantHarness h(Cases()[0], QuantParams{}, 4);
+  auto k = CreateQuantKernel(h.request());
+  EXPECT_EQ(k.ok(), Int8KernelsExact()) << (k.ok() ? (*k)->name() : k.status().message());
+  if (!k.ok()) {
+    EXPECT_EQ(k.status().code(), StatusCode::kUnsupported);
+    EXPECT_NE(k.status().message().find("VNNI"), std::string::npos) << k.status().message();
+  }
+}
+
 TEST(QuantKernelTest, MatchesOracle) {
+  if (!Int8KernelsExact()) GTEST_SKIP() << kNoExactInt8;
   uint32_t seed = 100;
   for (const QuantCase& c : Cases()) {
     for (float sparsity : {0.f, 0.5f, 0.9f, 1.f}) {
@@ -306,6 +320,7 @@ TEST(QuantKernelTest, MatchesOracle) {
 }
 
 TEST(QuantKernelTest, MultiThreadedMatchesOracle) {
+  if (!Int8KernelsExact()) GTEST_SKIP() << kNoExactInt8;
   QuantParams p;
   p.zero_point = 3;
   for (const QuantCase& c : Cases()) {
@@ -319,6 +334,7 @@ TEST(QuantKernelTest, MultiThreadedMatchesOracle) {
 // Every case here is far below kAmxMinMacs: where the CPU has AMX, its implementations are passed
 // over for the VNNI ones (oneDNN's own choice would be AMX), and the results still match.
 TEST(QuantKernelTest, SmallLayersDoNotUseAmx) {
+  if (!Int8KernelsExact()) GTEST_SKIP() << kNoExactInt8;
   for (const QuantCase& c : Cases()) {
     const QuantHarness h(c, QuantParams{}, 9);
     auto k = CreateQuantKernel(h.request());
@@ -329,6 +345,7 @@ TEST(QuantKernelTest, SmallLayersDoNotUseAmx) {
 
 // What the INT8 kernel declines runs on the oracle (the plan's fallback): a non-constant bias.
 TEST(QuantKernelTest, NonConstantBiasFallsBackToOracle) {
+  if (!Int8KernelsExact()) GTEST_SKIP() << kNoExactInt8;
   const QuantCase c = Cases()[0];
   QuantParams p;
   p.zero_point = 12;
