@@ -140,6 +140,12 @@ std::vector<Case> Cases() {
       {"matmul_k1", mm, {{{5, 1}}, {{1, 7}, true}}, {}, true},
       {"matmul_tile_tails", mm, {{{70, 19}}, {{19, 130}, true}}, {}, true},
       {"matmul_operand_blocks", mm, {{{37, 150}}, {{150, 45}, true}}, {}, true},  // K > 64
+      // 2:4 as NmRows: blocks of groups (partial sums in Y), odd panel and row tails.
+      {"matmul_group_blocks",
+       mm,
+       {{{300, 150}}, {{150, 21}, true}, {{21}, true}},
+       Attrs({{"_act", std::string("Relu")}}),
+       true},
       {"matmul_batched_bias_relu",
        mm,
        {{{2, 3, 20}}, {{20, 9}, true}, {{9}, true}},
@@ -236,6 +242,14 @@ std::vector<Case> Cases() {
   };
 }
 
+Case CaseNamed(const std::string& name) {
+  for (const Case& c : Cases()) {
+    if (c.name == name) return c;
+  }
+  ADD_FAILURE() << "no case " << name;
+  return Cases()[0];
+}
+
 class SparseKernelTest : public ::testing::TestWithParam<std::tuple<Case, Pattern, double>> {};
 
 TEST_P(SparseKernelTest, MatchesReferenceForEveryFormatLevelAndThreads) {
@@ -265,13 +279,30 @@ TEST_P(SparseKernelTest, MatchesReferenceForEveryFormatLevelAndThreads) {
   }
 }
 
+// 2:4 MatMul / Gemm with SIMD run as NmRows (vectorized over outputs, A read in place); transA and
+// scalar code keep the row-vectorized SpMM. Both match the reference (SparseKernelTest).
+TEST(SparseMatMulNmRows, ChosenWithSimdUnlessATransposed) {
+  for (const char* name : {"matmul_group_blocks", "gemm_transa_scalar_bias"}) {
+    const Case c = CaseNamed(name);
+    const Harness h(c.op, c.inputs, c.attrs, c.weight_transposed, Pattern::kNm24, 0.5, kSeed);
+    ASSERT_TRUE(h.infer_status().ok()) << h.infer_status().message();
+    for (SimdLevel level : {SimdLevel::kScalar, SimdLevel::kAvx2}) {
+      auto kernel = CreateAt(level, h.request(2), SparseFormat::kNm24);
+      ASSERT_TRUE(kernel.ok()) << kernel.status().message();
+      const bool simd =
+          dense::DetectSimdLevel() != SimdLevel::kScalar && level != SimdLevel::kScalar;
+      const bool rows = (*kernel)->name().find("+rows") != std::string::npos;
+      EXPECT_EQ(rows, simd && c.name == "matmul_group_blocks")
+          << c.name << " " << (*kernel)->name();
+    }
+  }
+}
+
 // Stride-1 convolutions run on the padded grid; with the test hook they take the im2col path
 // instead, and both match the reference.
 TEST(SparseConvGrid, GridAndIm2colPathsBothMatchTheReference) {
-  const Case c = Cases()[7];  // conv3x3_pad
-  ASSERT_EQ(c.name, "conv3x3_pad");
-  const Harness h(c.op, c.inputs, c.attrs, c.weight_transposed, Pattern::kUnstructured, 0.9,
-                  kSeed);
+  const Case c = CaseNamed("conv3x3_pad");
+  const Harness h(c.op, c.inputs, c.attrs, c.weight_transposed, Pattern::kUnstructured, 0.9, kSeed);
   const Tensor want = h.RunRef();
   for (bool disabled : {false, true}) {
     sparse::SetConvGridDisabledForTesting(disabled);

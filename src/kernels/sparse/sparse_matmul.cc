@@ -7,6 +7,8 @@
 //   2. SpMM (spmm.h): Y^T[n, 0:T] = act(bias[n] + sum_c W[n, c] * A^T[c, 0:T]) into the region;
 //   3. transpose Y^T into Y's rows. Steps 2-3 run per chunk of 128 outputs so the chunk of Y^T
 //      stays in cache; with T == 1, step 2 writes Y directly.
+// 2:4 weights with SIMD (A not transposed) skip all three: NmRows (nm_panels.h) reads A and writes
+// Y in place, vectorized over the outputs; an item is then (all rows, range of panels).
 // Work: items (row tile, split of the N outputs) over up to ctx.num_threads OpenMP threads.
 #include <omp.h>
 
@@ -16,6 +18,7 @@
 #include <vector>
 
 #include "kernels/dense/matmul_spec.h"
+#include "kernels/sparse/nm_panels.h"
 #include "kernels/sparse/sparse.h"
 #include "kernels/sparse/sparse_common.h"
 #include "kernels/sparse/spmm.h"
@@ -26,19 +29,25 @@ namespace {
 
 class SparseMatMulKernel final : public Kernel {
  public:
-  std::string name() const override { return KernelName(w_.format, level_); }
+  std::string name() const override {
+    return KernelName(w_.format, level_) + (nm_rows_ != nullptr ? "+rows" : "");
+  }
   size_t scratch_bytes() const override {
     return static_cast<size_t>(max_threads_) * region_bytes_;
   }
   Status Execute(std::span<const TensorView> inputs, std::span<const TensorView> outputs,
                  const ExecContext& ctx) const override;
   void RunItem(const float* a, float* y, int64_t item, int64_t splits, float* region) const;
+  // What items split the outputs by: units of W, or panels for NmRows.
+  int64_t units() const { return nm_rows_ != nullptr ? panels_.panels : w_.units(); }
 
   PackedMatrix w_;  // [N, K]
   dense::SimdLevel level_ = dense::SimdLevel::kScalar;
   SpmmFn spmm_ = nullptr;
   TransposeFn transpose_ = nullptr;
-  std::vector<float> bias_;  // [N]
+  NmPanels panels_;             // with nm_rows_
+  NmRowsFn nm_rows_ = nullptr;  // set: 2:4 runs as NmRows
+  std::vector<float> bias_;     // [N]
   Clamp clamp_;
   int64_t rows_ = 0, k_ = 0, n_ = 0;
   bool trans_a_ = false;
@@ -53,6 +62,19 @@ void SparseMatMulKernel::RunItem(const float* a, float* y, int64_t item, int64_t
                                  float* region) const {
   const int64_t split = item % splits, tile = item / splits;
   const int64_t m0 = tile * tile_, cols = std::min(tile_, rows_ - m0);
+  if (nm_rows_ != nullptr) {
+    NmRowsArgs args;
+    args.w = &panels_;
+    args.a = a;
+    args.lda = k_;
+    args.y = y;
+    args.ldy = n_;
+    args.lo = clamp_.lo;
+    args.hi = clamp_.hi;
+    const int64_t panels = panels_.panels;
+    nm_rows_(args, m0, m0 + cols, panels * split / splits, panels * (split + 1) / splits);
+    return;
+  }
   float* at = region;
   const int64_t kc = w_.operand_rows();
   if (trans_a_) {
@@ -109,7 +131,7 @@ Status SparseMatMulKernel::Execute(std::span<const TensorView> inputs,
   const int64_t tiles = (rows_ + tile_ - 1) / tile_;
   const int threads = std::clamp(ctx.num_threads, 1, max_threads_);
   int64_t splits = 1;
-  if (tiles < threads) splits = std::min<int64_t>((threads + tiles - 1) / tiles, w_.units());
+  if (tiles < threads) splits = std::min<int64_t>((threads + tiles - 1) / tiles, units());
   splits = std::max<int64_t>(splits, 1);
   const int64_t items = tiles * splits;
   char* scratch = static_cast<char*>(ctx.scratch);
@@ -176,6 +198,15 @@ Result<std::unique_ptr<Kernel>> CreateSparseMatMul(const KernelRequest& req, Spa
   k.transpose_ = TransposeFor(k.level_);
   k.max_threads_ = std::max(1, req.num_threads);
   const int64_t quantum = VectorWidth(k.level_);
+  k.nm_rows_ = format == SparseFormat::kNm24 && !k.trans_a_ ? NmRowsFor(k.level_) : nullptr;
+  if (k.nm_rows_ != nullptr) {
+    k.panels_ = PackNmPanels(k.w_, k.bias_.data(), NmLanes(k.level_));
+    k.w_.val = {};  // the panels hold the weights
+    k.w_.nm_off = {};
+    k.tile_ = std::max<int64_t>(k.rows_, 1);  // threads split the panels
+    k.region_bytes_ = RegionBytes(16);        // no scratch used; keeps ctx.scratch non-null
+    return std::unique_ptr<Kernel>(std::move(kernel));
+  }
   k.tile_ = k.rows_ == 1
                 ? 1
                 : std::min<int64_t>(4 * quantum, (k.rows_ + quantum - 1) / quantum * quantum);

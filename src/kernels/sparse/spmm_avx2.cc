@@ -1,11 +1,12 @@
-// AVX2 + FMA SpMM (spmm.h). Every function of this file is compiled for avx2,fma (pragma below);
-// it is only called after run-time dispatch found those features.
+// AVX2 + FMA SpMM (spmm.h) and 2:4 rows (nm_panels.h). Every function of this file is compiled for
+// avx2,fma (pragma below); it is only called after run-time dispatch found those features.
 #include <immintrin.h>
 
 #include <algorithm>
 #include <cstdint>
 #include <vector>
 
+#include "kernels/sparse/nm_panels.h"
 #include "kernels/sparse/packed_matrix.h"
 #include "kernels/sparse/spmm.h"
 
@@ -17,6 +18,7 @@
 #pragma GCC target("avx2,fma")
 #endif
 
+#include "kernels/sparse/nm_rows_impl.h"
 #include "kernels/sparse/spmm_impl.h"
 
 namespace sl::sparse {
@@ -52,12 +54,26 @@ struct Avx2Vec {
   static R add(R a, R b) { return _mm256_add_ps(a, b); }
   static R fma(R a, R b, R c) { return _mm256_fmadd_ps(a, b, c); }
   static R clamp(R v, R lo, R hi) { return _mm256_min_ps(hi, _mm256_max_ps(lo, v)); }
+  // NmRows (nm_rows_impl.h)
+  using I = __m256i;
+  static constexpr int kNmRows = 4;
+  static constexpr int kNmPanels = 2;
+  static I loadi(const int32_t* p) { return _mm256_loadu_si256(reinterpret_cast<const I*>(p)); }
+  static R bcast4(const float* p) {
+    return _mm256_broadcast_ps(reinterpret_cast<const __m128*>(p));
+  }
+  static R permute(R x, I i) { return _mm256_permutevar_ps(x, i); }
 };
 
 }  // namespace
 
 void SpmmAvx2(const SpmmArgs& a, int64_t unit_begin, int64_t unit_end) {
   SpmmImpl<Avx2Vec>(a, unit_begin, unit_end);
+}
+
+void NmRowsAvx2(const NmRowsArgs& a, int64_t row_begin, int64_t row_end, int64_t panel_begin,
+                int64_t panel_end) {
+  NmRowsImpl<Avx2Vec>(a, row_begin, row_end, panel_begin, panel_end);
 }
 
 }  // namespace sl::sparse
