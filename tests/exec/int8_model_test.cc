@@ -268,8 +268,9 @@ double ManifestInt8Accuracy(const std::string& dir) {
 
 class ZooInt8Test : public ::testing::TestWithParam<std::string> {};
 
+// Without exact INT8 kernels the variant runs as float QDQ; the accuracy checks still apply.
 TEST_P(ZooInt8Test, Int8KernelsMatchReferenceAndManifestAccuracy) {
-  if (!Int8KernelsExact()) GTEST_SKIP() << kNoExactInt8;
+  const bool exact = Int8KernelsExact();
   const std::string dir = std::string(SL_SOURCE_DIR) + "/zoo/" + GetParam();
   auto graph = LoadOnnxModel(dir + "/int8.onnx");
   ASSERT_TRUE(graph.ok()) << graph.status().message();
@@ -279,7 +280,7 @@ TEST_P(ZooInt8Test, Int8KernelsMatchReferenceAndManifestAccuracy) {
   const int64_t n = x->shape()[0];
   ASSERT_EQ(y->numel(), n);
 
-  // Every Conv / Gemm of the variant runs on an INT8 kernel.
+  // Every Conv / Gemm of the variant runs on an INT8 kernel (none without them).
   PrepareOptions int8_options;
   Shape one = x->shape();
   one[0] = 1;
@@ -288,9 +289,11 @@ TEST_P(ZooInt8Test, Int8KernelsMatchReferenceAndManifestAccuracy) {
   ASSERT_TRUE(plan.ok()) << plan.status().message();
   for (const StepInfo& s : (*plan)->steps()) {
     if (s.op == OpType::kConv || s.op == OpType::kGemm) {
-      EXPECT_EQ(s.kernel.rfind("onednn-int8:", 0), 0u) << s.node << " ran " << s.kernel;
+      EXPECT_EQ(s.kernel.rfind("onednn-int8:", 0) == 0, exact) << s.node << " ran " << s.kernel;
     }
-    EXPECT_NE(s.op, OpType::kDequantizeLinear) << s.node;
+    if (exact) {
+      EXPECT_NE(s.op, OpType::kDequantizeLinear) << s.node;
+    }
   }
 
   const std::vector<int64_t> top = Predict(*graph, *x, int8_options);
