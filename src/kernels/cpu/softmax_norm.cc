@@ -31,25 +31,26 @@ constexpr int64_t kShortRow = 64;
 
 SL_CPU_CLONES void SoftmaxShortRows(const float* x, float* y, int64_t rows, int64_t n) {
   constexpr float kNegInf = -std::numeric_limits<float>::infinity();
-  alignas(64) float buf[kShortRow];
+  // The row is copied into `in` padded with -inf, so that every loop below runs whole vectors
+  // without a condition per lane (AVX2 has no masked arithmetic to if-convert one into).
+  alignas(64) float in[kShortRow], buf[kShortRow];
+  std::fill(in + n, in + kShortRow, kNegInf);
   for (int64_t r = 0; r < rows; ++r, x += n, y += n) {
+    std::copy(x, x + n, in);
     float m = kNegInf;
 #pragma omp simd reduction(max : m)
-    for (int64_t i = 0; i < kShortRow; ++i) {
-      const float v = i < n ? x[i] : kNegInf;
-      m = v > m ? v : m;
-    }
+    for (int64_t i = 0; i < kShortRow; ++i) m = in[i] > m ? in[i] : m;
     float sum = 0;
 #pragma omp simd reduction(+ : sum)
     for (int64_t i = 0; i < kShortRow; ++i) {
-      const float e = i < n ? Exp(x[i] - m) : 0.f;
+      const float e = Exp(in[i] - m);  // 0 for the padding
       buf[i] = e;
       sum += e;
     }
     const float inv = 1.f / sum;
 #pragma omp simd
-    for (int64_t i = 0; i < kShortRow; ++i)
-      if (i < n) y[i] = buf[i] * inv;
+    for (int64_t i = 0; i < kShortRow; ++i) buf[i] *= inv;
+    std::copy(buf, buf + n, y);
   }
 }
 
@@ -152,8 +153,8 @@ class SoftmaxKernel final : public CpuKernel {
     outer_ = Product(dims.first(axis));
     n_ = legacy ? Product(dims.subspan(axis)) : xs[axis];
     inner_ = legacy ? 1 : Product(dims.subspan(axis + 1));
-    avx512_ = dense::ActiveSimdLevel() == dense::SimdLevel::kAvx512 &&
-              n_ <= kAvx512SoftmaxMaxRow && inner_ == 1;
+    avx512_ = dense::ActiveSimdLevel() == dense::SimdLevel::kAvx512 && n_ <= kAvx512SoftmaxMaxRow &&
+              inner_ == 1;
     return Status::Ok();
   }
   Status Execute(std::span<const TensorView> inputs, std::span<const TensorView> outputs,

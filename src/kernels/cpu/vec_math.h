@@ -22,7 +22,7 @@
 #if defined(__clang__)
 #define SL_CPU_CLONES
 #else
-#define SL_CPU_CLONES __attribute__((target_clones("avx512f", "arch=haswell", "default")))
+#define SL_CPU_CLONES __attribute__((target_clones("avx512f", "arch=x86-64-v3", "default")))
 #endif
 
 namespace sl::cpu {
