@@ -17,6 +17,8 @@
 #include <limits>
 
 // Compiles the function for AVX-512, AVX2+FMA and the baseline ISA; the loader picks one (ifunc).
+// x86-64-v3 rather than arch=haswell: an arch= clone is dispatched on the CPU model, so AMD cores
+// ran the baseline clone. The AVX2 clone vectorises only with -fno-trapping-math (CMakeLists.txt).
 // clang 14 cannot multiversion function templates, so the clang build (sanitizers and fuzzers,
 // docs/reliability.md) compiles the baseline ISA only.
 #if defined(__clang__)
