@@ -58,7 +58,16 @@ Result<Profile> ProfileForWorkload(const Workload& workload, const std::string& 
     auto cached = Profile::Read(cache);
     // Profiles measured back to back (before session 10) are measured again: serving sees the
     // interleaved latencies (docs/profile.md).
-    const bool fresh = cached.ok() && cached->latency_order == "interleaved" &&
+    // A profile of another CPU (a copied zoo-work/, a moved VM) says nothing about this one.
+    const ProfileMachine here = ThisMachine();
+    const bool same_machine =
+        cached.ok() && cached->machine.cpu == here.cpu && cached->machine.cores == here.cores;
+    if (cached.ok() && !same_machine) {
+      std::printf("profile: %s was measured on %s (%d cores), this is %s (%d cores)\n",
+                  cache.c_str(), cached->machine.cpu.c_str(), cached->machine.cores,
+                  here.cpu.c_str(), here.cores);
+    }
+    const bool fresh = same_machine && cached->latency_order == "interleaved" &&
                        ProfileCovers(*cached, workload, procs) && [&] {
                          std::error_code ec;
                          const auto when = fs::last_write_time(cache, ec);
