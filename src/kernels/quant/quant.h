@@ -97,9 +97,10 @@ void QuantizeToChannelsLast(const float* src, int64_t batch, int64_t channels, i
 Status RefQuantized(const Node& node, std::span<const TensorView> inputs,
                     std::span<const TensorView> outputs);
 
-// Whether oneDNN's INT8 kernels compute exactly on this CPU: it has VNNI (AVX512-VNNI with AVX-512
-// in use, or AVX-VNNI). Without it, oneDNN 2.6 sums pairs of u8 x s8 products in saturating 16-bit
-// lanes (vpmaddubsw), which silently clips large sums (seen on AMD Zen 3: errors of 1-300 %).
+// Whether oneDNN's INT8 kernels compute exactly here: the ISA oneDNN dispatches to has VNNI
+// (AVX512-VNNI or AVX-VNNI). Without it, oneDNN 2.6 sums pairs of u8 x s8 products in saturating
+// 16-bit lanes (vpmaddubsw), which silently clips large sums (seen on AMD Zen 3: errors of 1-300
+// %).
 bool Int8KernelsExact();
 
 // A prepared oneDNN INT8 kernel for a quantized node (VNNI where the CPU has it), or Unsupported

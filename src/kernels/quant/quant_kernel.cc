@@ -1,31 +1,22 @@
 // CreateQuantKernel: checks what the oneDNN INT8 path needs beyond a valid quantized node
 // (constant weights, scales and bias) and dispatches to the Conv or MatMul factory.
 #include <omp.h>
-#if defined(__x86_64__) || defined(__i386__)
-#include <cpuid.h>
-#endif
 
-#include "kernels/dense/cpu_features.h"
 #include "kernels/dense/onednn_common.h"
 #include "kernels/quant/quant.h"
 
 namespace sl {
 
 bool Int8KernelsExact() {
+  // oneDNN's own view of the ISA it dispatches to (it honours ONEDNN_MAX_CPU_ISA): the VNNI
+  // levels are bit supersets of avx512_core_vnni (bf16, AMX) or of avx2_vnni.
   static const bool exact = [] {
-#if defined(__x86_64__) || defined(__i386__)
-    unsigned a = 0, b = 0, c = 0, d = 0;
-    if (!__get_cpuid_count(7, 0, &a, &b, &c, &d)) return false;
-    const bool avx512_vnni = (c >> 11) & 1u;
-    const unsigned max_subleaf = a;
-    bool avx_vnni = false;
-    if (max_subleaf >= 1 && __get_cpuid_count(7, 1, &a, &b, &c, &d)) avx_vnni = (a >> 4) & 1u;
-    const dense::SimdLevel level = dense::DetectSimdLevel();
-    return (avx512_vnni && level == dense::SimdLevel::kAvx512) ||
-           (avx_vnni && level != dense::SimdLevel::kScalar);
-#else
-    return false;
-#endif
+    const auto isa = static_cast<unsigned>(dnnl::get_effective_cpu_isa());
+    auto has = [isa](dnnl::cpu_isa level) {
+      const auto bits = static_cast<unsigned>(level);
+      return (isa & bits) == bits;
+    };
+    return has(dnnl::cpu_isa::avx512_core_vnni) || has(dnnl::cpu_isa::avx2_vnni);
   }();
   return exact;
 }
