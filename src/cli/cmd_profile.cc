@@ -6,11 +6,15 @@
 #include <filesystem>
 
 #include "cli/args.h"
+#include "cli/serving.h"
 #include "profile/profiler.h"
 
 namespace sl::cli {
 
 namespace {
+
+// Interleaved latency rounds span at least this long per pool (docs/profile.md).
+constexpr double kDefaultLatencySeconds = 3;
 
 std::string Duration(double s) {
   char b[32];
@@ -65,10 +69,10 @@ int RunProfile(int argc, char** argv) {
     argv2.push_back(a.data());
   }
   argv = argv2.data();
-  auto args =
-      Args::Parse(argc, argv, {"help"},
-                  {"zoo", "tasks", "segments", "cuts", "processors", "accuracy", "samples", "batch",
-                   "val-samples", "repeats", "validate", "seed", "output", "latency-order"});
+  auto args = Args::Parse(
+      argc, argv, {"help"},
+      {"zoo", "tasks", "segments", "cuts", "processors", "accuracy", "samples", "batch",
+       "val-samples", "repeats", "validate", "seed", "output", "latency-order", "latency-seconds"});
   if (!args.ok()) return Fail("profile", args.status());
   const std::string out = args->Get("output");
   if (args->Has("help") || !args->Has("zoo") || out.empty() || !args->positional().empty()) {
@@ -78,11 +82,14 @@ int RunProfile(int argc, char** argv) {
         "                          [--samples M] [--batch B] [--val-samples N] [--repeats R]\n"
         "                          [--validate S] [--seed S] [--latency-order "
         "interleaved|repeated]\n"
+        "                          [--latency-seconds T]\n"
         "                          -o profile.json\n"
         "Measures every pool (sub-folder with a manifest.json) of DIR: valid and chosen cuts,\n"
-        "Segment(v, i) bytes and FLOPs, latency of each segment on each processor (median of R\n"
-        "runs at batch 1, default 15; interleaved, the default: each run follows other segments\n"
-        "of the pool, as when serving; repeated: back to back, caches warm), hand-off costs, the\n"
+        "Segment(v, i) bytes and FLOPs, latency of each segment on each processor at batch 1\n"
+        "(interleaved, the default: rounds over the pool's segments, each run following other\n"
+        "segments as when serving, the processors taking turns, at least R rounds (default 15)\n"
+        "over at least T seconds per pool (default 3), the mean of the middle 80 %; repeated: R\n"
+        "runs back to back, caches warm, the median), hand-off costs, the\n"
         "accuracy of every stitch (exact with prefix sharing at batch B, default 250; or a sample\n"
         "of M stitches and an estimator), and the latency prediction's error on S stitches run\n"
         "end to end (default 12).\n"
@@ -122,6 +129,8 @@ int RunProfile(int argc, char** argv) {
   auto seed = args->GetInt("seed", 0, 0, int64_t{1} << 53);
   for (const auto* r : {&k, &samples, &batch, &val, &repeats, &validate, &seed})
     if (!r->ok()) return Fail("profile", r->status());
+  auto seconds = GetDouble(*args, "latency-seconds", kDefaultLatencySeconds, 0, 3600);
+  if (!seconds.ok()) return Fail("profile", seconds.status());
   opts.num_segments = static_cast<int>(*k);
   opts.cuts = SplitComma(args->Get("cuts"));
   if (!opts.cuts.empty() && tasks.size() != 1)
@@ -141,6 +150,7 @@ int RunProfile(int argc, char** argv) {
         "profile",
         InvalidArgument("--latency-order must be interleaved or repeated, got '" + order + "'"));
   opts.latency.interleave = order == "interleaved";
+  opts.latency.min_seconds = opts.latency.interleave ? *seconds : 0;
   opts.validation_samples = static_cast<int>(*validate);
   opts.seed = static_cast<uint64_t>(*seed);
 
@@ -150,6 +160,7 @@ int RunProfile(int argc, char** argv) {
   profile.created = UtcNow();
   profile.processors = processors;
   profile.latency_order = opts.latency.interleave ? "interleaved" : "repeated";
+  profile.latency_seconds = opts.latency.min_seconds;
   std::string plist;
   for (const auto& p : processors) plist += (plist.empty() ? "" : ",") + p.name;
   std::printf("profiling %zu task(s) of %s on %s (%s, %d cores), K = %s, accuracy %s, seed %llu\n",

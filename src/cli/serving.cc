@@ -56,8 +56,9 @@ Result<Profile> ProfileForWorkload(const Workload& workload, const std::string& 
   const std::string cache = "zoo-work/profile-" + tag + ".json";
   if (fs::exists(cache)) {
     auto cached = Profile::Read(cache);
-    // Profiles measured back to back (before session 10) are measured again: serving sees the
-    // interleaved latencies (docs/profile.md).
+    // Profiles measured back to back (before session 10) or in interleaved rounds of a fraction of
+    // a second (before session 15) are measured again: serving sees the interleaved latencies
+    // over time (docs/profile.md).
     // A profile of another CPU (a copied zoo-work/, a moved VM) says nothing about this one.
     const ProfileMachine here = ThisMachine();
     const bool same_machine =
@@ -67,17 +68,18 @@ Result<Profile> ProfileForWorkload(const Workload& workload, const std::string& 
                   cache.c_str(), cached->machine.cpu.c_str(), cached->machine.cores,
                   here.cpu.c_str(), here.cores);
     }
-    const bool fresh = same_machine && cached->latency_order == "interleaved" &&
-                       ProfileCovers(*cached, workload, procs) && [&] {
-                         std::error_code ec;
-                         const auto when = fs::last_write_time(cache, ec);
-                         for (const WorkloadTask& t : workload.tasks) {
-                           const auto m = fs::last_write_time(
-                               fs::path(workload.zoo) / t.pool / "manifest.json", ec);
-                           if (ec || m > when) return false;
-                         }
-                         return true;
-                       }();
+    const bool fresh =
+        same_machine && cached->latency_order == "interleaved" && cached->latency_seconds > 0 &&
+        ProfileCovers(*cached, workload, procs) && [&] {
+          std::error_code ec;
+          const auto when = fs::last_write_time(cache, ec);
+          for (const WorkloadTask& t : workload.tasks) {
+            const auto m =
+                fs::last_write_time(fs::path(workload.zoo) / t.pool / "manifest.json", ec);
+            if (ec || m > when) return false;
+          }
+          return true;
+        }();
     if (fresh) {
       std::printf("profile: %s (cached; measured %s on %s)\n", cache.c_str(),
                   cached->created.c_str(), cached->machine.cpu.c_str());

@@ -89,70 +89,120 @@ Result<double> PinnedChain::RunOnce() {
   return std::chrono::duration<double, std::micro>(im->end - im->start).count();
 }
 
+namespace {
+
+// What one processor needs to run every segment of a pool: its runner (created on the pinned
+// thread), an input and an output buffer per segment, and the timed runs so far.
+struct SegmentBench {
+  std::unique_ptr<StitchRunner> runner;
+  std::vector<Tensor> ins, outs;
+  std::vector<std::vector<double>> times;
+  std::vector<int64_t> order;
+  std::mt19937 rng{17};
+};
+
+Status InitBench(const SegmentSet& set, int num_segments, int64_t count, SegmentBench& b) {
+  b.runner = std::make_unique<StitchRunner>(set);
+  std::uniform_real_distribution<float> dist(-1, 1);
+  for (int64_t s = 0; s < count; ++s) {
+    const DevicePlan& plan =
+        *set.segment(static_cast<int>(s / num_segments), static_cast<int>(s % num_segments)).device;
+    b.ins.emplace_back(plan.inputs()[0].dtype, plan.inputs()[0].shape);
+    b.outs.emplace_back(plan.outputs()[0].dtype, plan.outputs()[0].shape);
+    if (b.ins.back().dtype() == DType::kF32)
+      for (int64_t e = 0; e < b.ins.back().numel(); ++e)
+        b.ins.back().data<float>()[e] = dist(b.rng);
+  }
+  b.times.assign(count, {});
+  b.order.resize(count);
+  for (int64_t s = 0; s < count; ++s) b.order[s] = s;
+  return Status::Ok();
+}
+
+Status RunBenchSegment(SegmentBench& b, int num_segments, int64_t s, bool timed) {
+  const auto t0 = Clock::now();
+  SL_RETURN_IF_ERROR(b.runner->RunSegment(static_cast<int>(s / num_segments),
+                                          static_cast<int>(s % num_segments), b.ins[s].view(),
+                                          b.outs[s].view()));
+  if (timed)
+    b.times[s].push_back(std::chrono::duration<double, std::micro>(Clock::now() - t0).count());
+  return Status::Ok();
+}
+
+double Seconds(Clock::time_point since) {
+  return std::chrono::duration<double>(Clock::now() - since).count();
+}
+
+}  // namespace
+
+double TrimmedMean(std::vector<double> v) {
+  if (v.empty()) return 0;
+  std::sort(v.begin(), v.end());
+  const size_t cut = v.size() / 10;
+  double sum = 0;
+  for (size_t i = cut; i < v.size() - cut; ++i) sum += v[i];
+  return sum / static_cast<double>(v.size() - 2 * cut);
+}
+
 Result<std::vector<std::vector<double>>> MeasureSegmentLatency(
     const SegmentSetLookup& sets, int num_variants, int num_segments,
     const std::vector<ProcessorSpec>& processors, const LatencyOptions& options,
     const std::function<void(int64_t, int64_t)>& progress) {
   const int64_t count = static_cast<int64_t>(num_variants) * num_segments;
+  const int64_t np = static_cast<int64_t>(processors.size());
   std::vector<std::vector<double>> out(count, std::vector<double>(processors.size(), 0));
-  const int64_t total = count * static_cast<int64_t>(processors.size());
-  int64_t done = 0;
-  for (size_t p = 0; p < processors.size(); ++p) {
-    const SegmentSet& set = sets(processors[p]);
+  const int64_t total = count * np;
+  const int repeats = std::max(1, options.repeats);
+  std::vector<SegmentBench> benches(processors.size());
+  auto on = [&](size_t p, const std::function<Status(SegmentBench&)>& fn) -> Status {
     Status st = RunPinned(processors[p].cores, [&]() -> Status {
-      StitchRunner runner(set);
-      std::mt19937 rng(17);
-      std::uniform_real_distribution<float> dist(-1, 1);
-      std::vector<Tensor> ins, outs;
-      for (int64_t s = 0; s < count; ++s) {
-        const DevicePlan& plan =
-            *set.segment(static_cast<int>(s / num_segments), static_cast<int>(s % num_segments))
-                 .device;
-        ins.emplace_back(plan.inputs()[0].dtype, plan.inputs()[0].shape);
-        outs.emplace_back(plan.outputs()[0].dtype, plan.outputs()[0].shape);
-        if (ins.back().dtype() == DType::kF32)
-          for (int64_t e = 0; e < ins.back().numel(); ++e) ins.back().data<float>()[e] = dist(rng);
-      }
-      auto run = [&](int64_t s) {
-        return runner.RunSegment(static_cast<int>(s / num_segments),
-                                 static_cast<int>(s % num_segments), ins[s].view(), outs[s].view());
-      };
-      std::vector<std::vector<double>> times(count);
-      if (options.interleave) {
-        // Rounds over every segment in a fresh random order: each timed run follows other
-        // segments, as a served one does, instead of its own previous run.
-        std::vector<int64_t> order(count);
-        for (int64_t s = 0; s < count; ++s) order[s] = s;
-        const int repeats = std::max(1, options.repeats);
-        for (int r = -options.warmup; r < repeats; ++r) {
-          std::shuffle(order.begin(), order.end(), rng);
-          for (int64_t s : order) {
-            auto t0 = Clock::now();
-            SL_RETURN_IF_ERROR(run(s));
-            if (r >= 0)
-              times[s].push_back(
-                  std::chrono::duration<double, std::micro>(Clock::now() - t0).count());
-          }
-          if (r >= 0 && progress) progress(done + count * (r + 1) / repeats, total);
-        }
-      } else {
-        for (int64_t s = 0; s < count; ++s) {
-          for (int w = 0; w < options.warmup; ++w) SL_RETURN_IF_ERROR(run(s));
-          for (int r = 0; r < std::max(1, options.repeats); ++r) {
-            auto t0 = Clock::now();
-            SL_RETURN_IF_ERROR(run(s));
-            times[s].push_back(
-                std::chrono::duration<double, std::micro>(Clock::now() - t0).count());
-          }
-          if (progress) progress(done + s + 1, total);
-        }
-      }
-      for (int64_t s = 0; s < count; ++s) out[s][p] = Median(times[s]);
-      done += count;
-      return Status::Ok();
+      if (!benches[p].runner)
+        SL_RETURN_IF_ERROR(InitBench(sets(processors[p]), num_segments, count, benches[p]));
+      return fn(benches[p]);
     });
-    if (!st.ok()) return st.WithContext("latency on " + processors[p].name);
+    return st.ok() ? st : st.WithContext("latency on " + processors[p].name);
+  };
+  if (!options.interleave) {
+    for (size_t p = 0; p < processors.size(); ++p) {
+      SL_RETURN_IF_ERROR(on(p, [&](SegmentBench& b) -> Status {
+        for (int64_t s = 0; s < count; ++s) {
+          for (int w = 0; w < options.warmup; ++w)
+            SL_RETURN_IF_ERROR(RunBenchSegment(b, num_segments, s, false));
+          for (int r = 0; r < repeats; ++r)
+            SL_RETURN_IF_ERROR(RunBenchSegment(b, num_segments, s, true));
+          if (progress) progress(static_cast<int64_t>(p) * count + s + 1, total);
+        }
+        return Status::Ok();
+      }));
+      for (int64_t s = 0; s < count; ++s) out[s][p] = Median(benches[p].times[s]);
+    }
+    return out;
   }
+  // Rounds over every segment in a fresh random order, each timed run following other segments
+  // as a served one does; the processors take turns round by round, and the rounds go on until
+  // they span options.min_seconds, so that every processor is sampled over the same stretch of
+  // time (a machine whose speed drifts by the second is not judged on one lucky moment).
+  const auto t0 = Clock::now();
+  for (int r = -options.warmup;; ++r) {
+    const int done_rounds = std::max(0, r);
+    const double elapsed = Seconds(t0);
+    if (done_rounds >= repeats && elapsed >= options.min_seconds) break;
+    for (int64_t k = 0; k < np; ++k) {
+      const size_t p = static_cast<size_t>((k + std::max(r, 0)) % np);
+      SL_RETURN_IF_ERROR(on(p, [&](SegmentBench& b) -> Status {
+        std::shuffle(b.order.begin(), b.order.end(), b.rng);
+        for (int64_t s : b.order) SL_RETURN_IF_ERROR(RunBenchSegment(b, num_segments, s, r >= 0));
+        return Status::Ok();
+      }));
+    }
+    if (r >= 0 && progress) {
+      const double by_rounds = static_cast<double>(r + 1) / repeats;
+      const double by_time = options.min_seconds > 0 ? Seconds(t0) / options.min_seconds : 1;
+      progress(static_cast<int64_t>(total * std::min(1.0, std::min(by_rounds, by_time))), total);
+    }
+  }
+  for (int64_t s = 0; s < count; ++s)
+    for (size_t p = 0; p < processors.size(); ++p) out[s][p] = TrimmedMean(benches[p].times[s]);
   return out;
 }
 
@@ -221,8 +271,7 @@ Result<double> MeasureStitchLatency(const SegmentSetLookup& sets, const Stitch& 
     else
       states.back().last = i;
   }
-  for (auto& s : states)
-    s.runner = std::make_unique<StitchRunner>(sets(processors[s.processor]));
+  for (auto& s : states) s.runner = std::make_unique<StitchRunner>(sets(processors[s.processor]));
   std::vector<PinnedChain::Stage> stages;
   for (size_t j = 0; j < states.size(); ++j) {
     StageState* s = &states[j];

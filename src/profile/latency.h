@@ -4,7 +4,11 @@
 // Measurement protocol (all at batch 1):
 //   - segment latency: on a thread pinned to the processor's cores, the segment's plan prepared
 //     with PrepareOptions.num_threads = the processor's thread count runs `warmup` times, then
-//     `repeats` timed runs; the median is kept.
+//     `repeats` timed runs. Interleaved (the default): rounds over all segments of the pool in a
+//     random order, the processors taking turns round by round, for at least `repeats` rounds
+//     and `min_seconds`; the mean of the middle 80 % of the runs is kept (a machine that
+//     alternates between fast and slow stretches is charged its mix, not its best moment).
+//     Repeated: each segment back to back; the median is kept.
 //   - hand-off of a cut between processors p != q: a two-stage chain (stage 1 on p copies the cut
 //     tensor into a shared buffer and signals, stage 2 on q copies it into its own input buffer),
 //     minus the same two copies done by one thread on p; median over 3x repeats, floored at 0.
@@ -25,6 +29,7 @@ struct LatencyOptions {
   int warmup = 3;
   int repeats = 15;
   bool interleave = true;  // segment latency: rounds over all segments (see above)
+  double min_seconds = 0;  // interleaved segment latency: the rounds span at least this long
 };
 
 // A chain of pinned stage threads passing a token; see above. Stage functions run on their
@@ -48,6 +53,8 @@ class PinnedChain {
 };
 
 double Median(std::vector<double> v);
+// The mean of `v` without its lowest and highest tenth (0 for an empty `v`).
+double TrimmedMean(std::vector<double> v);
 
 // latency_us[v * K + i][p] for every segment, from the SegmentSet (batch 1) that `sets` gives for
 // each processor (one per distinct backend and thread count). A device processor's latency

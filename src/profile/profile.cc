@@ -101,6 +101,7 @@ std::string Profile::ToJson() const {
   j.Key("machine").BeginObject().Key("cpu").String(machine.cpu).Key("cores").Int(machine.cores);
   j.EndObject();
   j.Key("latency_order").String(latency_order);
+  j.Key("latency_seconds").Double(latency_seconds);
   j.Key("processors").BeginArray();
   for (const ProcessorSpec& p : processors) {
     j.BeginObject().Key("name").String(p.name).Key("cores").BeginArray();
@@ -368,6 +369,11 @@ Result<Profile> Profile::FromJson(const std::string& text, const std::string& so
     if (p.latency_order != "interleaved" && p.latency_order != "repeated")
       return r.Err("latency_order",
                    "must be interleaved or repeated, got '" + p.latency_order + "'");
+  }
+  if (root.Find("latency_seconds")) {
+    SL_ASSIGN_OR_RETURN(p.latency_seconds, r.Number(root, "latency_seconds", "top level"));
+    if (!(p.latency_seconds >= 0 && p.latency_seconds <= 86400))
+      return r.Err("latency_seconds", "must be between 0 and 86400");
   }
   SL_ASSIGN_OR_RETURN(const Json* jp,
                       r.Member(root, "processors", Json::Type::kArray, "top level"));

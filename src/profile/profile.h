@@ -101,6 +101,9 @@ class Profile {
   // How segment latencies were measured (LatencyOptions::interleave): "interleaved" or
   // "repeated" (back to back; also profiles written before the field existed).
   std::string latency_order = "repeated";
+  // How long the interleaved rounds of each pool spanned at least (LatencyOptions::min_seconds;
+  // 0 in profiles written before session 15, whose rounds lasted a fraction of a second).
+  double latency_seconds = 0;
   std::vector<ProcessorSpec> processors;
   std::vector<TaskProfile> tasks;
 

@@ -1,9 +1,11 @@
 #include <gtest/gtest.h>
 
+#include <chrono>
 #include <cmath>
 #include <filesystem>
 #include <fstream>
 
+#include "profile/latency.h"
 #include "profile/profiler.h"
 #include "zoo/stitch_test_util.h"
 
@@ -99,6 +101,8 @@ TEST(Profile, MalformedFilesGiveOneLineErrors) {
   expect_error(replace("\"cores\":[0]", "\"cores\":\"x\""), "cores");
   expect_error(replace("\"latency_order\":\"repeated\"", "\"latency_order\":\"random\""),
                "latency_order");
+  expect_error(replace("\"latency_seconds\":0", "\"latency_seconds\":-1"), "latency_seconds");
+  expect_error(replace("\"latency_seconds\":0", "\"latency_seconds\":\"long\""), "latency_seconds");
   EXPECT_FALSE(Profile::Read("/nonexistent/profile.json").ok());
 }
 
@@ -181,6 +185,48 @@ TEST(Profiler, ProfilesASmallPoolEndToEnd) {
   EXPECT_EQ(named->num_segments, 2);
   opts.cuts = {"g2"};
   EXPECT_FALSE(ProfileTask(pool, procs, opts).ok());
+}
+
+TEST(Latency, TrimmedMeanDropsTheOuterTenths) {
+  EXPECT_EQ(TrimmedMean({}), 0);
+  EXPECT_DOUBLE_EQ(TrimmedMean({3, 1, 2}), 2);  // under ten values nothing is dropped
+  EXPECT_DOUBLE_EQ(TrimmedMean({1000, 1, 1, 1, 1, 3, 3, 3, 3, -50}), 2);
+}
+
+// Interleaved rounds go on until they span LatencyOptions::min_seconds, with the processors
+// taking turns, so every processor's median comes from the same stretch of time.
+TEST(Latency, InterleavedRoundsSpanMinSeconds) {
+  Pool pool = SmallPool(2, 30, 11);
+  auto set = SegmentSet::Prepare(pool, {"g1"}, {});
+  ASSERT_TRUE(set.ok()) << set.status().message();
+  std::vector<ProcessorSpec> procs = {DefaultProcessors()[0], DefaultProcessors()[0]};
+  procs[1].name = "again";
+  LatencyOptions lo;
+  lo.warmup = 0;
+  lo.repeats = 1;
+  lo.min_seconds = 0.3;
+  int64_t last = -1;
+  const auto t0 = std::chrono::steady_clock::now();
+  auto lat = MeasureSegmentLatency([&](const ProcessorSpec&) -> const SegmentSet& { return *set; },
+                                   2, 2, procs, lo,
+                                   [&](int64_t d, int64_t total) {
+                                     EXPECT_GE(d, last);
+                                     EXPECT_LE(d, total);
+                                     last = d;
+                                   });
+  const double took = std::chrono::duration<double>(std::chrono::steady_clock::now() - t0).count();
+  ASSERT_TRUE(lat.ok()) << lat.status().message();
+  EXPECT_GE(took, 0.3);
+  EXPECT_EQ(last, 8);  // 4 segments x 2 processors
+  ASSERT_EQ(lat->size(), 4u);
+  for (const auto& s : *lat)
+    for (double l : s) EXPECT_GT(l, 0);
+  lo.interleave = false;  // back to back: min_seconds does not apply
+  auto repeated = MeasureSegmentLatency(
+      [&](const ProcessorSpec&) -> const SegmentSet& { return *set; }, 2, 2, procs, lo);
+  ASSERT_TRUE(repeated.ok()) << repeated.status().message();
+  for (const auto& s : *repeated)
+    for (double l : s) EXPECT_GT(l, 0);
 }
 
 }  // namespace
