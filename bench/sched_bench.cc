@@ -8,6 +8,7 @@
 #include <string>
 #include <vector>
 
+#include "sched/candidates.h"
 #include "sched/policy.h"
 
 namespace sl {
@@ -110,6 +111,20 @@ BENCHMARK_CAPTURE(BM_Optimize, av_np, std::string("av-np"))->Arg(4)->Unit(benchm
 BENCHMARK_CAPTURE(BM_Optimize, sv_ao_np, std::string("sv-ao-np"))
     ->Arg(4)
     ->Unit(benchmark::kMillisecond);
+
+// The joint optimizer's candidate construction alone (sched/candidates.h), all four tasks.
+void BM_BuildCandidates(benchmark::State& state) {
+  Scenario sc = MakeScenario(4, 10, 3, 3, 1.2);
+  const JointOptimizerConfig config;
+  const std::vector<int> alive = {0, 1, 2};
+  for (auto _ : state) {
+    for (int t = 0; t < 4; ++t) {
+      auto cs = BuildCandidates(sc.snapshot, t, alive, config, false);
+      benchmark::DoNotOptimize(cs);
+    }
+  }
+}
+BENCHMARK(BM_BuildCandidates)->Unit(benchmark::kMillisecond);
 
 void BM_Dispatch(benchmark::State& state) {
   Scenario sc = MakeScenario(4, 10, 3, 3, 1.2);

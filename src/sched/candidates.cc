@@ -130,24 +130,28 @@ Result<CandidateSet> BuildCandidates(const Snapshot& snap, int task, const std::
     if (sload[x] != sload[y]) return sload[x] < sload[y];
     return kept[x] < kept[y];
   });
+  // The front is kept in increasing total, so that the scan stops at the first total above x's.
   std::vector<size_t> front;
   std::vector<double> ftotal;
   std::vector<int64_t> fb, fl;
   for (size_t x : order) {
     bool dominated = false;
     const int* dx = &digits[x * K];
-    for (size_t f = 0; f < front.size() && !dominated; ++f) {
-      if (ftotal[f] > total[x] || (bytes_matter && fb[f] > sbytes[x]) || fl[f] > sload[x]) continue;
+    const size_t end = static_cast<size_t>(
+        std::upper_bound(ftotal.begin(), ftotal.end(), total[x]) - ftotal.begin());
+    for (size_t f = 0; f < end && !dominated; ++f) {
+      if ((bytes_matter && fb[f] > sbytes[x]) || fl[f] > sload[x]) continue;
       const int* dy = &digits[front[f] * K];
       bool d = true;
       for (int i = 0; d && i < K; ++i) d = dom[(static_cast<size_t>(i) * n + dy[i]) * n + dx[i]];
       dominated = d;
     }
     if (dominated) continue;
-    front.push_back(x);
-    ftotal.push_back(total[x]);
-    fb.push_back(sbytes[x]);
-    fl.push_back(sload[x]);
+    const auto at = static_cast<std::ptrdiff_t>(end);
+    front.insert(front.begin() + at, x);
+    ftotal.insert(ftotal.begin() + at, total[x]);
+    fb.insert(fb.begin() + at, sbytes[x]);
+    fl.insert(fl.begin() + at, sload[x]);
   }
   std::sort(front.begin(), front.end(), [&](size_t x, size_t y) { return kept[x] < kept[y]; });
 
@@ -201,6 +205,8 @@ Result<CandidateSet> BuildCandidates(const Snapshot& snap, int task, const std::
       if (fload[x] != fload[y]) return fload[x] < fload[y];
       return x < y;
     });
+    // The kept options are held in decreasing accuracy, so that the scan stops at the first one
+    // less accurate than x (which cannot dominate it).
     gkept.clear();
     kacc.clear();
     kbytes.clear();
@@ -211,19 +217,21 @@ Result<CandidateSet> BuildCandidates(const Snapshot& snap, int task, const std::
       const int64_t bx = dbytes[x];
       const double* bu = &gbusy[x * P];
       bool dominated = false;
-      for (size_t y = 0; y < gkept.size() && !dominated; ++y) {
-        if (kacc[y] < ax || kbytes[y] > bx || kload[y] > fload[x]) continue;
+      size_t y = 0;
+      for (; y < gkept.size() && kacc[y] >= ax && !dominated; ++y) {
+        if (kbytes[y] > bx || kload[y] > fload[x]) continue;
         const double* by = &kbusy[y * P];
         bool d = true;
         for (int p = 0; d && p < P; ++p) d = by[p] <= bu[p];
         dominated = d;
       }
       if (dominated) continue;
-      gkept.push_back(x);
-      kacc.push_back(ax);
-      kbytes.push_back(bx);
-      kload.push_back(fload[x]);
-      kbusy.insert(kbusy.end(), bu, bu + P);
+      const auto at = static_cast<std::ptrdiff_t>(y);
+      gkept.insert(gkept.begin() + at, x);
+      kacc.insert(kacc.begin() + at, ax);
+      kbytes.insert(kbytes.begin() + at, bx);
+      kload.insert(kload.begin() + at, fload[x]);
+      kbusy.insert(kbusy.begin() + at * P, bu, bu + P);
     }
     std::sort(gkept.begin(), gkept.end());
     for (size_t x : gkept) {

@@ -198,9 +198,21 @@ Key LocalSearch(const std::vector<CandidateSet>& sets, Evaluator& ev,
   Key cur_key = MakeKey(ev.Eval(assign), q);
   std::vector<std::vector<int64_t>> shortlist(sets.size());
   std::vector<std::pair<Key, int64_t>> scored;
+  // A task whose context (every other task's candidate) has not changed since its last sweep
+  // would find the same best move (none) and the same shortlist: it is not swept again.
+  // changed_at[k]: the change counter when task k last moved; swept_at[j]: the counter after
+  // task j's last sweep.
+  int64_t changes = 0;
+  std::vector<int64_t> changed_at(sets.size(), 0), swept_at(sets.size(), -1);
+  auto context_changed = [&](size_t j) {
+    for (size_t k = 0; k < sets.size(); ++k)
+      if (k != j && changed_at[k] > swept_at[j]) return true;
+    return swept_at[j] < 0;
+  };
   for (int round = 0; round < config.max_local_search_rounds; ++round) {
     bool improved = false;
     for (size_t j = 0; j < sets.size(); ++j) {
+      if (!context_changed(j)) continue;
       const int64_t was = assign[j];
       int64_t best = was;
       Key best_key = cur_key;
@@ -219,7 +231,9 @@ Key LocalSearch(const std::vector<CandidateSet>& sets, Evaluator& ev,
       if (best != was) {
         improved = true;
         cur_key = best_key;
+        changed_at[j] = ++changes;
       }
+      swept_at[j] = changes;
       // The task's best alternatives in this context, for pair moves.
       const size_t m = std::min<size_t>(kShortlist, scored.size());
       std::partial_sort(scored.begin(), scored.begin() + m, scored.end(),
@@ -253,6 +267,7 @@ Key LocalSearch(const std::vector<CandidateSet>& sets, Evaluator& ev,
         if (ba != wa || bb != wb) {
           improved = true;
           cur_key = best_key;
+          changed_at[a] = changed_at[b] = ++changes;
         }
       }
     if (!improved) break;
@@ -459,13 +474,25 @@ Result<Solution> JointOptimizer::Solve(const Snapshot& snap) const {
     };
     for (int64_t c : listed)
       if (const int p = single(c); p >= 0) covered[p] = 1;
-    if (prefix < order.size()) std::sort(order.begin() + prefix, order.end(), better);
-    for (int64_t c : order) {
+    // The first such option in the ranked order: in the sorted prefix, else the best of the rest
+    // (every prefix entry ranks above every other).
+    std::vector<int64_t> best_rest(snap.processors.size(), -1);
+    for (size_t i = 0; i < order.size(); ++i) {
+      const int64_t c = order[i];
       const int p = single(c);
       if (p < 0 || covered[p]) continue;
-      covered[p] = 1;
-      listed.push_back(c);
+      if (i < prefix) {
+        covered[p] = 1;
+        listed.push_back(c);
+      } else if (best_rest[p] < 0 || better(c, best_rest[p])) {
+        best_rest[p] = c;
+      }
     }
+    std::vector<int64_t> rest;
+    for (size_t p = 0; p < best_rest.size(); ++p)
+      if (!covered[p] && best_rest[p] >= 0) rest.push_back(best_rest[p]);
+    std::sort(rest.begin(), rest.end(), better);
+    listed.insert(listed.end(), rest.begin(), rest.end());
     // 5.
     const TaskState& ts = snap.tasks[cs.task];
     Choice ch;
