@@ -2,6 +2,7 @@
 // cost model, decision cache, unsupported nodes, concurrent use).
 #include <gtest/gtest.h>
 
+#include <algorithm>
 #include <cmath>
 #include <random>
 #include <string>
@@ -118,6 +119,52 @@ TEST(SparseSelectTest, MeasuredDecisionIsCachedAndReturnsAValidChoice) {
   } else {
     EXPECT_NE(first.status().message().find("dense measured faster"), std::string::npos);
   }
+}
+
+// Records every Execute in a shared log; fails when told to.
+class LoggingKernel final : public Kernel {
+ public:
+  LoggingKernel(int id, std::vector<int>* log, bool fail) : id_(id), log_(log), fail_(fail) {}
+  std::string name() const override { return "logging"; }
+  Status Execute(std::span<const TensorView>, std::span<const TensorView>,
+                 const ExecContext&) const override {
+    log_->push_back(id_);
+    return fail_ ? Internal("told to fail") : Status::Ok();
+  }
+
+ private:
+  int id_;
+  std::vector<int>* log_;
+  bool fail_;
+};
+
+// The choice times its candidates round by round, so none is timed alone in a fast or slow
+// stretch: every round runs each kernel once, the first one rotating.
+TEST(SparseSelectTest, MeasurementInterleavesTheCandidates) {
+  const MatMulNode node(8, 32, 16, 0.9);
+  std::vector<int> log;
+  const LoggingKernel a(0, &log, false), b(1, &log, false), c(2, &log, false);
+  const std::vector<double> us = sparse::MeasureInterleavedUs(node.request(), {&a, &b, &c}, 7);
+  ASSERT_EQ(us.size(), 3u);
+  for (double t : us) EXPECT_LT(t, 1e30);
+  ASSERT_EQ(log.size() % 3, 0u);
+  const size_t rounds = log.size() / 3 - 1;  // after the warm-up round
+  EXPECT_GE(rounds, 7u);
+  EXPECT_LE(rounds, 200u);
+  for (size_t r = 0; r <= rounds; ++r) {  // each round: a permutation, rotated by the round
+    std::vector<int> seen(log.begin() + 3 * r, log.begin() + 3 * (r + 1));
+    if (r > 0) EXPECT_EQ(seen[0], static_cast<int>((r - 1) % 3)) << "round " << r;
+    std::sort(seen.begin(), seen.end());
+    EXPECT_EQ(seen, (std::vector<int>{0, 1, 2})) << "round " << r;
+  }
+  // A failing kernel is reported as 1e30 and not run again; the others are still timed.
+  log.clear();
+  const LoggingKernel bad(1, &log, true);
+  const std::vector<double> mixed = sparse::MeasureInterleavedUs(node.request(), {&a, &bad}, 5);
+  EXPECT_LT(mixed[0], 1e30);
+  EXPECT_EQ(mixed[1], 1e30);
+  EXPECT_EQ(std::count(log.begin(), log.end(), 1), 1);
+  EXPECT_GE(std::count(log.begin(), log.end(), 0), 6);
 }
 
 TEST(SparseSelectTest, UnsupportedNodesSayWhy) {

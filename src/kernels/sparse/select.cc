@@ -68,52 +68,12 @@ std::vector<SparseFormat> Candidates(const WeightStats& s) {
   return c;
 }
 
-// Median wall time of at least `iterations` runs (after a warm-up) on seeded random inputs, in µs:
-// short kernels run until about kMeasureUs of timed runs (at most kMaxRuns), so that a 10 µs GEMV
-// is not judged on 50 µs of noisy samples.
+// Measurement budget of MeasureInterleavedUs: about kMeasureUs of timed runs per kernel, within
+// [iterations, kMaxRuns]. Interleaved so that all kernels are timed over the same stretch of time:
+// a machine whose speed changes from one moment to the next does not favour the kernel measured
+// in its fast moment.
 constexpr double kMeasureUs = 2000;
 constexpr int kMaxRuns = 200;
-double MeasureUs(const KernelRequest& req, const Kernel& kernel, int iterations) {
-  std::vector<Tensor> tensors;
-  std::vector<TensorView> in;
-  std::mt19937 rng(1234);
-  std::uniform_real_distribution<float> dist(-1.f, 1.f);
-  for (size_t i = 0; i < req.node.inputs.size(); ++i) {
-    if (!req.has_input(static_cast<int>(i))) {
-      in.push_back(TensorView{});
-      continue;
-    }
-    const Value& v = req.input(static_cast<int>(i));
-    if (v.is_constant()) {
-      tensors.push_back(v.constant);
-    } else {
-      Tensor t(DType::kF32, v.shape);
-      for (int64_t e = 0; e < t.numel(); ++e) t.data<float>()[e] = dist(rng);
-      tensors.push_back(t);
-    }
-    in.push_back(tensors.back().view());
-  }
-  Tensor y(DType::kF32, req.output(0).shape);
-  const TensorView out = y.view();
-  std::unique_ptr<KernelState> state = kernel.CreateState();
-  std::shared_ptr<void> scratch = AllocateAligned(std::max<size_t>(kernel.scratch_bytes(), 64));
-  const ExecContext ctx{req.num_threads, scratch.get(), state.get()};
-  std::vector<double> times;
-  int runs = iterations;
-  for (int i = 0; i <= runs; ++i) {
-    const auto t0 = std::chrono::steady_clock::now();
-    if (!kernel.Execute(in, {&out, 1}, ctx).ok()) return 1e30;
-    const auto t1 = std::chrono::steady_clock::now();
-    const double us = std::chrono::duration<double, std::micro>(t1 - t0).count();
-    if (i == 0) {  // the warm-up sizes the run count
-      runs = std::clamp(static_cast<int>(kMeasureUs / std::max(us, 1.0)), iterations, kMaxRuns);
-    } else {
-      times.push_back(us);
-    }
-  }
-  std::sort(times.begin(), times.end());
-  return times.empty() ? 1e30 : times[times.size() / 2];
-}
 
 // Relative cost of running the weights in `f` (or dense): multiply-adds weighted by how well each
 // loop feeds the FMA units (4x1 blocks share one operand load per 4 FMAs; CSR pays an index and a
@@ -150,23 +110,31 @@ Result<Decision> Decide(const KernelRequest& req, const WeightStats& stats,
     d.why = buf;
     return d;
   }
-  double best = 1e300;
-  std::string timings;
+  std::vector<std::unique_ptr<Kernel>> owned;
   for (SparseFormat f : cands) {
     SL_ASSIGN_OR_RETURN(std::unique_ptr<Kernel> k, CreateFormat(req, f));
-    const double us = MeasureUs(req, *k, opts.measure_iterations);
-    std::snprintf(buf, sizeof(buf), "%s %.1f us, ", FormatName(f).data(), us);
-    timings += buf;
-    if (us < best) best = us, d.format = static_cast<int>(f);
+    owned.push_back(std::move(k));
   }
   auto dense_kernel = CreateDenseKernel(req);
-  if (dense_kernel.ok()) {
-    const double us = MeasureUs(req, **dense_kernel, opts.measure_iterations);
-    std::snprintf(buf, sizeof(buf), "dense %.1f us", us);
+  const bool has_dense = dense_kernel.ok();
+  if (has_dense) owned.push_back(std::move(*dense_kernel));
+  std::vector<const Kernel*> kernels;
+  for (const auto& k : owned) kernels.push_back(k.get());
+  const std::vector<double> us = MeasureInterleavedUs(req, kernels, opts.measure_iterations);
+  double best = 1e300;
+  std::string timings;
+  for (size_t i = 0; i < cands.size(); ++i) {
+    std::snprintf(buf, sizeof(buf), "%s %.1f us, ", FormatName(cands[i]).data(), us[i]);
+    timings += buf;
+    if (us[i] < best) best = us[i], d.format = static_cast<int>(cands[i]);
+  }
+  if (has_dense) {
+    const double dense_us = us.back();
+    std::snprintf(buf, sizeof(buf), "dense %.1f us", dense_us);
     timings += buf;
     // A sparse format must beat dense by kSparseMargin: measurement noise then falls on the side
     // of dense, which is never worse than itself.
-    if (us * (1 - kSparseMargin) < best && !opts.force) d.format = kDense;
+    if (dense_us * (1 - kSparseMargin) < best && !opts.force) d.format = kDense;
   } else {
     timings += "no dense kernel";
   }
@@ -175,6 +143,63 @@ Result<Decision> Decide(const KernelRequest& req, const WeightStats& stats,
 }
 
 }  // namespace
+
+std::vector<double> MeasureInterleavedUs(const KernelRequest& req,
+                                         const std::vector<const Kernel*>& kernels,
+                                         int iterations) {
+  std::vector<Tensor> tensors;
+  std::vector<TensorView> in;
+  std::mt19937 rng(1234);
+  std::uniform_real_distribution<float> dist(-1.f, 1.f);
+  for (size_t i = 0; i < req.node.inputs.size(); ++i) {
+    if (!req.has_input(static_cast<int>(i))) {
+      in.push_back(TensorView{});
+      continue;
+    }
+    const Value& v = req.input(static_cast<int>(i));
+    if (v.is_constant()) {
+      tensors.push_back(v.constant);
+    } else {
+      Tensor t(DType::kF32, v.shape);
+      for (int64_t e = 0; e < t.numel(); ++e) t.data<float>()[e] = dist(rng);
+      tensors.push_back(t);
+    }
+    in.push_back(tensors.back().view());
+  }
+  Tensor y(DType::kF32, req.output(0).shape);
+  const TensorView out = y.view();
+  const size_t n = kernels.size();
+  std::vector<std::unique_ptr<KernelState>> states;
+  std::vector<std::shared_ptr<void>> scratch;
+  std::vector<ExecContext> ctx;
+  for (const Kernel* k : kernels) {
+    states.push_back(k->CreateState());
+    scratch.push_back(AllocateAligned(std::max<size_t>(k->scratch_bytes(), 64)));
+    ctx.push_back({req.num_threads, scratch.back().get(), states.back().get()});
+  }
+  std::vector<std::vector<double>> times(n);
+  std::vector<uint8_t> failed(n, 0);
+  auto run = [&](size_t k) -> double {
+    const auto t0 = std::chrono::steady_clock::now();
+    if (!kernels[k]->Execute(in, {&out, 1}, ctx[k]).ok()) failed[k] = 1;
+    return std::chrono::duration<double, std::micro>(std::chrono::steady_clock::now() - t0).count();
+  };
+  double slowest = 1;
+  for (size_t k = 0; k < n; ++k) slowest = std::max(slowest, run(k));
+  const int rounds = std::clamp(static_cast<int>(kMeasureUs / slowest), iterations, kMaxRuns);
+  for (int r = 0; r < rounds; ++r)
+    for (size_t i = 0; i < n; ++i) {
+      const size_t k = (i + static_cast<size_t>(r)) % n;
+      if (!failed[k]) times[k].push_back(run(k));
+    }
+  std::vector<double> median(n, 1e30);
+  for (size_t k = 0; k < n; ++k) {
+    if (failed[k] || times[k].empty()) continue;
+    std::sort(times[k].begin(), times[k].end());
+    median[k] = times[k][times[k].size() / 2];
+  }
+  return median;
+}
 
 Result<WeightStats> AnalyzeNodeWeights(const KernelRequest& req) {
   if (req.node.op == OpType::kConv) {

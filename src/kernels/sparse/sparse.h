@@ -56,6 +56,13 @@ namespace sparse {
 Result<std::unique_ptr<Kernel>> CreateSparseConv(const KernelRequest& req, SparseFormat format);
 Result<std::unique_ptr<Kernel>> CreateSparseMatMul(const KernelRequest& req, SparseFormat format);
 
+// The measurement behind the choice: median wall time in us of each of `kernels` on `req`'s node
+// with seeded random inputs, in interleaved rounds (each round runs every kernel once, the first
+// one further along each round) after one warm-up round that sizes the count (about 2 ms of
+// timed runs per kernel, within [iterations, 200]); 1e30 for a kernel that fails.
+std::vector<double> MeasureInterleavedUs(const KernelRequest& req,
+                                         const std::vector<const Kernel*>& kernels, int iterations);
+
 // Weight statistics of a supported node (merged over groups), for reports and tests.
 Result<WeightStats> AnalyzeNodeWeights(const KernelRequest& req);
 
