@@ -101,7 +101,7 @@ struct SegmentBench {
   std::mt19937 rng{17};
 };
 
-Status InitBench(const SegmentSet& set, int num_segments, int64_t count, SegmentBench& b) {
+void InitBench(const SegmentSet& set, int num_segments, int64_t count, SegmentBench& b) {
   b.runner = std::make_unique<StitchRunner>(set);
   std::uniform_real_distribution<float> dist(-1, 1);
   for (int64_t s = 0; s < count; ++s) {
@@ -116,7 +116,6 @@ Status InitBench(const SegmentSet& set, int num_segments, int64_t count, Segment
   b.times.assign(count, {});
   b.order.resize(count);
   for (int64_t s = 0; s < count; ++s) b.order[s] = s;
-  return Status::Ok();
 }
 
 Status RunBenchSegment(SegmentBench& b, int num_segments, int64_t s, bool timed) {
@@ -156,8 +155,7 @@ Result<std::vector<std::vector<double>>> MeasureSegmentLatency(
   std::vector<SegmentBench> benches(processors.size());
   auto on = [&](size_t p, const std::function<Status(SegmentBench&)>& fn) -> Status {
     Status st = RunPinned(processors[p].cores, [&]() -> Status {
-      if (!benches[p].runner)
-        SL_RETURN_IF_ERROR(InitBench(sets(processors[p]), num_segments, count, benches[p]));
+      if (!benches[p].runner) InitBench(sets(processors[p]), num_segments, count, benches[p]);
       return fn(benches[p]);
     });
     return st.ok() ? st : st.WithContext("latency on " + processors[p].name);

@@ -194,7 +194,7 @@ TEST(Latency, TrimmedMeanDropsTheOuterTenths) {
 }
 
 // Interleaved rounds go on until they span LatencyOptions::min_seconds, with the processors
-// taking turns, so every processor's median comes from the same stretch of time.
+// taking turns, so every processor's latencies come from the same stretch of time.
 TEST(Latency, InterleavedRoundsSpanMinSeconds) {
   Pool pool = SmallPool(2, 30, 11);
   auto set = SegmentSet::Prepare(pool, {"g1"}, {});
