@@ -1,6 +1,7 @@
 #include "sched/candidates.h"
 
 #include <algorithm>
+#include <limits>
 #include <numeric>
 #include <string>
 
@@ -122,14 +123,25 @@ Result<CandidateSet> BuildCandidates(const Snapshot& snap, int task, const std::
       for (int p : alive) total[j] += seg.latency_us[p];
     }
   }
+  // More accurate first, then fewer bytes (when they matter), fewer non-resident bytes, earlier
+  // stitch (kept is increasing).
+  struct Rank {
+    double neg_acc;
+    int64_t bytes, load;
+    size_t x;
+    bool operator<(const Rank& o) const {
+      if (neg_acc != o.neg_acc) return neg_acc < o.neg_acc;
+      if (bytes != o.bytes) return bytes < o.bytes;
+      if (load != o.load) return load < o.load;
+      return x < o.x;
+    }
+  };
+  std::vector<Rank> ranked(m);
+  for (size_t x = 0; x < m; ++x)
+    ranked[x] = {-acc[kept[x]], bytes_matter ? sbytes[x] : 0, sload[x], x};
+  std::sort(ranked.begin(), ranked.end());
   std::vector<size_t> order(m);
-  std::iota(order.begin(), order.end(), size_t{0});
-  std::sort(order.begin(), order.end(), [&](size_t x, size_t y) {
-    if (acc[kept[x]] != acc[kept[y]]) return acc[kept[x]] > acc[kept[y]];
-    if (bytes_matter && sbytes[x] != sbytes[y]) return sbytes[x] < sbytes[y];
-    if (sload[x] != sload[y]) return sload[x] < sload[y];
-    return kept[x] < kept[y];
-  });
+  for (size_t r = 0; r < m; ++r) order[r] = ranked[r].x;
   // The front is kept in increasing total, so that the scan stops at the first total above x's.
   std::vector<size_t> front;
   std::vector<double> ftotal;
@@ -167,9 +179,9 @@ Result<CandidateSet> BuildCandidates(const Snapshot& snap, int task, const std::
   const int num_placements = K > 0 ? static_cast<int>(cs.placements.size()) / K : 0;
 
   // 4. Options per placement, pruned within the placement. Attributes of the front stitches are
-  // copied into flat arrays so that the dominance scan reads contiguous memory.
+  // copied into flat arrays so that the scans read contiguous memory: lat[(j * K + i) * P + p].
   const size_t f = front.size();
-  std::vector<double> facc(f), service(f), gbusy(f * P), kbusy;
+  std::vector<double> facc(f), lat(f * K * P), gbusy(f * P), kbusy;
   // dbytes: bytes as far as dominance is concerned; fload: bytes not resident.
   std::vector<int64_t> fbytes(f), dbytes(f), fload(f);
   for (size_t j = 0; j < f; ++j) {
@@ -177,12 +189,48 @@ Result<CandidateSet> BuildCandidates(const Snapshot& snap, int task, const std::
     fbytes[j] = sbytes[front[j]];
     dbytes[j] = bytes_matter ? fbytes[j] : 0;
     fload[j] = sload[front[j]];
+    for (int i = 0; i < K; ++i) {
+      const std::vector<double>& l = tp.segment(digits[front[j] * K + i], i).latency_us;
+      std::copy(l.begin(), l.begin() + P, &lat[(j * K + i) * P]);
+    }
   }
-  std::vector<double> kacc;
+  // rank: the order of the placement-independent tie-breaks (more accurate, fewer bytes, fewer
+  // non-resident bytes, earlier), so that each placement sorts (service, rank) pairs.
+  std::vector<uint32_t> rank(f);
+  {
+    std::vector<size_t> by(f);
+    std::iota(by.begin(), by.end(), size_t{0});
+    std::sort(by.begin(), by.end(), [&](size_t x, size_t y) {
+      if (facc[x] != facc[y]) return facc[x] > facc[y];
+      if (dbytes[x] != dbytes[y]) return dbytes[x] < dbytes[y];
+      if (fload[x] != fload[y]) return fload[x] < fload[y];
+      return x < y;
+    });
+    for (size_t r = 0; r < f; ++r) rank[by[r]] = static_cast<uint32_t>(r);
+  }
+  std::vector<double> service(f), kservice;
   std::vector<int64_t> kbytes, kload;
-  std::vector<size_t> gorder(f), gkept;
+  std::vector<size_t> by_rank(f), gkept, ties;
+  for (size_t j = 0; j < f; ++j) by_rank[rank[j]] = j;
+  // About a third of the front survives in each placement (ResNet-like pools, 3 processors).
+  const size_t expect = f * static_cast<size_t>(num_placements) / 3 + 1;
+  cs.stitch.reserve(expect);
+  cs.placement.reserve(expect);
+  cs.service_us.reserve(expect);
+  cs.accuracy.reserve(expect);
+  cs.bytes.reserve(expect);
+  cs.load_bytes.reserve(expect);
+  cs.busy_us.reserve(expect * P);
+  cs.visits.reserve(expect * P);
+  auto dominates = [&](const double* by, const double* bx) {
+    for (int p = 0; p < P; ++p)
+      if (by[p] > bx[p]) return false;
+    return true;
+  };
   for (int pl = 0; pl < num_placements; ++pl) {
     const int* place = &cs.placements[static_cast<size_t>(pl) * K];
+    std::vector<uint8_t> visits(static_cast<size_t>(P), 0);
+    for (int i = 0; i < K; ++i) visits[place[i]] = 1;
     double handoff = 0;
     for (int i = 1; i < K; ++i)
       if (place[i] != place[i - 1]) handoff += tp.handoffs[i - 1].us[place[i - 1]][place[i]];
@@ -190,47 +238,60 @@ Result<CandidateSet> BuildCandidates(const Snapshot& snap, int task, const std::
       double* b = &gbusy[j * P];
       std::fill(b, b + P, 0.0);
       double sv = handoff;
+      const double* l = &lat[j * K * P];
       for (int i = 0; i < K; ++i) {
-        double us = tp.segment(digits[front[j] * K + i], i).latency_us[place[i]];
+        const double us = l[i * P + place[i]];
         b[place[i]] += us;
         sv += us;
       }
       service[j] = sv;
     }
-    std::iota(gorder.begin(), gorder.end(), size_t{0});
-    std::sort(gorder.begin(), gorder.end(), [&](size_t x, size_t y) {
-      if (service[x] != service[y]) return service[x] < service[y];
-      if (facc[x] != facc[y]) return facc[x] > facc[y];
-      if (dbytes[x] != dbytes[y]) return dbytes[x] < dbytes[y];
-      if (fload[x] != fload[y]) return fload[x] < fload[y];
-      return x < y;
-    });
-    // The kept options are held in decreasing accuracy, so that the scan stops at the first one
-    // less accurate than x (which cannot dominate it).
+    // The options come in rank order, so every kept one is at least as accurate as the next, x.
+    // A kept option dominates x when it is no busier on every processor (hence no slower in
+    // service: the kept ones are held in increasing service and the scan stops past x's) and has
+    // no more bytes. x in turn may dominate kept options exactly as accurate as itself (`ties`).
     gkept.clear();
-    kacc.clear();
+    kservice.clear();
     kbytes.clear();
     kload.clear();
     kbusy.clear();
-    for (size_t x : gorder) {
-      const double ax = facc[x];
-      const int64_t bx = dbytes[x];
+    ties.clear();
+    double tie_acc = std::numeric_limits<double>::quiet_NaN();
+    for (size_t r = 0; r < f; ++r) {
+      const size_t x = by_rank[r];
+      const double sx = service[x];
+      const int64_t bx = dbytes[x], lx = fload[x];
       const double* bu = &gbusy[x * P];
+      const size_t end = static_cast<size_t>(
+          std::upper_bound(kservice.begin(), kservice.end(), sx) - kservice.begin());
       bool dominated = false;
-      size_t y = 0;
-      for (; y < gkept.size() && kacc[y] >= ax && !dominated; ++y) {
-        if (kbytes[y] > bx || kload[y] > fload[x]) continue;
-        const double* by = &kbusy[y * P];
-        bool d = true;
-        for (int p = 0; d && p < P; ++p) d = by[p] <= bu[p];
-        dominated = d;
-      }
+      for (size_t y = 0; y < end && !dominated; ++y)
+        dominated = kbytes[y] <= bx && kload[y] <= lx && dominates(&kbusy[y * P], bu);
       if (dominated) continue;
-      const auto at = static_cast<std::ptrdiff_t>(y);
+      if (facc[x] != tie_acc) {
+        ties.clear();
+        tie_acc = facc[x];
+      }
+      for (size_t t = 0; t < ties.size();) {
+        const size_t z = ties[t];
+        if (dbytes[z] < bx || fload[z] < lx || !dominates(bu, &gbusy[z * P])) {
+          ++t;
+          continue;
+        }
+        const auto at = std::find(gkept.begin(), gkept.end(), z) - gkept.begin();
+        gkept.erase(gkept.begin() + at);
+        kservice.erase(kservice.begin() + at);
+        kbytes.erase(kbytes.begin() + at);
+        kload.erase(kload.begin() + at);
+        kbusy.erase(kbusy.begin() + at * P, kbusy.begin() + (at + 1) * P);
+        ties.erase(ties.begin() + static_cast<std::ptrdiff_t>(t));
+      }
+      ties.push_back(x);
+      const auto at = std::upper_bound(kservice.begin(), kservice.end(), sx) - kservice.begin();
       gkept.insert(gkept.begin() + at, x);
-      kacc.insert(kacc.begin() + at, ax);
+      kservice.insert(kservice.begin() + at, sx);
       kbytes.insert(kbytes.begin() + at, bx);
-      kload.insert(kload.begin() + at, fload[x]);
+      kload.insert(kload.begin() + at, lx);
       kbusy.insert(kbusy.begin() + at * P, bu, bu + P);
     }
     std::sort(gkept.begin(), gkept.end());
@@ -242,8 +303,7 @@ Result<CandidateSet> BuildCandidates(const Snapshot& snap, int task, const std::
       cs.bytes.push_back(fbytes[x]);
       cs.load_bytes.push_back(fload[x]);
       cs.busy_us.insert(cs.busy_us.end(), gbusy.begin() + x * P, gbusy.begin() + (x + 1) * P);
-      for (int p = 0; p < P; ++p) cs.visits.push_back(0);
-      for (int i = 0; i < K; ++i) cs.visits[cs.visits.size() - P + place[i]] = 1;
+      cs.visits.insert(cs.visits.end(), visits.begin(), visits.end());
     }
   }
   return cs;

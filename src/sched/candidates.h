@@ -44,8 +44,8 @@ struct CandidateSet {
   std::vector<double> accuracy;
   std::vector<int64_t> bytes;
   std::vector<int64_t> load_bytes;  // bytes of its segments not resident (prefer_resident only)
-  std::vector<double> busy_us;  // [c * P + p]
-  std::vector<uint8_t> visits;  // [c * P + p]: 1 if the placement runs a segment on p
+  std::vector<double> busy_us;      // [c * P + p]
+  std::vector<uint8_t> visits;      // [c * P + p]: 1 if the placement runs a segment on p
 
   int64_t size() const { return static_cast<int64_t>(stitch.size()); }
   const int* placement_of(int64_t c) const {

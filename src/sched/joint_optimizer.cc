@@ -22,170 +22,44 @@
 #include <string>
 
 #include "sched/candidates.h"
+#include "sched/evaluator.h"
 #include "sched/optimizer.h"
 
 namespace sl {
 namespace {
 
-constexpr double kUnboundedLatencyUs = 1e15;
-constexpr double kMaxLateness = 1e3;  // latency / bound of a task that misses, capped
-
-struct Key {  // the objective as a tuple with an exact total order
-  int64_t satisfied_mrps;
-  int satisfied_tasks;
-  double lateness;
-  bool fits;
-  int64_t load;
-  int64_t bucket;
-  double accuracy;
-  double latency;
-};
-
-Key MakeKey(const Objective& o, double quantum) {
-  Key k;
-  k.satisfied_mrps = std::llround(o.satisfied_rate_rps * 1e3);
-  k.satisfied_tasks = o.satisfied_tasks;
-  k.lateness = o.lateness;
-  k.fits = o.fits_memory;
-  const double u = std::min(o.bottleneck_utilisation, 1e9);
-  k.bucket = quantum > 0 ? static_cast<int64_t>(std::floor(u / quantum))
-                         : static_cast<int64_t>(std::llround(u * 1e12));
-  k.load = o.load_bytes;
-  k.accuracy = o.accuracy;
-  k.latency = o.latency_us;
-  return k;
-}
-
-bool KeyBetter(const Key& a, const Key& b) {
-  if (a.satisfied_mrps != b.satisfied_mrps) return a.satisfied_mrps > b.satisfied_mrps;
-  if (a.satisfied_tasks != b.satisfied_tasks) return a.satisfied_tasks > b.satisfied_tasks;
-  if (a.lateness != b.lateness) return a.lateness < b.lateness;
-  if (a.fits != b.fits) return a.fits;
-  if (a.load != b.load) return a.load < b.load;
-  if (a.bucket != b.bucket) return a.bucket < b.bucket;
-  if (a.accuracy != b.accuracy) return a.accuracy > b.accuracy;
-  return a.latency < b.latency;
-}
-
-class Evaluator {
- public:
-  Evaluator(const std::vector<CandidateSet>& sets, int num_processors, int64_t budget,
-            const JointOptimizerConfig& config)
-      : sets_(sets),
-        P_(num_processors),
-        budget_(budget),
-        config_(config),
-        u_(num_processors),
-        m_(num_processors),
-        w_(num_processors),
-        bu_(num_processors),
-        bm_(num_processors) {}
-
-  // `assign[j]`: candidate of sets_[j], or -1 (left out of the objective).
-  Objective Eval(const std::vector<int64_t>& assign) {
-    Sum(assign, kNone, u_, m_, bytes_, load_);
-    return Finish(assign, kNone, -1, bytes_, load_);
-  }
-  // Repeated moves of one task: Exclude(assign, j) once, then EvalMove(assign, j, c) for any c
-  // while the other entries of `assign` stay as they were.
-  void Exclude(const std::vector<int64_t>& assign, size_t j) {
-    Sum(assign, j, bu_, bm_, bbytes_, bload_);
-  }
-  Objective EvalMove(const std::vector<int64_t>& assign, size_t j, int64_t c) {
-    const CandidateSet& cs = sets_[j];
-    const double* b = &cs.busy_us[static_cast<size_t>(c) * P_];
-    for (int p = 0; p < P_; ++p) {
-      u_[p] = bu_[p] + cs.rate_per_us * b[p];
-      m_[p] = bm_[p] + cs.rate_per_us * b[p] * b[p];
-    }
-    return Finish(assign, j, c, bbytes_ + cs.bytes[c], bload_ + cs.load_bytes[c]);
-  }
-  const std::vector<double>& waits() const { return w_; }
-  int64_t evaluations = 0;
-
- private:
-  static constexpr size_t kNone = static_cast<size_t>(-1);
-
-  void Sum(const std::vector<int64_t>& assign, size_t skip, std::vector<double>& u,
-           std::vector<double>& m, int64_t& bytes, int64_t& load) const {
-    std::fill(u.begin(), u.end(), 0.0);
-    std::fill(m.begin(), m.end(), 0.0);
-    bytes = 0;
-    load = 0;
-    for (size_t j = 0; j < sets_.size(); ++j) {
-      if (assign[j] < 0 || j == skip) continue;
-      const CandidateSet& cs = sets_[j];
-      const double* b = &cs.busy_us[static_cast<size_t>(assign[j]) * P_];
-      for (int p = 0; p < P_; ++p) {
-        u[p] += cs.rate_per_us * b[p];
-        m[p] += cs.rate_per_us * b[p] * b[p];
-      }
-      bytes += cs.bytes[assign[j]];
-      load += cs.load_bytes[assign[j]];
-    }
-  }
-
-  // The objective from u_ and m_; task `moved` uses candidate `moved_to` instead of assign[moved].
-  Objective Finish(const std::vector<int64_t>& assign, size_t moved, int64_t moved_to,
-                   int64_t bytes, int64_t load) {
-    ++evaluations;
-    Objective o;
-    o.fits_memory = bytes <= budget_;
-    o.load_bytes = load;
-    for (int p = 0; p < P_; ++p) {
-      o.bottleneck_utilisation = std::max(o.bottleneck_utilisation, u_[p]);
-      // M/G/1 (Pollaczek-Khinchine): W = sum_c rate_c S_c^2 / (2 (1 - U)).
-      w_[p] = u_[p] < config_.max_utilisation ? m_[p] / (2.0 * (1.0 - u_[p]))
-                                              : std::numeric_limits<double>::infinity();
-    }
-    double wsum = 0;
-    for (size_t j = 0; j < sets_.size(); ++j) {
-      const int64_t c = j == moved ? moved_to : assign[j];
-      if (c < 0) continue;
-      const CandidateSet& cs = sets_[j];
-      double lat = cs.service_us[c];
-      const uint8_t* v = &cs.visits[static_cast<size_t>(c) * P_];
-      for (int p = 0; p < P_; ++p)
-        if (v[p]) lat += w_[p];
-      if (cs.meets_floor && lat <= cs.slo_us) {
-        o.satisfied_rate_rps += cs.rate_per_us * 1e6;
-        ++o.satisfied_tasks;
-      } else {
-        o.lateness += cs.weight * std::min(lat / cs.slo_us, kMaxLateness);
-      }
-      o.accuracy += cs.weight * cs.accuracy[c];
-      o.latency_us += cs.weight * std::min(lat, kUnboundedLatencyUs);
-      wsum += cs.weight;
-    }
-    if (wsum > 0) {
-      o.accuracy /= wsum;
-      o.latency_us /= wsum;
-    }
-    return o;
-  }
-
-  const std::vector<CandidateSet>& sets_;
-  int P_;
-  int64_t budget_;
-  const JointOptimizerConfig& config_;
-  std::vector<double> u_, m_, w_, bu_, bm_;
-  int64_t bytes_ = 0, bbytes_ = 0, load_ = 0, bload_ = 0;
-};
-
-void SearchExact(const std::vector<CandidateSet>& sets, Evaluator& ev, double q,
-                 std::vector<int64_t>& best) {
+// Every combination; the first best in odometer order (task 0's candidate changes fastest). The
+// last task's candidates are evaluated as one batch per combination of the others; a tie goes to
+// the combination earlier in odometer order.
+void SearchExact(const std::vector<CandidateSet>& sets, Evaluator& ev, std::vector<int64_t>& best) {
+  const size_t last = sets.size() - 1;
   std::vector<int64_t> cur(sets.size(), 0);
   best = cur;
-  Key best_key = MakeKey(ev.Eval(cur), q);
+  Key best_key{};
+  double best_at = -1;  // odometer position of the best (exact in a double below 2^53)
+  double last_stride = 1;
+  for (size_t j = 0; j < last; ++j) last_stride *= static_cast<double>(sets[j].size());
+  std::vector<Key> keys;
   for (;;) {
-    size_t j = 0;  // odometer
-    while (j < sets.size() && ++cur[j] == sets[j].size()) cur[j++] = 0;
-    if (j == sets.size()) break;
-    Key k = MakeKey(ev.Eval(cur), q);
-    if (KeyBetter(k, best_key)) {
-      best_key = k;
-      best = cur;
+    double base = 0, stride = 1;
+    for (size_t j = 0; j < last; ++j) {
+      base += static_cast<double>(cur[j]) * stride;
+      stride *= static_cast<double>(sets[j].size());
     }
+    ev.MoveKeys(cur, last, keys);
+    for (int64_t c = 0; c < sets[last].size(); ++c) {
+      const double at = base + static_cast<double>(c) * last_stride;
+      if (best_at < 0 || KeyBetter(keys[c], best_key) ||
+          (!KeyBetter(best_key, keys[c]) && at < best_at)) {
+        best_key = keys[c];
+        best_at = at;
+        best = cur;
+        best[last] = c;
+      }
+    }
+    size_t j = 0;  // odometer over the other tasks
+    while (j < last && ++cur[j] == sets[j].size()) cur[j++] = 0;
+    if (j == last) break;
   }
 }
 
@@ -193,11 +67,11 @@ void SearchExact(const std::vector<CandidateSet>& sets, Evaluator& ev, double q,
 // of two tasks at once among each task's `pair_shortlist` best single moves; repeat.
 Key LocalSearch(const std::vector<CandidateSet>& sets, Evaluator& ev,
                 const JointOptimizerConfig& config, std::vector<int64_t>& assign) {
-  const double q = config.utilisation_quantum;
-  constexpr int kShortlist = 8;
-  Key cur_key = MakeKey(ev.Eval(assign), q);
+  constexpr size_t kShortlist = 8;
+  Key cur_key = ev.EvalKey(assign);
   std::vector<std::vector<int64_t>> shortlist(sets.size());
   std::vector<std::pair<Key, int64_t>> scored;
+  std::vector<Key> keys;
   // A task whose context (every other task's candidate) has not changed since its last sweep
   // would find the same best move (none) and the same shortlist: it is not swept again.
   // changed_at[k]: the change counter when task k last moved; swept_at[j]: the counter after
@@ -217,11 +91,18 @@ Key LocalSearch(const std::vector<CandidateSet>& sets, Evaluator& ev,
       int64_t best = was;
       Key best_key = cur_key;
       scored.clear();
-      ev.Exclude(assign, j);
+      ev.MoveKeys(assign, j, keys);
       for (int64_t c = 0; c < sets[j].size(); ++c) {
         if (c == was) continue;
-        Key k = MakeKey(ev.EvalMove(assign, j, c), q);
-        scored.emplace_back(k, c);
+        const Key& k = keys[c];
+        // scored: the task's best kShortlist alternatives, best first (ties: earlier candidate,
+        // as c increases).
+        if (scored.size() < kShortlist || KeyBetter(k, scored.back().first)) {
+          if (scored.size() == kShortlist) scored.pop_back();
+          size_t at = scored.size();
+          while (at > 0 && KeyBetter(k, scored[at - 1].first)) --at;
+          scored.insert(scored.begin() + static_cast<std::ptrdiff_t>(at), {k, c});
+        }
         if (KeyBetter(k, best_key)) {
           best_key = k;
           best = c;
@@ -235,14 +116,8 @@ Key LocalSearch(const std::vector<CandidateSet>& sets, Evaluator& ev,
       }
       swept_at[j] = changes;
       // The task's best alternatives in this context, for pair moves.
-      const size_t m = std::min<size_t>(kShortlist, scored.size());
-      std::partial_sort(scored.begin(), scored.begin() + m, scored.end(),
-                        [](const auto& a, const auto& b) {
-                          return KeyBetter(a.first, b.first) ||
-                                 (!KeyBetter(b.first, a.first) && a.second < b.second);
-                        });
       shortlist[j].clear();
-      for (size_t i = 0; i < m; ++i) shortlist[j].push_back(scored[i].second);
+      for (const auto& sc : scored) shortlist[j].push_back(sc.second);
     }
     if (improved) continue;
     // Pair moves.
@@ -255,7 +130,7 @@ Key LocalSearch(const std::vector<CandidateSet>& sets, Evaluator& ev,
           for (int64_t cb : shortlist[b]) {
             assign[a] = ca;
             assign[b] = cb;
-            Key k = MakeKey(ev.Eval(assign), q);
+            Key k = ev.EvalKey(assign);
             if (KeyBetter(k, best_key)) {
               best_key = k;
               ba = ca;
@@ -276,20 +151,15 @@ Key LocalSearch(const std::vector<CandidateSet>& sets, Evaluator& ev,
 }
 
 // Greedy construction: tasks in `order`, each takes the candidate best for the tasks placed so far.
-void Greedy(const std::vector<CandidateSet>& sets, Evaluator& ev, double q,
-            const std::vector<size_t>& order, std::vector<int64_t>& assign) {
+void Greedy(const std::vector<CandidateSet>& sets, Evaluator& ev, const std::vector<size_t>& order,
+            std::vector<int64_t>& assign) {
   assign.assign(sets.size(), -1);
+  std::vector<Key> keys;
   for (size_t j : order) {
     int64_t best = 0;
-    Key best_key{};
-    ev.Exclude(assign, j);
-    for (int64_t c = 0; c < sets[j].size(); ++c) {
-      Key k = MakeKey(ev.EvalMove(assign, j, c), q);
-      if (c == 0 || KeyBetter(k, best_key)) {
-        best_key = k;
-        best = c;
-      }
-    }
+    ev.MoveKeys(assign, j, keys);
+    for (int64_t c = 1; c < sets[j].size(); ++c)
+      if (KeyBetter(keys[c], keys[best])) best = c;
     assign[j] = best;
   }
 }
@@ -299,7 +169,6 @@ void Greedy(const std::vector<CandidateSet>& sets, Evaluator& ev, double q,
 //   3. every task on its lightest candidate (smallest largest per-processor utilisation).
 void SearchHeuristic(const std::vector<CandidateSet>& sets, Evaluator& ev,
                      const JointOptimizerConfig& config, std::vector<int64_t>& best) {
-  const double q = config.utilisation_quantum;
   std::vector<size_t> by_rate(sets.size());
   std::iota(by_rate.begin(), by_rate.end(), size_t{0});
   std::vector<size_t> by_bound = by_rate;
@@ -310,10 +179,10 @@ void SearchHeuristic(const std::vector<CandidateSet>& sets, Evaluator& ev,
   Key best_key{};
   std::vector<int64_t> assign;
   for (int start = 0; start < 3; ++start) {
-    if (start == 0) Greedy(sets, ev, q, by_rate, assign);
+    if (start == 0) Greedy(sets, ev, by_rate, assign);
     if (start == 1) {
       if (by_bound == by_rate) continue;  // same greedy order: same result
-      Greedy(sets, ev, q, by_bound, assign);
+      Greedy(sets, ev, by_bound, assign);
     }
     if (start == 2) {
       assign.assign(sets.size(), 0);
@@ -416,7 +285,7 @@ Result<Solution> JointOptimizer::Solve(const Snapshot& snap) const {
   Evaluator ev(sets, P, snap.memory_budget_bytes, config_);
   std::vector<int64_t> assign;
   if (exact)
-    SearchExact(sets, ev, config_.utilisation_quantum, assign);
+    SearchExact(sets, ev, assign);
   else
     SearchHeuristic(sets, ev, config_, assign);
   sol.exact = exact;
@@ -437,12 +306,10 @@ Result<Solution> JointOptimizer::Solve(const Snapshot& snap) const {
                                                       : std::numeric_limits<double>::infinity());
   }
   // 4.
-  const double q = config_.utilisation_quantum;
   for (size_t j = 0; j < sets.size(); ++j) {
     const CandidateSet& cs = sets[j];
-    std::vector<Key> keys(static_cast<size_t>(cs.size()));
-    ev.Exclude(assign, j);
-    for (int64_t c = 0; c < cs.size(); ++c) keys[c] = MakeKey(ev.EvalMove(assign, j, c), q);
+    std::vector<Key> keys;
+    ev.MoveKeys(assign, j, keys);
     std::vector<int64_t> order(static_cast<size_t>(cs.size()));
     std::iota(order.begin(), order.end(), int64_t{0});
     auto better = [&](int64_t a, int64_t b) {
