@@ -19,7 +19,7 @@ const char kUsage[] =
     "usage: sparseloom simulate --workload W.json [--profile P.json] [--policy NAME|all]\n"
     "                           [--duration S] [--load-scale X] [--memory-budget MB]\n"
     "                           [--jitter SIGMA] [--contention F] [--job-overhead-us U]\n"
-    "                           [--latency-scale X] [--job-samples RUNS.json]\n"
+    "                           [--latency-scale X] [--job-samples RUNS.json [--by-time]]\n"
     "                           [--seed S] [--order fifo|lsf|edf]\n"
     "                           [--unmeetable reject|best-effort] [--json out.json]\n"
     "                           [--records out.csv] [--soc configs/socs/X.json|fit]\n"
@@ -33,14 +33,18 @@ const char kUsage[] =
     "one of its measured jobs (slowdown against the profile, overhead, start delay) in place of\n"
     "--jitter, --latency-scale, --job-overhead-us and the planned hand-offs, so the simulator\n"
     "sees the real run's tail; each policy draws from its own run in the file when there is one.\n"
+    "--by-time: a trace-driven replay: a job on processor p at time t draws among the 8 measured\n"
+    "jobs of p nearest to t, so the real run's slow and fast stretches recur when they did\n"
+    "(samples of runs before session 16 carry no times: then from all).\n"
     "--order: as for `run` (default: each policy's own).\n"
     "Arrivals are admitted when the engine admits them (an idle worker at once, else at the next\n"
     "job end or the arrival thread's tick); --eager-admission admits each at its own time, as\n"
     "the simulator did before session 10.";
 
-// The [slowdown, overhead_us, load_us, delay_us, start kind] samples of the runs in a runs JSON
-// (RunsJson) by policy, and all of them pooled under "" (runs written before the start delay was
-// measured have triples: delay 0).
+// The [slowdown, overhead_us, load_us, delay_us, start kind, start_ms, processor] samples of the
+// runs in a runs JSON (RunsJson) by policy, and all of them pooled under "". Runs written before
+// the start delay was measured have triples (delay 0); before session 16, no start time and
+// processor (a timed replay then draws from all jobs).
 Result<std::map<std::string, std::vector<JobSample>>> ReadJobSamples(const std::string& path) {
   SL_ASSIGN_OR_RETURN(Json root, Json::ParseFile(path));
   const Json* runs = root.Find("runs");
@@ -54,20 +58,28 @@ Result<std::map<std::string, std::vector<JobSample>>> ReadJobSamples(const std::
     const Json* samples = e ? e->Find("job_samples") : nullptr;
     if (!samples || !samples->is_array()) continue;
     for (const Json& s : samples->array()) {
-      const bool shaped = s.is_array() && (s.array().size() == 3 || s.array().size() == 5);
+      const size_t n = s.is_array() ? s.array().size() : 0;
+      const bool shaped = n == 3 || n == 5 || n == 7;
       const auto& a = s.array();
       bool valid = shaped && a[0].is_number() && a[0].number() > 0;
       for (size_t i = 1; valid && i < a.size(); ++i) valid = a[i].is_number() && a[i].number() >= 0;
-      if (valid && a.size() == 5)
+      if (valid && n >= 5)
         valid = a[4].number() < kNumStartKinds && a[4].number() == std::floor(a[4].number());
+      if (valid && n == 7)
+        valid = a[6].number() < 1024 && a[6].number() == std::floor(a[6].number());
       if (!valid)
         return InvalidArgument(path +
                                ": execution.job_samples must hold [slowdown > 0, overhead_us >= "
-                               "0, load_us >= 0] or those plus [delay_us >= 0, start kind 0-2]");
+                               "0, load_us >= 0], plus [delay_us >= 0, start kind 0-2], plus "
+                               "[start_ms >= 0, processor 0-1023]");
       JobSample js{a[0].number(), a[1].number(), a[2].number()};
-      if (a.size() == 5) {
+      if (n >= 5) {
         js.delay_us = a[3].number();
         js.start = static_cast<StartKind>(static_cast<int>(a[4].number()));
+      }
+      if (n == 7) {
+        js.at_us = a[5].number() * 1000.0;
+        js.processor = static_cast<int>(a[6].number());
       }
       out[""].push_back(js);
       if (!name.empty()) out[name].push_back(js);
@@ -105,7 +117,7 @@ Status ApplySocModel(const Args& args, Setup* s, SimOptions* so) {
 
 int RunSimulate(int argc, char** argv) {
   auto args =
-      Args::Parse(argc, argv, {"help", "eager-admission"},
+      Args::Parse(argc, argv, {"help", "eager-admission", "by-time"},
                   {"workload", "profile", "policy", "duration", "load-scale", "memory-budget",
                    "jitter", "contention", "job-overhead-us", "latency-scale", "seed", "order",
                    "job-samples", "unmeetable", "json", "records", "soc", "save-soc"});
@@ -133,6 +145,9 @@ int RunSimulate(int argc, char** argv) {
   so.latency_scale = *scale;
   so.seed = static_cast<uint64_t>(*seed);
   so.engine_admission = !args->Has("eager-admission");
+  so.job_samples_by_time = args->Has("by-time");
+  if (so.job_samples_by_time && !args->Has("job-samples"))
+    return Fail("simulate", InvalidArgument("--by-time replays --job-samples; give both"));
   std::map<std::string, std::vector<JobSample>> samples_by_policy;
   if (args->Has("job-samples")) {
     for (const char* other : {"jitter", "latency-scale", "job-overhead-us"})
@@ -143,9 +158,10 @@ int RunSimulate(int argc, char** argv) {
     if (!samples.ok()) return Fail("simulate", samples.status());
     samples_by_policy = std::move(samples).value();
     std::printf(
-        "job times: %zu jobs sampled from %s (SIMULATED with a measured distribution; "
+        "job times: %zu jobs sampled from %s (SIMULATED with a measured distribution%s; "
         "each policy draws from its own real run when the file has one)\n",
-        samples_by_policy[""].size(), args->Get("job-samples").c_str());
+        samples_by_policy[""].size(), args->Get("job-samples").c_str(),
+        so.job_samples_by_time ? ", replayed by processor and time" : "");
   }
   if (Status st = ParseServingOptions(*args, &s, /*load_pools=*/false); !st.ok())
     return Fail("simulate", st);

@@ -323,7 +323,8 @@ const Choice* Controller::FallbackChoice(int task) {
   const Option& first = (*plan_)[choice_of_task_[task]].options.front();
   const int K = static_cast<int>(first.stitch.size());
   bool loading = false;
-  for (int i = 0; i < K; ++i) loading = loading || residency_[task][first.stitch[i] * K + i].loading;
+  for (int i = 0; i < K; ++i)
+    loading = loading || residency_[task][first.stitch[i] * K + i].loading;
   if (!loading) {
     fb = {};
     return nullptr;
@@ -727,7 +728,7 @@ void Controller::Complete(const StageJob& job, double start_us, double now_us,
       ++timed_jobs_;
       const double overhead = std::max(0.0, now_us - start_us - compute - load_us);
       overhead_sum_ += overhead;
-      job_samples_.Add({slow, overhead, load_us, job.delay_us, job.start});
+      job_samples_.Add({slow, overhead, load_us, job.delay_us, job.start, start_us, p});
       slowdown_sum_ += slow;
       log_slowdown_sum_ += std::log(slow);
       log_slowdown_sq_ += std::log(slow) * std::log(slow);

@@ -191,7 +191,7 @@ std::string RunMetrics::ToJson() const {
   w.Key("mean_overhead_us").Double(job_overhead_us);
   w.Key("mean_slowdown_vs_profile").Double(job_slowdown);
   w.Key("slowdown_log_sigma").Double(job_slowdown_sigma);
-  // [slowdown, overhead_us, load_us, delay_us, start kind]
+  // [slowdown, overhead_us, load_us, delay_us, start kind, start_ms, processor]
   w.Key("job_samples").BeginArray();
   for (const JobSample& s : job_samples)
     w.BeginArray()
@@ -200,6 +200,8 @@ std::string RunMetrics::ToJson() const {
         .Double(s.load_us)
         .Double(s.delay_us)
         .Int(static_cast<int>(s.start))
+        .Double(s.at_us / 1000.0)
+        .Int(s.processor)
         .EndArray();
   w.EndArray();
   w.EndObject();

@@ -74,6 +74,8 @@ struct JobSample {
   double load_us = 0;
   double delay_us = 0;
   StartKind start = StartKind::kQueued;
+  double at_us = -1;   // when the job started, from the run's start (-1: not recorded)
+  int processor = -1;  // where it ran (-1: not recorded)
 };
 
 // A uniform sample of at most `capacity` jobs (reservoir sampling with a fixed-seed generator, so
@@ -81,7 +83,7 @@ struct JobSample {
 // job-time distribution, tails included.
 class JobSampleReservoir {
  public:
-  explicit JobSampleReservoir(size_t capacity = 4096) : capacity_(capacity) {}
+  explicit JobSampleReservoir(size_t capacity = 8192) : capacity_(capacity) {}
   void Add(JobSample s);
   const std::vector<JobSample>& samples() const { return samples_; }
 

@@ -61,6 +61,31 @@ Result<SimOutput> Simulate(const Workload& workload, const Profile& truth, const
   std::vector<double> delays[kNumStartKinds];
   for (const JobSample& s : options.job_samples)
     delays[static_cast<int>(s.start)].push_back(s.delay_us);
+  // The timed replay's samples per processor, in order of their start time.
+  std::vector<std::vector<const JobSample*>> timed(static_cast<size_t>(P));
+  if (options.job_samples_by_time)
+    for (const JobSample& s : options.job_samples)
+      if (s.processor >= 0 && s.processor < P && s.at_us >= 0) timed[s.processor].push_back(&s);
+  for (auto& v : timed)
+    std::stable_sort(v.begin(), v.end(),
+                     [](const JobSample* a, const JobSample* b) { return a->at_us < b->at_us; });
+  auto draw_sample = [&](int p, double t) -> const JobSample& {
+    const std::vector<const JobSample*>& v = timed[p];
+    if (v.empty()) return options.job_samples[pick(rng)];
+    const size_t k = std::min(kTimedReplayWindow, v.size());
+    size_t hi = static_cast<size_t>(
+        std::lower_bound(v.begin(), v.end(), t,
+                         [](const JobSample* s, double x) { return s->at_us < x; }) -
+        v.begin());
+    size_t lo = hi;  // [lo, hi): the k samples nearest to t
+    while (hi - lo < k) {
+      if (lo == 0 || (hi < v.size() && v[hi]->at_us - t < t - v[lo - 1]->at_us))
+        ++hi;
+      else
+        --lo;
+    }
+    return *v[lo + std::uniform_int_distribution<size_t>(0, k - 1)(rng)];
+  };
   auto draw_delay = [&](StartKind kind) {
     const std::vector<double>& d = delays[static_cast<int>(kind)];
     return d.empty() ? 0.0 : d[std::uniform_int_distribution<size_t>(0, d.size() - 1)(rng)];
@@ -81,7 +106,7 @@ Result<SimOutput> Simulate(const Workload& workload, const Profile& truth, const
       const TaskProfile& tp = *truth_tasks[b.job.task];
       double factor = options.latency_scale, d = options.job_overhead_us;
       if (!options.job_samples.empty()) {
-        const JobSample& s = options.job_samples[pick(rng)];
+        const JobSample& s = draw_sample(p, t);
         factor = s.slowdown;
         d = s.overhead_us + s.load_us + draw_delay(b.job.start);
       } else if (options.jitter > 0) {

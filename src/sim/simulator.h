@@ -20,7 +20,7 @@ namespace sl {
 
 struct SimOptions {
   ControllerOptions controller;
-  double jitter = 0;  // lognormal sigma of each job's duration
+  double jitter = 0;                            // lognormal sigma of each job's duration
   double contention = 0;                        // +this fraction per other busy processor
   double job_overhead_us = 0;                   // per stage job: dispatch, wake-up
   double latency_scale = 1;                     // multiplies every profiled segment latency
@@ -36,7 +36,13 @@ struct SimOptions {
   // the profile, its overhead and its wait for loads, in place of jitter, latency_scale,
   // job_overhead_us and the load-bandwidth model.
   std::vector<JobSample> job_samples;
+  // With job_samples: a job on processor p at time t draws among the kTimedReplayWindow samples of
+  // p nearest to t (a trace-driven replay of the real run's slow and fast stretches) instead of
+  // among all samples. Samples without a start time or processor are drawn from all.
+  bool job_samples_by_time = false;
 };
+
+inline constexpr size_t kTimedReplayWindow = 8;
 
 struct SimOutput {
   RunMetrics metrics;

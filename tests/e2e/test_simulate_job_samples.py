@@ -23,16 +23,16 @@ def runs_json(path, samples):
         json.dump({"runs": [{"policy": "sv-ao-np", "execution": {"job_samples": samples}}]}, f)
 
 
-def simulate(tmp_path, samples):
+def simulate(tmp_path, samples, extra=(), quantile="p50"):
     src, out = tmp_path / "real.json", tmp_path / "sim.json"
     runs_json(src, samples)
     p = subprocess.run([BIN, "simulate", "--workload", WORKLOAD, "--profile", PROFILE,
                         "--policy", "sv-ao-np", "--duration", "3", "--load-scale", "0.25",
-                        "--job-samples", str(src),
+                        "--job-samples", str(src), *extra,
                         "--json", str(out)], capture_output=True, text=True, timeout=300)
     if p.returncode != 0:
         return p, None
-    return p, json.load(open(out))["runs"][0]["overall"]["latency_ms"]["p50"]
+    return p, json.load(open(out))["runs"][0]["overall"]["latency_ms"][quantile]
 
 
 def test_idle_start_delay_shifts_the_median(tmp_path):
@@ -45,7 +45,40 @@ def test_idle_start_delay_shifts_the_median(tmp_path):
     assert 0.15 < delayed - base < 0.4, (base, delayed)
 
 
+def test_timed_replay_follows_the_run(tmp_path):
+    # Jobs measured slow (3x) in the first second on both processors, at the profile after it.
+    # Replayed by time, the slow second holds a third of the requests: the median stays as fast
+    # as without slow jobs and the tail is slow. Drawn at random, a third of every request's jobs
+    # are slow: the median rises.
+    samples = [[3.0 if ms < 1000 else 1.0, 1.0, 0.0, 0.0, 0, float(ms), p]
+               for ms in range(0, 3000, 5) for p in range(2)]
+    fast_samples = [[1.0, 1.0, 0.0, 0.0, 0, 0.0, 0]]
+    got = {}
+    for name, s, extra in [("timed", samples, ["--by-time"]), ("random", samples, []),
+                           ("fast", fast_samples, ["--by-time"])]:
+        for q in ("p50", "p99"):
+            p, got[name, q] = simulate(tmp_path, s, extra, q)
+            assert p.returncode == 0, p.stderr
+            if name == "timed":
+                assert "replayed by processor and time" in p.stdout
+    assert got["timed", "p50"] < 1.1 * got["fast", "p50"], got
+    assert got["random", "p50"] > 1.2 * got["fast", "p50"], got
+    assert got["timed", "p99"] > 2 * got["fast", "p99"], got
+
+
+def test_by_time_needs_samples(tmp_path):
+    p = subprocess.run([BIN, "simulate", "--workload", WORKLOAD, "--profile", PROFILE,
+                        "--duration", "1", "--by-time"], capture_output=True, text=True,
+                       timeout=300)
+    assert p.returncode != 0
+    lines = [l for l in p.stderr.splitlines() if l.strip()]
+    assert len(lines) == 1 and "--by-time" in lines[0], p.stderr
+
+
 @pytest.mark.parametrize("bad", [[[1.0, 1.0, 0.0, 5.0]],        # four fields
+                                 [[1.0, 1.0, 0.0, 5.0, 0, 1.0]],      # six fields
+                                 [[1.0, 1.0, 0.0, 5.0, 0, 1.0, 0.5]],  # processor not an integer
+                                 [[1.0, 1.0, 0.0, 5.0, 0, -1.0, 0]],   # negative start time
                                  [[1.0, 1.0, 0.0, 5.0, 3]],     # no such start kind
                                  [[1.0, 1.0, 0.0, 5.0, 1.5]],   # kind not an integer
                                  [[1.0, 1.0, 0.0, -1.0, 0]]])   # negative delay

@@ -598,6 +598,9 @@ TEST(Controller, MeasuresEachJobsStartDelay) {
   EXPECT_DOUBLE_EQ(m.job_samples[0].delay_us, 30);
   EXPECT_DOUBLE_EQ(m.job_samples[1].delay_us, 7);
   EXPECT_EQ(m.job_samples[1].start, StartKind::kQueued);
+  EXPECT_DOUBLE_EQ(m.job_samples[0].at_us, 30);  // when and where each job ran, for a timed replay
+  EXPECT_DOUBLE_EQ(m.job_samples[1].at_us, 37 + service);
+  EXPECT_EQ(m.job_samples[1].processor, 0);
 }
 
 // Runs `jobs` requests of task 0 one after another on cpu0, each segment taking its profiled time

@@ -126,6 +126,42 @@ TEST(Simulator, LatencyScaleAndMeasuredJobSamplesSetJobTimes) {
   EXPECT_EQ(mean_ms(tail), mean_ms(tail));
 }
 
+// A timed replay brings a real run's slow stretch back when and where it happened: cpu0 ran 4x
+// slow from 0.4 to 0.6 s, every other job at the profile. Jobs drawn by time on cpu0 in that
+// window run slow, jobs elsewhere do not; drawn at random, the slow jobs scatter over the run.
+TEST(Simulator, TimedReplayKeepsSlowStretchesInPlace) {
+  Workload w = SimWorkload(300, 1);
+  SimOptions o;
+  o.controller.keep_records = true;
+  for (int p = 0; p < 2; ++p)
+    for (int ms = 0; ms < 1000; ms += 2) {
+      const bool slow = p == 0 && ms >= 400 && ms < 600;
+      o.job_samples.push_back({slow ? 4.0 : 1.0, 0, 0, 0, StartKind::kQueued, ms * 1000.0, p});
+    }
+  // Mean service (finish - start) of single-stage requests on cpu0, inside and outside the window.
+  auto service = [&](bool by_time) {
+    SimOptions so = o;
+    so.job_samples_by_time = by_time;
+    auto out = Simulate(w, SimProfile(), nullptr, "sv-ao-np", {}, so);
+    SL_CHECK(out.ok());
+    double in = 0, out_of = 0;
+    int n_in = 0, n_out = 0;
+    for (const RequestRecord& r : out->records) {
+      if (!r.served || r.placement != std::vector<int>(r.placement.size(), 0)) continue;
+      const bool inside = r.start_us > 420e3 && r.start_us < 580e3;
+      (inside ? in : out_of) += r.finish_us - r.start_us;
+      ++(inside ? n_in : n_out);
+    }
+    SL_CHECK(n_in > 10 && n_out > 10);
+    return std::make_pair(in / n_in, out_of / n_out);
+  };
+  const auto [timed_in, timed_out] = service(true);
+  EXPECT_GT(timed_in, 3 * timed_out);
+  const auto [random_in, random_out] = service(false);
+  EXPECT_LT(random_in, 2 * random_out);
+  EXPECT_GT(random_out, 1.1 * timed_out);  // the slow jobs landed outside the window too
+}
+
 TEST(JobSampleReservoir, KeepsAUniformBoundedDeterministicSample) {
   JobSampleReservoir a(64), b(64);
   for (int i = 0; i < 10000; ++i) {
