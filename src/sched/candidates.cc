@@ -194,8 +194,8 @@ Result<CandidateSet> BuildCandidates(const Snapshot& snap, int task, const std::
       std::copy(l.begin(), l.begin() + P, &lat[(j * K + i) * P]);
     }
   }
-  // rank: the order of the placement-independent tie-breaks (more accurate, fewer bytes, fewer
-  // non-resident bytes, earlier), so that each placement sorts (service, rank) pairs.
+  // rank: the placement-independent order (more accurate, fewer bytes, fewer non-resident bytes,
+  // earlier) in which every placement considers the front's options.
   std::vector<uint32_t> rank(f);
   {
     std::vector<size_t> by(f);

@@ -3,14 +3,10 @@
 #include <algorithm>
 #include <limits>
 
-// Block runs in an AVX-512, an AVX2 and a baseline clone, chosen at load time (as
-// kernels/cpu/vec_math.h; clang builds the baseline only). Without FMA contraction
-// (CMakeLists.txt) every clone computes the same values.
-#if defined(__clang__)
-#define SL_CLONES
-#else
-#define SL_CLONES __attribute__((target_clones("avx512f", "arch=x86-64-v3", "default")))
-#endif
+#include "core/clones.h"
+
+// Block runs in the clones of SL_CPU_CLONES. Compiled without FMA contraction (CMakeLists.txt),
+// every clone computes the same values.
 
 namespace sl {
 namespace {
@@ -27,6 +23,14 @@ constexpr double kUnboundedWaitUs = 1e300;
 // int64_t, unspecified).
 int64_t RoundNonNegative(double x) { return static_cast<int64_t>(std::min(x, 1e18) + 0.5); }
 
+// Objective 6's key: the bottleneck utilisation in buckets of `quantum` (0: exact to 1e-12).
+// Beyond 1e6 (a segment on a processor that cannot run it) every load is the same, the worst.
+int64_t Bucket(double bottleneck, double quantum) {
+  const double u = std::min(bottleneck, 1e6);
+  return quantum > 0 ? static_cast<int64_t>(std::min(u / quantum, 1e18))
+                     : RoundNonNegative(u * 1e12);
+}
+
 }  // namespace
 
 Key MakeKey(const Objective& o, double quantum) {
@@ -35,8 +39,7 @@ Key MakeKey(const Objective& o, double quantum) {
   k.satisfied_tasks = o.satisfied_tasks;
   k.lateness = o.lateness;
   k.fits = o.fits_memory;
-  const double u = std::min(o.bottleneck_utilisation, 1e6);
-  k.bucket = quantum > 0 ? static_cast<int64_t>(u / quantum) : RoundNonNegative(u * 1e12);
+  k.bucket = Bucket(o.bottleneck_utilisation, quantum);
   k.load = o.load_bytes;
   k.accuracy = o.accuracy;
   k.latency = o.latency_us;
@@ -96,8 +99,8 @@ void Evaluator::Exclude(const std::vector<int64_t>& assign, size_t j) {
   }
 }
 
-SL_CLONES void Evaluator::Block(const std::vector<int64_t>& assign, size_t j, int64_t c0,
-                                int64_t c1) {
+SL_CPU_CLONES void Evaluator::Block(const std::vector<int64_t>& assign, size_t j, int64_t c0,
+                                    int64_t c1) {
   const CandidateSet& cs = sets_[j];
   const Columns& col = columns_[j];
   const size_t N = static_cast<size_t>(cs.size());
@@ -105,8 +108,8 @@ SL_CLONES void Evaluator::Block(const std::vector<int64_t>& assign, size_t j, in
   const double r = cs.rate_per_us, max_u = max_utilisation_;
   double* __restrict bott = bottleneck_.data();
   std::fill(bott, bott + n, 0.0);
-  // Loads and M/G/1 (Pollaczek-Khinchine) waits per processor: W = sum_c rate_c S_c^2 / (2 (1 -
-  // U)).
+  // Per processor, the load U and the M/G/1 (Pollaczek-Khinchine) wait
+  // W = sum_c rate_c S_c^2 / (2 (1 - U)).
   for (int p = 0; p < P_; ++p) {
     const double* __restrict b = &col.busy[p * N + c0];
     double* __restrict w = &wb_[p * kBlock];
@@ -156,9 +159,9 @@ SL_CLONES void Evaluator::Block(const std::vector<int64_t>& assign, size_t j, in
       for (int64_t i = 0; i < n; ++i) acc[i] += a;
     }
     const double rate_rps = ck.rate_per_us * 1e6, weight = ck.weight, slo = ck.slo_us;
-    const bool floor = ck.meets_floor;
+    const bool meets_floor = ck.meets_floor;
     for (int64_t i = 0; i < n; ++i) {
-      const bool ok = floor && lat[i] <= slo;
+      const bool ok = meets_floor && lat[i] <= slo;
       sat[i] += ok ? rate_rps : 0.0;
       ntasks[i] += ok ? 1.0 : 0.0;
       late[i] += ok ? 0.0 : weight * std::min(lat[i] / slo, kMaxLateness);
@@ -176,8 +179,7 @@ Key Evaluator::KeyAt(int64_t i) const {
   k.lateness = lateness_[i];
   k.fits = true;  // set by the caller, which knows the candidate's bytes
   k.load = 0;
-  const double u = std::min(bottleneck_[i], 1e6);
-  k.bucket = quantum_ > 0 ? static_cast<int64_t>(u / quantum_) : RoundNonNegative(u * 1e12);
+  k.bucket = Bucket(bottleneck_[i], quantum_);
   k.accuracy = weight_sum_ > 0 ? accuracy_[i] / weight_sum_ : 0;
   k.latency = weight_sum_ > 0 ? latency_[i] / weight_sum_ : 0;
   return k;

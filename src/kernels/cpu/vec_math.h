@@ -16,16 +16,7 @@
 #include <cstdint>
 #include <limits>
 
-// Compiles the function for AVX-512, AVX2+FMA and the baseline ISA; the loader picks one (ifunc).
-// x86-64-v3 rather than arch=haswell: an arch= clone is dispatched on the CPU model, so AMD cores
-// ran the baseline clone. The AVX2 clone vectorises only with -fno-trapping-math (CMakeLists.txt).
-// clang 14 cannot multiversion function templates, so the clang build (sanitizers and fuzzers,
-// docs/reliability.md) compiles the baseline ISA only.
-#if defined(__clang__)
-#define SL_CPU_CLONES
-#else
-#define SL_CPU_CLONES __attribute__((target_clones("avx512f", "arch=x86-64-v3", "default")))
-#endif
+#include "core/clones.h"
 
 namespace sl::cpu {
 
