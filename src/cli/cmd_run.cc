@@ -13,7 +13,7 @@ const char kUsage[] =
     "                      [--memory-budget MB] [--duration S] [--load-scale X] [--load-sweep]\n"
     "                      [--order fifo|lsf|edf] [--unmeetable reject|best-effort]\n"
     "                      [--json out.json] [--trace trace.json] [--records out.csv]\n"
-    "                      [--processors LIST]\n"
+    "                      [--processors LIST] [--rounds N]\n"
     "Serves every task of the workload on its processors for its duration, each request a real\n"
     "validation input, and prints a live progress line and a summary per policy. --policy all\n"
     "runs every policy back to back on the same seed. --load-sweep scales every arrival rate\n"
@@ -22,7 +22,9 @@ const char kUsage[] =
     "--processors replaces the workload's list, e.g. cpu0,cpu1,ocl0 or cpu0,cpu1,cuda0 to serve\n"
     "on the CPU cores and an OpenCL or CUDA device. --order sets which pending request a free\n"
     "processor serves first for every policy (default: earliest deadline first for sparseloom,\n"
-    "arrival order for the baselines). --records writes one CSV line per request of every run.";
+    "arrival order for the baselines). --records writes one CSV line per request of every run.\n"
+    "--rounds N runs every policy in turn N times (default 1), so that each meets the machine's\n"
+    "slow and fast stretches alike, and pools the rounds (--json keeps every run).";
 
 // Mean job time against the profile beyond which a run warns that the profile is stale.
 constexpr double kProfileDrift = 0.1;
@@ -113,6 +115,13 @@ Status ParseServingOptions(const Args& args, Setup* s, bool load_pools) {
   }
   s->engine.controller.memory_budget_bytes =
       static_cast<int64_t>(s->workload.memory_budget_mb * 1048576.0);
+  SL_ASSIGN_OR_RETURN(int64_t rounds, args.GetInt("rounds", 1, 1, 100));
+  s->rounds = static_cast<int>(rounds);
+  if (s->rounds > 1)
+    for (const char* one : {"trace", "records", "load-sweep"})
+      if (args.Has(one))
+        return InvalidArgument(std::string("--") + one +
+                               " takes one run per policy; not with --rounds");
   // Outputs are checked now, not after a run of minutes.
   for (const char* out : {"json", "trace", "records"})
     if (args.Has(out))
@@ -131,12 +140,27 @@ int ServePolicies(const char* cmd, const Args& args, Setup& s, bool sweep,
                   std::vector<PolicyRun>* out) {
   std::vector<PolicyRun>& runs = *out;
   if (!sweep) {
-    for (const std::string& policy : s.policies) {
-      auto run = RunOne(s, s.workload, policy);
-      if (!run.ok()) return Fail(cmd, run.status());
-      runs.push_back(std::move(run).value());
+    for (int round = 1; round <= s.rounds; ++round) {
+      if (s.rounds > 1) std::printf("== round %d of %d\n", round, s.rounds);
+      for (const std::string& policy : s.policies) {
+        auto run = RunOne(s, s.workload, policy);
+        if (!run.ok()) return Fail(cmd, run.status());
+        runs.push_back(std::move(run).value());
+      }
     }
-    if (runs.size() > 1) std::printf("\n%s", ComparisonTable(runs).c_str());
+    if (s.rounds > 1) {
+      std::printf("\nviolations by round (every policy in turn, %d rounds):\n", s.rounds);
+      for (size_t i = 0; i < s.policies.size(); ++i) {
+        std::printf("%-11s", s.policies[i].c_str());
+        for (size_t k = i; k < runs.size(); k += s.policies.size())
+          std::printf(" %6.2f%%", 100 * runs[k].output.metrics.overall.violation_rate);
+        std::printf("\n");
+      }
+      std::printf("\npooled over the %d rounds:\n%s", s.rounds,
+                  ComparisonTable(PoolRounds(runs)).c_str());
+    } else if (runs.size() > 1) {
+      std::printf("\n%s", ComparisonTable(runs).c_str());
+    }
   } else {
     const double factors[] = {0.25, 0.5, 0.75, 1, 1.25, 1.5, 2, 2.5, 3, 4, 6, 8, 12, 16};
     constexpr int kBisections = 2;  // between the last load sustained and the first not
@@ -177,8 +201,8 @@ int ServePolicies(const char* cmd, const Args& args, Setup& s, bool sweep,
     std::vector<std::pair<std::string, double>> sustained;
     for (size_t i = 0; i < sw.size(); ++i) {
       sustained.push_back({s.policies[i], sw[i].best_thru});
-      std::printf("%s sustains load x%.3g: %.1f requests/s\n", s.policies[i].c_str(),
-                  sw[i].best_f, sw[i].best_thru);
+      std::printf("%s sustains load x%.3g: %.1f requests/s\n", s.policies[i].c_str(), sw[i].best_f,
+                  sw[i].best_thru);
     }
     std::printf("\n%-11s %18s\n", "policy", "sustained rps");
     for (const auto& [p, t] : sustained) std::printf("%-11s %18.1f\n", p.c_str(), t);
@@ -204,7 +228,7 @@ int RunRun(int argc, char** argv) {
   auto args =
       Args::Parse(argc, argv, {"help", "load-sweep"},
                   {"workload", "profile", "policy", "memory-budget", "duration", "load-scale",
-                   "order", "unmeetable", "json", "trace", "records", "processors"});
+                   "order", "unmeetable", "json", "trace", "records", "processors", "rounds"});
   if (!args.ok()) return Fail("run", args.status());
   if (args->Has("help") || !args->Has("workload") || !args->positional().empty()) {
     std::puts(kUsage);

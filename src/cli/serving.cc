@@ -1,5 +1,6 @@
 #include "cli/serving.h"
 
+#include <algorithm>
 #include <cstdio>
 #include <cstdlib>
 #include <filesystem>
@@ -122,6 +123,59 @@ std::string ComparisonTable(const std::vector<PolicyRun>& runs) {
     out += line;
   }
   return out;
+}
+
+std::vector<PolicyRun> PoolRounds(const std::vector<PolicyRun>& runs) {
+  std::vector<PolicyRun> pooled;
+  std::vector<int> rounds;
+  for (const PolicyRun& r : runs) {
+    size_t i = 0;
+    while (i < pooled.size() && pooled[i].policy != r.policy) ++i;
+    const RunMetrics& m = r.output.metrics;
+    if (i == pooled.size()) {
+      pooled.push_back(r);
+      rounds.push_back(1);
+      continue;
+    }
+    RunMetrics& p = pooled[i].output.metrics;
+    TaskMetrics& o = p.overall;
+    const TaskMetrics& x = m.overall;
+    o.delivered_accuracy =
+        o.served + x.served > 0
+            ? (o.delivered_accuracy * o.served + x.delivered_accuracy * x.served) /
+                  (o.served + x.served)
+            : 0;
+    o.requests += x.requests;
+    o.served += x.served;
+    o.rejected += x.rejected;
+    o.late += x.late;
+    o.below_floor += x.below_floor;
+    o.violations += x.violations;
+    o.correct += x.correct;
+    o.violation_rate = o.requests > 0 ? static_cast<double>(o.violations) / o.requests : 0;
+    o.throughput_rps += x.throughput_rps;  // divided by the rounds below
+    o.goodput_rps += x.goodput_rps;
+    o.latency.p99_ms = std::max(o.latency.p99_ms, x.latency.p99_ms);
+    p.peak_resident_weight_bytes =
+        std::max(p.peak_resident_weight_bytes, m.peak_resident_weight_bytes);
+    for (auto [mine, theirs] :
+         {std::pair{&p.optimizer, &m.optimizer}, std::pair{&p.dispatcher, &m.dispatcher}}) {
+      const int64_t n = mine->count + theirs->count;
+      mine->mean_us =
+          n > 0 ? (mine->mean_us * mine->count + theirs->mean_us * theirs->count) / n : 0;
+      mine->count = n;
+      mine->max_us = std::max(mine->max_us, theirs->max_us);
+    }
+    ++rounds[i];
+  }
+  for (size_t i = 0; i < pooled.size(); ++i) {
+    if (rounds[i] == 1) continue;
+    RunMetrics& m = pooled[i].output.metrics;
+    m.overall.throughput_rps /= rounds[i];
+    m.overall.goodput_rps /= rounds[i];
+    m.tasks.clear();  // pooled: the overall figures above only
+  }
+  return pooled;
 }
 
 std::string RunsJson(const std::vector<PolicyRun>& runs) {

@@ -32,6 +32,7 @@ struct Setup {
   PolicyOptions policy_options;
   EngineOptions engine;
   std::vector<std::string> policies;
+  int rounds = 1;  // --rounds: every policy in turn, this many times
 };
 
 // Applies the options shared by run and demo (--memory-budget, --duration, --load-scale, --order,
@@ -47,6 +48,13 @@ Status ResolveAndReport(Workload* workload, const Profile& profile, const char* 
 // writes --json / --trace / --records when asked; returns the exit code.
 int ServePolicies(const char* cmd, const Args& args, Setup& setup, bool sweep,
                   std::vector<PolicyRun>* runs);
+
+// One run per policy, in order of first appearance, pooling the rounds of each (--rounds):
+// request, served, rejected, late and violation counts summed and the rates taken from the sums;
+// throughput and goodput averaged; delivered accuracy weighted by served requests; p99 latency
+// and peak weights the largest of the rounds'; decision times weighted by their counts. A pooled
+// run keeps only these overall figures (no per-task metrics).
+std::vector<PolicyRun> PoolRounds(const std::vector<PolicyRun>& runs);
 
 // {"runs": [metrics JSON of each run]} (docs/runtime.md).
 std::string RunsJson(const std::vector<PolicyRun>& runs);
