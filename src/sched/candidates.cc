@@ -194,24 +194,18 @@ Result<CandidateSet> BuildCandidates(const Snapshot& snap, int task, const std::
       std::copy(l.begin(), l.begin() + P, &lat[(j * K + i) * P]);
     }
   }
-  // rank: the placement-independent order (more accurate, fewer bytes, fewer non-resident bytes,
-  // earlier) in which every placement considers the front's options.
-  std::vector<uint32_t> rank(f);
+  // by_rank: the front in step 2's order (more accurate, fewer bytes, fewer non-resident bytes,
+  // earlier), the placement-independent order in which every placement considers its options.
+  std::vector<size_t> by_rank;
   {
-    std::vector<size_t> by(f);
-    std::iota(by.begin(), by.end(), size_t{0});
-    std::sort(by.begin(), by.end(), [&](size_t x, size_t y) {
-      if (facc[x] != facc[y]) return facc[x] > facc[y];
-      if (dbytes[x] != dbytes[y]) return dbytes[x] < dbytes[y];
-      if (fload[x] != fload[y]) return fload[x] < fload[y];
-      return x < y;
-    });
-    for (size_t r = 0; r < f; ++r) rank[by[r]] = static_cast<uint32_t>(r);
+    std::vector<int64_t> at(m, -1);  // kept index -> position in the front
+    for (size_t j = 0; j < f; ++j) at[front[j]] = static_cast<int64_t>(j);
+    for (size_t x : order)
+      if (at[x] >= 0) by_rank.push_back(static_cast<size_t>(at[x]));
   }
   std::vector<double> service(f), kservice;
   std::vector<int64_t> kbytes, kload;
-  std::vector<size_t> by_rank(f), gkept, ties;
-  for (size_t j = 0; j < f; ++j) by_rank[rank[j]] = j;
+  std::vector<size_t> gkept, ties;
   // About a third of the front survives in each placement (ResNet-like pools, 3 processors).
   const size_t expect = f * static_cast<size_t>(num_placements) / 3 + 1;
   cs.stitch.reserve(expect);
