@@ -35,22 +35,51 @@ const char kUsage[] =
     "sees the real run's tail; each policy draws from its own run in the file when there is one.\n"
     "--by-time: a trace-driven replay: a job on processor p at time t draws among the 8 measured\n"
     "jobs of p nearest to t, so the real run's slow and fast stretches recur when they did\n"
-    "(samples of runs before session 16 carry no times: then from all).\n"
+    "(samples of runs before session 16 carry no times: then from all), and repeats the run's\n"
+    "pauses (the whole process stood still) and stalls (one processor did).\n"
     "--order: as for `run` (default: each policy's own).\n"
     "Arrivals are admitted when the engine admits them (an idle worker at once, else at the next\n"
     "job end or the arrival thread's tick); --eager-admission admits each at its own time, as\n"
     "the simulator did before session 10.";
 
-// The [slowdown, overhead_us, load_us, delay_us, start kind, start_ms, processor] samples of the
-// runs in a runs JSON (RunsJson) by policy, and all of them pooled under "". Runs written before
-// the start delay was measured have triples (delay 0); before session 16, no start time and
-// processor (a timed replay then draws from all jobs).
-Result<std::map<std::string, std::vector<JobSample>>> ReadJobSamples(const std::string& path) {
+// The [slowdown, overhead_us, load_us, delay_us, start kind, start_ms, processor, task] samples of
+// the runs in a runs JSON (RunsJson) by policy, and all of them pooled under "". Runs written
+// before the start delay was measured have triples (delay 0); before session 16, no start time
+// and processor (a timed replay then draws from all jobs); before session 17, no task (a job
+// then draws among every task's) and no pauses ([start_ms, end_ms], in time order).
+struct MeasuredRun {
+  std::vector<JobSample> samples;
+  // A policy's own run only (the pooled "" entry has none):
+  std::vector<Pause> pauses;
+  std::vector<Stall> stalls;
+  bool stalls_recorded = false;
+};
+
+// execution.stalls: [[processor 0-1023, start_ms >= 0, end_ms >= start_ms], ...].
+Status ReadStalls(const Json& stalls, const std::string& path, MeasuredRun* out) {
+  const std::vector<Json> none{Json()};  // not an array: reported below
+  for (const Json& s : stalls.is_array() ? stalls.array() : none) {
+    const auto& a = s.array();
+    bool valid = s.is_array() && a.size() == 3;
+    for (size_t i = 0; valid && i < 3; ++i) valid = a[i].is_number() && a[i].number() >= 0;
+    valid = valid && a[0].number() < 1024 && a[0].number() == std::floor(a[0].number()) &&
+            a[2].number() >= a[1].number();
+    if (!valid)
+      return InvalidArgument(path +
+                             ": execution.stalls must hold [processor 0-1023, start_ms >= 0, "
+                             "end_ms >= start_ms]");
+    out->stalls.push_back(
+        {static_cast<int>(a[0].number()), a[1].number() * 1000.0, a[2].number() * 1000.0});
+  }
+  return Status::Ok();
+}
+
+Result<std::map<std::string, MeasuredRun>> ReadJobSamples(const std::string& path) {
   SL_ASSIGN_OR_RETURN(Json root, Json::ParseFile(path));
   const Json* runs = root.Find("runs");
   if (!runs || !runs->is_array())
     return InvalidArgument(path + ": expected a runs JSON ({\"runs\": [...]}) from run --json");
-  std::map<std::string, std::vector<JobSample>> out;
+  std::map<std::string, MeasuredRun> out;
   for (const Json& r : runs->array()) {
     const Json* policy = r.Find("policy");
     const std::string name = policy && policy->is_string() ? policy->string() : "";
@@ -59,30 +88,50 @@ Result<std::map<std::string, std::vector<JobSample>>> ReadJobSamples(const std::
     if (!samples || !samples->is_array()) continue;
     for (const Json& s : samples->array()) {
       const size_t n = s.is_array() ? s.array().size() : 0;
-      const bool shaped = n == 3 || n == 5 || n == 7;
+      const bool shaped = n == 3 || n == 5 || n == 7 || n == 8;
       const auto& a = s.array();
       bool valid = shaped && a[0].is_number() && a[0].number() > 0;
       for (size_t i = 1; valid && i < a.size(); ++i) valid = a[i].is_number() && a[i].number() >= 0;
       if (valid && n >= 5)
         valid = a[4].number() < kNumStartKinds && a[4].number() == std::floor(a[4].number());
-      if (valid && n == 7)
-        valid = a[6].number() < 1024 && a[6].number() == std::floor(a[6].number());
+      for (size_t i = 6; valid && i < n; ++i)
+        valid = a[i].number() < 1024 && a[i].number() == std::floor(a[i].number());
       if (!valid)
         return InvalidArgument(path +
                                ": execution.job_samples must hold [slowdown > 0, overhead_us >= "
                                "0, load_us >= 0], plus [delay_us >= 0, start kind 0-2], plus "
-                               "[start_ms >= 0, processor 0-1023]");
+                               "[start_ms >= 0, processor 0-1023], plus [task 0-1023]");
       JobSample js{a[0].number(), a[1].number(), a[2].number()};
       if (n >= 5) {
         js.delay_us = a[3].number();
         js.start = static_cast<StartKind>(static_cast<int>(a[4].number()));
       }
-      if (n == 7) {
+      if (n >= 7) {
         js.at_us = a[5].number() * 1000.0;
         js.processor = static_cast<int>(a[6].number());
       }
-      out[""].push_back(js);
-      if (!name.empty()) out[name].push_back(js);
+      if (n == 8) js.task = static_cast<int>(a[7].number());
+      out[""].samples.push_back(js);
+      if (!name.empty()) out[name].samples.push_back(js);
+    }
+    if (name.empty()) continue;
+    if (const Json* stalls = e->Find("stalls")) {
+      SL_RETURN_IF_ERROR(ReadStalls(*stalls, path, &out[name]));
+      out[name].stalls_recorded = true;
+    }
+    const Json* pauses = e->Find("pauses");
+    if (!pauses) continue;
+    const std::vector<Json> none{Json()};  // not an array: reported below
+    for (const Json& s : pauses->is_array() ? pauses->array() : none) {
+      const bool valid = s.is_array() && s.array().size() == 2 && s.array()[0].is_number() &&
+                         s.array()[1].is_number() && s.array()[0].number() >= 0 &&
+                         s.array()[1].number() >= s.array()[0].number();
+      auto& list = out[name].pauses;
+      if (!valid || (!list.empty() && s.array()[0].number() * 1000.0 < list.back().end_us))
+        return InvalidArgument(path +
+                               ": execution.pauses must hold [start_ms >= 0, end_ms >= start_ms] "
+                               "in time order, without overlaps");
+      list.push_back({s.array()[0].number() * 1000.0, s.array()[1].number() * 1000.0});
     }
   }
   if (out.empty()) return InvalidArgument(path + ": no execution.job_samples in any run");
@@ -148,7 +197,7 @@ int RunSimulate(int argc, char** argv) {
   so.job_samples_by_time = args->Has("by-time");
   if (so.job_samples_by_time && !args->Has("job-samples"))
     return Fail("simulate", InvalidArgument("--by-time replays --job-samples; give both"));
-  std::map<std::string, std::vector<JobSample>> samples_by_policy;
+  std::map<std::string, MeasuredRun> samples_by_policy;
   if (args->Has("job-samples")) {
     for (const char* other : {"jitter", "latency-scale", "job-overhead-us"})
       if (args->Has(other))
@@ -160,7 +209,7 @@ int RunSimulate(int argc, char** argv) {
     std::printf(
         "job times: %zu jobs sampled from %s (SIMULATED with a measured distribution%s; "
         "each policy draws from its own real run when the file has one)\n",
-        samples_by_policy[""].size(), args->Get("job-samples").c_str(),
+        samples_by_policy[""].samples.size(), args->Get("job-samples").c_str(),
         so.job_samples_by_time ? ", replayed by processor and time" : "");
   }
   if (Status st = ParseServingOptions(*args, &s, /*load_pools=*/false); !st.ok())
@@ -174,7 +223,12 @@ int RunSimulate(int argc, char** argv) {
   for (const std::string& policy : s.policies) {
     if (!samples_by_policy.empty()) {
       auto own = samples_by_policy.find(policy);
-      so.job_samples = (own != samples_by_policy.end() ? own : samples_by_policy.find(""))->second;
+      const MeasuredRun& m =
+          (own != samples_by_policy.end() ? own : samples_by_policy.find(""))->second;
+      so.job_samples = m.samples;
+      so.pauses = m.pauses;
+      so.stalls = m.stalls;
+      so.stalls_recorded = m.stalls_recorded;
     }
     auto out = Simulate(s.workload, s.profile, nullptr, policy, s.policy_options, so);
     if (!out.ok()) return Fail("simulate", out.status());

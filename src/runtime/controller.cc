@@ -369,6 +369,14 @@ bool Controller::Admit(const Arrival& a, double now_us) {
   r.deadline_us = a.time_us + slo.latency_us();
   r.accuracy_min = slo.accuracy_min;
   ++in_flight_;
+  if (now_us - a.time_us >= kPauseMinUs) {
+    if (!pauses_.empty() && a.time_us <= pauses_.back().end_us) {
+      pauses_.back().start_us = std::min(pauses_.back().start_us, a.time_us);
+      pauses_.back().end_us = std::max(pauses_.back().end_us, now_us);
+    } else if (pauses_.size() < kMaxPauses) {
+      pauses_.push_back({a.time_us, now_us});
+    }
+  }
   return Dispatch(slot, now_us);
 }
 
@@ -444,6 +452,19 @@ double Controller::NextReadyUs(double now_us) const {
   return t;
 }
 
+bool Controller::HasReadyJob(int p, double now_us, StartKind* start) const {
+  bool any = false, later = false, queued = false;
+  for (const Pending& pend : queues_[p]) {
+    if (pend.ready_us > now_us) continue;
+    const double ready = pend.stage == 0 ? requests_[pend.slot].arrival_us : pend.ready_us;
+    any = true;
+    later = later || pend.stage > 0;
+    queued = queued || ready < last_end_us_[p];
+  }
+  *start = queued ? StartKind::kQueued : later ? StartKind::kIdleLater : StartKind::kIdleFirst;
+  return any;
+}
+
 void Controller::Unaccount(Request& r) {
   if (r.option == nullptr) return;
   for (size_t s = r.next_stage; s < r.option->stages.size(); ++s) {
@@ -512,6 +533,18 @@ double Controller::WorkAheadUs(int p, double deadline_us, double now_us) const {
   return ahead;
 }
 
+bool Controller::MaySteal(int p, double now_us) const {
+  if (!policy_.dispatcher.config().steal || !snap_.processors[p].alive || running_[p] >= 0)
+    return false;
+  for (int o = 0; o < num_processors(); ++o) {
+    if (o == p) continue;
+    const double ready_by = running_[o] >= 0 ? now_us : now_us - options_.late_wake_us;
+    for (const Pending& pend : queues_[o])
+      if (pend.stage == 0 && pend.ready_us <= ready_by) return true;
+  }
+  return false;
+}
+
 bool Controller::Steal(int p, double now_us) {
   if (!snap_.processors[p].alive) return false;
   int from = -1;
@@ -519,11 +552,13 @@ bool Controller::Steal(int p, double now_us) {
   const Option* to = nullptr;
   double due = std::numeric_limits<double>::infinity();
   for (int o = 0; o < num_processors(); ++o) {
-    if (o == p || running_[o] < 0) continue;  // an idle processor takes its own queue
+    if (o == p) continue;
+    // An idle processor takes its own queue, unless its worker is late to wake.
+    const double ready_by = running_[o] >= 0 ? now_us : now_us - options_.late_wake_us;
     for (size_t k = 0; k < queues_[o].size(); ++k) {
       const Pending& pend = queues_[o][k];
       const Request& r = requests_[pend.slot];
-      if (pend.stage != 0 || pend.ready_us > now_us || r.deadline_us >= due) continue;
+      if (pend.stage != 0 || pend.ready_us > ready_by || r.deadline_us >= due) continue;
       // Where it is: the work ahead of it on o (the running job's expected remainder, the stages
       // due no later, its own), then its later stages. A tie goes to p, which is free now.
       double there = now_us + WorkAheadUs(o, r.deadline_us, now_us);
@@ -575,6 +610,14 @@ bool Controller::Steal(int p, double now_us) {
 
 bool Controller::Take(int p, double now_us, StageJob* job) {
   auto& q = queues_[p];
+  // A worker that comes for work queued kWakeStallMinUs or more before (while its processor was
+  // free) woke that late: a stall (RunMetrics::stalls).
+  double queued_at = std::numeric_limits<double>::infinity();
+  for (const Pending& pend : q)
+    if (pend.ready_us <= now_us) queued_at = std::min(queued_at, pend.ready_us);
+  if (const double since = std::max(queued_at, last_end_us_[p]);
+      now_us - since >= kWakeStallMinUs && stalls_.size() < kMaxStalls)
+    stalls_.push_back({p, since, now_us});
   const bool urgent = by_urgency();
   const bool edf = policy_.dispatcher.config().order == RequestOrder::kEarliestDeadlineFirst;
   for (;;) {
@@ -728,10 +771,13 @@ void Controller::Complete(const StageJob& job, double start_us, double now_us,
       ++timed_jobs_;
       const double overhead = std::max(0.0, now_us - start_us - compute - load_us);
       overhead_sum_ += overhead;
-      job_samples_.Add({slow, overhead, load_us, job.delay_us, job.start, start_us, p});
+      job_samples_.Add({slow, overhead, load_us, job.delay_us, job.start, start_us, p, job.task});
       slowdown_sum_ += slow;
       log_slowdown_sum_ += std::log(slow);
       log_slowdown_sq_ += std::log(slow) * std::log(slow);
+      const double excess = now_us - start_us - load_us - planned;
+      if (excess >= kStallMinUs && stalls_.size() < kMaxStalls)
+        stalls_.push_back({p, now_us - excess, now_us});
     }
   }
   queued_us_[p] = std::max(0.0, queued_us_[p] - r.option->stages[job.stage].service_us);
@@ -844,6 +890,8 @@ void Controller::FillRunMetrics(RunMetrics* m) const {
     m->job_slowdown_sigma = std::sqrt(std::max(0.0, log_slowdown_sq_ / n - mean_log * mean_log));
     m->job_samples = job_samples_.samples();
   }
+  m->pauses = pauses_;
+  m->stalls = stalls_;
 }
 
 }  // namespace sl

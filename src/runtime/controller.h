@@ -41,6 +41,10 @@ struct ControllerOptions {
   double drift_threshold = 0.1;
   double drift_alpha = 0.01;
   double min_replan_interval_us = 2e6;
+  // Work stealing (policies that steal): a free processor also takes from an idle processor's queue
+  // a request that has waited there this long, its worker late to wake (on a virtual machine an
+  // idle core can take milliseconds to run again).
+  double late_wake_us = 150;
   int max_queued_jobs = 512;  // per processor; beyond it requests are rejected "queue-full"
   // Simulator: a stage becomes ready only after the planned hand-off of its input cut (the real
   // runtime hands off physically and leaves this off).
@@ -94,6 +98,12 @@ class Controller {
   // Earliest time after now_us at which a queued job that is not ready yet (delayed hand-off)
   // becomes ready; +inf if none.
   double NextReadyUs(double now_us) const;
+  // Whether processor p's own queue holds a job ready at now_us, and how that job would start
+  // (StageJob::start) if p took it now: the simulator's worker wake-up comes before Take().
+  bool HasReadyJob(int p, double now_us, StartKind* start) const;
+  // Whether idle processor p may find work to steal (the policy steals, and a first stage waits
+  // ready on a busy processor, or late_wake_us on an idle one): callers wake p's worker for it.
+  bool MaySteal(int p, double now_us) const;
 
   // Dispatches one arrival; returns false when it was rejected (its record is already written).
   bool Admit(const Arrival& arrival, double now_us);
@@ -221,7 +231,7 @@ class Controller {
   size_t next_task_change_ = 0;
 
   std::shared_ptr<const std::vector<Choice>> plan_;
-  std::vector<int> choice_of_task_;                   // task -> index in *plan_, -1 when none
+  std::vector<int> choice_of_task_;  // task -> index in *plan_, -1 when none
   // Per task: the choice dispatched from while the current one's segments load (see TakePreloads).
   struct Fallback {
     std::shared_ptr<const std::vector<Choice>> plan;
@@ -241,8 +251,8 @@ class Controller {
   int64_t next_id_ = 0, in_flight_ = 0;
   std::vector<std::deque<Pending>> queues_;
   std::vector<double> queued_us_;
-  std::vector<int64_t> running_;  // per processor: slot of the running job, -1 when idle
-  std::vector<double> last_end_us_;  // per processor: when its last job completed
+  std::vector<int64_t> running_;          // per processor: slot of the running job, -1 when idle
+  std::vector<double> last_end_us_;       // per processor: when its last job completed
   std::vector<double> running_start_us_;  // per processor: when its running job started
   // By urgency: the expected work that runs on processor p before a request due at
   // `deadline_us`: the running job's remainder (its plan less the time it ran; past its plan, as
@@ -276,6 +286,8 @@ class Controller {
   int64_t timed_jobs_ = 0;
   double overhead_sum_ = 0, slowdown_sum_ = 0, log_slowdown_sum_ = 0, log_slowdown_sq_ = 0;
   JobSampleReservoir job_samples_;
+  std::vector<Pause> pauses_;
+  std::vector<Stall> stalls_;
   std::map<std::string, int64_t> replan_causes_;
 };
 

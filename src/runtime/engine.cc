@@ -120,10 +120,14 @@ class Engine {
   // Idle worker p (lock held): sleeps until work is queued for it or, with idle_workers_admit,
   // until the next arrival, which it then admits itself.
   void IdleWait(int p, std::unique_lock<std::mutex>& lock);
-  // Wakes the idle workers whose queue holds work (under the lock).
+  // Wakes the idle workers whose queue holds work, or that may steal some (under the lock).
   void WakeWorkers() {
-    for (size_t p = 0; p < wake_.size(); ++p)
-      if (waiting_[p] && controller_.queue_length(static_cast<int>(p)) > 0) wake_[p]->notify_one();
+    const double now = Now();
+    for (size_t p = 0; p < wake_.size(); ++p) {
+      const int q = static_cast<int>(p);
+      if (waiting_[p] && (controller_.queue_length(q) > 0 || controller_.MaySteal(q, now)))
+        wake_[p]->notify_one();
+    }
   }
 
   const Workload& workload_;

@@ -191,7 +191,7 @@ std::string RunMetrics::ToJson() const {
   w.Key("mean_overhead_us").Double(job_overhead_us);
   w.Key("mean_slowdown_vs_profile").Double(job_slowdown);
   w.Key("slowdown_log_sigma").Double(job_slowdown_sigma);
-  // [slowdown, overhead_us, load_us, delay_us, start kind, start_ms, processor]
+  // [slowdown, overhead_us, load_us, delay_us, start kind, start_ms, processor, task]
   w.Key("job_samples").BeginArray();
   for (const JobSample& s : job_samples)
     w.BeginArray()
@@ -202,7 +202,22 @@ std::string RunMetrics::ToJson() const {
         .Int(static_cast<int>(s.start))
         .Double(s.at_us / 1000.0)
         .Int(s.processor)
+        .Int(s.task)
         .EndArray();
+  w.EndArray();
+  // [processor, start_ms, end_ms]
+  w.Key("stalls").BeginArray();
+  for (const Stall& s : stalls)
+    w.BeginArray()
+        .Int(s.processor)
+        .Double(s.start_us / 1000.0)
+        .Double(s.end_us / 1000.0)
+        .EndArray();
+  w.EndArray();
+  // [start_ms, end_ms]
+  w.Key("pauses").BeginArray();
+  for (const Pause& p : pauses)
+    w.BeginArray().Double(p.start_us / 1000.0).Double(p.end_us / 1000.0).EndArray();
   w.EndArray();
   w.EndObject();
   if (!simulated) {

@@ -1,4 +1,5 @@
-// Request records and the metrics computed from them (docs/metrics.md gives the JSON schema).
+// Request records and the metrics computed from them (docs/runtime.md, "Metrics", gives the JSON
+// schema).
 //
 // Every request ends in exactly one RequestRecord: served or rejected with a reason (invariant 3).
 // A MetricsCollector folds records into per-task and overall counts as they arrive (so a simulated
@@ -76,7 +77,33 @@ struct JobSample {
   StartKind start = StartKind::kQueued;
   double at_us = -1;   // when the job started, from the run's start (-1: not recorded)
   int processor = -1;  // where it ran (-1: not recorded)
+  int task = -1;       // the workload task it served (-1: not recorded)
 };
+
+// A stretch in which the run admitted nothing: arrivals from start_us were admitted only at end_us,
+// later than any admission path allows (an idle worker admits at the arrival, a busy one at its
+// job's end, the arrival thread every millisecond). On a virtual machine the whole process stops
+// like this when the host deschedules it; the simulator's timed replay repeats such pauses.
+struct Pause {
+  double start_us = 0, end_us = 0;
+};
+// An arrival admitted this much after its time marks a pause, and at most this many are kept.
+inline constexpr double kPauseMinUs = 1200;
+inline constexpr size_t kMaxPauses = 4096;
+
+// A stretch in which one processor stood still: a job took kStallMinUs or more beyond its profiled
+// compute (and any segment load), counted as a stall at the job's end (where in the job the core
+// stopped is not known); or its worker came for work kWakeStallMinUs or more after it was queued
+// while the processor was free (it woke that late). On a virtual machine one core's thread is
+// descheduled like this while the other runs on, and an idle core's wake-up can take milliseconds;
+// the simulator's timed replay repeats such stalls.
+struct Stall {
+  int processor = 0;
+  double start_us = 0, end_us = 0;
+};
+inline constexpr double kStallMinUs = 500;
+inline constexpr double kWakeStallMinUs = 300;  // a late wake-up
+inline constexpr size_t kMaxStalls = 16384;
 
 // A uniform sample of at most `capacity` jobs (reservoir sampling with a fixed-seed generator, so
 // the same sequence of jobs keeps the same sample). The simulator replays it as an empirical
@@ -115,6 +142,8 @@ struct RunMetrics {
   double job_slowdown = 0;             // mean of measured segment time / profiled segment latency
   double job_slowdown_sigma = 0;       // standard deviation of log(slowdown)
   std::vector<JobSample> job_samples;  // a uniform sample of the jobs (JobSampleReservoir)
+  std::vector<Pause> pauses;           // in time order, overlapping ones merged
+  std::vector<Stall> stalls;           // in order of their end
   // Real runs: resident memory of the whole process (VmRSS), sampled about every 250 ms.
   double rss_start_mb = 0, rss_peak_mb = 0, rss_end_mb = 0;
   std::vector<double> rss_every_10s_mb;

@@ -5,12 +5,19 @@
 #include <limits>
 #include <random>
 
+#include "sim/job_replay.h"
+
 namespace sl {
 
 namespace {
 
 struct Busy {
   bool busy = false;
+  // With measured jobs: the worker saw work in its queue and takes it at wake_us (its start
+  // delay), as a real worker calls Take() only once awake.
+  bool waking = false;
+  double wake_us = 0;
+  double free_us = -1;  // when its last job ended
   StageJob job;
   double start_us = 0, end_us = 0;
   std::vector<double> segment_us;
@@ -54,42 +61,8 @@ Result<SimOutput> Simulate(const Workload& workload, const Profile& truth, const
   std::lognormal_distribution<double> jitter(-0.5 * options.jitter * options.jitter,
                                              options.jitter > 0 ? options.jitter : 1e-12);
   std::uniform_real_distribution<double> unit(0, 1);
-  std::uniform_int_distribution<size_t> pick(
-      0, options.job_samples.empty() ? 0 : options.job_samples.size() - 1);
-  // Start delays by how the job starts (queued, or on an idle processor as a first or later
-  // stage): a job draws its delay among the measured jobs that started the same way.
-  std::vector<double> delays[kNumStartKinds];
-  for (const JobSample& s : options.job_samples)
-    delays[static_cast<int>(s.start)].push_back(s.delay_us);
-  // The timed replay's samples per processor, in order of their start time.
-  std::vector<std::vector<const JobSample*>> timed(static_cast<size_t>(P));
-  if (options.job_samples_by_time)
-    for (const JobSample& s : options.job_samples)
-      if (s.processor >= 0 && s.processor < P && s.at_us >= 0) timed[s.processor].push_back(&s);
-  for (auto& v : timed)
-    std::stable_sort(v.begin(), v.end(),
-                     [](const JobSample* a, const JobSample* b) { return a->at_us < b->at_us; });
-  auto draw_sample = [&](int p, double t) -> const JobSample& {
-    const std::vector<const JobSample*>& v = timed[p];
-    if (v.empty()) return options.job_samples[pick(rng)];
-    const size_t k = std::min(kTimedReplayWindow, v.size());
-    size_t hi = static_cast<size_t>(
-        std::lower_bound(v.begin(), v.end(), t,
-                         [](const JobSample* s, double x) { return s->at_us < x; }) -
-        v.begin());
-    size_t lo = hi;  // [lo, hi): the k samples nearest to t
-    while (hi - lo < k) {
-      if (lo == 0 || (hi < v.size() && v[hi]->at_us - t < t - v[lo - 1]->at_us))
-        ++hi;
-      else
-        --lo;
-    }
-    return *v[lo + std::uniform_int_distribution<size_t>(0, k - 1)(rng)];
-  };
-  auto draw_delay = [&](StartKind kind) {
-    const std::vector<double>& d = delays[static_cast<int>(kind)];
-    return d.empty() ? 0.0 : d[std::uniform_int_distribution<size_t>(0, d.size() - 1)(rng)];
-  };
+  const JobReplay replay(options, P, static_cast<int>(workload.tasks.size()));
+  const PauseReplay& pauses = replay.pauses();
 
   SL_RETURN_IF_ERROR(c.Start(0).status());
   std::vector<Busy> procs(P);
@@ -97,18 +70,41 @@ Result<SimOutput> Simulate(const Workload& workload, const Profile& truth, const
   const double end_us = workload.duration_s * 1e6;
   const double drain_end = end_us + 5e6;
   size_t next = 0;
+  const bool sampled = !replay.empty();
   auto start_jobs = [&](double t) {
     int busy_now = 0;
     for (const Busy& b : procs) busy_now += b.busy;
     for (int p = 0; p < P; ++p) {
       Busy& b = procs[p];
-      if (b.busy || !c.processor_used(p) || !c.Take(p, t, &b.job)) continue;
+      const PauseReplay& frozen = replay.frozen(p);
+      if (b.busy || !c.processor_used(p)) continue;
+      // With measured jobs the start delay passes before Take(): the job is picked, and its slack
+      // judged, when the worker is awake, so requests due earlier that arrive meanwhile go first
+      // and a job whose slack ran out in the delay is rejected, as in the engine. A job taken by
+      // stealing (no work of its own queued) draws its delay after the pick.
+      // The engine wakes an idle worker for work of its own or for work it may steal; one that
+      // has just finished a job takes the next at once (its turnaround is a queued start's).
+      bool woken = false;
+      if (b.waking) {
+        if (b.wake_us > t) continue;
+        b.waking = false;
+        woken = true;
+      } else if (sampled) {
+        StartKind kind = StartKind::kIdleFirst;
+        if (!c.HasReadyJob(p, t, &kind) && !c.MaySteal(p, t)) continue;
+        if (b.free_us == t) kind = StartKind::kQueued;
+        b.wake_us = frozen.Finish(t, replay.Delay(kind, p, t, rng));
+        woken = b.wake_us <= t;
+        b.waking = !woken;
+        if (b.waking) continue;
+      }
+      if (!c.Take(p, t, &b.job)) continue;
       const TaskProfile& tp = *truth_tasks[b.job.task];
       double factor = options.latency_scale, d = options.job_overhead_us;
-      if (!options.job_samples.empty()) {
-        const JobSample& s = draw_sample(p, t);
-        factor = s.slowdown;
-        d = s.overhead_us + s.load_us + draw_delay(b.job.start);
+      if (sampled) {
+        const JobReplay::Draw job = replay.Job(p, b.job.task, t, rng);
+        factor = job.slowdown;
+        d = job.overhead_us + (woken ? 0.0 : replay.Delay(b.job.start, p, t, rng));
       } else if (options.jitter > 0) {
         factor *= jitter(rng);
       }
@@ -119,12 +115,14 @@ Result<SimOutput> Simulate(const Workload& workload, const Profile& truth, const
         b.segment_us.push_back(us);
         d += us;
       }
-      if (options.job_samples.empty() && b.job.load_bytes > 0 &&
-          options.load_bandwidth_bytes_per_us > 0)
+      if (!sampled && b.job.load_bytes > 0 && options.load_bandwidth_bytes_per_us > 0)
         d += b.job.load_bytes / options.load_bandwidth_bytes_per_us;
       b.busy = true;
       b.start_us = t;
-      b.end_us = t + d;
+      b.end_us = frozen.Finish(t, d);
+      // A real job's segments are timed by the wall clock, so a pause or stall inside one counts
+      // as its compute (and moves the latency drift the policy follows): put it in the last.
+      if (!b.segment_us.empty()) b.segment_us.back() += b.end_us - (t + d);
       ++busy_now;
     }
     (void)c.TakeEvictions();
@@ -136,19 +134,23 @@ Result<SimOutput> Simulate(const Workload& workload, const Profile& truth, const
   // and the arrival thread's next tick.
   auto any_idle = [&] {
     for (int p = 0; p < P; ++p)
-      if (!procs[p].busy && c.processor_used(p)) return true;
+      if (!procs[p].busy && !procs[p].waking && c.processor_used(p)) return true;
     return false;
   };
   const double tick = options.admit_tick_us > 0 ? options.admit_tick_us : 1000;
+  // An arrival inside a pause is admitted when the pause ends.
+  auto due = [&](size_t i) { return pauses.Resume(arrivals[i].time_us); };
   double next_tick = tick;
   for (;;) {
     double t = inf;
     if (next < arrivals.size())
-      t = !options.engine_admission || any_idle() ? arrivals[next].time_us
-                                                  : std::max(arrivals[next].time_us, next_tick);
-    for (const Busy& b : procs)
+      t = !options.engine_admission || any_idle() ? due(next) : std::max(due(next), next_tick);
+    for (const Busy& b : procs) {
       if (b.busy) t = std::min(t, b.end_us);
+      if (b.waking) t = std::min(t, b.wake_us);
+    }
     if (!draining) t = std::min(t, c.NextChangeUs());
+    for (int p = 0; p < P; ++p) t = std::min(t, replay.frozen(p).NextEnd(last_t));
     t = std::min(t, c.NextReadyUs(last_t));
     if (t == inf) break;
     if (!draining && t > drain_end) {
@@ -166,6 +168,7 @@ Result<SimOutput> Simulate(const Workload& workload, const Profile& truth, const
       Busy& b = procs[p];
       if (!b.busy || b.end_us > t) continue;
       b.busy = false;
+      b.free_us = t;
       completed = true;
       bool correct = false;
       if (b.job.last) {
@@ -180,8 +183,7 @@ Result<SimOutput> Simulate(const Workload& workload, const Profile& truth, const
     // ticks; an arrival while every worker is busy waits for the first of those.
     bool admit = !options.engine_admission || completed || any_idle() || t >= next_tick;
     if (t >= next_tick) next_tick = (std::floor(t / tick) + 1) * tick;
-    while (admit && next < arrivals.size() && arrivals[next].time_us <= t)
-      c.Admit(arrivals[next++], t);
+    while (admit && next < arrivals.size() && due(next) <= t) c.Admit(arrivals[next++], t);
     start_jobs(t);
     if (next >= arrivals.size() && c.idle()) break;
   }

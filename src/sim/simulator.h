@@ -40,6 +40,15 @@ struct SimOptions {
   // p nearest to t (a trace-driven replay of the real run's slow and fast stretches) instead of
   // among all samples. Samples without a start time or processor are drawn from all.
   bool job_samples_by_time = false;
+  // With job_samples_by_time: the real run's pauses (RunMetrics::pauses), replayed: nothing starts
+  // or is admitted inside one, a job running into one is held for its length, and the jobs sampled
+  // around one are not drawn (the pause itself stands in for them).
+  std::vector<Pause> pauses;
+  // With job_samples_by_time: the real run's stalls of one processor (RunMetrics::stalls),
+  // replayed on that processor like pauses.
+  std::vector<Stall> stalls;
+  bool stalls_recorded = false;  // the run recorded stalls: its start delays >= kStallMinUs are in
+                                 // `stalls` and are not drawn as delays
 };
 
 inline constexpr size_t kTimedReplayWindow = 8;

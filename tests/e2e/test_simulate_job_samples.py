@@ -2,7 +2,9 @@
 
 Runs the simulator on the default workload, at a quarter of its load so that most requests find
 an idle processor, with the committed profile (no real run needed): a runs JSON whose jobs all
-start 200 us late on an idle processor must raise the simulated median latency by about that much, and malformed samples must fail with one line naming the file.
+start 200 us late on an idle processor must raise the simulated median latency by about that much;
+a run's pauses and stalls are replayed by time (not at random); and malformed samples, pauses and
+stalls must fail with one line naming the file.
 """
 import json
 import os
@@ -18,14 +20,15 @@ PROFILE = os.path.join(ROOT, "configs", "profiles", "zoo-cpu0_cpu1.json")
 pytestmark = pytest.mark.skipif(not os.path.exists(BIN), reason=f"{BIN} not built")
 
 
-def runs_json(path, samples):
+def runs_json(path, samples, **execution):
     with open(path, "w") as f:
-        json.dump({"runs": [{"policy": "sv-ao-np", "execution": {"job_samples": samples}}]}, f)
+        json.dump({"runs": [{"policy": "sv-ao-np",
+                             "execution": {"job_samples": samples, **execution}}]}, f)
 
 
-def simulate(tmp_path, samples, extra=(), quantile="p50"):
+def simulate(tmp_path, samples, extra=(), quantile="p50", **execution):
     src, out = tmp_path / "real.json", tmp_path / "sim.json"
-    runs_json(src, samples)
+    runs_json(src, samples, **execution)
     p = subprocess.run([BIN, "simulate", "--workload", WORKLOAD, "--profile", PROFILE,
                         "--policy", "sv-ao-np", "--duration", "3", "--load-scale", "0.25",
                         "--job-samples", str(src), *extra,
@@ -81,9 +84,40 @@ def test_by_time_needs_samples(tmp_path):
                                  [[1.0, 1.0, 0.0, 5.0, 0, -1.0, 0]],   # negative start time
                                  [[1.0, 1.0, 0.0, 5.0, 3]],     # no such start kind
                                  [[1.0, 1.0, 0.0, 5.0, 1.5]],   # kind not an integer
-                                 [[1.0, 1.0, 0.0, -1.0, 0]]])   # negative delay
+                                 [[1.0, 1.0, 0.0, -1.0, 0]],    # negative delay
+                                 [[1.0, 1.0, 0.0, 5.0, 0, 1.0, 0, 0.5]]])  # task not an integer
 def test_malformed_samples_are_one_line_errors(tmp_path, bad):
     p, _ = simulate(tmp_path, bad)
     assert p.returncode != 0
     lines = [l for l in p.stderr.splitlines() if l.strip()]
     assert len(lines) == 1 and "real.json" in lines[0] and "job_samples" in lines[0], p.stderr
+
+
+def test_pauses_and_stalls_are_replayed_by_time(tmp_path):
+    # The run stood still for 50 ms at 1 s (a pause), and cpu0 for 50 ms at 2 s (a stall): replayed
+    # by time, requests that arrived then wait, and the tail grows; at random they are ignored.
+    samples = [[1.0, 1.0, 0.0, 0.0, 0, float(ms), p, t]
+               for ms in range(0, 3000, 5) for p in range(2) for t in range(3)]
+    got = {}
+    for name, extra, execution in [
+            ("plain", ["--by-time"], {}),
+            ("replayed", ["--by-time"], {"pauses": [[1000.0, 1050.0]], "stalls": [[0, 2000.0, 2050.0]]}),
+            ("random", [], {"pauses": [[1000.0, 1050.0]], "stalls": [[0, 2000.0, 2050.0]]})]:
+        p, got[name] = simulate(tmp_path, samples, extra, "max", **execution)
+        assert p.returncode == 0, p.stderr
+    assert got["replayed"] > got["plain"] + 40, got
+    assert got["random"] < got["plain"] + 10, got
+
+
+@pytest.mark.parametrize("field,bad", [("pauses", [[5.0]]),                # one number
+                                       ("pauses", [[5.0, 4.0]]),           # ends before it starts
+                                       ("pauses", [[5.0, 9.0], [8.0, 10.0]]),  # overlap
+                                       ("pauses", {"a": 1}),               # not a list
+                                       ("stalls", [[0.5, 1.0, 2.0]]),      # processor not an integer
+                                       ("stalls", [[0, 3.0, 2.0]]),        # ends before it starts
+                                       ("stalls", [[0, 1.0]])])            # two numbers
+def test_malformed_pauses_and_stalls_are_one_line_errors(tmp_path, field, bad):
+    p, _ = simulate(tmp_path, [[1.0, 1.0, 0.0, 0.0, 0]], ["--by-time"], **{field: bad})
+    assert p.returncode != 0
+    lines = [l for l in p.stderr.splitlines() if l.strip()]
+    assert len(lines) == 1 and "real.json" in lines[0] and field in lines[0], p.stderr

@@ -5,35 +5,13 @@
 #include <fstream>
 
 #include "sched/sched_test_util.h"
+#include "sim/sim_test_util.h"
 
 namespace sl {
 namespace {
 
-Profile SimProfile() {
-  Profile p;
-  p.processors = {{"cpu0", {0}, 1, "cpu", ""}, {"cpu1", {1}, 1, "cpu", ""}};
-  for (const char* name : {"pa", "pb"})
-    p.tasks.push_back(testing::MakeTask(
-        name, 3, 2, 2, [](int v, int i, int q) { return 150.0 - 40 * v + 10 * q + 5 * i; },
-        [](int64_t s) { return 0.95 - 0.01 * static_cast<double>(s % 7); }, 20));
-  return p;
-}
-
-Workload SimWorkload(double rate, double duration_s) {
-  const std::string r = std::to_string(rate);
-  const std::string text = R"({"duration_s": )" + std::to_string(duration_s) + R"(, "seed": 2,
-    "tasks": [
-      {"name": "a", "pool": "pa", "slo": {"latency_ms": 1, "accuracy_min": 0.9},
-       "arrival": {"type": "poisson", "rate": )" +
-                           r + R"(}},
-      {"name": "b", "pool": "pb", "slo": {"latency_ms": 2, "accuracy_min": 0.9},
-       "arrival": {"type": "periodic", "rate": )" +
-                           r + R"(}, "start_s": 0.5}],
-    "events": [{"at_s": 1, "task": "b", "slo": {"latency_ms": 0.5}}]})";
-  auto w = ParseWorkloadJson(text, "sim_test.json", ".");
-  SL_CHECK(w.ok());
-  return *w;
-}
+using testing::SimProfile;
+using testing::SimWorkload;
 
 TEST(Simulator, DeterministicForASeedAndMarkedSimulated) {
   Workload w = SimWorkload(3000, 2);

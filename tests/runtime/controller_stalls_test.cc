@@ -1,0 +1,103 @@
+// What the controller records for the simulator's timed replay (pauses, stalls, each job's task)
+// and how it steals work from a worker that is late to wake.
+#include <gtest/gtest.h>
+
+#include "runtime/controller.h"
+#include "runtime/two_processors.h"
+
+namespace sl {
+namespace {
+
+using testing::TwoProcessors;
+
+RunMetrics Metrics(Controller& c) {
+  RunMetrics m;
+  c.collector().Finish(1, &m);
+  c.FillRunMetrics(&m);
+  return m;
+}
+
+// Arrivals admitted kPauseMinUs or more after their time mark a pause from the first such arrival
+// to its admission; a later one that arrived inside it extends it; punctual ones mark nothing.
+TEST(ControllerStalls, ALateAdmissionIsAPause) {
+  const TwoProcessors setup(100);
+  auto c = setup.Make("sv-lo-np");
+  ASSERT_TRUE(c->Admit({0, 0, 0}, kPauseMinUs - 1));  // late, but not by a pause
+  ASSERT_TRUE(c->Admit({100, 0, 1}, 100 + kPauseMinUs));
+  ASSERT_TRUE(c->Admit({300, 0, 2}, 300 + kPauseMinUs));  // arrived inside: the same pause
+  ASSERT_TRUE(c->Admit({9000, 0, 3}, 9000));
+  ASSERT_TRUE(c->Admit({10000, 0, 4}, 10000 + 2 * kPauseMinUs));
+  const RunMetrics m = Metrics(*c);
+  ASSERT_EQ(m.pauses.size(), 2u);
+  EXPECT_DOUBLE_EQ(m.pauses[0].start_us, 100);
+  EXPECT_DOUBLE_EQ(m.pauses[0].end_us, 300 + kPauseMinUs);
+  EXPECT_DOUBLE_EQ(m.pauses[1].start_us, 10000);
+  EXPECT_DOUBLE_EQ(m.pauses[1].end_us, 10000 + 2 * kPauseMinUs);
+  const std::string json = m.ToJson();
+  EXPECT_NE(json.find("\"pauses\":[[0.1,"), std::string::npos) << json.substr(0, 400);
+}
+
+// A job that takes kStallMinUs or more beyond its profiled compute stalled its processor for that
+// long, counted at its end; a worker that comes kWakeStallMinUs or more after work was queued for
+// its free processor woke that late. Each job sample carries its task.
+TEST(ControllerStalls, SlowJobsAndLateWakeUpsAreStalls) {
+  const TwoProcessors setup(100);
+  auto c = setup.Make("sv-lo-np");
+  StageJob job;
+  ASSERT_TRUE(c->Admit({0, 0, 0}, 0));
+  const int p = c->queue_length(0) == 1 ? 0 : 1;
+  ASSERT_TRUE(c->Take(p, 40, &job));  // woke 40 us late: no stall
+  const double slow_end = 40 + 100 + kStallMinUs + 20;
+  c->Complete(job, 40, slow_end, {100 + kStallMinUs + 20}, 0, true, true);
+  ASSERT_TRUE(c->Admit({2000, 0, 1}, 2000));
+  const int q = c->queue_length(0) == 1 ? 0 : 1;
+  ASSERT_TRUE(c->Take(q, 2000 + kWakeStallMinUs + 5, &job));
+  const double start = 2000 + kWakeStallMinUs + 5;
+  c->Complete(job, start, start + 100 + kStallMinUs - 1, {100 + kStallMinUs - 1}, 0, true, true);
+  const RunMetrics m = Metrics(*c);
+  ASSERT_EQ(m.stalls.size(), 2u);
+  EXPECT_EQ(m.stalls[0].processor, p);
+  EXPECT_DOUBLE_EQ(m.stalls[0].start_us, slow_end - kStallMinUs - 20);
+  EXPECT_DOUBLE_EQ(m.stalls[0].end_us, slow_end);
+  EXPECT_EQ(m.stalls[1].processor, q);
+  EXPECT_DOUBLE_EQ(m.stalls[1].start_us, 2000);
+  EXPECT_DOUBLE_EQ(m.stalls[1].end_us, start);
+  ASSERT_EQ(m.job_samples.size(), 2u);
+  EXPECT_EQ(m.job_samples[0].task, 0);
+  EXPECT_NE(m.ToJson().find("\"stalls\":[["), std::string::npos);
+}
+
+// A request queued on an idle processor whose worker has not come for it within late_wake_us is
+// taken by a free processor (SparseLoom steals; the baselines leave it where it was dispatched).
+TEST(ControllerStalls, AFreeProcessorTakesWorkAnIdleWorkerIsLateFor) {
+  const TwoProcessors setup(100);
+  for (const std::string policy : {"sparseloom", "sv-lo-np"}) {
+    SCOPED_TRACE(policy);
+    ControllerOptions options;
+    options.late_wake_us = 150;
+    auto c = setup.Make(policy, options);
+    ASSERT_TRUE(c->Admit({0, 0, 0}, 0));
+    const int q = c->queue_length(0) == 1 ? 0 : 1, o = 1 - q;
+    StageJob job;
+    EXPECT_FALSE(c->MaySteal(o, 149));
+    EXPECT_FALSE(c->Take(o, 149, &job));  // q's worker may still come
+    const bool steals = policy == "sparseloom";
+    EXPECT_EQ(c->MaySteal(o, 150), steals);
+    ASSERT_EQ(c->Take(o, 150, &job), steals);
+    if (steals) {
+      EXPECT_EQ(job.processor, o);
+      EXPECT_EQ(c->queue_length(q), 0u);
+      EXPECT_FALSE(c->MaySteal(q, 150));  // nothing left, and busy processors never steal
+      c->Complete(job, 150, 250, {100}, 0, true, true);
+    } else {
+      ASSERT_TRUE(c->Take(q, 400, &job));
+      c->Complete(job, 400, 500, {100}, 0, true, true);
+    }
+    const RunMetrics m = Metrics(*c);
+    EXPECT_EQ(m.overall.served, 1);
+    EXPECT_EQ(m.steals, steals ? 1 : 0);
+  }
+}
+
+}  // namespace
+}  // namespace sl
