@@ -18,17 +18,34 @@ if [[ -z "$REAL" ]]; then
 fi
 # Each simulated job draws one of the real runs' measured jobs (slowdown against the profile and
 # overhead), so the simulator sees the real tail rather than a fitted lognormal: first at random,
-# then replayed by processor and time (--by-time: the real run's slow stretches recur when and
-# where they happened; runs written before session 16 have no job times and are drawn at random).
+# then replayed by processor and time (--by-time: the real run's slow stretches, pauses and stalls
+# recur when and where they happened; runs written before session 16 have no job times and are
+# drawn at random).
 "$BIN" simulate --workload "$W" --policy all --duration "$DUR" --job-samples "$REAL" \
   --json zoo-work/validate-sim.json | grep '^job times' || true
-"$BIN" simulate --workload "$W" --policy all --duration "$DUR" --job-samples "$REAL" --by-time \
-  --json zoo-work/validate-sim-timed.json | grep '^job times' || true
-/usr/bin/python3 - "$REAL" zoo-work/validate-sim.json zoo-work/validate-sim-timed.json <<'PY'
+# The replay draws jobs at random among its nearest samples: the mean of three seeds.
+for SEED in 1 2 3; do
+  "$BIN" simulate --workload "$W" --policy all --duration "$DUR" --job-samples "$REAL" --by-time \
+    --seed "$SEED" --json "zoo-work/validate-sim-timed-$SEED.json" | grep '^job times' || true
+done
+/usr/bin/python3 - "$REAL" zoo-work/validate-sim.json zoo-work/validate-sim-timed-{1,2,3}.json <<'PY'
 import json, sys
 real = {r["policy"]: r for r in json.load(open(sys.argv[1]))["runs"]}
-for title, path in (("jobs drawn at random", sys.argv[2]), ("jobs replayed by time", sys.argv[3])):
-    sim = {r["policy"]: r for r in json.load(open(path))["runs"]}
+
+
+def mean_runs(paths):
+    """Per policy, the runs' violation rate and throughput averaged over the files."""
+    runs = [{r["policy"]: r for r in json.load(open(p))["runs"]} for p in paths]
+    out = {}
+    for p in runs[0]:
+        out[p] = {"overall": {k: sum(r[p]["overall"][k] for r in runs) / len(runs)
+                              for k in ("violation_rate", "throughput_rps")}}
+    return out
+
+
+for title, paths in (("jobs drawn at random", sys.argv[2:3]),
+                     ("jobs replayed by time, mean of 3 seeds", sys.argv[3:])):
+    sim = mean_runs(paths)
     print(f"\n{title}:")
     print(f'{"policy":<11} {"viol real":>10} {"viol sim":>9} {"diff pts":>9} {"diff rel":>9} '
           f'{"thru real":>10} {"thru sim":>9} {"diff %":>7}')

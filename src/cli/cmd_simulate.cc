@@ -46,14 +46,35 @@ const char kUsage[] =
 // the runs in a runs JSON (RunsJson) by policy, and all of them pooled under "". Runs written
 // before the start delay was measured have triples (delay 0); before session 16, no start time
 // and processor (a timed replay then draws from all jobs); before session 17, no task (a job
-// then draws among every task's) and no pauses ([start_ms, end_ms], in time order).
+// then draws among every task's), no pauses, late admissions and stalls.
 struct MeasuredRun {
   std::vector<JobSample> samples;
   // A policy's own run only (the pooled "" entry has none):
-  std::vector<Pause> pauses;
+  std::vector<Pause> pauses, late_admissions;
   std::vector<Stall> stalls;
   bool stalls_recorded = false;
 };
+
+// execution.<key> (pauses, late_admissions), when there: [[start_ms >= 0, end_ms >= start_ms], ...]
+// in time order, without overlaps.
+Status ReadStretches(const Json& execution, const char* key, const std::string& path,
+                     std::vector<Pause>* list) {
+  const Json* stretches = execution.Find(key);
+  if (!stretches) return Status::Ok();
+  const std::vector<Json> none{Json()};  // not an array: reported below
+  for (const Json& s : stretches->is_array() ? stretches->array() : none) {
+    const auto& a = s.array();
+    const bool valid = s.is_array() && a.size() == 2 && a[0].is_number() && a[1].is_number() &&
+                       a[0].number() >= 0 && a[1].number() >= a[0].number() &&
+                       (list->empty() || a[0].number() * 1000.0 >= list->back().end_us);
+    if (!valid)
+      return InvalidArgument(path + ": execution." + key +
+                             " must hold [start_ms >= 0, end_ms >= start_ms] in time order, "
+                             "without overlaps");
+    list->push_back({a[0].number() * 1000.0, a[1].number() * 1000.0});
+  }
+  return Status::Ok();
+}
 
 // execution.stalls: [[processor 0-1023, start_ms >= 0, end_ms >= start_ms], ...].
 Status ReadStalls(const Json& stalls, const std::string& path, MeasuredRun* out) {
@@ -119,20 +140,8 @@ Result<std::map<std::string, MeasuredRun>> ReadJobSamples(const std::string& pat
       SL_RETURN_IF_ERROR(ReadStalls(*stalls, path, &out[name]));
       out[name].stalls_recorded = true;
     }
-    const Json* pauses = e->Find("pauses");
-    if (!pauses) continue;
-    const std::vector<Json> none{Json()};  // not an array: reported below
-    for (const Json& s : pauses->is_array() ? pauses->array() : none) {
-      const bool valid = s.is_array() && s.array().size() == 2 && s.array()[0].is_number() &&
-                         s.array()[1].is_number() && s.array()[0].number() >= 0 &&
-                         s.array()[1].number() >= s.array()[0].number();
-      auto& list = out[name].pauses;
-      if (!valid || (!list.empty() && s.array()[0].number() * 1000.0 < list.back().end_us))
-        return InvalidArgument(path +
-                               ": execution.pauses must hold [start_ms >= 0, end_ms >= start_ms] "
-                               "in time order, without overlaps");
-      list.push_back({s.array()[0].number() * 1000.0, s.array()[1].number() * 1000.0});
-    }
+    SL_RETURN_IF_ERROR(ReadStretches(*e, "pauses", path, &out[name].pauses));
+    SL_RETURN_IF_ERROR(ReadStretches(*e, "late_admissions", path, &out[name].late_admissions));
   }
   if (out.empty()) return InvalidArgument(path + ": no execution.job_samples in any run");
   return out;
@@ -227,6 +236,7 @@ int RunSimulate(int argc, char** argv) {
           (own != samples_by_policy.end() ? own : samples_by_policy.find(""))->second;
       so.job_samples = m.samples;
       so.pauses = m.pauses;
+      so.late_admissions = m.late_admissions;
       so.stalls = m.stalls;
       so.stalls_recorded = m.stalls_recorded;
     }

@@ -369,13 +369,26 @@ bool Controller::Admit(const Arrival& a, double now_us) {
   r.deadline_us = a.time_us + slo.latency_us();
   r.accuracy_min = slo.accuracy_min;
   ++in_flight_;
-  if (now_us - a.time_us >= kPauseMinUs) {
-    if (!pauses_.empty() && a.time_us <= pauses_.back().end_us) {
-      pauses_.back().start_us = std::min(pauses_.back().start_us, a.time_us);
-      pauses_.back().end_us = std::max(pauses_.back().end_us, now_us);
-    } else if (pauses_.size() < kMaxPauses) {
-      pauses_.push_back({a.time_us, now_us});
+  // Admitted late: the whole process stood still (a pause), or an idle worker woke late for it.
+  // The process stopped between its last call here and the arrival: halfway, as an estimate.
+  const double stopped = std::min(a.time_us, 0.5 * (std::max(last_call_us_, 0.0) + a.time_us));
+  last_call_us_ = std::max(last_call_us_, now_us);
+  auto note = [&](std::vector<Pause>& list, double from) {
+    if (!list.empty() && a.time_us <= list.back().end_us) {
+      list.back().end_us = std::max(list.back().end_us, now_us);
+    } else if (list.size() < kMaxPauses) {
+      list.push_back({std::max(from, list.empty() ? 0.0 : list.back().end_us), now_us});
     }
+  };
+  if (const double late = now_us - a.time_us; late >= kPauseMinUs) {
+    note(pauses_, stopped);
+  } else if (late >= kLateAdmitMinUs) {
+    for (int p = 0; p < num_processors(); ++p)
+      if (used_[p] && snap_.processors[p].alive && running_[p] < 0 &&
+          last_end_us_[p] <= a.time_us) {
+        note(late_admissions_, a.time_us);
+        break;
+      }
   }
   return Dispatch(slot, now_us);
 }
@@ -609,6 +622,7 @@ bool Controller::Steal(int p, double now_us) {
 }
 
 bool Controller::Take(int p, double now_us, StageJob* job) {
+  last_call_us_ = std::max(last_call_us_, now_us);
   auto& q = queues_[p];
   // A worker that comes for work queued kWakeStallMinUs or more before (while its processor was
   // free) woke that late: a stall (RunMetrics::stalls).
@@ -739,6 +753,7 @@ void Controller::ObserveDrift(const StageJob& job, const std::vector<double>& se
 void Controller::Complete(const StageJob& job, double start_us, double now_us,
                           const std::vector<double>& segment_us, double load_us, bool ok,
                           bool correct, const char* reason) {
+  last_call_us_ = std::max(last_call_us_, now_us);
   Request& r = requests_[job.slot];
   const int K = num_segments(job.task);
   for (int i = job.first_segment; i < job.end_segment; ++i) {
@@ -891,6 +906,7 @@ void Controller::FillRunMetrics(RunMetrics* m) const {
     m->job_samples = job_samples_.samples();
   }
   m->pauses = pauses_;
+  m->late_admissions = late_admissions_;
   m->stalls = stalls_;
 }
 

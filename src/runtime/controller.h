@@ -286,7 +286,8 @@ class Controller {
   int64_t timed_jobs_ = 0;
   double overhead_sum_ = 0, slowdown_sum_ = 0, log_slowdown_sum_ = 0, log_slowdown_sq_ = 0;
   JobSampleReservoir job_samples_;
-  std::vector<Pause> pauses_;
+  std::vector<Pause> pauses_, late_admissions_;
+  double last_call_us_ = -1;  // the latest time Admit, Take or Complete was called with
   std::vector<Stall> stalls_;
   std::map<std::string, int64_t> replan_causes_;
 };

@@ -215,10 +215,13 @@ std::string RunMetrics::ToJson() const {
         .EndArray();
   w.EndArray();
   // [start_ms, end_ms]
-  w.Key("pauses").BeginArray();
-  for (const Pause& p : pauses)
-    w.BeginArray().Double(p.start_us / 1000.0).Double(p.end_us / 1000.0).EndArray();
-  w.EndArray();
+  for (const auto& [key, list] :
+       {std::pair{"pauses", &pauses}, {"late_admissions", &late_admissions}}) {
+    w.Key(key).BeginArray();
+    for (const Pause& p : *list)
+      w.BeginArray().Double(p.start_us / 1000.0).Double(p.end_us / 1000.0).EndArray();
+    w.EndArray();
+  }
   w.EndObject();
   if (!simulated) {
     w.Key("process_rss_mb").BeginObject();

@@ -80,16 +80,21 @@ struct JobSample {
   int task = -1;       // the workload task it served (-1: not recorded)
 };
 
-// A stretch in which the run admitted nothing: arrivals from start_us were admitted only at end_us,
-// later than any admission path allows (an idle worker admits at the arrival, a busy one at its
-// job's end, the arrival thread every millisecond). On a virtual machine the whole process stops
-// like this when the host deschedules it; the simulator's timed replay repeats such pauses.
+// A stretch in which the run admitted nothing: arrivals were admitted only at end_us, later than
+// any admission path allows (an idle worker admits at the arrival, a busy one at its job's end,
+// the arrival thread every millisecond). On a virtual machine the whole process stops like this
+// when the host deschedules it; it stopped between the controller's last call and the first late
+// arrival, and start_us is halfway. The simulator's timed replay repeats such pauses.
 struct Pause {
   double start_us = 0, end_us = 0;
 };
 // An arrival admitted this much after its time marks a pause, and at most this many are kept.
 inline constexpr double kPauseMinUs = 1200;
 inline constexpr size_t kMaxPauses = 4096;
+// Arrivals admitted kLateAdmitMinUs or more after their time while a worker sat idle throughout
+// (it should have admitted them as they came: its timer wake-up was late) are kept as such
+// stretches too, in their own list: admission stopped, the busy processors did not.
+inline constexpr double kLateAdmitMinUs = 100;
 
 // A stretch in which one processor stood still: a job took kStallMinUs or more beyond its profiled
 // compute (and any segment load), counted as a stall at the job's end (where in the job the core
@@ -101,7 +106,7 @@ struct Stall {
   int processor = 0;
   double start_us = 0, end_us = 0;
 };
-inline constexpr double kStallMinUs = 500;
+inline constexpr double kStallMinUs = 300;
 inline constexpr double kWakeStallMinUs = 300;  // a late wake-up
 inline constexpr size_t kMaxStalls = 16384;
 
@@ -143,6 +148,7 @@ struct RunMetrics {
   double job_slowdown_sigma = 0;       // standard deviation of log(slowdown)
   std::vector<JobSample> job_samples;  // a uniform sample of the jobs (JobSampleReservoir)
   std::vector<Pause> pauses;           // in time order, overlapping ones merged
+  std::vector<Pause> late_admissions;  // likewise (kLateAdmitMinUs)
   std::vector<Stall> stalls;           // in order of their end
   // Real runs: resident memory of the whole process (VmRSS), sampled about every 250 ms.
   double rss_start_mb = 0, rss_peak_mb = 0, rss_end_mb = 0;

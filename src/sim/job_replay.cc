@@ -30,6 +30,11 @@ const JobSample& NearestDraw(const std::vector<const JobSample*>& v, double t,
   return *v[lo + std::uniform_int_distribution<size_t>(0, k - 1)(rng)];
 }
 
+std::vector<Pause> Concat(std::vector<Pause> a, const std::vector<Pause>& b) {
+  a.insert(a.end(), b.begin(), b.end());
+  return a;
+}
+
 const JobSample& AnyDraw(const std::vector<const JobSample*>& v, std::mt19937_64& rng) {
   return *v[std::uniform_int_distribution<size_t>(0, v.size() - 1)(rng)];
 }
@@ -37,7 +42,8 @@ const JobSample& AnyDraw(const std::vector<const JobSample*>& v, std::mt19937_64
 }  // namespace
 
 JobReplay::JobReplay(const SimOptions& options, int processors, int tasks)
-    : pauses_(options.job_samples_by_time ? options.pauses : std::vector<Pause>{}),
+    : admission_(options.job_samples_by_time ? Concat(options.pauses, options.late_admissions)
+                                             : std::vector<Pause>{}),
       task_factor_(static_cast<size_t>(tasks), 1.0),
       timed_(static_cast<size_t>(processors)),
       timed_delays_(static_cast<size_t>(processors)) {

@@ -7,10 +7,11 @@
 // against the profile, and each task's factor is the geometric mean of its samples' slowdowns over
 // all samples'. A start delay is drawn the same way among the jobs that started the same way.
 //
-// Replayed by time, the run's pauses (the whole process) and stalls (one processor) are repeated
-// (PauseReplay). A sample of jobs cannot keep them: a stall of a few milliseconds is one job in
-// thousands, and the time it costs depends on what waits meanwhile. The samples that started in or
-// just before one are not drawn, nor are start delays that were recorded as stalls.
+// Replayed by time, the run's pauses (the whole process), late admissions (admission alone) and
+// stalls (one processor) are repeated (PauseReplay). A sample of jobs cannot keep them: a stall of
+// a few milliseconds is one job in thousands, and the time it costs depends on what waits
+// meanwhile. The samples that started in or just before one are not drawn, nor are start delays
+// that were recorded as stalls.
 #pragma once
 
 #include <array>
@@ -26,8 +27,9 @@ class JobReplay {
  public:
   JobReplay(const SimOptions& options, int processors, int tasks);
   bool empty() const { return usable_.empty(); }
-  // The whole process's pauses (admission stops), and processor p's: those and its own stalls.
-  const PauseReplay& pauses() const { return pauses_; }
+  // When admission stood still (the pauses and late admissions), and when processor p did (the
+  // pauses and its own stalls).
+  const PauseReplay& admission() const { return admission_; }
   const PauseReplay& frozen(int p) const { return frozen_[p]; }
 
   struct Draw {
@@ -39,7 +41,7 @@ class JobReplay {
  private:
   double TaskFactor(int task) const;  // task -1 (not recorded): 1
 
-  PauseReplay pauses_;
+  PauseReplay admission_;
   std::vector<PauseReplay> frozen_;  // per processor
   std::vector<const JobSample*> usable_;
   std::vector<double> task_factor_;  // [task]

@@ -13,8 +13,8 @@ namespace {
 
 struct Busy {
   bool busy = false;
-  // With measured jobs: the worker saw work in its queue and takes it at wake_us (its start
-  // delay), as a real worker calls Take() only once awake.
+  // With measured jobs: the worker was woken for work (queued for it, or to steal) and takes it
+  // at wake_us, after its start delay, as a real worker calls Take() only once awake.
   bool waking = false;
   double wake_us = 0;
   double free_us = -1;  // when its last job ended
@@ -62,7 +62,7 @@ Result<SimOutput> Simulate(const Workload& workload, const Profile& truth, const
                                              options.jitter > 0 ? options.jitter : 1e-12);
   std::uniform_real_distribution<double> unit(0, 1);
   const JobReplay replay(options, P, static_cast<int>(workload.tasks.size()));
-  const PauseReplay& pauses = replay.pauses();
+  const PauseReplay& admission = replay.admission();
 
   SL_RETURN_IF_ERROR(c.Start(0).status());
   std::vector<Busy> procs(P);
@@ -76,26 +76,22 @@ Result<SimOutput> Simulate(const Workload& workload, const Profile& truth, const
     for (const Busy& b : procs) busy_now += b.busy;
     for (int p = 0; p < P; ++p) {
       Busy& b = procs[p];
-      const PauseReplay& frozen = replay.frozen(p);
       if (b.busy || !c.processor_used(p)) continue;
-      // With measured jobs the start delay passes before Take(): the job is picked, and its slack
-      // judged, when the worker is awake, so requests due earlier that arrive meanwhile go first
-      // and a job whose slack ran out in the delay is rejected, as in the engine. A job taken by
-      // stealing (no work of its own queued) draws its delay after the pick.
-      // The engine wakes an idle worker for work of its own or for work it may steal; one that
-      // has just finished a job takes the next at once (its turnaround is a queued start's).
-      bool woken = false;
+      const PauseReplay& frozen = replay.frozen(p);
+      // With measured jobs the start delay passes before Take(), as in the engine: the job is
+      // picked, and its slack judged, once the worker is awake, so requests due earlier that
+      // arrive meanwhile go first and a job whose slack ran out in the delay is rejected. The
+      // engine wakes an idle worker for work of its own or for work it may steal; one that has
+      // just finished a job goes on at once (its turnaround is a queued start's delay).
       if (b.waking) {
         if (b.wake_us > t) continue;
         b.waking = false;
-        woken = true;
       } else if (sampled) {
         StartKind kind = StartKind::kIdleFirst;
         if (!c.HasReadyJob(p, t, &kind) && !c.MaySteal(p, t)) continue;
         if (b.free_us == t) kind = StartKind::kQueued;
         b.wake_us = frozen.Finish(t, replay.Delay(kind, p, t, rng));
-        woken = b.wake_us <= t;
-        b.waking = !woken;
+        b.waking = b.wake_us > t;
         if (b.waking) continue;
       }
       if (!c.Take(p, t, &b.job)) continue;
@@ -104,7 +100,7 @@ Result<SimOutput> Simulate(const Workload& workload, const Profile& truth, const
       if (sampled) {
         const JobReplay::Draw job = replay.Job(p, b.job.task, t, rng);
         factor = job.slowdown;
-        d = job.overhead_us + (woken ? 0.0 : replay.Delay(b.job.start, p, t, rng));
+        d = job.overhead_us;
       } else if (options.jitter > 0) {
         factor *= jitter(rng);
       }
@@ -138,8 +134,8 @@ Result<SimOutput> Simulate(const Workload& workload, const Profile& truth, const
     return false;
   };
   const double tick = options.admit_tick_us > 0 ? options.admit_tick_us : 1000;
-  // An arrival inside a pause is admitted when the pause ends.
-  auto due = [&](size_t i) { return pauses.Resume(arrivals[i].time_us); };
+  // An arrival inside a pause or a late admission is admitted at its end.
+  auto due = [&](size_t i) { return admission.Resume(arrivals[i].time_us); };
   double next_tick = tick;
   for (;;) {
     double t = inf;

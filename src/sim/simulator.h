@@ -44,6 +44,9 @@ struct SimOptions {
   // or is admitted inside one, a job running into one is held for its length, and the jobs sampled
   // around one are not drawn (the pause itself stands in for them).
   std::vector<Pause> pauses;
+  // With job_samples_by_time: the real run's late admissions (RunMetrics::late_admissions): an
+  // arrival inside one is admitted at its end; processors run on.
+  std::vector<Pause> late_admissions;
   // With job_samples_by_time: the real run's stalls of one processor (RunMetrics::stalls),
   // replayed on that processor like pauses.
   std::vector<Stall> stalls;

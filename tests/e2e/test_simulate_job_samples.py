@@ -115,7 +115,8 @@ def test_pauses_and_stalls_are_replayed_by_time(tmp_path):
                                        ("pauses", {"a": 1}),               # not a list
                                        ("stalls", [[0.5, 1.0, 2.0]]),      # processor not an integer
                                        ("stalls", [[0, 3.0, 2.0]]),        # ends before it starts
-                                       ("stalls", [[0, 1.0]])])            # two numbers
+                                       ("stalls", [[0, 1.0]]),             # two numbers
+                                       ("late_admissions", [[2.0, 1.0]])])  # ends before it starts
 def test_malformed_pauses_and_stalls_are_one_line_errors(tmp_path, field, bad):
     p, _ = simulate(tmp_path, [[1.0, 1.0, 0.0, 0.0, 0]], ["--by-time"], **{field: bad})
     assert p.returncode != 0

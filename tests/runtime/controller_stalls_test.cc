@@ -17,8 +17,9 @@ RunMetrics Metrics(Controller& c) {
   return m;
 }
 
-// Arrivals admitted kPauseMinUs or more after their time mark a pause from the first such arrival
-// to its admission; a later one that arrived inside it extends it; punctual ones mark nothing.
+// Arrivals admitted kPauseMinUs or more after their time mark a pause until their admission; a
+// later one that arrived inside it extends it; punctual ones mark nothing. The process stopped
+// somewhere between its last call before and the arrival: the pause starts halfway.
 TEST(ControllerStalls, ALateAdmissionIsAPause) {
   const TwoProcessors setup(100);
   auto c = setup.Make("sv-lo-np");
@@ -29,12 +30,32 @@ TEST(ControllerStalls, ALateAdmissionIsAPause) {
   ASSERT_TRUE(c->Admit({10000, 0, 4}, 10000 + 2 * kPauseMinUs));
   const RunMetrics m = Metrics(*c);
   ASSERT_EQ(m.pauses.size(), 2u);
-  EXPECT_DOUBLE_EQ(m.pauses[0].start_us, 100);
+  EXPECT_DOUBLE_EQ(m.pauses[0].start_us, 100);  // the last call (at 1199 us) came after it
   EXPECT_DOUBLE_EQ(m.pauses[0].end_us, 300 + kPauseMinUs);
-  EXPECT_DOUBLE_EQ(m.pauses[1].start_us, 10000);
+  EXPECT_DOUBLE_EQ(m.pauses[1].start_us, 9500);  // halfway from the last call at 9000 us
   EXPECT_DOUBLE_EQ(m.pauses[1].end_us, 10000 + 2 * kPauseMinUs);
   const std::string json = m.ToJson();
   EXPECT_NE(json.find("\"pauses\":[[0.1,"), std::string::npos) << json.substr(0, 400);
+}
+
+// An arrival admitted kLateAdmitMinUs or more late while a worker sat idle throughout is a late
+// admission (its worker woke late); as late while every worker was busy, it is not.
+TEST(ControllerStalls, AnIdleWorkerLateToAdmitIsALateAdmission) {
+  const TwoProcessors setup(100);
+  auto c = setup.Make("sv-lo-np");
+  ASSERT_TRUE(c->Admit({0, 0, 0}, kLateAdmitMinUs));
+  StageJob a, b;
+  const int p = c->queue_length(0) == 1 ? 0 : 1;
+  ASSERT_TRUE(c->Take(p, kLateAdmitMinUs, &a));
+  ASSERT_TRUE(c->Admit({1000, 0, 1}, 1000));
+  ASSERT_TRUE(c->Take(1 - p, 1000, &b));  // both busy now
+  ASSERT_TRUE(c->Admit({1100, 0, 2}, 1100 + kLateAdmitMinUs + 50));
+  const RunMetrics m = Metrics(*c);
+  ASSERT_EQ(m.late_admissions.size(), 1u);
+  EXPECT_DOUBLE_EQ(m.late_admissions[0].start_us, 0);
+  EXPECT_DOUBLE_EQ(m.late_admissions[0].end_us, kLateAdmitMinUs);
+  EXPECT_TRUE(m.pauses.empty());
+  EXPECT_NE(m.ToJson().find("\"late_admissions\":[[0,"), std::string::npos);
 }
 
 // A job that takes kStallMinUs or more beyond its profiled compute stalled its processor for that

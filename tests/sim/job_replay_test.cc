@@ -79,6 +79,29 @@ TEST(SimulatorReplay, APauseStopsEveryProcessorAndAdmission) {
   EXPECT_DOUBLE_EQ(seen.end_us, 420e3);
 }
 
+// A late admission stops admission only: what arrived inside starts after it, while the
+// processors finish what they had started (ten stretches of 5 ms, so that some job runs into one).
+TEST(SimulatorReplay, ALateAdmissionStopsOnlyAdmission) {
+  SimOptions o = Replay();
+  for (int k = 0; k < 10; ++k) o.late_admissions.push_back({300e3 + 50e3 * k, 305e3 + 50e3 * k});
+  auto stretch = [&](double t) -> const Pause* {
+    for (const Pause& p : o.late_admissions)
+      if (t > p.start_us && t < p.end_us) return &p;
+    return nullptr;
+  };
+  int arrived_inside = 0, finished_inside = 0;
+  for (const RequestRecord& r : Records(o)) {
+    if (!r.served) continue;
+    if (const Pause* p = stretch(r.arrival_us)) {
+      ++arrived_inside;
+      EXPECT_GE(r.start_us, p->end_us) << r.id;
+    }
+    if (const Pause* p = stretch(r.finish_us)) finished_inside += r.start_us < p->start_us;
+  }
+  EXPECT_GT(arrived_inside, 0);
+  EXPECT_GT(finished_inside, 0);
+}
+
 // A stall of one processor stops only that one: the other starts jobs throughout. At this load
 // cpu0 is mostly idle when its stall begins, and work dispatched to it waits.
 TEST(SimulatorReplay, AStallStopsOnlyItsProcessor) {
