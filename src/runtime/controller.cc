@@ -308,7 +308,7 @@ bool Controller::Loaded(int task, const Option& o) const {
   const int K = static_cast<int>(o.stitch.size());
   for (int i = 0; i < K; ++i) {
     const Residency& r = residency_[task][o.stitch[i] * K + i];
-    if (!r.resident || r.loading) return false;
+    if (!r.resident || r.loading || r.failed) return false;
   }
   for (const Stage& st : o.stages)
     if (!snap_.processors[st.processor].alive) return false;
@@ -857,7 +857,10 @@ void Controller::SegmentFailed(int task, int segment, double now_us) {
   if (task < 0 || task >= static_cast<int>(snap_.tasks.size())) return;
   const TaskProfile& tp = profile_.tasks[task_profile_[task]];
   if (segment < 0 || segment >= static_cast<int>(tp.segments.size())) return;
-  // The planning latencies follow base_latency_ (ApplySpeeds, at the replan).
+  // No option that needs it is dispatched again, from the plan or from the previous choice kept
+  // while the new plan's segments load (make before break). The planning latencies follow
+  // base_latency_ (ApplySpeeds, at the replan).
+  residency_[task][segment].failed = true;
   const int P = num_processors();
   bool changed = false;
   for (int p = 0; p < P; ++p) {

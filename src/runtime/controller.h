@@ -180,6 +180,7 @@ class Controller {
   struct Residency {
     bool resident = false;
     bool loading = false;  // resident for the budget, but its weights are still being loaded
+    bool failed = false;   // its weights could not be loaded (SegmentFailed): never usable
     int in_use = 0;
     double last_use_us = 0;
   };
