@@ -546,12 +546,16 @@ double Controller::WorkAheadUs(int p, double deadline_us, double now_us) const {
   return ahead;
 }
 
+double Controller::StealableSince(int o, double now_us) const {
+  return running_[o] >= 0 ? now_us : now_us - options_.late_wake_us;
+}
+
 bool Controller::MaySteal(int p, double now_us) const {
   if (!policy_.dispatcher.config().steal || !snap_.processors[p].alive || running_[p] >= 0)
     return false;
   for (int o = 0; o < num_processors(); ++o) {
     if (o == p) continue;
-    const double ready_by = running_[o] >= 0 ? now_us : now_us - options_.late_wake_us;
+    const double ready_by = StealableSince(o, now_us);
     for (const Pending& pend : queues_[o])
       if (pend.stage == 0 && pend.ready_us <= ready_by) return true;
   }
@@ -566,8 +570,7 @@ bool Controller::Steal(int p, double now_us) {
   double due = std::numeric_limits<double>::infinity();
   for (int o = 0; o < num_processors(); ++o) {
     if (o == p) continue;
-    // An idle processor takes its own queue, unless its worker is late to wake.
-    const double ready_by = running_[o] >= 0 ? now_us : now_us - options_.late_wake_us;
+    const double ready_by = StealableSince(o, now_us);
     for (size_t k = 0; k < queues_[o].size(); ++k) {
       const Pending& pend = queues_[o][k];
       const Request& r = requests_[pend.slot];

@@ -189,6 +189,9 @@ class Controller {
   [[nodiscard]] Status Replan(double now_us, const char* cause);
   void Enqueue(int64_t slot, int stage, double now_us);
   void Unaccount(Request& r);  // drops the request's queued work from the processors
+  // Jobs ready on processor o by this time may be stolen: any ready one while o runs a job; on an
+  // idle o (which takes its own queue) only those its worker is late_wake_us late for.
+  double StealableSince(int o, double now_us) const;
   void Reject(Request& r, double now_us, const char* reason);
   // The fields every record of `r` shares (finish = now_us).
   RequestRecord RecordOf(const Request& r, double now_us) const;

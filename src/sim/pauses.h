@@ -43,11 +43,6 @@ class PauseReplay {
     auto it = First(t);
     return it != pauses_.end() && it->start_us - before <= t;
   }
-  // Whether [t0, t1) meets [start - before, end) of a pause.
-  bool Overlaps(double t0, double t1, double before) const {
-    auto it = First(t0);
-    return it != pauses_.end() && it->start_us - before < t1;
-  }
   // The first pause end after t (+inf if none).
   double NextEnd(double t) const {
     auto it = First(t);

@@ -27,8 +27,6 @@ TEST(PauseReplay, MergesAndHoldsWorkAcrossPauses) {
   EXPECT_TRUE(r.Near(90, 20));
   EXPECT_FALSE(r.Near(70, 20));
   EXPECT_FALSE(r.Near(260, 20));
-  EXPECT_FALSE(r.Overlaps(250, 480, 20));
-  EXPECT_TRUE(r.Overlaps(250, 481, 20));
   EXPECT_DOUBLE_EQ(r.NextEnd(0), 250);
   EXPECT_DOUBLE_EQ(r.NextEnd(250), 600);
   EXPECT_EQ(r.NextEnd(600), std::numeric_limits<double>::infinity());
