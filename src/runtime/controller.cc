@@ -747,7 +747,9 @@ void Controller::ObserveDrift(const StageJob& job, const std::vector<double>& se
     const double base =
         base_latency_[job.task][static_cast<size_t>((*job.stitch)[i] * K + i) * P + p];
     if (!(base > 0) || base >= kUnusableLatencyUs) continue;
-    speed += options_.drift_alpha * (segment_us[k] / base - speed);
+    const double ratio = std::clamp(segment_us[k] / base, speed / options_.drift_clamp,
+                                    speed * options_.drift_clamp);
+    speed += options_.drift_alpha * (ratio - speed);
   }
   const double planned = planned_speed_[job.task][p];
   if (std::abs(speed - planned) > options_.drift_threshold * planned) drift_pending_ = true;
@@ -795,7 +797,10 @@ void Controller::Complete(const StageJob& job, double start_us, double now_us,
       log_slowdown_sq_ += std::log(slow) * std::log(slow);
       const double excess = now_us - start_us - load_us - planned;
       if (excess >= kStallMinUs && stalls_.size() < kMaxStalls)
-        stalls_.push_back({p, now_us - excess, now_us});
+        // From when the job could have started: where in the job the core stopped is not known,
+        // and a replayed job drawn a little shorter would otherwise end before the stall and
+        // escape it; a start delay just before it is part of the same stretch.
+        stalls_.push_back({p, start_us - job.delay_us, start_us + excess});
     }
   }
   queued_us_[p] = std::max(0.0, queued_us_[p] - r.option->stages[job.stage].service_us);

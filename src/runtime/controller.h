@@ -40,6 +40,12 @@ struct ControllerOptions {
   // flee every stitch it had just used (its noisy measurements) for stale, untried ones.
   double drift_threshold = 0.1;
   double drift_alpha = 0.01;
+  // Each observed ratio is first limited to within a factor drift_clamp of the current one: a job
+  // the machine stalled for milliseconds (ratios of 10-100 on a virtual machine) then moves it as
+  // a job twice as slow would, not enough to make the optimizer leave the processor for that task
+  // for good (a task's speed there is measured only while it runs there). A lasting change is
+  // still followed, in steps of at most that factor.
+  double drift_clamp = 2.0;
   double min_replan_interval_us = 2e6;
   // Work stealing (policies that steal): a free processor also takes from an idle processor's queue
   // a request that has waited there this long, its worker late to wake (on a virtual machine an

@@ -97,11 +97,11 @@ inline constexpr size_t kMaxPauses = 4096;
 inline constexpr double kLateAdmitMinUs = 100;
 
 // A stretch in which one processor stood still: a job took kStallMinUs or more beyond its profiled
-// compute (and any segment load), counted as a stall at the job's end (where in the job the core
-// stopped is not known); or its worker came for work kWakeStallMinUs or more after it was queued
-// while the processor was free (it woke that late). On a virtual machine one core's thread is
-// descheduled like this while the other runs on, and an idle core's wake-up can take milliseconds;
-// the simulator's timed replay repeats such stalls.
+// compute (and any segment load), counted as a stall from when the job could have started (its
+// start delay included) for that delay plus the excess; or its worker came for work
+// kWakeStallMinUs or more after it was queued while the processor was free (it woke that late).
+// On a virtual machine one core's thread is descheduled like this while the other runs on, and an
+// idle core's wake-up can take milliseconds; the simulator's timed replay repeats such stalls.
 struct Stall {
   int processor = 0;
   double start_us = 0, end_us = 0;

@@ -9,8 +9,11 @@ namespace sl {
 
 namespace {
 
-// Samples that started this long before a pause or stall ran into it.
-constexpr double kBeforePauseUs = 2000;
+// Samples that started inside a pause or stall (or this close before one) ran into it: a job held
+// by one for kStallMinUs or more was recorded as a stall from its start. Samples merely near one
+// are drawn: excluding those (2 ms before each until session 18) left the replay of a stretch
+// dense with stalls only its calmer jobs.
+constexpr double kBeforePauseUs = 1;
 
 // One of the kTimedReplayWindow samples (in order of start time) nearest to t, at random.
 const JobSample& NearestDraw(const std::vector<const JobSample*>& v, double t,

@@ -59,8 +59,9 @@ TEST(ControllerStalls, AnIdleWorkerLateToAdmitIsALateAdmission) {
 }
 
 // A job that takes kStallMinUs or more beyond its profiled compute stalled its processor for that
-// long, counted at its end; a worker that comes kWakeStallMinUs or more after work was queued for
-// its free processor woke that late. Each job sample carries its task.
+// long, counted from when it could have started (its start delay included); a worker that comes
+// kWakeStallMinUs or more after work was queued for its free processor woke that late. Each job
+// sample carries its task.
 TEST(ControllerStalls, SlowJobsAndLateWakeUpsAreStalls) {
   const TwoProcessors setup(100);
   auto c = setup.Make("sv-lo-np");
@@ -78,8 +79,8 @@ TEST(ControllerStalls, SlowJobsAndLateWakeUpsAreStalls) {
   const RunMetrics m = Metrics(*c);
   ASSERT_EQ(m.stalls.size(), 2u);
   EXPECT_EQ(m.stalls[0].processor, p);
-  EXPECT_DOUBLE_EQ(m.stalls[0].start_us, slow_end - kStallMinUs - 20);
-  EXPECT_DOUBLE_EQ(m.stalls[0].end_us, slow_end);
+  EXPECT_DOUBLE_EQ(m.stalls[0].start_us, 0);  // it arrived at 0, its worker came at 40 us
+  EXPECT_DOUBLE_EQ(m.stalls[0].end_us, 40 + kStallMinUs + 20);
   EXPECT_EQ(m.stalls[1].processor, q);
   EXPECT_DOUBLE_EQ(m.stalls[1].start_us, 2000);
   EXPECT_DOUBLE_EQ(m.stalls[1].end_us, start);

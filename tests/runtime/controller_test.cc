@@ -628,6 +628,25 @@ TEST(Controller, ASlowerProcessorScalesEverySegmentOfTheTaskThere) {
   }
 }
 
+// A job the machine stalled (here one in 50 at 60x its profiled time) moves the speed ratio as a
+// job twice as slow would: no replan, and the task's segments keep their planned latency there.
+// A lasting slowdown beyond that factor is still followed, in steps.
+TEST(Controller, StalledJobsDoNotDriveATaskOffItsProcessor) {
+  auto c = OneTaskOnCpu0("sparseloom", 10.0);
+  RunTimedJobs(*c, 600, [](int j) { return j % 50 == 49 ? 60.0 : 1.0; });
+  EXPECT_EQ(DriftReplans(*c), 0);
+  const Profile base = TwoTaskProfile();
+  EXPECT_NEAR(
+      c->profile().tasks[0].segments[0].latency_us[0] / base.tasks[0].segments[0].latency_us[0],
+      1.0, 0.05);
+  auto slow = OneTaskOnCpu0("sparseloom", 10.0);
+  RunTimedJobs(*slow, 1500, [](int) { return 3.0; });
+  EXPECT_GE(DriftReplans(*slow), 1);
+  EXPECT_NEAR(
+      slow->profile().tasks[0].segments[0].latency_us[0] / base.tasks[0].segments[0].latency_us[0],
+      3.0, 0.2);
+}
+
 TEST(Controller, RejectsUnknownPoolsAndProcessors) {
   Workload w = TwoTaskWorkload(10, 10, 1);
   auto pol = MakePolicy("sparseloom");

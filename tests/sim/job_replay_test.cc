@@ -4,6 +4,7 @@
 #include <gtest/gtest.h>
 
 #include <algorithm>
+#include <cmath>
 #include <limits>
 #include <vector>
 
@@ -117,6 +118,41 @@ TEST(SimulatorReplay, AStallStopsOnlyItsProcessor) {
   }
   EXPECT_GT(on_cpu0, 0);
   EXPECT_GT(on_cpu1, 0);
+}
+
+// Jobs measured just before a stall, and not held by it, are drawn like any other: the replay of a
+// stretch dense with stalls keeps its slow jobs. Here cpu0 stalls every 50 ms, and its jobs of
+// the 1.5 ms before each stall ran at 3x the profile, all others at it.
+TEST(SimulatorReplay, JobsJustBeforeAStallAreDrawn) {
+  SimOptions o;
+  o.controller.keep_records = true;
+  o.job_samples_by_time = true;
+  o.stalls_recorded = true;
+  auto before_stall = [](double t) {
+    const double since = std::fmod(t, 50e3);
+    return t > 60e3 && since >= 48.5e3;
+  };
+  for (int k = 2; k < 20; ++k) o.stalls.push_back({0, 50e3 * k, 50e3 * k + 500});
+  for (int p = 0; p < 2; ++p)
+    for (int us = 0; us < 1000000; us += 100) {
+      const bool slow = p == 0 && before_stall(us);
+      o.job_samples.push_back({slow ? 3.0 : 1.0, 0, 0, 0, StartKind::kQueued, double(us), p});
+    }
+  double before = 0, calm = 0, n_before = 0, n_calm = 0;
+  for (const RequestRecord& r : Records(o, 2000)) {
+    if (!r.served || r.placement.front() != 0 || r.placement.back() != 0) continue;
+    const double service = r.finish_us - r.start_us;
+    if (before_stall(r.start_us - 100) && before_stall(r.finish_us)) {
+      before += service;
+      ++n_before;
+    } else if (r.start_us > 60e3 && std::fmod(r.start_us, 50e3) < 40e3) {
+      calm += service;
+      ++n_calm;
+    }
+  }
+  ASSERT_GT(n_before, 5);
+  ASSERT_GT(n_calm, 5);
+  EXPECT_GT((before / n_before) / (calm / n_calm), 2.0);
 }
 
 // Each task keeps its own speed against the profile: task a's jobs were measured at 2x, b's at
