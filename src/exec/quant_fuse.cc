@@ -136,9 +136,6 @@ bool Rewrite(Graph& g, Node& n, const ActivationQdq& a, const WeightDq& w) {
 }  // namespace
 
 Status FuseQuantizedOps(Graph& g, const Graph& source) {
-  // Without exact INT8 kernels a rewritten node would run on the scalar oracle; the float QDQ
-  // graph (reference Q/DQ, float Conv / MatMul on the folded weights) is much faster.
-  if (!Int8KernelsExact()) return Status::Ok();
   const std::vector<int> producer = Producers(g);
   const std::vector<int> source_producer = Producers(source);
   bool changed = false;

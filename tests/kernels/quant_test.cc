@@ -96,6 +96,7 @@ struct QuantParams {
   float sparsity = 0.f;
   std::string act;
   bool bias = true;
+  bool extreme = false;  // weights of 127 / -128 only, activations beyond the quantized range
 };
 
 int64_t OutChannels(const QuantCase& c) {
@@ -142,11 +143,12 @@ class QuantHarness {
     }
     Tensor x(DType::kF32, c.x), w(DType::kI8, c.w), bias(DType::kF32, {OutChannels(c)});
     Tensor scale(DType::kF32, {p.per_channel ? OutChannels(c) : 1});
-    for (int64_t i = 0; i < x.numel(); ++i) x.data<float>()[i] = 1.3f * unit(rng);
+    for (int64_t i = 0; i < x.numel(); ++i)
+      x.data<float>()[i] = p.extreme ? (unit(rng) > -0.8f ? 3.f : -3.f) : 1.3f * unit(rng);
     std::uniform_int_distribution<int> wdist(-128, 127);
     std::uniform_real_distribution<float> keep(0.f, 1.f);
     for (int64_t i = 0; i < w.numel(); ++i) {
-      const int v = wdist(rng);
+      const int v = p.extreme ? (unit(rng) > 0 ? 127 : -128) : wdist(rng);
       w.data<int8_t>()[i] = static_cast<int8_t>(keep(rng) < p.sparsity ? 0 : v);
     }
     for (int64_t i = 0; i < scale.numel(); ++i)
@@ -282,21 +284,36 @@ TEST(QuantRefTest, MatchesFloatQdqComposition) {
   }
 }
 
-constexpr const char* kNoExactInt8 = "this CPU has no VNNI: no INT8 kernel (Int8KernelsExact)";
-
-// Without VNNI oneDNN's INT8 kernels would saturate; the factory declines, saying why.
-TEST(QuantKernelTest, DeclinedWhereInt8WouldNotBeExact) {
+// Where oneDNN's INT8 kernels would saturate (no VNNI) the weights are split in two halves
+// (kernels/quant/onednn_int8_kernel.h); forced on, the split path also runs on VNNI CPUs. Either
+// way it matches the oracle, also at the extremes where one pair of products overflows 16 bits
+// (weights of 127 and -128 against activations quantized to the ends of their range).
+TEST(QuantKernelTest, SplitWeightsAreExactWhereInt8WouldSaturate) {
   const QuantHarness h(Cases()[0], QuantParams{}, 4);
   auto k = CreateQuantKernel(h.request());
-  EXPECT_EQ(k.ok(), Int8KernelsExact()) << (k.ok() ? (*k)->name() : k.status().message());
-  if (!k.ok()) {
-    EXPECT_EQ(k.status().code(), StatusCode::kUnsupported);
-    EXPECT_NE(k.status().message().find("VNNI"), std::string::npos) << k.status().message();
+  ASSERT_TRUE(k.ok()) << k.status().message();
+  EXPECT_EQ((*k)->name().find("+split") != std::string::npos, !Int8KernelsExact()) << (*k)->name();
+  SetInt8SplitWeightsForTesting(true);
+  uint32_t seed = 40;
+  for (const QuantCase& c : Cases()) {
+    for (int variant = 0; variant < 4; ++variant) {
+      QuantParams p;
+      p.extreme = variant < 2;
+      p.is_signed = variant % 2 == 0;
+      p.zero_point = p.is_signed ? -5 : 7;
+      p.act = variant == 3 ? "Relu" : "";
+      const QuantHarness q(c, p, ++seed);
+      const std::string what = Describe(c, p) + (p.extreme ? " extreme" : "");
+      auto split = CreateQuantKernel(q.request(1 + variant % 2));
+      ASSERT_TRUE(split.ok()) << what << ": " << split.status().message();
+      EXPECT_NE((*split)->name().find("+split"), std::string::npos) << (*split)->name();
+      ExpectNear(q.Run(**split, 1 + variant % 2), q.RunRef(), what, kTolerance);
+    }
   }
+  SetInt8SplitWeightsForTesting(false);
 }
 
 TEST(QuantKernelTest, MatchesOracle) {
-  if (!Int8KernelsExact()) GTEST_SKIP() << kNoExactInt8;
   uint32_t seed = 100;
   for (const QuantCase& c : Cases()) {
     for (float sparsity : {0.f, 0.5f, 0.9f, 1.f}) {
@@ -320,7 +337,6 @@ TEST(QuantKernelTest, MatchesOracle) {
 }
 
 TEST(QuantKernelTest, MultiThreadedMatchesOracle) {
-  if (!Int8KernelsExact()) GTEST_SKIP() << kNoExactInt8;
   QuantParams p;
   p.zero_point = 3;
   for (const QuantCase& c : Cases()) {
@@ -334,7 +350,6 @@ TEST(QuantKernelTest, MultiThreadedMatchesOracle) {
 // Every case here is far below kAmxMinMacs: where the CPU has AMX, its implementations are passed
 // over for the VNNI ones (oneDNN's own choice would be AMX), and the results still match.
 TEST(QuantKernelTest, SmallLayersDoNotUseAmx) {
-  if (!Int8KernelsExact()) GTEST_SKIP() << kNoExactInt8;
   for (const QuantCase& c : Cases()) {
     const QuantHarness h(c, QuantParams{}, 9);
     auto k = CreateQuantKernel(h.request());
@@ -345,7 +360,6 @@ TEST(QuantKernelTest, SmallLayersDoNotUseAmx) {
 
 // What the INT8 kernel declines runs on the oracle (the plan's fallback): a non-constant bias.
 TEST(QuantKernelTest, NonConstantBiasFallsBackToOracle) {
-  if (!Int8KernelsExact()) GTEST_SKIP() << kNoExactInt8;
   const QuantCase c = Cases()[0];
   QuantParams p;
   p.zero_point = 12;

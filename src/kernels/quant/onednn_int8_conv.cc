@@ -1,6 +1,6 @@
 // Quantized Conv through oneDNN's INT8 convolution_forward (u8/s8 source, s8 weights, f32
 // destination; VNNI / AMX implementations where the CPU has them, AMX only for layers of at least
-// kAmxMinMacs).
+// kAmxMinMacs; without VNNI split weights into an int32 destination, onednn_int8_kernel.h).
 //
 // Prepare:
 //  1. Source in channels-last (what the INT8 JIT implementations read), quantized into it by the
@@ -32,18 +32,23 @@ Result<std::unique_ptr<Kernel>> CreateOnednnInt8Conv(const KernelRequest& req,
                                g.kernel_h, g.kernel_w}
                 : memory::dims{g.out_channels, g.in_channels, g.kernel_h, g.kernel_w};
     const auto s8 = memory::data_type::s8, f32 = memory::data_type::f32;
-    const auto src_type = spec.x.is_signed ? s8 : memory::data_type::u8;
+    const bool split = UseSplitWeights();
+    const QuantInput x = split ? SplitInput(spec.x) : spec.x;
+    const auto src_type = x.is_signed ? s8 : memory::data_type::u8;
     const memory::desc src_md(src_dims, src_type, Tag::nhwc);
     const memory::desc user_dst_md(dst_dims, f32, Tag::nchw);
-    const memory::desc bias_md =
-        spec.has_bias ? memory::desc({1, g.out_channels, 1, 1}, f32, Tag::nchw) : memory::desc();
+    const memory::desc bias_md = spec.has_bias && !split
+                                     ? memory::desc({1, g.out_channels, 1, 1}, f32, Tag::nchw)
+                                     : memory::desc();
     const dnnl::primitive_attr attr =
-        MakeInt8Attr(spec, OutputScales(spec, w_scale), /*channel_mask=*/1 << 1, bias_md);
+        split ? MakeSplitAttr(x)
+              : MakeInt8Attr(spec, OutputScales(spec, w_scale), /*channel_mask=*/1 << 1, bias_md);
+    const memory::desc dst_md = split ? memory::desc(dst_dims, memory::data_type::s32, Tag::nhwc)
+                                      : memory::desc(dst_dims, f32, Tag::any);
     dnnl::convolution_forward::desc d(
         dnnl::prop_kind::forward_inference, dnnl::algorithm::convolution_direct, src_md,
-        memory::desc(wei_dims, s8, Tag::any), memory::desc(), memory::desc(dst_dims, f32, Tag::any),
-        {g.stride_h, g.stride_w}, {g.dilation_h - 1, g.dilation_w - 1}, {g.pad_top, g.pad_left},
-        {g.pad_bottom, g.pad_right});
+        memory::desc(wei_dims, s8, Tag::any), memory::desc(), dst_md, {g.stride_h, g.stride_w},
+        {g.dilation_h - 1, g.dilation_w - 1}, {g.pad_top, g.pad_left}, {g.pad_bottom, g.pad_right});
     const double macs = static_cast<double>(g.batch) * g.out_channels * g.out_h * g.out_w *
                         (g.in_channels / g.groups) * g.kernel_h * g.kernel_w;
     const auto pd = AvoidAmxWhenSmall(
@@ -51,7 +56,7 @@ Result<std::unique_ptr<Kernel>> CreateOnednnInt8Conv(const KernelRequest& req,
         [&] { return dnnl::convolution_forward::primitive_desc(d, attr, engine); });
 
     auto k = std::make_unique<OnednnInt8Kernel>();
-    k->x_ = spec.x;
+    k->x_ = x;
     k->channels_last_ = true;
     k->batch_ = g.batch;
     k->channels_ = g.in_channels;
@@ -59,8 +64,13 @@ Result<std::unique_ptr<Kernel>> CreateOnednnInt8Conv(const KernelRequest& req,
     k->x_elements_ = g.batch * g.in_channels * g.in_h * g.in_w;
     k->y_elements_ = g.batch * g.out_channels * g.out_h * g.out_w;
     const memory::desc user_wei_md(wei_dims, s8, grouped ? Tag::goihw : Tag::oihw);
-    k->Build(pd, dnnl::convolution_forward(pd), user_dst_md, user_wei_md, w.raw(), bias_md,
-             spec.has_bias ? req.input(2).constant : Tensor());
+    const Tensor bias = spec.has_bias ? req.input(2).constant : Tensor();
+    if (split) {
+      k->BuildSplit(pd, dnnl::convolution_forward(pd), user_wei_md, w.data<int8_t>(), w.numel(),
+                    OutputScales(spec, w_scale), bias, spec.act, g.out_h * g.out_w, g.out_channels);
+    } else {
+      k->Build(pd, dnnl::convolution_forward(pd), user_dst_md, user_wei_md, w.raw(), bias_md, bias);
+    }
     return std::unique_ptr<Kernel>(std::move(k));
   } catch (const std::exception& e) {
     return dense::FromDnnlError(req, "int8 convolution", e);

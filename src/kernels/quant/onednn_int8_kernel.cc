@@ -41,6 +41,66 @@ dnnl::primitive_attr MakeInt8Attr(const QuantNodeSpec& spec, const std::vector<f
   return attr;
 }
 
+QuantInput SplitInput(const QuantInput& x) {
+  QuantInput u = x;
+  if (x.is_signed) {
+    u.is_signed = false;
+    u.zero_point = x.zero_point + 128;
+  }
+  return u;
+}
+
+dnnl::primitive_attr MakeSplitAttr(const QuantInput& x) {
+  dnnl::primitive_attr attr;
+  attr.set_scratchpad_mode(dnnl::scratchpad_mode::user);
+  if (x.zero_point != 0) attr.set_zero_points(DNNL_ARG_SRC, 0, {x.zero_point});
+  return attr;
+}
+
+void OnednnInt8Kernel::BuildSplit(const dnnl::primitive_desc& pd, dnnl::primitive primitive,
+                                  const memory::desc& user_wei_md, const int8_t* weights,
+                                  int64_t num_weights, std::vector<float> scales,
+                                  const Tensor& bias, const FusedActivation& act, int64_t out_plane,
+                                  int64_t out_channels) {
+  split_ = true;
+  name_ = std::string("onednn-int8:") + pd.impl_info_str() + "+split";
+  primitive_ = std::move(primitive);
+  src_md_ = pd.src_desc(0);
+  dst_md_ = pd.dst_desc(0);
+  scratchpad_md_ = pd.scratchpad_desc();
+  bias_ = bias;
+  scales_ = std::move(scales);
+  act_ = act;
+  out_plane_ = out_plane;
+  out_channels_ = out_channels;
+  std::vector<int8_t> hi(static_cast<size_t>(num_weights)), lo(hi.size());
+  for (size_t i = 0; i < hi.size(); ++i) {
+    hi[i] = static_cast<int8_t>(weights[i] >> 1);     // floor(w / 2): -64..63
+    lo[i] = static_cast<int8_t>(weights[i] - hi[i]);  // -64..64
+  }
+  packed_weights_ = dense::ReorderToNew(user_wei_md, hi.data(), pd.weights_desc(0));
+  packed_weights_lo_ = dense::ReorderToNew(user_wei_md, lo.data(), pd.weights_desc(0));
+  src_offset_ = scratch_.Add(src_md_.get_size());
+  scratchpad_offset_ = scratch_.Add(scratchpad_md_.get_size());
+  for (size_t& offset : acc_offset_) offset = scratch_.Add(dst_md_.get_size());
+}
+
+void OnednnInt8Kernel::Epilogue(const int32_t* a, const int32_t* b, float* y) const {
+  const int64_t batch = y_elements_ / (out_plane_ * out_channels_);
+  const float* bias = bias_.defined() ? bias_.data<float>() : nullptr;
+  const bool per_channel = scales_.size() > 1;
+  for (int64_t n = 0; n < batch; ++n) {
+    for (int64_t p = 0; p < out_plane_; ++p) {
+      const int64_t in = (n * out_plane_ + p) * out_channels_;
+      for (int64_t c = 0; c < out_channels_; ++c) {
+        const float v = static_cast<float>(a[in + c] + b[in + c]) * scales_[per_channel ? c : 0] +
+                        (bias ? bias[c] : 0.f);
+        y[(n * out_channels_ + c) * out_plane_ + p] = act_.Apply(v);
+      }
+    }
+  }
+}
+
 void OnednnInt8Kernel::Build(const dnnl::primitive_desc& pd, dnnl::primitive primitive,
                              const memory::desc& user_dst_md, const memory::desc& user_wei_md,
                              const void* weights, const memory::desc& bias_md, const Tensor& bias) {
@@ -80,7 +140,7 @@ std::unique_ptr<KernelState> OnednnInt8Kernel::CreateState() const {
     s->main.Add(DNNL_ARG_SRC, s->src);
     s->main.Add(DNNL_ARG_WEIGHTS, s->weights);
     s->main.Add(DNNL_ARG_DST, s->dst);
-    if (bias_.defined()) {
+    if (bias_.defined() && !split_) {
       s->bias = memory(bias_md_, engine, bias_.raw());
       s->main.Add(kBiasArg, s->bias);
     }
@@ -126,6 +186,18 @@ Status OnednnInt8Kernel::Execute(std::span<const TensorView> inputs,
     }
     Bind(s->src, xq);
     if (scratchpad_md_.get_size() > 0) Bind(s->scratchpad, At(ctx.scratch, scratchpad_offset_));
+    if (split_) {
+      const dnnl::memory* halves[2] = {&packed_weights_, &packed_weights_lo_};
+      for (int h = 0; h < 2; ++h) {
+        Bind(s->weights, halves[h]->get_data_handle());
+        Bind(s->dst, At(ctx.scratch, acc_offset_[h]));
+        SL_RETURN_IF_ERROR(dense::Run(s->main, s->stream));
+      }
+      Epilogue(static_cast<const int32_t*>(At(ctx.scratch, acc_offset_[0])),
+               static_cast<const int32_t*>(At(ctx.scratch, acc_offset_[1])),
+               outputs[0].data_as<float>());
+      return Status::Ok();
+    }
     if (dst_reorder_) {
       Bind(s->dst, At(ctx.scratch, dst_offset_));
       Bind(s->user_dst, outputs[0].data);

@@ -100,13 +100,17 @@ Status RefQuantized(const Node& node, std::span<const TensorView> inputs,
 // Whether oneDNN's INT8 kernels compute exactly here: the ISA oneDNN dispatches to has VNNI
 // (AVX512-VNNI or AVX-VNNI). Without it, oneDNN 2.6 sums pairs of u8 x s8 products in saturating
 // 16-bit lanes (vpmaddubsw), which silently clips large sums (seen on AMD Zen 3: errors of 1-300
-// %).
+// %). Where it is false the kernels split the weights so that no pair can saturate
+// (UseSplitWeights, kernels/quant/onednn_int8_kernel.h).
 bool Int8KernelsExact();
+// Whether the INT8 kernels split their weights: !Int8KernelsExact(), or forced on for tests.
+bool UseSplitWeights();
+void SetInt8SplitWeightsForTesting(bool on);
 
-// A prepared oneDNN INT8 kernel for a quantized node (VNNI where the CPU has it), or Unsupported
-// with the reason (also on CPUs where !Int8KernelsExact()), in which case the plan runs
-// RefQuantized. Same thread-safety contract as the
-// dense kernels (kernels/dense/dense.h): immutable, Execute() allocates nothing.
+// A prepared oneDNN INT8 kernel for a quantized node (VNNI where the CPU has it, split weights
+// where it has not), or Unsupported with the reason, in which case the plan runs RefQuantized.
+// Same thread-safety contract as the dense kernels (kernels/dense/dense.h): immutable, Execute()
+// allocates nothing.
 Result<std::unique_ptr<Kernel>> CreateQuantKernel(const KernelRequest& req);
 
 namespace quant {

@@ -2,6 +2,8 @@
 // (constant weights, scales and bias) and dispatches to the Conv or MatMul factory.
 #include <omp.h>
 
+#include <atomic>
+
 #include "kernels/dense/onednn_common.h"
 #include "kernels/quant/quant.h"
 
@@ -21,13 +23,16 @@ bool Int8KernelsExact() {
   return exact;
 }
 
+namespace {
+std::atomic<bool> force_split{false};
+}  // namespace
+
+bool UseSplitWeights() { return force_split.load() || !Int8KernelsExact(); }
+void SetInt8SplitWeightsForTesting(bool on) { force_split.store(on); }
+
 Result<std::unique_ptr<Kernel>> CreateQuantKernel(const KernelRequest& req) {
   const std::string where = dense::DescribeNode(req);
   if (!IsQuantizedNode(req.node)) return Unsupported(where + ": not a quantized node");
-  if (!Int8KernelsExact()) {
-    return Unsupported(where + ": no exact INT8 kernel on this CPU (no VNNI: oneDNN would " +
-                       "saturate 16-bit partial sums)");
-  }
   std::vector<TensorView> inputs, outputs;
   for (size_t i = 0; i < req.node.inputs.size(); ++i) {
     if (!req.has_input(static_cast<int>(i))) {
