@@ -1,6 +1,6 @@
 // Quantized Conv through oneDNN's INT8 convolution_forward (u8/s8 source, s8 weights, f32
 // destination; VNNI / AMX implementations where the CPU has them, AMX only for layers of at least
-// kAmxMinMacs; without VNNI split weights into an int32 destination, onednn_int8_kernel.h).
+// kAmxMinMacs; without VNNI on split weights over twice the input channels, onednn_int8_kernel.h).
 //
 // Prepare:
 //  1. Source in channels-last (what the INT8 JIT implementations read), quantized into it by the
@@ -24,31 +24,30 @@ Result<std::unique_ptr<Kernel>> CreateOnednnInt8Conv(const KernelRequest& req,
   const Tensor& w_scale = req.input(3).constant;
   try {
     const dnnl::engine& engine = dense::CpuEngine();
-    const memory::dims src_dims = {g.batch, g.in_channels, g.in_h, g.in_w};
+    const bool split = UseSplitWeights();
+    const int64_t in_channels = split ? 2 * g.in_channels : g.in_channels;
+    const memory::dims src_dims = {g.batch, in_channels, g.in_h, g.in_w};
     const memory::dims dst_dims = {g.batch, g.out_channels, g.out_h, g.out_w};
     const bool grouped = g.groups > 1;
     const memory::dims wei_dims =
-        grouped ? memory::dims{g.groups, g.out_channels / g.groups, g.in_channels / g.groups,
+        grouped ? memory::dims{g.groups, g.out_channels / g.groups, in_channels / g.groups,
                                g.kernel_h, g.kernel_w}
-                : memory::dims{g.out_channels, g.in_channels, g.kernel_h, g.kernel_w};
+                : memory::dims{g.out_channels, in_channels, g.kernel_h, g.kernel_w};
+    QuantNodeSpec run = spec;
+    if (split) run.x = SplitInput(spec.x);
     const auto s8 = memory::data_type::s8, f32 = memory::data_type::f32;
-    const bool split = UseSplitWeights();
-    const QuantInput x = split ? SplitInput(spec.x) : spec.x;
-    const auto src_type = x.is_signed ? s8 : memory::data_type::u8;
+    const auto src_type = run.x.is_signed ? s8 : memory::data_type::u8;
     const memory::desc src_md(src_dims, src_type, Tag::nhwc);
     const memory::desc user_dst_md(dst_dims, f32, Tag::nchw);
-    const memory::desc bias_md = spec.has_bias && !split
-                                     ? memory::desc({1, g.out_channels, 1, 1}, f32, Tag::nchw)
-                                     : memory::desc();
+    const memory::desc bias_md =
+        spec.has_bias ? memory::desc({1, g.out_channels, 1, 1}, f32, Tag::nchw) : memory::desc();
     const dnnl::primitive_attr attr =
-        split ? MakeSplitAttr(x)
-              : MakeInt8Attr(spec, OutputScales(spec, w_scale), /*channel_mask=*/1 << 1, bias_md);
-    const memory::desc dst_md = split ? memory::desc(dst_dims, memory::data_type::s32, Tag::nhwc)
-                                      : memory::desc(dst_dims, f32, Tag::any);
+        MakeInt8Attr(run, OutputScales(spec, w_scale), /*channel_mask=*/1 << 1, bias_md);
     dnnl::convolution_forward::desc d(
         dnnl::prop_kind::forward_inference, dnnl::algorithm::convolution_direct, src_md,
-        memory::desc(wei_dims, s8, Tag::any), memory::desc(), dst_md, {g.stride_h, g.stride_w},
-        {g.dilation_h - 1, g.dilation_w - 1}, {g.pad_top, g.pad_left}, {g.pad_bottom, g.pad_right});
+        memory::desc(wei_dims, s8, Tag::any), memory::desc(), memory::desc(dst_dims, f32, Tag::any),
+        {g.stride_h, g.stride_w}, {g.dilation_h - 1, g.dilation_w - 1}, {g.pad_top, g.pad_left},
+        {g.pad_bottom, g.pad_right});
     const double macs = static_cast<double>(g.batch) * g.out_channels * g.out_h * g.out_w *
                         (g.in_channels / g.groups) * g.kernel_h * g.kernel_w;
     const auto pd = AvoidAmxWhenSmall(
@@ -56,21 +55,25 @@ Result<std::unique_ptr<Kernel>> CreateOnednnInt8Conv(const KernelRequest& req,
         [&] { return dnnl::convolution_forward::primitive_desc(d, attr, engine); });
 
     auto k = std::make_unique<OnednnInt8Kernel>();
-    k->x_ = x;
+    k->x_ = run.x;
     k->channels_last_ = true;
     k->batch_ = g.batch;
     k->channels_ = g.in_channels;
     k->plane_ = g.in_h * g.in_w;
     k->x_elements_ = g.batch * g.in_channels * g.in_h * g.in_w;
     k->y_elements_ = g.batch * g.out_channels * g.out_h * g.out_w;
-    const memory::desc user_wei_md(wei_dims, s8, grouped ? Tag::goihw : Tag::oihw);
-    const Tensor bias = spec.has_bias ? req.input(2).constant : Tensor();
+    std::vector<int8_t> halves;
     if (split) {
-      k->BuildSplit(pd, dnnl::convolution_forward(pd), user_wei_md, w.data<int8_t>(), w.numel(),
-                    OutputScales(spec, w_scale), bias, spec.act, g.out_h * g.out_w, g.out_channels);
-    } else {
-      k->Build(pd, dnnl::convolution_forward(pd), user_dst_md, user_wei_md, w.raw(), bias_md, bias);
+      halves = SplitWeightsAlongInput(w.data<int8_t>(), g.out_channels,
+                                      g.in_channels / g.groups * g.kernel_h * g.kernel_w);
+      k->dup_rows_ = g.batch * g.in_h * g.in_w;
+      k->dup_channels_ = g.in_channels;
+      k->dup_groups_ = g.groups;
     }
+    const memory::desc user_wei_md(wei_dims, s8, grouped ? Tag::goihw : Tag::oihw);
+    k->Build(pd, dnnl::convolution_forward(pd), user_dst_md, user_wei_md,
+             split ? static_cast<const void*>(halves.data()) : w.raw(), bias_md,
+             spec.has_bias ? req.input(2).constant : Tensor());
     return std::unique_ptr<Kernel>(std::move(k));
   } catch (const std::exception& e) {
     return dense::FromDnnlError(req, "int8 convolution", e);

@@ -1,5 +1,6 @@
 #include "kernels/quant/onednn_int8_kernel.h"
 
+#include <cstring>
 #include <memory>
 
 namespace sl::quant {
@@ -50,61 +51,23 @@ QuantInput SplitInput(const QuantInput& x) {
   return u;
 }
 
-dnnl::primitive_attr MakeSplitAttr(const QuantInput& x) {
-  dnnl::primitive_attr attr;
-  attr.set_scratchpad_mode(dnnl::scratchpad_mode::user);
-  if (x.zero_point != 0) attr.set_zero_points(DNNL_ARG_SRC, 0, {x.zero_point});
-  return attr;
-}
-
-void OnednnInt8Kernel::BuildSplit(const dnnl::primitive_desc& pd, dnnl::primitive primitive,
-                                  const memory::desc& user_wei_md, const int8_t* weights,
-                                  int64_t num_weights, std::vector<float> scales,
-                                  const Tensor& bias, const FusedActivation& act, int64_t out_plane,
-                                  int64_t out_channels) {
-  split_ = true;
-  name_ = std::string("onednn-int8:") + pd.impl_info_str() + "+split";
-  primitive_ = std::move(primitive);
-  src_md_ = pd.src_desc(0);
-  dst_md_ = pd.dst_desc(0);
-  scratchpad_md_ = pd.scratchpad_desc();
-  bias_ = bias;
-  scales_ = std::move(scales);
-  act_ = act;
-  out_plane_ = out_plane;
-  out_channels_ = out_channels;
-  std::vector<int8_t> hi(static_cast<size_t>(num_weights)), lo(hi.size());
-  for (size_t i = 0; i < hi.size(); ++i) {
-    hi[i] = static_cast<int8_t>(weights[i] >> 1);     // floor(w / 2): -64..63
-    lo[i] = static_cast<int8_t>(weights[i] - hi[i]);  // -64..64
-  }
-  packed_weights_ = dense::ReorderToNew(user_wei_md, hi.data(), pd.weights_desc(0));
-  packed_weights_lo_ = dense::ReorderToNew(user_wei_md, lo.data(), pd.weights_desc(0));
-  src_offset_ = scratch_.Add(src_md_.get_size());
-  scratchpad_offset_ = scratch_.Add(scratchpad_md_.get_size());
-  for (size_t& offset : acc_offset_) offset = scratch_.Add(dst_md_.get_size());
-}
-
-void OnednnInt8Kernel::Epilogue(const int32_t* a, const int32_t* b, float* y) const {
-  const int64_t batch = y_elements_ / (out_plane_ * out_channels_);
-  const float* bias = bias_.defined() ? bias_.data<float>() : nullptr;
-  const bool per_channel = scales_.size() > 1;
-  for (int64_t n = 0; n < batch; ++n) {
-    for (int64_t p = 0; p < out_plane_; ++p) {
-      const int64_t in = (n * out_plane_ + p) * out_channels_;
-      for (int64_t c = 0; c < out_channels_; ++c) {
-        const float v = static_cast<float>(a[in + c] + b[in + c]) * scales_[per_channel ? c : 0] +
-                        (bias ? bias[c] : 0.f);
-        y[(n * out_channels_ + c) * out_plane_ + p] = act_.Apply(v);
-      }
+std::vector<int8_t> SplitWeightsAlongInput(const int8_t* w, int64_t outer, int64_t inner) {
+  std::vector<int8_t> out(static_cast<size_t>(2 * outer * inner));
+  for (int64_t o = 0; o < outer; ++o) {
+    for (int64_t i = 0; i < inner; ++i) {
+      const int8_t v = w[o * inner + i];
+      const auto hi = static_cast<int8_t>(v >> 1);  // floor(v / 2): -64..63
+      out[static_cast<size_t>(2 * o * inner + i)] = hi;
+      out[static_cast<size_t>((2 * o + 1) * inner + i)] = static_cast<int8_t>(v - hi);  // -64..64
     }
   }
+  return out;
 }
 
 void OnednnInt8Kernel::Build(const dnnl::primitive_desc& pd, dnnl::primitive primitive,
                              const memory::desc& user_dst_md, const memory::desc& user_wei_md,
                              const void* weights, const memory::desc& bias_md, const Tensor& bias) {
-  name_ = std::string("onednn-int8:") + pd.impl_info_str();
+  name_ = std::string("onednn-int8:") + pd.impl_info_str() + (dup_channels_ > 0 ? "+split" : "");
   primitive_ = std::move(primitive);
   src_md_ = pd.src_desc(0);
   dst_md_ = pd.dst_desc(0);
@@ -114,6 +77,7 @@ void OnednnInt8Kernel::Build(const dnnl::primitive_desc& pd, dnnl::primitive pri
   bias_ = bias;
   packed_weights_ = dense::ReorderToNew(user_wei_md, weights, pd.weights_desc(0));
   src_offset_ = scratch_.Add(src_md_.get_size());
+  if (dup_channels_ > 0) stage_offset_ = scratch_.Add(src_md_.get_size() / 2);
   scratchpad_offset_ = scratch_.Add(scratchpad_md_.get_size());
   if (dst_md_ != user_dst_md_) {
     dst_offset_ = scratch_.Add(dst_md_.get_size());
@@ -140,7 +104,7 @@ std::unique_ptr<KernelState> OnednnInt8Kernel::CreateState() const {
     s->main.Add(DNNL_ARG_SRC, s->src);
     s->main.Add(DNNL_ARG_WEIGHTS, s->weights);
     s->main.Add(DNNL_ARG_DST, s->dst);
-    if (bias_.defined() && !split_) {
+    if (bias_.defined()) {
       s->bias = memory(bias_md_, engine, bias_.raw());
       s->main.Add(kBiasArg, s->bias);
     }
@@ -178,26 +142,24 @@ Status OnednnInt8Kernel::Execute(std::span<const TensorView> inputs,
   try {
     dense::SetNumThreads(ctx.num_threads);
     void* xq = At(ctx.scratch, src_offset_);
+    void* stage = dup_channels_ > 0 ? At(ctx.scratch, stage_offset_) : xq;
     const float* x = inputs[0].data_as<const float>();
     if (channels_last_) {
-      QuantizeToChannelsLast(x, batch_, channels_, plane_, x_, xq);
+      QuantizeToChannelsLast(x, batch_, channels_, plane_, x_, stage);
     } else {
-      QuantizeRow(x, x_elements_, x_, xq);
+      QuantizeRow(x, x_elements_, x_, stage);
+    }
+    if (dup_channels_ > 0) {  // each group's channels twice: for the high and the low halves
+      const int64_t per_group = dup_channels_ / dup_groups_;
+      const auto* from = static_cast<const uint8_t*>(stage);
+      auto* to = static_cast<uint8_t*>(xq);
+      for (int64_t r = 0; r < dup_rows_ * dup_groups_; ++r) {
+        std::memcpy(to + 2 * r * per_group, from + r * per_group, per_group);
+        std::memcpy(to + (2 * r + 1) * per_group, from + r * per_group, per_group);
+      }
     }
     Bind(s->src, xq);
     if (scratchpad_md_.get_size() > 0) Bind(s->scratchpad, At(ctx.scratch, scratchpad_offset_));
-    if (split_) {
-      const dnnl::memory* halves[2] = {&packed_weights_, &packed_weights_lo_};
-      for (int h = 0; h < 2; ++h) {
-        Bind(s->weights, halves[h]->get_data_handle());
-        Bind(s->dst, At(ctx.scratch, acc_offset_[h]));
-        SL_RETURN_IF_ERROR(dense::Run(s->main, s->stream));
-      }
-      Epilogue(static_cast<const int32_t*>(At(ctx.scratch, acc_offset_[0])),
-               static_cast<const int32_t*>(At(ctx.scratch, acc_offset_[1])),
-               outputs[0].data_as<float>());
-      return Status::Ok();
-    }
     if (dst_reorder_) {
       Bind(s->dst, At(ctx.scratch, dst_offset_));
       Bind(s->user_dst, outputs[0].data);

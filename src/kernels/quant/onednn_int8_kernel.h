@@ -8,13 +8,15 @@
 //  2. the primitive, reading packed constant weights and the constant bias;
 //  3. if dst_reorder is set, the primitive's float32 output (in scratch) -> the caller's y.
 //
-// Split weights (BuildSplit), on CPUs without VNNI (!Int8KernelsExact()): there oneDNN adds pairs
-// of u8 x s8 products in saturating 16-bit lanes (vpmaddubsw), so a pair of 255 x 127 products
-// overflows. Each weight is split into halves of at most 64 in magnitude, w = (w >> 1) + (w -
-// (w >> 1)); the same primitive runs once per half into int32 (no scales, no post-ops), and the
-// epilogue adds the two sums exactly, then applies the scales, bias and activation as the oracle
-// does, writing NCHW (Conv) or rows (MatMul). An int8 activation is quantized to uint8 with its
-// zero point + 128 (the same values shifted), so no pair exceeds 2 x 255 x 64 < 2^15.
+// Split weights, on CPUs without VNNI (UseSplitWeights()): there oneDNN adds pairs of u8 x s8
+// products in saturating 16-bit lanes (vpmaddubsw), so a pair of 255 x 127 products overflows.
+// Each weight is split into halves of at most 64 in magnitude, w = (w >> 1) + (w - (w >> 1)),
+// laid side by side along the reduction (SplitWeightsAlongInput): [high halves | low halves] per
+// output channel (Conv, per group) or along K (MatMul), and the quantized input is written twice
+// to match (step 1 stages it, then each group's channels or each row is copied twice). The one
+// primitive then sums both halves exactly in int32 and applies scales, bias and activation as
+// usual. An int8 activation is quantized to uint8 with its zero point + 128 (the same values
+// shifted), so no pair exceeds 2 x 255 x 64 < 2^15.
 #pragma once
 
 #include <optional>
@@ -47,17 +49,11 @@ class OnednnInt8Kernel final : public Kernel {
   void Build(const dnnl::primitive_desc& pd, dnnl::primitive primitive,
              const dnnl::memory::desc& user_dst_md, const dnnl::memory::desc& user_wei_md,
              const void* weights, const dnnl::memory::desc& bias_md, const Tensor& bias);
-  // The split-weight variant: `pd` writes int32 [batch, plane, channels] (channels last; plane 1
-  // for MatMul rows); `weights` holds `num_weights` int8 values in `user_wei_md`. x_ must already
-  // be the uint8 form (SplitInput). Throws dnnl::error.
-  void BuildSplit(const dnnl::primitive_desc& pd, dnnl::primitive primitive,
-                  const dnnl::memory::desc& user_wei_md, const int8_t* weights, int64_t num_weights,
-                  std::vector<float> scales, const Tensor& bias, const FusedActivation& act,
-                  int64_t out_plane, int64_t out_channels);
+  // Split weights: the quantized input (rows of `channels` values in `groups` groups) is staged and
+  // each group's channels written twice; set before Build().
+  int64_t dup_rows_ = 0, dup_channels_ = 0, dup_groups_ = 1;
 
  private:
-  // Split path: y = act(float(acc[0] + acc[1]) * scale + bias), int32 channels-last -> y.
-  void Epilogue(const int32_t* a, const int32_t* b, float* y) const;
   std::string name_;
   dnnl::primitive primitive_;
   dnnl::memory::desc src_md_, dst_md_, user_dst_md_, bias_md_, scratchpad_md_;
@@ -68,21 +64,15 @@ class OnednnInt8Kernel final : public Kernel {
   std::optional<dnnl::reorder> dst_reorder_;
   dnnl::memory::desc reorder_scratchpad_md_;
   size_t reorder_scratchpad_offset_ = 0;
-  // Split path.
-  bool split_ = false;
-  dnnl::memory packed_weights_lo_;
-  size_t acc_offset_[2] = {0, 0};
-  std::vector<float> scales_;
-  FusedActivation act_;
-  int64_t out_plane_ = 0, out_channels_ = 0;
+  size_t stage_offset_ = 0;
 };
 
 // The activation quantization the split path runs with: an int8 one as uint8 with zero point + 128
 // (clamp(round(x / s) + z + 128, 0, 255) is the int8 value plus 128); uint8 as it is.
 QuantInput SplitInput(const QuantInput& x);
 
-// Attributes of the split path: user scratchpad and the source zero point only.
-dnnl::primitive_attr MakeSplitAttr(const QuantInput& x);
+// Weights [outer][inner] -> [outer][2 x inner]: each block's high halves, then its low halves.
+std::vector<int8_t> SplitWeightsAlongInput(const int8_t* w, int64_t outer, int64_t inner);
 
 // Below this many multiply-accumulates per call, AMX implementations are passed over.
 // oneDNN 2.6 prefers AMX wherever the CPU has it, but its per-call tile setup dominates small
