@@ -14,8 +14,8 @@ namespace sl {
 //   3. the bias, if any, is a float32 constant with one value per output channel (Gemm also needs
 //      transA = 0, alpha = beta = 1; Conv needs rank 3 or 4 and no auto_pad)
 // into the quantized node reading x directly. QuantizeLinear / DequantizeLinear nodes left without
-// readers are removed. Anything else is left as it is (it runs as float). Nothing is rewritten on a
-// CPU without exact INT8 kernels (Int8KernelsExact, kernels/quant/quant.h).
+// readers are removed. Anything else is left as it is (it runs as float). On CPUs without VNNI the
+// INT8 kernels split their weights to stay exact (UseSplitWeights, kernels/quant/quant.h).
 //
 // Constant folding has already turned DequantizeLinear(W) into a float constant and dropped the
 // node, so the int8 W is found through that value's producer in `source`, the graph `g` was

@@ -149,7 +149,7 @@ struct RunMetrics {
   std::vector<JobSample> job_samples;  // a uniform sample of the jobs (JobSampleReservoir)
   std::vector<Pause> pauses;           // in time order, overlapping ones merged
   std::vector<Pause> late_admissions;  // likewise (kLateAdmitMinUs)
-  std::vector<Stall> stalls;           // in order of their end
+  std::vector<Stall> stalls;           // as recorded (job ends, late wake-ups); may overlap
   // Real runs: resident memory of the whole process (VmRSS), sampled about every 250 ms.
   double rss_start_mb = 0, rss_peak_mb = 0, rss_end_mb = 0;
   std::vector<double> rss_every_10s_mb;
