@@ -39,6 +39,7 @@
 #include "kernels/sparse/sparse.h"
 #include "kernels/sparse/sparse_common.h"
 #include "kernels/sparse/spmm.h"
+#include "kernels/sparse/tiling.h"
 
 namespace sl::sparse {
 namespace {
@@ -187,6 +188,7 @@ void SparseConvKernel::RunGridItem(const float* xp, const float* res, float* y, 
   a.bias = bias_.data() + g * oc_g;
   a.lo = clamp_.lo;
   a.hi = clamp_.hi;
+  a.wide = true;
   SetBlocks(a, g, partial);
   const int64_t units = w.units();
   spmm_(a, units * split / splits, units * (split + 1) / splits);
@@ -244,6 +246,7 @@ void SparseConvKernel::RunItem(const float* x, const float* res, float* y, int64
   a.bias = bias_.data() + g * oc_g;
   a.lo = clamp_.lo;
   a.hi = clamp_.hi;
+  a.wide = true;
   if (direct_) {
     a.x = xg + p0;
     a.ldx = p_.in_h * p_.in_w;
@@ -426,14 +429,16 @@ void SetUpGrid(SparseConvKernel& k) {
       k.max_threads_ > 1 && p.batch == 1 &&
       (weight_bytes > static_cast<size_t>(p.in_channels * channel) * sizeof(float) ||
        k.grid_cols_ < kTargetCols * k.max_threads_);
-  // kTargetCols grid positions per tile (16 AVX-512 vectors: whole passes of 4 vectors, so only
-  // the image's last tile ends in a partial pass), but a tile per thread at least when threads
-  // split tiles.
+  // kTargetCols grid positions per tile (whole passes: 4 passes of 4 AVX-512 or of 8 AVX2 vectors,
+  // so only the image's last tile ends in a partial pass), but a tile per thread at least when
+  // threads split tiles.
   k.tile_ = kTargetCols;
   if (!k.grid_split_rows_) {
-    const int64_t pass = 4 * VectorWidth(k.level_);
+    const int64_t pass = PassColumns(k.level_, /*wide=*/true);
     const int64_t per_thread = (k.grid_cols_ + k.max_threads_ - 1) / k.max_threads_;
     k.tile_ = std::min(k.tile_, std::max(pass, (per_thread + pass - 1) / pass * pass));
+    k.tile_ = BalancedTile(k.grid_cols_, p.batch * p.groups, k.max_threads_, k.tile_,
+                           VectorWidth(k.level_), pass);
   }
   k.grid_bytes_ = RegionBytes(p.batch * p.in_channels * channel);
   k.region_bytes_ = 0;
@@ -487,13 +492,17 @@ Result<std::unique_ptr<Kernel>> CreateSparseConv(const KernelRequest& req, Spars
   // weights); then Execute splits the rows of W across threads instead.
   const int64_t out_hw = p.out_h * p.out_w;
   const int64_t quantum = VectorWidth(k.level_);
-  k.tile_ = TileColumns(k.direct_ ? k_g : max_operand_rows, quantum * 4, out_hw);
+  k.tile_ = TileColumns(k.direct_ ? k_g : max_operand_rows, PassColumns(k.level_, true), out_hw);
   const int64_t per_thread = (out_hw * p.batch * p.groups + k.max_threads_ - 1) / k.max_threads_;
   if (k.max_threads_ > 1 &&
       p.batch * p.groups * ((out_hw + k.tile_ - 1) / k.tile_) < k.max_threads_) {
     const int64_t shrunk =
         std::max<int64_t>(quantum, (per_thread + quantum - 1) / quantum * quantum);
     if (shrunk >= 8 * quantum) k.tile_ = shrunk;
+  } else {
+    // Every thread a tile at least: even them out (the last tile of an image is often narrow).
+    k.tile_ =
+        BalancedTile(out_hw, p.batch * p.groups, k.max_threads_, k.tile_, quantum, 4 * quantum);
   }
   k.region_bytes_ = k.direct_ ? 0 : RegionBytes(max_operand_rows * k.tile_);
   // CSR on the input channels or an im2col tile: blocks of about kOperandBlockRows operand rows

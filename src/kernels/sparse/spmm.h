@@ -49,9 +49,14 @@ struct SpmmArgs {
   // Added before the clamp (a fused residual Add), when not null: laid out like Y, its row r at
   // residual + (r - y_row0) * ldy with the same column (or grid) mapping. Every format.
   const float* residual = nullptr;
+  // CSR and 2:4 in passes of V::kWideChunks vectors of columns instead of kChunks (AVX2: 8
+  // instead of 4, so that 8 independent accumulator chains cover the FMA latency). Convolutions
+  // set it; MatMul does not (vit_s qkv measured 1.2x slower with 8 on the AMD EPYC VM).
+  bool wide = false;
 };
 
-// Floats of SpmmArgs::partial per row of W (4 vectors of the widest level).
+// Floats of SpmmArgs::partial per row of W (the most floats of a pass: 4 AVX-512 or 8 AVX2
+// vectors).
 inline constexpr int64_t kSpmmPartialFloats = 64;
 
 using SpmmFn = void (*)(const SpmmArgs& a, int64_t unit_begin, int64_t unit_end);
@@ -63,5 +68,7 @@ void SpmmAvx512(const SpmmArgs& a, int64_t unit_begin, int64_t unit_end);
 SpmmFn SpmmFor(dense::SimdLevel level);
 // Vector width in floats of `level` (1 for scalar): the column granularity kernels tile by.
 int64_t VectorWidth(dense::SimdLevel level);
+// Columns of one CSR / 2:4 pass at `level` (SpmmArgs::wide or not).
+int64_t PassColumns(dense::SimdLevel level, bool wide);
 
 }  // namespace sl::sparse

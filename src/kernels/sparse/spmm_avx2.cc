@@ -34,6 +34,7 @@ struct Avx2Vec {
   using R = __m256;
   static constexpr int W = 8;
   static constexpr int kChunks = 4;
+  static constexpr int kWideChunks = 8;
   static constexpr int kBlockChunks = 2;
   static R set1(float v) { return _mm256_set1_ps(v); }
   static R load(const float* p) { return _mm256_loadu_ps(p); }

@@ -1,11 +1,11 @@
 // The SpMM loops of spmm.h written once over a vector type V; spmm_{scalar,avx2,avx512}.cc include
 // this after selecting their target, so each gets its own internal copy (anonymous namespace).
 //
-// V provides: R (register), W (floats per R), kChunks / kBlockChunks (vectors of columns held in
-// accumulators for one row / for a 4-row block), set1, load, load_part(p, n), store,
-// store_part(p, r, n), store_lanes(p, r, l, n) (lanes [l, l + n) of r at p + lane),
-// load_lanes(p, l, n) (the same lanes, zeros elsewhere), add, fma(a, b, c) = a * b + c,
-// clamp(r, lo, hi).
+// V provides: R (register), W (floats per R), kChunks / kWideChunks / kBlockChunks (vectors of
+// columns held in accumulators for one row / one row with SpmmArgs::wide / a 4-row block), set1,
+// load, load_part(p, n), store, store_part(p, r, n), store_lanes(p, r, l, n) (lanes [l, l + n) of
+// r at p + lane), load_lanes(p, l, n) (the same lanes, zeros elsewhere), add,
+// fma(a, b, c) = a * b + c, clamp(r, lo, hi).
 #pragma once
 
 #include <algorithm>
@@ -314,18 +314,28 @@ inline void CsrColumn(const SpmmArgs& a, int64_t r) {
 
 template <class V>
 void SpmmImpl(const SpmmArgs& a, int64_t unit_begin, int64_t unit_end) {
+  static_assert(V::kWideChunks * V::W <= kSpmmPartialFloats && V::kChunks <= V::kWideChunks);
   if (a.cols == 1 && a.w->format == SparseFormat::kCsr && a.grid_w == 0 && a.residual == nullptr) {
     for (int64_t u = unit_begin; u < unit_end; ++u) CsrColumn(a, u);
     return;
   }
+  const UnitRange units{unit_begin, unit_end};
   if (a.w->format == SparseFormat::kNm24) {
-    WalkColumns<V, V::kChunks, NmOp, true>(a, UnitRange{unit_begin, unit_end});
+    if (a.wide) {
+      WalkColumns<V, V::kWideChunks, NmOp, true>(a, units);
+    } else {
+      WalkColumns<V, V::kChunks, NmOp, true>(a, units);
+    }
     return;
   }
   if (a.w->format == SparseFormat::kCsr) {
-    WalkColumns<V, V::kChunks, CsrOp, true>(a, UnitRange{unit_begin, unit_end});
+    if (a.wide) {
+      WalkColumns<V, V::kWideChunks, CsrOp, true>(a, units);
+    } else {
+      WalkColumns<V, V::kChunks, CsrOp, true>(a, units);
+    }
   } else {
-    WalkColumns<V, V::kBlockChunks, BlockOp, false>(a, UnitRange{unit_begin, unit_end});
+    WalkColumns<V, V::kBlockChunks, BlockOp, false>(a, units);
   }
 }
 

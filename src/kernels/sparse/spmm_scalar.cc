@@ -10,6 +10,7 @@ struct ScalarVec {
   using R = float;
   static constexpr int W = 1;
   static constexpr int kChunks = 4;
+  static constexpr int kWideChunks = 4;
   static constexpr int kBlockChunks = 4;
   static R set1(float v) { return v; }
   static R load(const float* p) { return *p; }
@@ -51,6 +52,11 @@ int64_t VectorWidth(dense::SimdLevel level) {
       break;
   }
   return 1;
+}
+
+int64_t PassColumns(dense::SimdLevel level, bool wide) {
+  // 4 vectors (kChunks), or kWideChunks with `wide`: 8 on AVX2 only.
+  return VectorWidth(level) * (wide && level == dense::SimdLevel::kAvx2 ? 8 : 4);
 }
 
 }  // namespace sl::sparse
