@@ -49,9 +49,12 @@ struct SpmmArgs {
   // Added before the clamp (a fused residual Add), when not null: laid out like Y, its row r at
   // residual + (r - y_row0) * ldy with the same column (or grid) mapping. Every format.
   const float* residual = nullptr;
-  // CSR and 2:4 in passes of V::kWideChunks vectors of columns instead of kChunks (AVX2: 8
-  // instead of 4, so that 8 independent accumulator chains cover the FMA latency). Convolutions
-  // set it; MatMul does not (vit_s qkv measured 1.2x slower with 8 on the AMD EPYC VM).
+  // Wider passes: CSR and 2:4 in passes of V::kWideChunks vectors of columns instead of kChunks
+  // (AVX2: 8 instead of 4, so that 8 independent accumulator chains cover the FMA latency); 4x1
+  // blocks on a padded grid in V::kWideBlockChunks instead of kBlockChunks (AVX2: 3 instead of 2,
+  // 12 accumulators). Convolutions set it; MatMul does not (vit_s qkv measured 1.2x slower with 8
+  // on the AMD EPYC VM). Off the grid, where operand rows start on cache lines, 3-vector passes
+  // straddle lines and measured 1.2x slower (resnet50 conv1x1_256to64_56), so blocks keep 2 there.
   bool wide = false;
 };
 

@@ -33,9 +33,11 @@ inline __m256i TailMask(int n) {
 struct Avx2Vec {
   using R = __m256;
   static constexpr int W = 8;
+  static constexpr int kRegs = 16;
   static constexpr int kChunks = 4;
   static constexpr int kWideChunks = 8;
   static constexpr int kBlockChunks = 2;
+  static constexpr int kWideBlockChunks = 3;
   static R set1(float v) { return _mm256_set1_ps(v); }
   static R load(const float* p) { return _mm256_loadu_ps(p); }
   static R load_part(const float* p, int n) { return _mm256_maskload_ps(p, TailMask(n)); }

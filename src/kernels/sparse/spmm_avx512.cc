@@ -25,9 +25,11 @@ namespace {
 struct Avx512Vec {
   using R = __m512;
   static constexpr int W = 16;
+  static constexpr int kRegs = 32;
   static constexpr int kChunks = 4;
   static constexpr int kWideChunks = 4;
   static constexpr int kBlockChunks = 4;
+  static constexpr int kWideBlockChunks = 4;
   static __mmask16 Mask(int n) { return static_cast<__mmask16>((1u << n) - 1u); }
   static R set1(float v) { return _mm512_set1_ps(v); }
   static R load(const float* p) { return _mm512_loadu_ps(p); }

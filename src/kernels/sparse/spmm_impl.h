@@ -1,8 +1,10 @@
 // The SpMM loops of spmm.h written once over a vector type V; spmm_{scalar,avx2,avx512}.cc include
 // this after selecting their target, so each gets its own internal copy (anonymous namespace).
 //
-// V provides: R (register), W (floats per R), kChunks / kWideChunks / kBlockChunks (vectors of
-// columns held in accumulators for one row / one row with SpmmArgs::wide / a 4-row block), set1,
+// V provides: R (register), W (floats per R), kChunks / kWideChunks / kBlockChunks /
+// kWideBlockChunks (vectors of columns held in accumulators for one row / one row with
+// SpmmArgs::wide / a 4-row block / a 4-row block with SpmmArgs::wide on a padded grid), kRegs
+// (vector registers), set1,
 // load, load_part(p, n), store, store_part(p, r, n), store_lanes(p, r, l, n) (lanes [l, l + n) of
 // r at p + lane), load_lanes(p, l, n) (the same lanes, zeros elsewhere), add,
 // fma(a, b, c) = a * b + c, clamp(r, lo, hi).
@@ -205,14 +207,28 @@ inline void BlockTile(const SpmmArgs& a, int64_t u, int64_t c0, int n, Span s) {
   const float* val = a.w->val.data();
   for (int32_t j = s.j0; j < s.j1; ++j) {
     const float* x = a.x + idx[j] * a.ldx + c0;
-    const R w0 = V::set1(val[4 * j]), w1 = V::set1(val[4 * j + 1]);
-    const R w2 = V::set1(val[4 * j + 2]), w3 = V::set1(val[4 * j + 3]);
-    for (int i = 0; i < A; ++i) {
-      const R v = LoadVec<V, A, kPartial>(x, i, n);
-      acc[0][i] = V::fma(w0, v, acc[0][i]);
-      acc[1][i] = V::fma(w1, v, acc[1][i]);
-      acc[2][i] = V::fma(w2, v, acc[2][i]);
-      acc[3][i] = V::fma(w3, v, acc[3][i]);
+    if constexpr (4 * A + 5 <= V::kRegs) {
+      // The four weights held, an operand vector at a time (when they fit: measured up to 1.15x
+      // faster than the order below with A = 2 on AVX2).
+      const R w0 = V::set1(val[4 * j]), w1 = V::set1(val[4 * j + 1]);
+      const R w2 = V::set1(val[4 * j + 2]), w3 = V::set1(val[4 * j + 3]);
+      for (int i = 0; i < A; ++i) {
+        const R v = LoadVec<V, A, kPartial>(x, i, n);
+        acc[0][i] = V::fma(w0, v, acc[0][i]);
+        acc[1][i] = V::fma(w1, v, acc[1][i]);
+        acc[2][i] = V::fma(w2, v, acc[2][i]);
+        acc[3][i] = V::fma(w3, v, acc[3][i]);
+      }
+    } else {
+      // The block's operand vectors first, then one weight at a time: 4A accumulators, A operand
+      // vectors and one broadcast weight live at once (16 AVX2 registers for A = 3; with the
+      // four weights held instead, GCC 12 spilled an accumulator through the stack every block).
+      R v[A];
+      for (int i = 0; i < A; ++i) v[i] = LoadVec<V, A, kPartial>(x, i, n);
+      for (int k = 0; k < kBlockRows; ++k) {
+        const R w = V::set1(val[4 * j + k]);
+        for (int i = 0; i < A; ++i) acc[k][i] = V::fma(w, v[i], acc[k][i]);
+      }
     }
   }
   for (int k = 0; k < kBlockRows; ++k) {
@@ -226,10 +242,9 @@ inline void BlockTile(const SpmmArgs& a, int64_t u, int64_t c0, int n, Span s) {
 
 // Walks the columns in passes of A vectors, then the rest, calling Tile<V, vectors, partial>::Do(a,
 // what, c0, n) for each pass (`n`: the floats of its last vector; `what`: one unit, or a unit
-// range). Each pass walks all of the unit's weights. With kOnePassTail the rest is one pass of
-// fewer vectors, the last one possibly partial (CSR, 2:4: measured 5-12% faster on the 3x3 conv
-// grids, whose tiles end in 2-3 vectors); without, one pass per vector (4x1 blocks: GCC 12 spills
-// the 4-row accumulators of a multi-vector partial pass, 8-14% slower).
+// range). Each pass walks all of the unit's weights. The rest is one pass of fewer vectors, the
+// last one possibly partial (CSR, 2:4: measured 5-12% faster on the 3x3 conv grids than a pass per
+// vector; 4x1 blocks too since BlockTile holds one weight at a time).
 template <class V, template <class, int, bool> class Tile, int B, class What>
 void TailPass(const SpmmArgs& a, const What& what, int64_t c0, int vectors, int n) {
   if constexpr (B > 0) {
@@ -245,19 +260,14 @@ void TailPass(const SpmmArgs& a, const What& what, int64_t c0, int vectors, int 
   }
 }
 
-template <class V, int A, template <class, int, bool> class Tile, bool kOnePassTail, class What>
+template <class V, int A, template <class, int, bool> class Tile, class What>
 void WalkColumns(const SpmmArgs& a, const What& what) {
   int64_t c0 = 0;
   for (; c0 + A * V::W <= a.cols; c0 += A * V::W) Tile<V, A, false>::Do(a, what, c0, V::W);
-  if (kOnePassTail) {
-    const int64_t rest = a.cols - c0;
-    if (rest <= 0) return;
-    const int vectors = static_cast<int>((rest + V::W - 1) / V::W);
-    TailPass<V, Tile, A>(a, what, c0, vectors, static_cast<int>(rest - (vectors - 1) * V::W));
-    return;
-  }
-  for (; c0 + V::W <= a.cols; c0 += V::W) Tile<V, 1, false>::Do(a, what, c0, V::W);
-  if (c0 < a.cols) Tile<V, 1, true>::Do(a, what, c0, static_cast<int>(a.cols - c0));
+  const int64_t rest = a.cols - c0;
+  if (rest <= 0) return;
+  const int vectors = static_cast<int>((rest + V::W - 1) / V::W);
+  TailPass<V, Tile, A>(a, what, c0, vectors, static_cast<int>(rest - (vectors - 1) * V::W));
 }
 
 struct UnitRange {
@@ -315,6 +325,7 @@ inline void CsrColumn(const SpmmArgs& a, int64_t r) {
 template <class V>
 void SpmmImpl(const SpmmArgs& a, int64_t unit_begin, int64_t unit_end) {
   static_assert(V::kWideChunks * V::W <= kSpmmPartialFloats && V::kChunks <= V::kWideChunks);
+  static_assert(V::kWideBlockChunks * V::W <= kSpmmPartialFloats);
   if (a.cols == 1 && a.w->format == SparseFormat::kCsr && a.grid_w == 0 && a.residual == nullptr) {
     for (int64_t u = unit_begin; u < unit_end; ++u) CsrColumn(a, u);
     return;
@@ -322,20 +333,24 @@ void SpmmImpl(const SpmmArgs& a, int64_t unit_begin, int64_t unit_end) {
   const UnitRange units{unit_begin, unit_end};
   if (a.w->format == SparseFormat::kNm24) {
     if (a.wide) {
-      WalkColumns<V, V::kWideChunks, NmOp, true>(a, units);
+      WalkColumns<V, V::kWideChunks, NmOp>(a, units);
     } else {
-      WalkColumns<V, V::kChunks, NmOp, true>(a, units);
+      WalkColumns<V, V::kChunks, NmOp>(a, units);
     }
     return;
   }
   if (a.w->format == SparseFormat::kCsr) {
     if (a.wide) {
-      WalkColumns<V, V::kWideChunks, CsrOp, true>(a, units);
+      WalkColumns<V, V::kWideChunks, CsrOp>(a, units);
     } else {
-      WalkColumns<V, V::kChunks, CsrOp, true>(a, units);
+      WalkColumns<V, V::kChunks, CsrOp>(a, units);
     }
   } else {
-    WalkColumns<V, V::kBlockChunks, BlockOp, false>(a, units);
+    if (a.wide && a.grid_w > 0) {
+      WalkColumns<V, V::kWideBlockChunks, BlockOp>(a, units);
+    } else {
+      WalkColumns<V, V::kBlockChunks, BlockOp>(a, units);
+    }
   }
 }
 

@@ -9,9 +9,11 @@ namespace {
 struct ScalarVec {
   using R = float;
   static constexpr int W = 1;
+  static constexpr int kRegs = 16;
   static constexpr int kChunks = 4;
   static constexpr int kWideChunks = 4;
   static constexpr int kBlockChunks = 4;
+  static constexpr int kWideBlockChunks = 4;
   static R set1(float v) { return v; }
   static R load(const float* p) { return *p; }
   static R load_part(const float* p, int) { return *p; }
