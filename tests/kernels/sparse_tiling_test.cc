@@ -31,6 +31,8 @@ TEST(SparseTiling, BalancedTileKeepsTheTileWhenNothingIsGained) {
   EXPECT_EQ(BalancedTile(256, 1, 2, 128, 8, 32), 128);  // already even
   EXPECT_EQ(BalancedTile(196, 1, 1, 128, 8, 32), 128);  // one thread
   EXPECT_EQ(BalancedTile(196, 4, 2, 128, 8, 32), 128);  // 8 items, 4 per thread
+  // Many items: a thread's extra is small, and large images are not searched.
+  EXPECT_EQ(BalancedTile(1000 * 1000, 1, 2, 256, 8, 64), 256);
   // An even split would need tiles under min_tile.
   EXPECT_EQ(BalancedTile(70, 1, 2, 64, 8, 64), 64);
   // Degenerate sizes are returned as they came.

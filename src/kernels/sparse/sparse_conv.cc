@@ -488,8 +488,8 @@ Result<std::unique_ptr<Kernel>> CreateSparseConv(const KernelRequest& req, Spars
     std::copy(b, b + p.out_channels, k.bias_.begin());
   }
   // Tiles: cache-sized operand tiles, but enough of them to feed every thread, unless that would
-  // leave tiles narrower than two chunks of 4 vectors (the tails run one vector per pass over the
-  // weights); then Execute splits the rows of W across threads instead.
+  // leave tiles narrower than 8 vectors (each pass walks all the weights); then Execute splits the
+  // rows of W across threads instead.
   const int64_t out_hw = p.out_h * p.out_w;
   const int64_t quantum = VectorWidth(k.level_);
   k.tile_ = TileColumns(k.direct_ ? k_g : max_operand_rows, PassColumns(k.level_, true), out_hw);
