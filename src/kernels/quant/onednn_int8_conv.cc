@@ -66,9 +66,7 @@ Result<std::unique_ptr<Kernel>> CreateOnednnInt8Conv(const KernelRequest& req,
     if (split) {
       halves = SplitWeightsAlongInput(w.data<int8_t>(), g.out_channels,
                                       g.in_channels / g.groups * g.kernel_h * g.kernel_w);
-      k->dup_rows_ = g.batch * g.in_h * g.in_w;
-      k->dup_channels_ = g.in_channels;
-      k->dup_groups_ = g.groups;
+      k->split_groups_ = g.groups;
     }
     const memory::desc user_wei_md(wei_dims, s8, grouped ? Tag::goihw : Tag::oihw);
     k->Build(pd, dnnl::convolution_forward(pd), user_dst_md, user_wei_md,

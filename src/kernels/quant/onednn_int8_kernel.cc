@@ -67,7 +67,7 @@ std::vector<int8_t> SplitWeightsAlongInput(const int8_t* w, int64_t outer, int64
 void OnednnInt8Kernel::Build(const dnnl::primitive_desc& pd, dnnl::primitive primitive,
                              const memory::desc& user_dst_md, const memory::desc& user_wei_md,
                              const void* weights, const memory::desc& bias_md, const Tensor& bias) {
-  name_ = std::string("onednn-int8:") + pd.impl_info_str() + (dup_channels_ > 0 ? "+split" : "");
+  name_ = std::string("onednn-int8:") + pd.impl_info_str() + (split_groups_ > 0 ? "+split" : "");
   primitive_ = std::move(primitive);
   src_md_ = pd.src_desc(0);
   dst_md_ = pd.dst_desc(0);
@@ -77,7 +77,7 @@ void OnednnInt8Kernel::Build(const dnnl::primitive_desc& pd, dnnl::primitive pri
   bias_ = bias;
   packed_weights_ = dense::ReorderToNew(user_wei_md, weights, pd.weights_desc(0));
   src_offset_ = scratch_.Add(src_md_.get_size());
-  if (dup_channels_ > 0) stage_offset_ = scratch_.Add(src_md_.get_size() / 2);
+  if (split_groups_ > 0) stage_offset_ = scratch_.Add(src_md_.get_size() / 2);
   scratchpad_offset_ = scratch_.Add(scratchpad_md_.get_size());
   if (dst_md_ != user_dst_md_) {
     dst_offset_ = scratch_.Add(dst_md_.get_size());
@@ -142,18 +142,18 @@ Status OnednnInt8Kernel::Execute(std::span<const TensorView> inputs,
   try {
     dense::SetNumThreads(ctx.num_threads);
     void* xq = At(ctx.scratch, src_offset_);
-    void* stage = dup_channels_ > 0 ? At(ctx.scratch, stage_offset_) : xq;
+    void* stage = split_groups_ > 0 ? At(ctx.scratch, stage_offset_) : xq;
     const float* x = inputs[0].data_as<const float>();
     if (channels_last_) {
       QuantizeToChannelsLast(x, batch_, channels_, plane_, x_, stage);
     } else {
       QuantizeRow(x, x_elements_, x_, stage);
     }
-    if (dup_channels_ > 0) {  // each group's channels twice: for the high and the low halves
-      const int64_t per_group = dup_channels_ / dup_groups_;
+    if (split_groups_ > 0) {  // each group's channels twice: for the high and the low halves
+      const int64_t per_group = channels_ / split_groups_;
       const auto* from = static_cast<const uint8_t*>(stage);
       auto* to = static_cast<uint8_t*>(xq);
-      for (int64_t r = 0; r < dup_rows_ * dup_groups_; ++r) {
+      for (int64_t r = 0; r < x_elements_ / per_group; ++r) {
         std::memcpy(to + 2 * r * per_group, from + r * per_group, per_group);
         std::memcpy(to + (2 * r + 1) * per_group, from + r * per_group, per_group);
       }

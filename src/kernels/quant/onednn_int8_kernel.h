@@ -49,9 +49,9 @@ class OnednnInt8Kernel final : public Kernel {
   void Build(const dnnl::primitive_desc& pd, dnnl::primitive primitive,
              const dnnl::memory::desc& user_dst_md, const dnnl::memory::desc& user_wei_md,
              const void* weights, const dnnl::memory::desc& bias_md, const Tensor& bias);
-  // Split weights: the quantized input (rows of `channels` values in `groups` groups) is staged and
-  // each group's channels written twice; set before Build().
-  int64_t dup_rows_ = 0, dup_channels_ = 0, dup_groups_ = 1;
+  // Split weights when > 0 (set before Build()): the quantized input, rows of channels_ values in
+  // this many groups, is staged and each group's channels written twice.
+  int64_t split_groups_ = 0;
 
  private:
   std::string name_;

@@ -42,12 +42,10 @@ Result<std::unique_ptr<Kernel>> CreateOnednnInt8MatMul(const KernelRequest& req,
 
     auto kernel = std::make_unique<OnednnInt8Kernel>();
     kernel->x_ = run.x;
+    kernel->channels_ = k;  // a row of the quantized input
     kernel->x_elements_ = m * k;
     kernel->y_elements_ = m * n;
-    if (split) {
-      kernel->dup_rows_ = m;
-      kernel->dup_channels_ = k;
-    }
+    if (split) kernel->split_groups_ = 1;
     kernel->Build(pd, dnnl::matmul(pd), dst_md, user_wei_md,
                   split ? static_cast<const void*>(halves.data()) : w.raw(), bias_md,
                   spec.has_bias ? req.input(2).constant : Tensor());

@@ -347,10 +347,13 @@ Status SparseConvKernel::Execute(std::span<const TensorView> inputs,
     return Status::Ok();
   }
   const size_t region = region_bytes_ + partial_bytes_;
-#pragma omp parallel for num_threads(threads) schedule(static)
-  for (int64_t i = 0; i < items; ++i) {
-    RunItem(x, res, y, i, splits,
-            reinterpret_cast<float*>(scratch + omp_get_thread_num() * region));
+  // Contiguous runs of items, items * t / nt onwards for thread t, as BalancedTile assumes.
+#pragma omp parallel num_threads(threads)
+  {
+    const int64_t t = omp_get_thread_num(), nt = omp_get_num_threads();
+    float* mine = reinterpret_cast<float*>(scratch + t * region);
+    for (int64_t i = items * t / nt; i < items * (t + 1) / nt; ++i)
+      RunItem(x, res, y, i, splits, mine);
   }
   return Status::Ok();
 }

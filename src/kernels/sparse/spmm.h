@@ -58,6 +58,9 @@ struct SpmmArgs {
   bool wide = false;
 };
 
+// Vectors of a wide CSR / 2:4 pass on AVX2 (Avx2Vec::kWideChunks, PassColumns).
+inline constexpr int kAvx2WideChunks = 8;
+
 // Floats of SpmmArgs::partial per row of W (the most floats of a pass: 4 AVX-512 or 8 AVX2
 // vectors).
 inline constexpr int64_t kSpmmPartialFloats = 64;

@@ -57,8 +57,8 @@ int64_t VectorWidth(dense::SimdLevel level) {
 }
 
 int64_t PassColumns(dense::SimdLevel level, bool wide) {
-  // 4 vectors (kChunks), or kWideChunks with `wide`: 8 on AVX2 only.
-  return VectorWidth(level) * (wide && level == dense::SimdLevel::kAvx2 ? 8 : 4);
+  // kChunks (4) at every level; kWideChunks with `wide`, which differs only on AVX2.
+  return VectorWidth(level) * (wide && level == dense::SimdLevel::kAvx2 ? kAvx2WideChunks : 4);
 }
 
 }  // namespace sl::sparse
