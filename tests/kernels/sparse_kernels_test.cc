@@ -286,7 +286,7 @@ TEST(SparseMatMulNmRows, ChosenWithSimdUnlessATransposed) {
     const Case c = CaseNamed(name);
     const Harness h(c.op, c.inputs, c.attrs, c.weight_transposed, Pattern::kNm24, 0.5, kSeed);
     ASSERT_TRUE(h.infer_status().ok()) << h.infer_status().message();
-    for (SimdLevel level : {SimdLevel::kScalar, SimdLevel::kAvx2}) {
+    for (SimdLevel level : {SimdLevel::kScalar, SimdLevel::kAvx2, SimdLevel::kAvx512}) {
       auto kernel = CreateAt(level, h.request(2), SparseFormat::kNm24);
       ASSERT_TRUE(kernel.ok()) << kernel.status().message();
       const bool simd =

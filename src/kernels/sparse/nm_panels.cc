@@ -2,6 +2,7 @@
 #include "kernels/sparse/nm_panels.h"
 
 #include "core/status.h"
+#include "kernels/sparse/spmm.h"
 
 namespace sl::sparse {
 
@@ -35,6 +36,7 @@ NmPanels PackNmPanels(const PackedMatrix& w, const float* bias, int lanes) {
 NmRowsFn NmRowsFor(dense::SimdLevel level) {
   switch (level) {
     case dense::SimdLevel::kAvx512:
+      return NmRowsAvx512;
     case dense::SimdLevel::kAvx2:
       return NmRowsAvx2;
     case dense::SimdLevel::kScalar:
@@ -43,6 +45,6 @@ NmRowsFn NmRowsFor(dense::SimdLevel level) {
   return nullptr;
 }
 
-int NmLanes(dense::SimdLevel level) { return level == dense::SimdLevel::kScalar ? 0 : 8; }
+int NmLanes(dense::SimdLevel level) { return static_cast<int>(VectorWidth(level) > 1 ? VectorWidth(level) : 0); }
 
 }  // namespace sl::sparse

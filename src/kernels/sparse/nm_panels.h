@@ -49,9 +49,10 @@ using NmRowsFn = void (*)(const NmRowsArgs& a, int64_t row_begin, int64_t row_en
                           int64_t panel_begin, int64_t panel_end);
 void NmRowsAvx2(const NmRowsArgs& a, int64_t row_begin, int64_t row_end, int64_t panel_begin,
                 int64_t panel_end);
-// The kernel for `level`, or null (scalar: no in-register permute; the row-vectorized SpMM runs).
-// AVX-512 machines run the AVX2 form (8 lanes): a 512-bit form was not written, as on the Intel
-// cores seen here the 512-bit permutes and one of the two FMA units share a port.
+void NmRowsAvx512(const NmRowsArgs& a, int64_t row_begin, int64_t row_end, int64_t panel_begin,
+                  int64_t panel_end);
+// The kernel for `level` (panels of 8 outputs on AVX2, 16 on AVX-512), or null (scalar: no
+// in-register permute; the row-vectorized SpMM runs).
 NmRowsFn NmRowsFor(dense::SimdLevel level);
 // Outputs per panel of the kernel NmRowsFor(level) returns.
 int NmLanes(dense::SimdLevel level);

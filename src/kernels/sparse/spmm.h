@@ -50,20 +50,21 @@ struct SpmmArgs {
   // residual + (r - y_row0) * ldy with the same column (or grid) mapping. Every format.
   const float* residual = nullptr;
   // Wider passes: CSR and 2:4 in passes of V::kWideChunks vectors of columns instead of kChunks
-  // (AVX2: 8 instead of 4, so that 8 independent accumulator chains cover the FMA latency); 4x1
-  // blocks on a padded grid in V::kWideBlockChunks instead of kBlockChunks (AVX2: 3 instead of 2,
-  // 12 accumulators). Convolutions set it; MatMul does not (vit_s qkv measured 1.2x slower with 8
+  // (AVX2 and AVX-512: 8 instead of 4, so that 8 independent accumulator chains cover the FMA
+  // latency on cores with two FMA pipes); 4x1 blocks on a padded grid in V::kWideBlockChunks
+  // instead of kBlockChunks (AVX2: 3 instead of 2, 12 accumulators; AVX-512: 6 instead of 4, 24
+  // accumulators). Convolutions set it; MatMul does not (vit_s qkv measured 1.2x slower with 8
   // on the AMD EPYC VM). Off the grid, where operand rows start on cache lines, 3-vector passes
   // straddle lines and measured 1.2x slower (resnet50 conv1x1_256to64_56), so blocks keep 2 there.
   bool wide = false;
 };
 
-// Vectors of a wide CSR / 2:4 pass on AVX2 (Avx2Vec::kWideChunks, PassColumns).
-inline constexpr int kAvx2WideChunks = 8;
+// Vectors of a wide CSR / 2:4 pass on AVX2 and AVX-512 (kWideChunks of Avx2Vec and Avx512Vec,
+// PassColumns).
+inline constexpr int kWidePassChunks = 8;
 
-// Floats of SpmmArgs::partial per row of W (the most floats of a pass: 4 AVX-512 or 8 AVX2
-// vectors).
-inline constexpr int64_t kSpmmPartialFloats = 64;
+// Floats of SpmmArgs::partial per row of W (the most floats of a pass: 8 AVX-512 vectors).
+inline constexpr int64_t kSpmmPartialFloats = 128;
 
 using SpmmFn = void (*)(const SpmmArgs& a, int64_t unit_begin, int64_t unit_end);
 

@@ -35,7 +35,7 @@ struct Avx2Vec {
   static constexpr int W = 8;
   static constexpr int kRegs = 16;
   static constexpr int kChunks = 4;
-  static constexpr int kWideChunks = kAvx2WideChunks;
+  static constexpr int kWideChunks = kWidePassChunks;
   static constexpr int kBlockChunks = 2;
   static constexpr int kWideBlockChunks = 3;
   static R set1(float v) { return _mm256_set1_ps(v); }

@@ -1,4 +1,4 @@
-// AVX-512 SpMM (spmm.h). Every function of this file is compiled for avx512f (pragma below); it
+// AVX-512 SpMM (spmm.h) and 2:4 rows (nm_panels.h). Every function of this file is compiled for avx512f (pragma below); it
 // is only called after run-time dispatch found that feature.
 #include <immintrin.h>
 
@@ -6,6 +6,7 @@
 #include <cstdint>
 #include <vector>
 
+#include "kernels/sparse/nm_panels.h"
 #include "kernels/sparse/packed_matrix.h"
 #include "kernels/sparse/spmm.h"
 
@@ -17,6 +18,7 @@
 #pragma GCC target("avx512f,avx2,fma")
 #endif
 
+#include "kernels/sparse/nm_rows_impl.h"
 #include "kernels/sparse/spmm_impl.h"
 
 namespace sl::sparse {
@@ -27,9 +29,9 @@ struct Avx512Vec {
   static constexpr int W = 16;
   static constexpr int kRegs = 32;
   static constexpr int kChunks = 4;
-  static constexpr int kWideChunks = 4;
+  static constexpr int kWideChunks = kWidePassChunks;
   static constexpr int kBlockChunks = 4;
-  static constexpr int kWideBlockChunks = 4;
+  static constexpr int kWideBlockChunks = 6;
   static __mmask16 Mask(int n) { return static_cast<__mmask16>((1u << n) - 1u); }
   static R set1(float v) { return _mm512_set1_ps(v); }
   static R load(const float* p) { return _mm512_loadu_ps(p); }
@@ -48,12 +50,24 @@ struct Avx512Vec {
   static R clamp(R v, R lo, R hi) {
     return _mm512_maskz_min_ps(0xFFFF, hi, _mm512_maskz_max_ps(0xFFFF, lo, v));
   }
+  // NmRows (nm_rows_impl.h)
+  using I = __m512i;
+  static constexpr int kNmRows = 4;
+  static constexpr int kNmPanels = 2;
+  static I loadi(const int32_t* p) { return _mm512_loadu_si512(p); }
+  static R bcast4(const float* p) { return _mm512_broadcast_f32x4(_mm_loadu_ps(p)); }
+  static R permute(R x, I i) { return _mm512_permutevar_ps(x, i); }
 };
 
 }  // namespace
 
 void SpmmAvx512(const SpmmArgs& a, int64_t unit_begin, int64_t unit_end) {
   SpmmImpl<Avx512Vec>(a, unit_begin, unit_end);
+}
+
+void NmRowsAvx512(const NmRowsArgs& a, int64_t row_begin, int64_t row_end, int64_t panel_begin,
+                  int64_t panel_end) {
+  NmRowsImpl<Avx512Vec>(a, row_begin, row_end, panel_begin, panel_end);
 }
 
 }  // namespace sl::sparse

@@ -57,8 +57,8 @@ int64_t VectorWidth(dense::SimdLevel level) {
 }
 
 int64_t PassColumns(dense::SimdLevel level, bool wide) {
-  // kChunks (4) at every level; kWideChunks with `wide`, which differs only on AVX2.
-  return VectorWidth(level) * (wide && level == dense::SimdLevel::kAvx2 ? kAvx2WideChunks : 4);
+  // kChunks (4) at every level; kWideChunks (8) with `wide` on AVX2 and AVX-512.
+  return VectorWidth(level) * (wide && level != dense::SimdLevel::kScalar ? kWidePassChunks : 4);
 }
 
 }  // namespace sl::sparse
