@@ -45,6 +45,8 @@ NmRowsFn NmRowsFor(dense::SimdLevel level) {
   return nullptr;
 }
 
-int NmLanes(dense::SimdLevel level) { return static_cast<int>(VectorWidth(level) > 1 ? VectorWidth(level) : 0); }
+int NmLanes(dense::SimdLevel level) {
+  return static_cast<int>(VectorWidth(level) > 1 ? VectorWidth(level) : 0);
+}
 
 }  // namespace sl::sparse

@@ -496,7 +496,7 @@ Result<std::unique_ptr<Kernel>> CreateSparseConv(const KernelRequest& req, Spars
   const int64_t out_hw = p.out_h * p.out_w;
   const int64_t quantum = VectorWidth(k.level_);
   // Tiles in steps of a wide pass; with threads, of at most 64 columns (AVX-512's 128-column
-  // steps measured 1.15-1.3x slower at 2 threads on the 14x14 layers of ResNet-18/50 with 256 and
+  // steps measured 1.15-1.35x slower at 2 threads on the 14x14 layers of ResNet-18/50 with 256 and
   // 1024 channels, and 1.05-1.2x faster at 1 thread; AMD Zen 5).
   const int64_t step = k.max_threads_ > 1 ? std::min<int64_t>(PassColumns(k.level_, true), 64)
                                           : PassColumns(k.level_, true);

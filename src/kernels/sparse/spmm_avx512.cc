@@ -1,5 +1,5 @@
-// AVX-512 SpMM (spmm.h) and 2:4 rows (nm_panels.h). Every function of this file is compiled for avx512f (pragma below); it
-// is only called after run-time dispatch found that feature.
+// AVX-512 SpMM (spmm.h) and 2:4 rows (nm_panels.h). Every function of this file is compiled for
+// avx512f (pragma below); it is only called after run-time dispatch found that feature.
 #include <immintrin.h>
 
 #include <algorithm>

@@ -176,10 +176,10 @@ inline void NmTile(const SpmmArgs& a, int64_t r, int64_t c0, int n, int64_t g0, 
 
 // 2:4 over units [ub, ue), blocked along the operand rows: for each chunk of columns and each
 // block of kNmBlockGroups groups (64 operand rows: 16 KiB of X with 4 AVX-512 vectors, 32 KiB
-// with 8, that stays in L1), every row of W accumulates into Y. Without blocking each row would stream its half of
-// all K operand rows from L2. (The same blocking does not pay for CSR and 4x1 blocks: at the
-// sparsities where they are chosen a row holds only a few entries per block, and the extra loads
-// and stores of Y cost more than L1 saves; measured 1.3-4x slower.)
+// with 8, that stays in L1), every row of W accumulates into Y. Without blocking each row would
+// stream its half of all K operand rows from L2. (The same blocking does not pay for CSR and 4x1
+// blocks: at the sparsities where they are chosen a row holds only a few entries per block, and the
+// extra loads and stores of Y cost more than L1 saves; measured 1.3-4x slower.)
 constexpr int64_t kNmBlockGroups = 16;
 
 template <class V, int A, bool kPartial>
