@@ -189,6 +189,7 @@ void SparseConvKernel::RunGridItem(const float* xp, const float* res, float* y, 
   a.lo = clamp_.lo;
   a.hi = clamp_.hi;
   a.wide = true;
+  a.x_slack = true;  // grid_bytes_
   SetBlocks(a, g, partial);
   const int64_t units = w.units();
   spmm_(a, units * split / splits, units * (split + 1) / splits);
@@ -254,6 +255,7 @@ void SparseConvKernel::RunItem(const float* x, const float* res, float* y, int64
     BuildTile(w, xg, p0, cols, region);
     a.x = region;
     a.ldx = tile_;
+    a.x_slack = true;  // region_bytes_
   }
   SetBlocks(a, g, region + region_bytes_ / sizeof(float));
   const int64_t units = w.units();
@@ -443,7 +445,9 @@ void SetUpGrid(SparseConvKernel& k) {
     k.tile_ = BalancedTile(k.grid_cols_, p.batch * p.groups, k.max_threads_, k.tile_,
                            VectorWidth(k.level_), pass);
   }
-  k.grid_bytes_ = RegionBytes(p.batch * p.in_channels * channel);
+  // Plus a vector of slack (SpmmArgs::x_slack): reads end inside the copy but for the lanes of a
+  // pass's last vector past its last column.
+  k.grid_bytes_ = RegionBytes(p.batch * p.in_channels * channel + VectorWidth(k.level_));
   k.region_bytes_ = 0;
 }
 
@@ -512,7 +516,8 @@ Result<std::unique_ptr<Kernel>> CreateSparseConv(const KernelRequest& req, Spars
     k.tile_ =
         BalancedTile(out_hw, p.batch * p.groups, k.max_threads_, k.tile_, quantum, 4 * quantum);
   }
-  k.region_bytes_ = k.direct_ ? 0 : RegionBytes(max_operand_rows * k.tile_);
+  k.region_bytes_ =
+      k.direct_ ? 0 : RegionBytes(max_operand_rows * k.tile_ + quantum);  // + x_slack's vector
   // CSR on the input channels or an im2col tile: blocks of about kOperandBlockRows operand rows
   // (distinct rows of X here), measured best on ResNet-50's 1x1 layers (resnet50 1024to256_14:
   // 1.2x; 64 to 256 and unblocked tried, Intel Xeon). The padded grid sets its own. (Sparse

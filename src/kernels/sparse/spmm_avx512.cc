@@ -55,8 +55,12 @@ struct Avx512Vec {
   static constexpr int kNmRows = 4;
   static constexpr int kNmPanels = 2;
   static I loadi(const int32_t* p) { return _mm512_loadu_si512(p); }
-  static R bcast4(const float* p) { return _mm512_broadcast_f32x4(_mm_loadu_ps(p)); }
-  static R permute(R x, I i) { return _mm512_permutevar_ps(x, i); }
+  // The masked forms with every lane set: the plain ones start from _mm512_undefined_ps, which
+  // GCC 12 reports as maybe uninitialized.
+  static R bcast4(const float* p) {
+    return _mm512_mask_broadcast_f32x4(_mm512_setzero_ps(), 0xFFFF, _mm_loadu_ps(p));
+  }
+  static R permute(R x, I i) { return _mm512_mask_permutevar_ps(x, 0xFFFF, x, i); }
 };
 
 }  // namespace

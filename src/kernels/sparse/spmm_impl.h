@@ -113,7 +113,8 @@ inline void StorePartial(const SpmmArgs& a, int64_t r, const typename V::R* acc)
   for (int i = 0; i < A; ++i) V::store(p + i * V::W, acc[i]);
 }
 
-template <class V, int A, bool kPartial>
+// kSlack: SpmmArgs::x_slack (the last vector of a partial pass loaded whole).
+template <class V, int A, bool kPartial, bool kSlack>
 inline void CsrTile(const SpmmArgs& a, int64_t r, int64_t c0, int n, Span s) {
   using R = typename V::R;
   R acc[A];
@@ -129,7 +130,7 @@ inline void CsrTile(const SpmmArgs& a, int64_t r, int64_t c0, int n, Span s) {
     const R wv = V::set1(val[j]);
     const float* x = a.x + idx[j] * a.ldx + c0;
     for (int i = 0; i < A; ++i) {
-      acc[i] = V::fma(wv, LoadVec<V, A, kPartial>(x, i, n), acc[i]);
+      acc[i] = V::fma(wv, LoadVec<V, A, kPartial && !kSlack>(x, i, n), acc[i]);
     }
   }
   if (s.last) {
@@ -284,8 +285,17 @@ struct UnitRange {
 template <class V, int A, bool P>
 struct CsrOp {
   static void Do(const SpmmArgs& a, const UnitRange& r, int64_t c0, int n) {
+    if constexpr (P) {
+      if (a.x_slack) return Walk<true>(a, r, c0, n);
+    }
+    Walk<false>(a, r, c0, n);
+  }
+  template <bool kSlack>
+  static void Walk(const SpmmArgs& a, const UnitRange& r, int64_t c0, int n) {
     for (int b = 0; b < a.kblocks; ++b) {
-      for (int64_t u = r.begin; u < r.end; ++u) CsrTile<V, A, P>(a, u, c0, n, UnitSpan(a, u, b));
+      for (int64_t u = r.begin; u < r.end; ++u) {
+        CsrTile<V, A, P, kSlack>(a, u, c0, n, UnitSpan(a, u, b));
+      }
     }
   }
 };
