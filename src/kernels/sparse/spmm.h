@@ -58,10 +58,10 @@ struct SpmmArgs {
   // straddle lines and measured 1.2x slower (resnet50 conv1x1_256to64_56), so blocks keep 2 there.
   bool wide = false;
   // X can be read a whole vector past the last column of every row (`cols`; the padded grid and
-  // im2col tiles have that slack in the scratch): CSR passes then load their last vector whole
-  // (the extra lanes are never stored) instead of masked. Under GCC 12 a masked load in the loop
-  // kept the accumulators on the stack, stored after every entry: ResNet-50's 7x7 3x3 layers (61
-  // grid columns, one pass of 4 AVX-512 vectors) ran 1.3x slower.
+  // im2col tiles have that slack in the scratch): CSR and 2:4 passes then load their last vector
+  // whole (the extra lanes are never stored) instead of masked. Under GCC 12 a masked load in the
+  // loop kept the accumulators on the stack, stored after every entry: ResNet-50's 7x7 3x3 layers
+  // (61 grid columns, one pass of 4 AVX-512 vectors) ran 1.3x slower.
   bool x_slack = false;
 };
 

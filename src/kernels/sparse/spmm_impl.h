@@ -141,8 +141,9 @@ inline void CsrTile(const SpmmArgs& a, int64_t r, int64_t c0, int n, Span s) {
 }
 
 // Groups [g0, g1) of row r of a 2:4 matrix. The first block of groups starts from the bias, later
-// ones from the partial sums in Y; only the last block adds the residual and clamps.
-template <class V, int A, bool kPartial>
+// ones from the partial sums in Y; only the last block adds the residual and clamps. kSlack: as
+// for CsrTile.
+template <class V, int A, bool kPartial, bool kSlack>
 inline void NmTile(const SpmmArgs& a, int64_t r, int64_t c0, int n, int64_t g0, int64_t g1,
                    bool first, bool last) {
   using R = typename V::R;
@@ -163,8 +164,8 @@ inline void NmTile(const SpmmArgs& a, int64_t r, int64_t c0, int n, int64_t g0, 
     const float* x0 = xr + (g * 4 + off[2 * g]) * a.ldx;
     const float* x1 = xr + (g * 4 + off[2 * g + 1]) * a.ldx;
     for (int i = 0; i < A; ++i) {
-      const R v0 = LoadVec<V, A, kPartial>(x0, i, n);
-      const R v1 = LoadVec<V, A, kPartial>(x1, i, n);
+      const R v0 = LoadVec < V, A, kPartial && !kSlack > (x0, i, n);
+      const R v1 = LoadVec < V, A, kPartial && !kSlack > (x1, i, n);
       acc[i] = V::fma(w1, v1, V::fma(w0, v0, acc[i]));
     }
   }
@@ -183,13 +184,15 @@ inline void NmTile(const SpmmArgs& a, int64_t r, int64_t c0, int n, int64_t g0, 
 // extra loads and stores of Y cost more than L1 saves; measured 1.3-4x slower.)
 constexpr int64_t kNmBlockGroups = 16;
 
-template <class V, int A, bool kPartial>
+template <class V, int A, bool kPartial, bool kSlack>
 void NmColumns(const SpmmArgs& a, int64_t ub, int64_t ue, int64_t c0, int n) {
   const int64_t groups = a.w->nm_groups();
   for (int64_t g0 = 0;; g0 += kNmBlockGroups) {
     const int64_t g1 = std::min(groups, g0 + kNmBlockGroups);
     const bool first = g0 == 0, last = g1 >= groups;
-    for (int64_t u = ub; u < ue; ++u) NmTile<V, A, kPartial>(a, u, c0, n, g0, g1, first, last);
+    for (int64_t u = ub; u < ue; ++u) {
+      NmTile<V, A, kPartial, kSlack>(a, u, c0, n, g0, g1, first, last);
+    }
     if (last) break;
   }
 }
@@ -302,7 +305,10 @@ struct CsrOp {
 template <class V, int A, bool P>
 struct NmOp {  // a unit range: every unit per block of groups
   static void Do(const SpmmArgs& a, const UnitRange& u, int64_t c0, int n) {
-    NmColumns<V, A, P>(a, u.begin, u.end, c0, n);
+    if constexpr (P) {
+      if (a.x_slack) return NmColumns<V, A, P, true>(a, u.begin, u.end, c0, n);
+    }
+    NmColumns<V, A, P, false>(a, u.begin, u.end, c0, n);
   }
 };
 template <class V, int A, bool P>
