@@ -117,6 +117,7 @@ inline void StorePartial(const SpmmArgs& a, int64_t r, const typename V::R* acc)
 template <class V, int A, bool kPartial, bool kSlack>
 inline void CsrTile(const SpmmArgs& a, int64_t r, int64_t c0, int n, Span s) {
   using R = typename V::R;
+  constexpr bool kMasked = kPartial && !kSlack;  // the operand's last vector
   R acc[A];
   if (s.first) {
     const R b = V::set1(a.bias[r]);
@@ -130,7 +131,7 @@ inline void CsrTile(const SpmmArgs& a, int64_t r, int64_t c0, int n, Span s) {
     const R wv = V::set1(val[j]);
     const float* x = a.x + idx[j] * a.ldx + c0;
     for (int i = 0; i < A; ++i) {
-      acc[i] = V::fma(wv, LoadVec<V, A, kPartial && !kSlack>(x, i, n), acc[i]);
+      acc[i] = V::fma(wv, LoadVec<V, A, kMasked>(x, i, n), acc[i]);
     }
   }
   if (s.last) {
@@ -147,6 +148,7 @@ template <class V, int A, bool kPartial, bool kSlack>
 inline void NmTile(const SpmmArgs& a, int64_t r, int64_t c0, int n, int64_t g0, int64_t g1,
                    bool first, bool last) {
   using R = typename V::R;
+  constexpr bool kMasked = kPartial && !kSlack;  // the operand's last vector
   R acc[A];
   float* y = a.y + (r - a.y_row0) * a.ldy + c0;
   if (first) {
@@ -164,8 +166,8 @@ inline void NmTile(const SpmmArgs& a, int64_t r, int64_t c0, int n, int64_t g0, 
     const float* x0 = xr + (g * 4 + off[2 * g]) * a.ldx;
     const float* x1 = xr + (g * 4 + off[2 * g + 1]) * a.ldx;
     for (int i = 0; i < A; ++i) {
-      const R v0 = LoadVec < V, A, kPartial && !kSlack > (x0, i, n);
-      const R v1 = LoadVec < V, A, kPartial && !kSlack > (x1, i, n);
+      const R v0 = LoadVec<V, A, kMasked>(x0, i, n);
+      const R v1 = LoadVec<V, A, kMasked>(x1, i, n);
       acc[i] = V::fma(w1, v1, V::fma(w0, v0, acc[i]));
     }
   }
