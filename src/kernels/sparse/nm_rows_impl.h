@@ -1,5 +1,5 @@
-// The loops of NmRows (nm_panels.h) over a vector type V; spmm_avx2.cc includes this after
-// selecting its target, as it does spmm_impl.h.
+// The loops of NmRows (nm_panels.h) over a vector type V; spmm_avx2.cc and spmm_avx512.cc include
+// this after selecting their target, as they do spmm_impl.h.
 //
 // Besides what spmm_impl.h uses, V provides: I (integer register), loadi, bcast4(p) (p[0..3] in
 // every 128-bit lane), permute(x, i) (in-lane permute by the low 2 bits of each element of i),
