@@ -46,6 +46,8 @@ const std::vector<Layer>& Layers() {
       {"resnet18.conv3x3_256_14", true, 256, 14, 14, 256, 3, 0},
       {"resnet50.conv1x1_256to64_56", true, 256, 56, 56, 64, 1, 0},
       {"resnet50.conv1x1_1024to256_14", true, 1024, 14, 14, 256, 1, 0},
+      {"resnet50.conv1x1_256to1024_14", true, 256, 14, 14, 1024, 1, 0},
+      {"resnet50.conv1x1_512to2048_7", true, 512, 7, 7, 2048, 1, 0},
       {"mobilenetv2.conv1x1_144to24_56", true, 144, 56, 56, 24, 1, 0},
       {"mobilenetv2.conv1x1_96to576_14", true, 96, 14, 14, 576, 1, 0},
       {"vit_s.qkv_197x384x1152", false, 197, 384, 1152},

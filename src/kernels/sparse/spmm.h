@@ -61,7 +61,9 @@ struct SpmmArgs {
   // im2col tiles have that slack in the scratch): CSR and 2:4 passes then load their last vector
   // whole (the extra lanes are never stored) instead of masked. Under GCC 12 a masked load in the
   // loop kept the accumulators on the stack, stored after every entry: ResNet-50's 7x7 3x3 layers
-  // (61 grid columns, one pass of 4 AVX-512 vectors) ran 1.3x slower.
+  // (61 grid columns, one pass of 4 AVX-512 vectors) ran 1.3x slower. Without the slack, passes
+  // off the grid load their last vector whole but shifted back to end at the last column, when
+  // `cols` holds a vector at least (spmm_impl.h, Last::kShifted).
   bool x_slack = false;
 };
 

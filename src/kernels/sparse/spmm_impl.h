@@ -23,6 +23,7 @@ template <class V, int A, bool kPartial>
 inline typename V::R LoadVec(const float* p, int i, int n) {
   return kPartial && i == A - 1 ? V::load_part(p + i * V::W, n) : V::load(p + i * V::W);
 }
+
 template <class V, int A, bool kPartial>
 inline void StoreVec(float* p, int i, typename V::R v, int n) {
   if (kPartial && i == A - 1) {
@@ -30,6 +31,46 @@ inline void StoreVec(float* p, int i, typename V::R v, int n) {
   } else {
     V::store(p + i * V::W, v);
   }
+}
+
+// How a partial pass (its last vector holds n < W columns) reads that vector of X inside the
+// loop over the weights: masked; whole from the same place (SpmmArgs::x_slack: the lanes past
+// the last column are never stored); or whole, shifted back to end at the pass's last column
+// (n - W floats earlier: its accumulator holds the n columns in lanes [W - n, W), and only those
+// are stored). Under GCC 12 a masked load in that loop kept the accumulators on the stack, so
+// the whole loads are used wherever they stay inside X: the slack, else shifted when the call
+// has at least a vector of columns (SpmmArgs::cols), off the padded grid.
+enum class Last { kMasked, kWhole, kShifted };
+
+template <class V, int A, bool kPartial, Last kLast>
+inline typename V::R LoadX(const float* p, int i, int n) {
+  if constexpr (kPartial && kLast == Last::kShifted) {
+    if (i == A - 1) return V::load(p + i * V::W + n - V::W);
+  }
+  constexpr bool kMasked = kPartial && kLast == Last::kMasked;
+  return LoadVec<V, A, kMasked>(p, i, n);
+}
+// Vector i of a pass of Y's row p (or of the residual's) as the accumulators of LoadX hold it,
+// zeros in the lanes that are not the pass's; and the store of just those lanes.
+template <class V, int A, bool kPartial, Last kLast>
+inline typename V::R LoadY(const float* p, int i, int n) {
+  if constexpr (kPartial && kLast == Last::kShifted) {
+    if (i == A - 1) return V::load_lanes(p + i * V::W + n - V::W, V::W - n, n);
+  }
+  return LoadVec<V, A, kPartial>(p, i, n);
+}
+template <class V, int A, bool kPartial, Last kLast>
+inline void StoreY(float* p, int i, typename V::R v, int n) {
+  if constexpr (kPartial && kLast == Last::kShifted) {
+    if (i == A - 1) return V::store_lanes(p + i * V::W + n - V::W, v, V::W - n, n);
+  }
+  StoreVec<V, A, kPartial>(p, i, v, n);
+}
+// The Last of a partial pass of SpmmArgs a.
+template <class V>
+inline Last LastOf(const SpmmArgs& a) {
+  if (a.x_slack) return Last::kWhole;
+  return a.grid_w == 0 && a.cols >= V::W ? Last::kShifted : Last::kMasked;
 }
 
 // One vector of sums of a padded-grid output row (SpmmArgs::grid_w): `lanes` columns from grid
@@ -66,7 +107,7 @@ inline void StoreGrid(const SpmmArgs& a, float* y, const float* res, int64_t oh,
 
 // Stores the accumulators of row r for columns [c0, c0 + A vectors): plus the residual (if any),
 // clamped.
-template <class V, int A, bool kPartial>
+template <class V, int A, bool kPartial, Last kLast = Last::kMasked>
 inline void StoreRow(const SpmmArgs& a, int64_t r, int64_t c0, const typename V::R* acc, int n) {
   using R = typename V::R;
   const R lo = V::set1(a.lo), hi = V::set1(a.hi);
@@ -75,11 +116,12 @@ inline void StoreRow(const SpmmArgs& a, int64_t r, int64_t c0, const typename V:
   if (a.grid_w == 0) {
     for (int i = 0; i < A; ++i) {
       R v = acc[i];
-      if (res != nullptr) v = V::add(v, LoadVec<V, A, kPartial>(res + c0, i, n));
-      StoreVec<V, A, kPartial>(y + c0, i, V::clamp(v, lo, hi), n);
+      if (res != nullptr) v = V::add(v, LoadY<V, A, kPartial, kLast>(res + c0, i, n));
+      StoreY<V, A, kPartial, kLast>(y + c0, i, V::clamp(v, lo, hi), n);
     }
     return;
   }
+  // (LastOf never shifts on the grid.)
   // One division per row and pass, then steps (a 64-bit division per vector cost 2-4 % of the 3x3
   // layers). Grid positions fit int32 (SetUpGrid).
   const auto q = static_cast<int32_t>(a.grid_q0 + c0), w = static_cast<int32_t>(a.grid_w);
@@ -113,11 +155,9 @@ inline void StorePartial(const SpmmArgs& a, int64_t r, const typename V::R* acc)
   for (int i = 0; i < A; ++i) V::store(p + i * V::W, acc[i]);
 }
 
-// kSlack: SpmmArgs::x_slack (the last vector of a partial pass loaded whole).
-template <class V, int A, bool kPartial, bool kSlack>
+template <class V, int A, bool kPartial, Last kLast>
 inline void CsrTile(const SpmmArgs& a, int64_t r, int64_t c0, int n, Span s) {
   using R = typename V::R;
-  constexpr bool kMasked = kPartial && !kSlack;  // the operand's last vector
   R acc[A];
   if (s.first) {
     const R b = V::set1(a.bias[r]);
@@ -131,31 +171,29 @@ inline void CsrTile(const SpmmArgs& a, int64_t r, int64_t c0, int n, Span s) {
     const R wv = V::set1(val[j]);
     const float* x = a.x + idx[j] * a.ldx + c0;
     for (int i = 0; i < A; ++i) {
-      acc[i] = V::fma(wv, LoadVec<V, A, kMasked>(x, i, n), acc[i]);
+      acc[i] = V::fma(wv, LoadX<V, A, kPartial, kLast>(x, i, n), acc[i]);
     }
   }
   if (s.last) {
-    StoreRow<V, A, kPartial>(a, r, c0, acc, n);
+    StoreRow<V, A, kPartial, kLast>(a, r, c0, acc, n);
   } else {
     StorePartial<V, A>(a, r, acc);
   }
 }
 
 // Groups [g0, g1) of row r of a 2:4 matrix. The first block of groups starts from the bias, later
-// ones from the partial sums in Y; only the last block adds the residual and clamps. kSlack: as
-// for CsrTile.
-template <class V, int A, bool kPartial, bool kSlack>
+// ones from the partial sums in Y; only the last block adds the residual and clamps.
+template <class V, int A, bool kPartial, Last kLast>
 inline void NmTile(const SpmmArgs& a, int64_t r, int64_t c0, int n, int64_t g0, int64_t g1,
                    bool first, bool last) {
   using R = typename V::R;
-  constexpr bool kMasked = kPartial && !kSlack;  // the operand's last vector
   R acc[A];
   float* y = a.y + (r - a.y_row0) * a.ldy + c0;
   if (first) {
     const R b = V::set1(a.bias[r]);
     for (int i = 0; i < A; ++i) acc[i] = b;
   } else {
-    for (int i = 0; i < A; ++i) acc[i] = LoadVec<V, A, kPartial>(y, i, n);
+    for (int i = 0; i < A; ++i) acc[i] = LoadY<V, A, kPartial, kLast>(y, i, n);
   }
   const int64_t groups = a.w->nm_groups();
   const float* val = a.w->val.data() + r * groups * 2;
@@ -166,16 +204,16 @@ inline void NmTile(const SpmmArgs& a, int64_t r, int64_t c0, int n, int64_t g0, 
     const float* x0 = xr + (g * 4 + off[2 * g]) * a.ldx;
     const float* x1 = xr + (g * 4 + off[2 * g + 1]) * a.ldx;
     for (int i = 0; i < A; ++i) {
-      const R v0 = LoadVec<V, A, kMasked>(x0, i, n);
-      const R v1 = LoadVec<V, A, kMasked>(x1, i, n);
+      const R v0 = LoadX<V, A, kPartial, kLast>(x0, i, n);
+      const R v1 = LoadX<V, A, kPartial, kLast>(x1, i, n);
       acc[i] = V::fma(w1, v1, V::fma(w0, v0, acc[i]));
     }
   }
   if (last) {
-    StoreRow<V, A, kPartial>(a, r, c0, acc, n);  // + residual, clamp
+    StoreRow<V, A, kPartial, kLast>(a, r, c0, acc, n);  // + residual, clamp
     return;
   }
-  for (int i = 0; i < A; ++i) StoreVec<V, A, kPartial>(y, i, acc[i], n);
+  for (int i = 0; i < A; ++i) StoreY<V, A, kPartial, kLast>(y, i, acc[i], n);
 }
 
 // 2:4 over units [ub, ue), blocked along the operand rows: for each chunk of columns and each
@@ -186,21 +224,21 @@ inline void NmTile(const SpmmArgs& a, int64_t r, int64_t c0, int n, int64_t g0, 
 // extra loads and stores of Y cost more than L1 saves; measured 1.3-4x slower.)
 constexpr int64_t kNmBlockGroups = 16;
 
-template <class V, int A, bool kPartial, bool kSlack>
+template <class V, int A, bool kPartial, Last kLast>
 void NmColumns(const SpmmArgs& a, int64_t ub, int64_t ue, int64_t c0, int n) {
   const int64_t groups = a.w->nm_groups();
   for (int64_t g0 = 0;; g0 += kNmBlockGroups) {
     const int64_t g1 = std::min(groups, g0 + kNmBlockGroups);
     const bool first = g0 == 0, last = g1 >= groups;
     for (int64_t u = ub; u < ue; ++u) {
-      NmTile<V, A, kPartial, kSlack>(a, u, c0, n, g0, g1, first, last);
+      NmTile<V, A, kPartial, kLast>(a, u, c0, n, g0, g1, first, last);
     }
     if (last) break;
   }
 }
 
 // Rows 4u .. 4u+3 (those < rows) of a kBlock4x1 matrix.
-template <class V, int A, bool kPartial>
+template <class V, int A, bool kPartial, Last kLast>
 inline void BlockTile(const SpmmArgs& a, int64_t u, int64_t c0, int n, Span s) {
   using R = typename V::R;
   const int64_t r0 = u * kBlockRows;
@@ -224,7 +262,7 @@ inline void BlockTile(const SpmmArgs& a, int64_t u, int64_t c0, int n, Span s) {
       const R w0 = V::set1(val[4 * j]), w1 = V::set1(val[4 * j + 1]);
       const R w2 = V::set1(val[4 * j + 2]), w3 = V::set1(val[4 * j + 3]);
       for (int i = 0; i < A; ++i) {
-        const R v = LoadVec<V, A, kPartial>(x, i, n);
+        const R v = LoadX<V, A, kPartial, kLast>(x, i, n);
         acc[0][i] = V::fma(w0, v, acc[0][i]);
         acc[1][i] = V::fma(w1, v, acc[1][i]);
         acc[2][i] = V::fma(w2, v, acc[2][i]);
@@ -235,7 +273,7 @@ inline void BlockTile(const SpmmArgs& a, int64_t u, int64_t c0, int n, Span s) {
       // vectors and one broadcast weight live at once (16 AVX2 registers for A = 3; with the
       // four weights held instead, GCC 12 spilled an accumulator through the stack every block).
       R v[A];
-      for (int i = 0; i < A; ++i) v[i] = LoadVec<V, A, kPartial>(x, i, n);
+      for (int i = 0; i < A; ++i) v[i] = LoadX<V, A, kPartial, kLast>(x, i, n);
       for (int k = 0; k < kBlockRows; ++k) {
         const R w = V::set1(val[4 * j + k]);
         for (int i = 0; i < A; ++i) acc[k][i] = V::fma(w, v[i], acc[k][i]);
@@ -244,7 +282,7 @@ inline void BlockTile(const SpmmArgs& a, int64_t u, int64_t c0, int n, Span s) {
   }
   for (int k = 0; k < kBlockRows; ++k) {
     if (s.last) {
-      if (k < rows) StoreRow<V, A, kPartial>(a, r0 + k, c0, acc[k], n);
+      if (k < rows) StoreRow<V, A, kPartial, kLast>(a, r0 + k, c0, acc[k], n);
     } else {
       StorePartial<V, A>(a, r0 + k, acc[k]);
     }
@@ -291,15 +329,17 @@ template <class V, int A, bool P>
 struct CsrOp {
   static void Do(const SpmmArgs& a, const UnitRange& r, int64_t c0, int n) {
     if constexpr (P) {
-      if (a.x_slack) return Walk<true>(a, r, c0, n);
+      const Last last = LastOf<V>(a);
+      if (last == Last::kWhole) return Walk<Last::kWhole>(a, r, c0, n);
+      if (last == Last::kShifted) return Walk<Last::kShifted>(a, r, c0, n);
     }
-    Walk<false>(a, r, c0, n);
+    Walk<Last::kMasked>(a, r, c0, n);
   }
-  template <bool kSlack>
+  template <Last kLast>
   static void Walk(const SpmmArgs& a, const UnitRange& r, int64_t c0, int n) {
     for (int b = 0; b < a.kblocks; ++b) {
       for (int64_t u = r.begin; u < r.end; ++u) {
-        CsrTile<V, A, P, kSlack>(a, u, c0, n, UnitSpan(a, u, b));
+        CsrTile<V, A, P, kLast>(a, u, c0, n, UnitSpan(a, u, b));
       }
     }
   }
@@ -308,16 +348,31 @@ template <class V, int A, bool P>
 struct NmOp {  // a unit range: every unit per block of groups
   static void Do(const SpmmArgs& a, const UnitRange& u, int64_t c0, int n) {
     if constexpr (P) {
-      if (a.x_slack) return NmColumns<V, A, P, true>(a, u.begin, u.end, c0, n);
+      const Last last = LastOf<V>(a);
+      if (last == Last::kWhole) return NmColumns<V, A, P, Last::kWhole>(a, u.begin, u.end, c0, n);
+      if (last == Last::kShifted) {
+        return NmColumns<V, A, P, Last::kShifted>(a, u.begin, u.end, c0, n);
+      }
     }
-    NmColumns<V, A, P, false>(a, u.begin, u.end, c0, n);
+    NmColumns<V, A, P, Last::kMasked>(a, u.begin, u.end, c0, n);
   }
 };
 template <class V, int A, bool P>
 struct BlockOp {
   static void Do(const SpmmArgs& a, const UnitRange& r, int64_t c0, int n) {
+    if constexpr (P) {
+      const Last last = LastOf<V>(a);
+      if (last == Last::kWhole) return Walk<Last::kWhole>(a, r, c0, n);
+      if (last == Last::kShifted) return Walk<Last::kShifted>(a, r, c0, n);
+    }
+    Walk<Last::kMasked>(a, r, c0, n);
+  }
+  template <Last kLast>
+  static void Walk(const SpmmArgs& a, const UnitRange& r, int64_t c0, int n) {
     for (int b = 0; b < a.kblocks; ++b) {
-      for (int64_t u = r.begin; u < r.end; ++u) BlockTile<V, A, P>(a, u, c0, n, UnitSpan(a, u, b));
+      for (int64_t u = r.begin; u < r.end; ++u) {
+        BlockTile<V, A, P, kLast>(a, u, c0, n, UnitSpan(a, u, b));
+      }
     }
   }
 };
