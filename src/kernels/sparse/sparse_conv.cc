@@ -499,12 +499,12 @@ Result<std::unique_ptr<Kernel>> CreateSparseConv(const KernelRequest& req, Spars
   // rows of W across threads instead.
   const int64_t out_hw = p.out_h * p.out_w;
   const int64_t quantum = VectorWidth(k.level_);
-  // Tiles in steps of a wide pass; with threads, of at most 64 columns (AVX-512's 128-column
-  // steps measured 1.15-1.35x slower at 2 threads on the 14x14 layers of ResNet-18/50 with 256 and
-  // 1024 channels, and 1.05-1.2x faster at 1 thread; AMD Zen 5).
-  const int64_t step = k.max_threads_ > 1 ? std::min<int64_t>(PassColumns(k.level_, true), 64)
-                                          : PassColumns(k.level_, true);
-  k.tile_ = TileColumns(k.direct_ ? k_g : max_operand_rows, step, out_hw);
+  // Tiles in steps of a wide pass. (Session 20 capped them at 64 columns with threads: AVX-512's
+  // 128-column steps measured slower at 2 threads while partial passes off the grid kept their
+  // accumulators on the stack; since those load their last vector shifted, 128 measured 1.2-1.3x
+  // faster on resnet50 conv1x1_1024to256_14 at 2 threads and even on the other 1x1 layers; AMD
+  // Zen 5.)
+  k.tile_ = TileColumns(k.direct_ ? k_g : max_operand_rows, PassColumns(k.level_, true), out_hw);
   const int64_t per_thread = (out_hw * p.batch * p.groups + k.max_threads_ - 1) / k.max_threads_;
   if (k.max_threads_ > 1 &&
       p.batch * p.groups * ((out_hw + k.tile_ - 1) / k.tile_) < k.max_threads_) {
