@@ -15,9 +15,11 @@
 #include <benchmark/benchmark.h>
 
 #include <algorithm>
+#include <cstdio>
 #include <map>
 #include <memory>
 #include <numeric>
+#include <optional>
 #include <random>
 #include <string>
 #include <vector>
@@ -248,8 +250,33 @@ void Register() {
 }  // namespace sl
 
 int main(int argc, char** argv) {
+  // --simd=scalar|avx2|avx512: the SIMD level of the sparse and hand-written dense kernels (at most
+  // what the CPU has; default: the best it has), to measure another machine's path on this one.
+  std::optional<sl::dense::SimdLevel> simd;
+  int kept = 1;
+  for (int i = 1; i < argc; ++i) {
+    const std::string arg = argv[i];
+    if (arg.rfind("--simd=", 0) != 0) {
+      argv[kept++] = argv[i];
+      continue;
+    }
+    const std::string name = arg.substr(7);
+    for (auto level : {sl::dense::SimdLevel::kScalar, sl::dense::SimdLevel::kAvx2,
+                       sl::dense::SimdLevel::kAvx512}) {
+      if (name == sl::dense::SimdLevelName(level)) simd = level;
+    }
+    if (!simd) {
+      std::fprintf(stderr, "sparse_bench: --simd: unknown level '%s' (scalar, avx2, avx512)\n",
+                   name.c_str());
+      return 2;
+    }
+  }
+  argc = kept;
+  if (simd) sl::dense::ForceSimdLevelForTesting(simd);
   benchmark::Initialize(&argc, argv);
   benchmark::AddCustomContext("seed", std::to_string(sl::kSeed));
+  benchmark::AddCustomContext("simd",
+                              std::string(sl::dense::SimdLevelName(sl::dense::ActiveSimdLevel())));
   sl::Register();
   benchmark::RunSpecifiedBenchmarks();
   benchmark::Shutdown();

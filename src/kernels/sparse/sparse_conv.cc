@@ -3,7 +3,12 @@
 // positions p of OH * OW (spmm.h).
 //
 // Operand X_col:
-//   - 1x1, stride 1, no padding: the input channels themselves ([IC/g, H * W]), no copy;
+//   - 1x1, stride 1, no padding: the input channels themselves ([IC/g, H * W]), no copy, unless
+//     a vector is a cache line (AVX-512) and H * W is not a multiple of it (then every load of an
+//     operand vector straddles two lines): CSR and 2:4 then copy each tile's operand rows into
+//     aligned rows of the scratch, as the im2col tiles below do (4x1 blocks load an operand
+//     vector per 4 FMAs and keep reading in place; so do all formats when threads split the rows
+//     of W, which would copy the whole tile once per thread);
 //   - otherwise (CSR and 4x1 blocks; "padded grid"): the input is copied once per call,
 //     zero-padded, into ctx.scratch as [IC, Hp, Wp]. On the grid q = oh * Wp + ow, operand row
 //     (ic, kh, kw) is that copy shifted by ic * Hp * Wp + kh * dh * Wp + kw * dw, a contiguous
@@ -72,7 +77,8 @@ class SparseConvKernel final : public Kernel {
   std::vector<PackedMatrix> groups_;
   std::vector<float> bias_;
   Clamp clamp_;
-  bool direct_ = false;
+  bool pointwise_ = false;  // 1x1, stride 1, no padding
+  bool direct_ = false;     // pointwise and X read in place
   bool residual_ = false;  // input 3 is added before the activation
   // Padded grid: a phase plane's floats, row width and rows (Hq * Wq, Wq, Hq), the grid positions
   // that hold outputs ((OH - 1) * Wq + OW), and the bytes of the padded copy (scratch start).
@@ -92,8 +98,8 @@ class SparseConvKernel final : public Kernel {
  private:
   // Fills tile[c][0, cols) with the input values operand row c of `w` reads at output positions
   // [p0, p0 + cols) of one image and group (`x` points at the group's first input channel).
-  void BuildTile(const PackedMatrix& w, const float* x, int64_t p0, int64_t cols,
-                 float* tile) const;
+  void BuildTile(const PackedMatrix& w, const float* x, int64_t p0, int64_t cols, float* tile,
+                 int64_t ldt) const;
   // A work item's (row split, tile, group, image); items run split fastest, image slowest.
   struct Item {
     int64_t split, tile, g, n;
@@ -196,13 +202,17 @@ void SparseConvKernel::RunGridItem(const float* xp, const float* res, float* y, 
 }
 
 void SparseConvKernel::BuildTile(const PackedMatrix& w, const float* x, int64_t p0, int64_t cols,
-                                 float* tile) const {
+                                 float* tile, int64_t ldt) const {
   const int64_t kk = p_.kernel_h * p_.kernel_w, in_hw = p_.in_h * p_.in_w;
   for (int64_t c = 0; c < w.operand_rows(); ++c) {
     const int64_t k = w.col_map[c];
     const int64_t ic = k / kk, kh = (k / p_.kernel_w) % p_.kernel_h, kw = k % p_.kernel_w;
     const float* xc = x + ic * in_hw;
-    float* dst = tile + c * tile_;
+    float* dst = tile + c * ldt;
+    if (pointwise_) {  // the positions are the input's, contiguous
+      std::memcpy(dst, xc + p0, static_cast<size_t>(cols) * sizeof(float));
+      continue;
+    }
     const int64_t off_w = kw * p_.dilation_w - p_.pad_left;
     for (int64_t t = 0; t < cols;) {
       const int64_t pos = p0 + t, oh = pos / p_.out_w, ow = pos % p_.out_w;
@@ -252,9 +262,11 @@ void SparseConvKernel::RunItem(const float* x, const float* res, float* y, int64
     a.x = xg + p0;
     a.ldx = p_.in_h * p_.in_w;
   } else {
-    BuildTile(w, xg, p0, cols, region);
+    // Rows a whole number of vectors apart (aligned when the tile is narrower than tile_).
+    const int64_t quantum = VectorWidth(level_);
+    a.ldx = (cols + quantum - 1) / quantum * quantum;
+    BuildTile(w, xg, p0, cols, region, a.ldx);
     a.x = region;
-    a.ldx = tile_;
     a.x_slack = true;  // region_bytes_
   }
   SetBlocks(a, g, region + region_bytes_ / sizeof(float));
@@ -358,6 +370,34 @@ Status SparseConvKernel::Execute(std::span<const TensorView> inputs,
       RunItem(x, res, y, i, splits, mine);
   }
   return Status::Ok();
+}
+
+// Output positions per tile off the grid, for operand tiles of `operand_rows` rows: cache-sized,
+// but enough tiles to feed every thread, unless that would leave tiles narrower than 8 vectors
+// (each pass walks all the weights); then Execute splits the rows of W across threads instead
+// (SplitsRows).
+int64_t OperandTile(const dense::ConvParams& p, int64_t operand_rows, dense::SimdLevel level,
+                    int threads) {
+  const int64_t out_hw = p.out_h * p.out_w, quantum = VectorWidth(level);
+  // In steps of a wide pass. (Session 20 capped them at 64 columns with threads: AVX-512's
+  // 128-column steps measured slower at 2 threads while partial passes off the grid kept their
+  // accumulators on the stack; since those load their last vector shifted, 128 measured 1.2-1.3x
+  // faster on resnet50 conv1x1_1024to256_14 at 2 threads and even on the other 1x1 layers; AMD
+  // Zen 5.)
+  int64_t tile = TileColumns(operand_rows, PassColumns(level, true), out_hw);
+  if (threads > 1 && p.batch * p.groups * CeilDiv(out_hw, tile) < threads) {
+    const int64_t per_thread = CeilDiv(out_hw * p.batch * p.groups, threads);
+    const int64_t shrunk = std::max<int64_t>(quantum, CeilDiv(per_thread, quantum) * quantum);
+    return shrunk >= 8 * quantum ? shrunk : tile;
+  }
+  // Every thread a tile at least: even them out (the last tile of an image is often narrow).
+  return BalancedTile(out_hw, p.batch * p.groups, threads, tile, quantum, 4 * quantum);
+}
+
+// Whether Execute splits the rows of W across `threads` for tiles of `tile` positions off the
+// grid: when there are fewer tiles than threads.
+bool SplitsRows(const dense::ConvParams& p, int64_t tile, int threads) {
+  return threads > 1 && p.batch * p.groups * CeilDiv(p.out_h * p.out_w, tile) < threads;
 }
 
 // Operand-row blocks (SpmmArgs::kblocks) of about `rows_per_block` rows, their entry offsets per
@@ -474,10 +514,18 @@ Result<std::unique_ptr<Kernel>> CreateSparseConv(const KernelRequest& req, Spars
     if (!ok) return Unsupported(Where(req) + ": residual input 3 must be float32 shaped like Y");
     k.residual_ = true;
   }
-  k.direct_ = p.kernel_h == 1 && p.kernel_w == 1 && p.stride_h == 1 && p.stride_w == 1 &&
-              p.pad_top == 0 && p.pad_left == 0 && p.pad_bottom == 0 && p.pad_right == 0;
   const int64_t oc_g = p.out_channels / p.groups;
   const int64_t k_g = (p.in_channels / p.groups) * p.kernel_h * p.kernel_w;
+  k.pointwise_ = p.kernel_h == 1 && p.kernel_w == 1 && p.stride_h == 1 && p.stride_w == 1 &&
+                 p.pad_top == 0 && p.pad_left == 0 && p.pad_bottom == 0 && p.pad_right == 0;
+  // Copying the tiles of a 1x1 convolution whose channels are not whole AVX-512 vectors apart
+  // measured 1.1-1.4x faster for CSR and 1.33-1.45x for 2:4 at 1 and 2 threads on ResNet-50's
+  // 14x14 and 7x7 1x1 layers, 4x1 blocks within 5 % either way (AMD Zen 5). With AVX2 (32-byte
+  // vectors, every other misaligned load splits) it gained nothing on the same machine.
+  k.direct_ = k.pointwise_ &&
+              (format == SparseFormat::kBlock4x1 || k.level_ != dense::SimdLevel::kAvx512 ||
+               p.in_h * p.in_w % VectorWidth(k.level_) == 0 ||
+               SplitsRows(p, OperandTile(p, k_g, k.level_, k.max_threads_), k.max_threads_));
   const float* w = req.input(1).constant.data<float>();
   int64_t max_operand_rows = 1;
   for (int64_t g = 0; g < p.groups; ++g) {
@@ -494,28 +542,8 @@ Result<std::unique_ptr<Kernel>> CreateSparseConv(const KernelRequest& req, Spars
     const float* b = req.input(2).constant.data<float>();
     std::copy(b, b + p.out_channels, k.bias_.begin());
   }
-  // Tiles: cache-sized operand tiles, but enough of them to feed every thread, unless that would
-  // leave tiles narrower than 8 vectors (each pass walks all the weights); then Execute splits the
-  // rows of W across threads instead.
-  const int64_t out_hw = p.out_h * p.out_w;
   const int64_t quantum = VectorWidth(k.level_);
-  // Tiles in steps of a wide pass. (Session 20 capped them at 64 columns with threads: AVX-512's
-  // 128-column steps measured slower at 2 threads while partial passes off the grid kept their
-  // accumulators on the stack; since those load their last vector shifted, 128 measured 1.2-1.3x
-  // faster on resnet50 conv1x1_1024to256_14 at 2 threads and even on the other 1x1 layers; AMD
-  // Zen 5.)
-  k.tile_ = TileColumns(k.direct_ ? k_g : max_operand_rows, PassColumns(k.level_, true), out_hw);
-  const int64_t per_thread = (out_hw * p.batch * p.groups + k.max_threads_ - 1) / k.max_threads_;
-  if (k.max_threads_ > 1 &&
-      p.batch * p.groups * ((out_hw + k.tile_ - 1) / k.tile_) < k.max_threads_) {
-    const int64_t shrunk =
-        std::max<int64_t>(quantum, (per_thread + quantum - 1) / quantum * quantum);
-    if (shrunk >= 8 * quantum) k.tile_ = shrunk;
-  } else {
-    // Every thread a tile at least: even them out (the last tile of an image is often narrow).
-    k.tile_ =
-        BalancedTile(out_hw, p.batch * p.groups, k.max_threads_, k.tile_, quantum, 4 * quantum);
-  }
+  k.tile_ = OperandTile(p, k.pointwise_ ? k_g : max_operand_rows, k.level_, k.max_threads_);
   k.region_bytes_ =
       k.direct_ ? 0 : RegionBytes(max_operand_rows * k.tile_ + quantum);  // + x_slack's vector
   // CSR on the input channels or an im2col tile: blocks of about kOperandBlockRows operand rows
@@ -524,7 +552,7 @@ Result<std::unique_ptr<Kernel>> CreateSparseConv(const KernelRequest& req, Spars
   // MatMul measured 1.0-1.6x slower with blocks of 64 to 256 rows and does not block.)
   constexpr int64_t kOperandBlockRows = 256;
   SetUpBlocks(k, kOperandBlockRows);
-  if (!k.direct_ && format != SparseFormat::kNm24 && !DisableGridForTesting()) SetUpGrid(k);
+  if (!k.pointwise_ && format != SparseFormat::kNm24 && !DisableGridForTesting()) SetUpGrid(k);
   return std::unique_ptr<Kernel>(std::move(kernel));
 }
 
