@@ -52,11 +52,11 @@ const std::vector<Layer>& Layers() {
       {"resnet50.conv1x1_512to2048_7", true, 512, 7, 7, 2048, 1, 0},
       {"mobilenetv2.conv1x1_144to24_56", true, 144, 56, 56, 24, 1, 0},
       {"mobilenetv2.conv1x1_96to576_14", true, 96, 14, 14, 576, 1, 0},
-      {"vit_s.qkv_197x384x1152", false, 197, 384, 1152},
-      {"vit_s.fc2_197x1536x384", false, 197, 1536, 384},
-      {"bert.ffn1_128x768x3072", false, 128, 768, 3072},
-      {"bert.attn_out_128x768x768", false, 128, 768, 768},
-      {"resnet.fc_1x512x1000", false, 1, 512, 1000},
+      {"vit_s.qkv_197x384x1152", false, 197, 384, 1152, 0, 0, 0},
+      {"vit_s.fc2_197x1536x384", false, 197, 1536, 384, 0, 0, 0},
+      {"bert.ffn1_128x768x3072", false, 128, 768, 3072, 0, 0, 0},
+      {"bert.attn_out_128x768x768", false, 128, 768, 768, 0, 0, 0},
+      {"resnet.fc_1x512x1000", false, 1, 512, 1000, 0, 0, 0},
   };
   return layers;
 }
