@@ -23,7 +23,6 @@ template <class V, int A, bool kPartial>
 inline typename V::R LoadVec(const float* p, int i, int n) {
   return kPartial && i == A - 1 ? V::load_part(p + i * V::W, n) : V::load(p + i * V::W);
 }
-
 template <class V, int A, bool kPartial>
 inline void StoreVec(float* p, int i, typename V::R v, int n) {
   if (kPartial && i == A - 1) {
@@ -322,19 +321,24 @@ void WalkColumns(const SpmmArgs& a, const What& what) {
 struct UnitRange {
   int64_t begin, end;
 };
+// Op::Do for an Op whose Walk<kLast>(a, units, c0, n) runs one pass: with the Last of a partial
+// pass (P), or Last::kMasked for a full pass (it has no partial vector).
+template <class V, bool P, class Op>
+struct WithLast {
+  static void Do(const SpmmArgs& a, const UnitRange& r, int64_t c0, int n) {
+    if constexpr (P) {
+      const Last last = LastOf<V>(a);
+      if (last == Last::kWhole) return Op::template Walk<Last::kWhole>(a, r, c0, n);
+      if (last == Last::kShifted) return Op::template Walk<Last::kShifted>(a, r, c0, n);
+    }
+    Op::template Walk<Last::kMasked>(a, r, c0, n);
+  }
+};
 // CSR and 4x1 blocks, one pass of columns over a unit range: block by block of operand rows
 // (SpmmArgs::kblocks), every unit of the range in turn, so that the block's slice of X is reused
 // from L1 by all of them.
 template <class V, int A, bool P>
-struct CsrOp {
-  static void Do(const SpmmArgs& a, const UnitRange& r, int64_t c0, int n) {
-    if constexpr (P) {
-      const Last last = LastOf<V>(a);
-      if (last == Last::kWhole) return Walk<Last::kWhole>(a, r, c0, n);
-      if (last == Last::kShifted) return Walk<Last::kShifted>(a, r, c0, n);
-    }
-    Walk<Last::kMasked>(a, r, c0, n);
-  }
+struct CsrOp : WithLast<V, P, CsrOp<V, A, P>> {
   template <Last kLast>
   static void Walk(const SpmmArgs& a, const UnitRange& r, int64_t c0, int n) {
     for (int b = 0; b < a.kblocks; ++b) {
@@ -345,28 +349,14 @@ struct CsrOp {
   }
 };
 template <class V, int A, bool P>
-struct NmOp {  // a unit range: every unit per block of groups
-  static void Do(const SpmmArgs& a, const UnitRange& u, int64_t c0, int n) {
-    if constexpr (P) {
-      const Last last = LastOf<V>(a);
-      if (last == Last::kWhole) return NmColumns<V, A, P, Last::kWhole>(a, u.begin, u.end, c0, n);
-      if (last == Last::kShifted) {
-        return NmColumns<V, A, P, Last::kShifted>(a, u.begin, u.end, c0, n);
-      }
-    }
-    NmColumns<V, A, P, Last::kMasked>(a, u.begin, u.end, c0, n);
+struct NmOp : WithLast<V, P, NmOp<V, A, P>> {  // a unit range: every unit per block of groups
+  template <Last kLast>
+  static void Walk(const SpmmArgs& a, const UnitRange& u, int64_t c0, int n) {
+    NmColumns<V, A, P, kLast>(a, u.begin, u.end, c0, n);
   }
 };
 template <class V, int A, bool P>
-struct BlockOp {
-  static void Do(const SpmmArgs& a, const UnitRange& r, int64_t c0, int n) {
-    if constexpr (P) {
-      const Last last = LastOf<V>(a);
-      if (last == Last::kWhole) return Walk<Last::kWhole>(a, r, c0, n);
-      if (last == Last::kShifted) return Walk<Last::kShifted>(a, r, c0, n);
-    }
-    Walk<Last::kMasked>(a, r, c0, n);
-  }
+struct BlockOp : WithLast<V, P, BlockOp<V, A, P>> {
   template <Last kLast>
   static void Walk(const SpmmArgs& a, const UnitRange& r, int64_t c0, int n) {
     for (int b = 0; b < a.kblocks; ++b) {
