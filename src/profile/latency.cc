@@ -182,8 +182,15 @@ Result<std::vector<std::vector<double>>> MeasureSegmentLatency(
   // time (a machine whose speed drifts by the second is not judged on one lucky moment).
   const auto t0 = Clock::now();
   for (int r = -options.warmup;; ++r) {
+    // Progress and the end of the rounds both from this one reading of the clock, so the last
+    // report is the whole.
     const int done_rounds = std::max(0, r);
     const double elapsed = Seconds(t0);
+    if (r > 0 && progress) {
+      const double by_rounds = static_cast<double>(done_rounds) / repeats;
+      const double by_time = options.min_seconds > 0 ? elapsed / options.min_seconds : 1;
+      progress(static_cast<int64_t>(total * std::min(1.0, std::min(by_rounds, by_time))), total);
+    }
     if (done_rounds >= repeats && elapsed >= options.min_seconds) break;
     for (int64_t k = 0; k < np; ++k) {
       const size_t p = static_cast<size_t>((k + std::max(r, 0)) % np);
@@ -193,15 +200,7 @@ Result<std::vector<std::vector<double>>> MeasureSegmentLatency(
         return Status::Ok();
       }));
     }
-    if (r >= 0 && progress) {
-      const double by_rounds = static_cast<double>(r + 1) / repeats;
-      const double by_time = options.min_seconds > 0 ? Seconds(t0) / options.min_seconds : 1;
-      progress(static_cast<int64_t>(total * std::min(1.0, std::min(by_rounds, by_time))), total);
-    }
   }
-  // The last report above may fall just short of the span (its clock is read before the check
-  // that ends the rounds): the work is done now.
-  if (progress) progress(total, total);
   for (int64_t s = 0; s < count; ++s)
     for (size_t p = 0; p < processors.size(); ++p) out[s][p] = TrimmedMean(benches[p].times[s]);
   return out;
