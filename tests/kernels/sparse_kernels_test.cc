@@ -1,6 +1,7 @@
 // Sparse Conv / Gemm / MatMul kernels (every format, every SIMD level, 1 and 2 threads) against the
 // reference kernels on seeded random data, with weights pruned to each pattern and sparsity.
 #include <gtest/gtest.h>
+#include <omp.h>
 
 #include <algorithm>
 #include <cmath>
@@ -335,6 +336,41 @@ TEST(SparseConvGrid, ThreadsPadTheirOwnBandsOfALargeInput) {
       for (int threads : {1, 2, 3}) {
         ExpectNear(h.Run(**kernel, threads), want,
                    (*kernel)->name() + " threads " + std::to_string(threads));
+      }
+    }
+  }
+}
+
+// Threads take their items through WorkRuns: a thread that finds its own run empty steals from
+// the back of the others' and pads, in its own copy of the grid, the rows those tiles read. With
+// OpenMP held to one thread, a kernel prepared for 3 runs all three runs on that one thread: its
+// own in order, then the others' stolen from the back (rows not next to those it padded), on the
+// padded grid (3x3, 3 and 2 threads' worth of tiles; stride 2 on phases) and on 1x1 tiles.
+TEST(SparseConvGrid, AThreadThatStealsPadsTheRowsOfWhatItTakes) {
+  struct Shape {
+    std::vector<int64_t> x, w;
+    Ints strides, pads;
+  };
+  const std::vector<Shape> shapes = {
+      {{1, 5, 37, 41}, {7, 5, 3, 3}, {1, 1}, {0, 1, 2, 1}},
+      {{1, 6, 40, 33}, {9, 6, 3, 3}, {2, 2}, {1, 1, 1, 1}},
+      {{1, 24, 30, 29}, {37, 24, 1, 1}, {1, 1}, {0, 0, 0, 0}},
+  };
+  const int saved = omp_get_max_active_levels();
+  for (const Shape& sh : shapes) {
+    const std::vector<InputSpec> inputs = {{sh.x}, {sh.w, true}, {{sh.w[0]}, true}};
+    const Harness h(OpType::kConv, inputs, Attrs({{"strides", sh.strides}, {"pads", sh.pads}}),
+                    false, Pattern::kUnstructured, 0.5, kSeed);
+    ASSERT_TRUE(h.infer_status().ok()) << h.infer_status().message();
+    const Tensor want = h.RunRef();
+    for (int prepared : {2, 3}) {
+      for (SimdLevel level : {SimdLevel::kScalar, SimdLevel::kAvx2, SimdLevel::kAvx512}) {
+        auto kernel = CreateAt(level, h.request(prepared), SparseFormat::kCsr);
+        ASSERT_TRUE(kernel.ok()) << kernel.status().message();
+        omp_set_max_active_levels(0);  // every parallel region runs on one thread
+        const Tensor got = h.Run(**kernel, prepared);
+        omp_set_max_active_levels(saved);
+        ExpectNear(got, want, (*kernel)->name() + " prepared for " + std::to_string(prepared));
       }
     }
   }

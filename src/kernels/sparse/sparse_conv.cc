@@ -45,6 +45,7 @@
 #include "kernels/sparse/sparse_common.h"
 #include "kernels/sparse/spmm.h"
 #include "kernels/sparse/tiling.h"
+#include "kernels/sparse/work_runs.h"
 
 namespace sl::sparse {
 namespace {
@@ -57,15 +58,18 @@ class SparseConvKernel final : public Kernel {
     return KernelName(format_, level_) + (grid_ ? "+grid" : "") + (residual_ ? "+residual" : "");
   }
   size_t scratch_bytes() const override {
-    // The padded copy (grid), then per thread its operand tile (im2col) and partial sums.
+    // The padded copy (grid), then per thread its operand tile (im2col) and partial sums, then
+    // the threads' runs of items.
+    return RunsOffset() + WorkRuns::Bytes(max_threads_);
+  }
+  size_t RunsOffset() const {
     return grid_bytes_ * GridCopies() +
            static_cast<size_t>(max_threads_) * (region_bytes_ + partial_bytes_);
   }
   Status Execute(std::span<const TensorView> inputs, std::span<const TensorView> outputs,
                  const ExecContext& ctx) const override;
   // Padded copies in the scratch: one per thread for a single image and group (each thread pads
-  // what its own items read, the whole input when threads split the rows of W, else its band of
-  // rows, and reads it from its own core's cache), else one shared.
+  // the rows its items read and reads them from its own core's cache), else one shared.
   size_t GridCopies() const {
     return p_.batch * p_.groups == 1 ? static_cast<size_t>(max_threads_) : 1;
   }
@@ -318,35 +322,43 @@ Status SparseConvKernel::Execute(std::span<const TensorView> inputs,
         RunGridItem(xp, res, y, i, splits, reinterpret_cast<float*>(partials));
       return Status::Ok();
     }
-    // A single image and group: each thread pads, into its own copy, the rows its items read
-    // (all of them when threads split the rows of W; else the band its tiles cover plus the
-    // kernel's halo rows below), and needs no barrier. Otherwise threads split the planes of one
-    // shared copy, then wait for each other.
+    // A single image and group: each thread pads, into its own copy, the rows of the items it
+    // takes as it takes them, and needs no barrier. Otherwise threads split the planes of one
+    // shared copy, then wait for each other. Items: WorkRuns (a thread's own run in order, then
+    // items stolen from the back of the others').
     const bool own_copy = GridCopies() > 1;
-    // Rows read below a tile's last output row: the kernel's halo, and one more that the padding
-    // columns of a row reach into (their lanes are dropped, but are read from padded values).
+    const int64_t tiles = (grid_cols_ + tile_ - 1) / tile_;
+    // Rows of the copy an item reads: its tile's output rows, the kernel's halo rows below them,
+    // and one more that the padding columns of a row reach into (their lanes are dropped, but are
+    // read from padded values).
     const int64_t halo = grid_h_ - p_.out_h + 1;
-    auto band = [&](int64_t t, int64_t nt) -> std::pair<int64_t, int64_t> {
-      if (splits > 1) return {0, hp};
-      const int64_t q0 = items * t / nt * tile_;
-      const int64_t q1 = std::min(grid_cols_, items * (t + 1) / nt * tile_);
+    auto rows_of = [&](int64_t item) -> std::pair<int64_t, int64_t> {
+      const int64_t q0 = item / splits % tiles * tile_;
+      const int64_t q1 = std::min(grid_cols_, q0 + tile_);
       return {q0 / grid_w_, std::min(hp, (q1 - 1) / grid_w_ + halo + 1)};
     };
-    // One parallel region: pad, wait for all (shared copy), then the items.
+    WorkRuns runs(scratch + RunsOffset(), items, threads);
 #pragma omp parallel num_threads(threads)
     {
-      const int64_t t = omp_get_thread_num(), nt = omp_get_num_threads();
+      const int t = omp_get_thread_num(), nt = omp_get_num_threads();
       float* copy = own_copy ? xp + t * grid_bytes_ / sizeof(float) : xp;
-      if (own_copy) {
-        const auto [h0, h1] = band(t, nt);
-        PadInput(x, copy, 0, planes, h0, h1);
-      } else {
+      if (!own_copy) {
         PadInput(x, xp, planes * t / nt, planes * (t + 1) / nt, 0, hp);
 #pragma omp barrier
       }
       float* mine = reinterpret_cast<float*>(partials + t * partial_bytes_);
-      for (int64_t i = items * t / nt; i < items * (t + 1) / nt; ++i)
+      int64_t lo = 0, hi = 0;  // the rows of `copy` padded so far in this call (own copy)
+      for (int64_t i; (i = runs.Next(t)) >= 0;) {
+        if (own_copy) {
+          const auto [a, b] = rows_of(i);
+          if (a > hi || b < lo) lo = hi = a;  // apart from the padded rows: start anew
+          if (a < lo) PadInput(x, copy, 0, planes, a, lo);
+          if (b > hi) PadInput(x, copy, 0, planes, std::max(a, hi), b);
+          lo = std::min(lo, a);
+          hi = std::max(hi, b);
+        }
         RunGridItem(copy, res, y, i, splits, mine);
+      }
     }
     return Status::Ok();
   }
@@ -361,13 +373,14 @@ Status SparseConvKernel::Execute(std::span<const TensorView> inputs,
     return Status::Ok();
   }
   const size_t region = region_bytes_ + partial_bytes_;
-  // Contiguous runs of items, items * t / nt onwards for thread t, as BalancedTile assumes.
+  // Contiguous runs of items, items * t / threads onwards for thread t, as BalancedTile assumes,
+  // with stealing (WorkRuns).
+  WorkRuns runs(scratch + RunsOffset(), items, threads);
 #pragma omp parallel num_threads(threads)
   {
-    const int64_t t = omp_get_thread_num(), nt = omp_get_num_threads();
+    const int t = omp_get_thread_num();
     float* mine = reinterpret_cast<float*>(scratch + t * region);
-    for (int64_t i = items * t / nt; i < items * (t + 1) / nt; ++i)
-      RunItem(x, res, y, i, splits, mine);
+    for (int64_t i; (i = runs.Next(t)) >= 0;) RunItem(x, res, y, i, splits, mine);
   }
   return Status::Ok();
 }

@@ -23,6 +23,7 @@
 #include "kernels/sparse/sparse_common.h"
 #include "kernels/sparse/spmm.h"
 #include "kernels/sparse/transpose.h"
+#include "kernels/sparse/work_runs.h"
 
 namespace sl::sparse {
 namespace {
@@ -33,7 +34,7 @@ class SparseMatMulKernel final : public Kernel {
     return KernelName(w_.format, level_) + (nm_rows_ != nullptr ? "+rows" : "");
   }
   size_t scratch_bytes() const override {
-    return static_cast<size_t>(max_threads_) * region_bytes_;
+    return static_cast<size_t>(max_threads_) * region_bytes_ + WorkRuns::Bytes(max_threads_);
   }
   Status Execute(std::span<const TensorView> inputs, std::span<const TensorView> outputs,
                  const ExecContext& ctx) const override;
@@ -140,9 +141,13 @@ Status SparseMatMulKernel::Execute(std::span<const TensorView> inputs,
     return Status::Ok();
   }
   const size_t region = region_bytes_;
-#pragma omp parallel for num_threads(threads) schedule(static)
-  for (int64_t i = 0; i < items; ++i) {
-    RunItem(a, y, i, splits, reinterpret_cast<float*>(scratch + omp_get_thread_num() * region));
+  // Contiguous runs of items per thread, with stealing (WorkRuns).
+  WorkRuns runs(scratch + max_threads_ * region, items, threads);
+#pragma omp parallel num_threads(threads)
+  {
+    const int t = omp_get_thread_num();
+    float* mine = reinterpret_cast<float*>(scratch + t * region);
+    for (int64_t i; (i = runs.Next(t)) >= 0;) RunItem(a, y, i, splits, mine);
   }
   return Status::Ok();
 }
