@@ -301,11 +301,15 @@ Status SparseConvKernel::Execute(std::span<const TensorView> inputs,
   float* y = outputs[0].data_as<float>();
   const int threads_max = std::clamp(ctx.num_threads, 1, max_threads_);
   char* scratch = static_cast<char*>(ctx.scratch);
-  // Items are (image, group, tile) times row splits of W: as many splits as threads when the
-  // grid splits rows, else just enough to give every thread an item.
+  // Items are (image, group, tile) times row splits of W, when threads split the rows of W or
+  // there are fewer tiles than threads: where items read their operand in place (the padded grid,
+  // direct 1x1), kSplitsPerThread splits per thread, so that a faster thread can take more of them
+  // (WorkRuns); else (each item builds its tile) just enough to give every thread an item.
+  constexpr int64_t kSplitsPerThread = 4;
   auto splits_for = [&](int64_t base_items, bool split_rows) -> int64_t {
-    if (!split_rows && base_items >= threads_max) return 1;
-    const int64_t want = split_rows ? threads_max : (threads_max + base_items - 1) / base_items;
+    if (threads_max == 1 || (!split_rows && base_items >= threads_max)) return 1;
+    const int64_t per_thread = grid_ || direct_ ? kSplitsPerThread : 1;
+    const int64_t want = CeilDiv(per_thread * threads_max, base_items);
     return std::max<int64_t>(1, std::min<int64_t>(want, groups_[0].units()));
   };
   if (grid_) {
