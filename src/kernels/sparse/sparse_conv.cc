@@ -41,6 +41,7 @@
 #include <vector>
 
 #include "kernels/dense/conv_params.h"
+#include "kernels/sparse/pad_rows.h"
 #include "kernels/sparse/sparse.h"
 #include "kernels/sparse/sparse_common.h"
 #include "kernels/sparse/spmm.h"
@@ -78,6 +79,7 @@ class SparseConvKernel final : public Kernel {
   SparseFormat format_ = SparseFormat::kCsr;
   dense::SimdLevel level_ = dense::SimdLevel::kScalar;
   SpmmFn spmm_ = nullptr;
+  PadRowsFn pad_rows_ = nullptr;
   std::vector<PackedMatrix> groups_;
   std::vector<float> bias_;
   Clamp clamp_;
@@ -128,22 +130,6 @@ class SparseConvKernel final : public Kernel {
                    float* partial) const;
 };
 
-// Zeros p[0, n): inline stores for the few floats of a row's padding (std::fill compiles to a
-// memset call, and two such calls per row cost up to a tenth of a small layer's time).
-inline void ZeroFew(float* p, int64_t n) {
-  if (n > 4) {
-    std::fill(p, p + n, 0.f);
-    return;
-  }
-  switch (n) {
-    case 4: p[3] = 0.f; [[fallthrough]];
-    case 3: p[2] = 0.f; [[fallthrough]];
-    case 2: p[1] = 0.f; [[fallthrough]];
-    case 1: p[0] = 0.f; [[fallthrough]];
-    default: break;
-  }
-}
-
 void SparseConvKernel::PadInput(const float* x, float* xp, int64_t c_begin, int64_t c_end,
                                 int64_t h_begin, int64_t h_end) const {
   const int64_t sh = p_.stride_h, sw = p_.stride_w;
@@ -152,26 +138,28 @@ void SparseConvKernel::PadInput(const float* x, float* xp, int64_t c_begin, int6
     const float* src = x + c * p_.in_h * p_.in_w;
     for (int64_t f = 0; f < phases; ++f) {
       const auto [ph, pw] = grid_phases_[f];
-      // Phase column j reads input column j * sw + pw - pad_left: valid for j in [lo, hi).
+      // Phase column j reads input column j * sw + pw - pad_left: valid for j in [lo, hi). Phase
+      // row h reads input row h * sh + ph - pad_top: valid for h in [r0, r1).
       const int64_t lo = std::clamp<int64_t>(CeilDiv(p_.pad_left - pw, sw), 0, grid_w_);
       const int64_t hi = std::clamp<int64_t>(CeilDiv(p_.in_w + p_.pad_left - pw, sw), lo, grid_w_);
+      const int64_t r0 = std::clamp<int64_t>(CeilDiv(p_.pad_top - ph, sh), h_begin, h_end);
+      const int64_t r1 =
+          hi > lo ? std::clamp<int64_t>(CeilDiv(p_.in_h + p_.pad_top - ph, sh), r0, h_end) : r0;
       float* dst = xp + (c * phases + f) * grid_plane_;
-      for (int64_t h = h_begin; h < h_end; ++h) {
-        float* row = dst + h * grid_w_;
-        const int64_t ih = h * sh + ph - p_.pad_top;
-        if (ih < 0 || ih >= p_.in_h) {
-          std::fill(row, row + grid_w_, 0.f);
-          continue;
-        }
-        ZeroFew(row, lo);
-        const float* in = src + ih * p_.in_w + (lo * sw + pw - p_.pad_left);
-        if (sw == 1) {
-          std::memcpy(row + lo, in, static_cast<size_t>(hi - lo) * sizeof(float));
-        } else {
-          for (int64_t j = lo; j < hi; ++j) row[j] = in[(j - lo) * sw];
-        }
-        ZeroFew(row + hi, grid_w_ - hi);
-      }
+      std::fill(dst + h_begin * grid_w_, dst + r0 * grid_w_, 0.f);
+      std::fill(dst + r1 * grid_w_, dst + h_end * grid_w_, 0.f);
+      if (r1 == r0) continue;
+      PadRowsArgs a;
+      a.src = src + (r0 * sh + ph - p_.pad_top) * p_.in_w + (lo * sw + pw - p_.pad_left);
+      a.ld_src = sh * p_.in_w;
+      a.stride = sw;
+      a.n = hi - lo;
+      a.dst = dst + r0 * grid_w_;
+      a.ld_dst = grid_w_;
+      a.lo = lo;
+      a.width = grid_w_;
+      a.rows = r1 - r0;
+      pad_rows_(a);
     }
   }
 }
@@ -523,6 +511,7 @@ Result<std::unique_ptr<Kernel>> CreateSparseConv(const KernelRequest& req, Spars
   k.format_ = format;
   k.level_ = dense::ActiveSimdLevel();
   k.spmm_ = SpmmFor(k.level_);
+  k.pad_rows_ = PadRowsFor(k.level_);
   k.clamp_ = ClampOf(act);
   k.max_threads_ = std::max(1, req.num_threads);
   if (req.node.attrs.Has("_residual")) {
