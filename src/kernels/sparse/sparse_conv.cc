@@ -116,7 +116,7 @@ class SparseConvKernel final : public Kernel {
   }
   // `region`: the thread's scratch (operand tile, then partial sums).
   void RunItem(const float* x, const float* res, float* y, int64_t item, int64_t splits,
-               float* region) const;
+               float* region, int64_t* built) const;
   void SetBlocks(SpmmArgs& a, int64_t g, float* partial) const {
     a.kblocks = kblocks_;
     a.kb_ptr = kb_ptr_[g].data();
@@ -233,7 +233,7 @@ void SparseConvKernel::BuildTile(const PackedMatrix& w, const float* x, int64_t 
 }
 
 void SparseConvKernel::RunItem(const float* x, const float* res, float* y, int64_t item,
-                               int64_t splits, float* region) const {
+                               int64_t splits, float* region, int64_t* built) const {
   const int64_t out_hw = p_.out_h * p_.out_w;
   const auto [split, tile, g, n] = Decode(item, splits, (out_hw + tile_ - 1) / tile_);
   const PackedMatrix& w = groups_[g];
@@ -257,7 +257,10 @@ void SparseConvKernel::RunItem(const float* x, const float* res, float* y, int64
     // Rows a whole number of vectors apart (aligned when the tile is narrower than tile_).
     const int64_t quantum = VectorWidth(level_);
     a.ldx = (cols + quantum - 1) / quantum * quantum;
-    BuildTile(w, xg, p0, cols, region, a.ldx);
+    if (*built != item / splits) {
+      BuildTile(w, xg, p0, cols, region, a.ldx);
+      *built = item / splits;
+    }
     a.x = region;
     a.x_slack = true;  // region_bytes_
   }
@@ -290,14 +293,13 @@ Status SparseConvKernel::Execute(std::span<const TensorView> inputs,
   const int threads_max = std::clamp(ctx.num_threads, 1, max_threads_);
   char* scratch = static_cast<char*>(ctx.scratch);
   // Items are (image, group, tile) times row splits of W, when threads split the rows of W or
-  // there are fewer tiles than threads: where items read their operand in place (the padded grid,
-  // direct 1x1), kSplitsPerThread splits per thread, so that a faster thread can take more of them
-  // (WorkRuns); else (each item builds its tile) just enough to give every thread an item.
+  // there are fewer tiles than threads: kSplitsPerThread splits per thread, so that a faster
+  // thread can take more of them (WorkRuns). A thread builds an operand tile once for all the
+  // splits of it that it takes.
   constexpr int64_t kSplitsPerThread = 4;
   auto splits_for = [&](int64_t base_items, bool split_rows) -> int64_t {
     if (threads_max == 1 || (!split_rows && base_items >= threads_max)) return 1;
-    const int64_t per_thread = grid_ || direct_ ? kSplitsPerThread : 1;
-    const int64_t want = CeilDiv(per_thread * threads_max, base_items);
+    const int64_t want = CeilDiv(kSplitsPerThread * threads_max, base_items);
     return std::max<int64_t>(1, std::min<int64_t>(want, groups_[0].units()));
   };
   if (grid_) {
@@ -360,8 +362,9 @@ Status SparseConvKernel::Execute(std::span<const TensorView> inputs,
   const int64_t splits = splits_for(base_items, false);
   const int64_t items = base_items * splits;
   if (threads == 1 || items == 1) {
+    int64_t built = -1;
     for (int64_t i = 0; i < items; ++i)
-      RunItem(x, res, y, i, splits, reinterpret_cast<float*>(scratch));
+      RunItem(x, res, y, i, splits, reinterpret_cast<float*>(scratch), &built);
     return Status::Ok();
   }
   const size_t region = region_bytes_ + partial_bytes_;
@@ -372,17 +375,18 @@ Status SparseConvKernel::Execute(std::span<const TensorView> inputs,
   {
     const int t = omp_get_thread_num();
     float* mine = reinterpret_cast<float*>(scratch + t * region);
-    for (int64_t i; (i = runs.Next(t)) >= 0;) RunItem(x, res, y, i, splits, mine);
+    int64_t built = -1;  // the (image, group, tile) whose operand tile `mine` holds
+    for (int64_t i; (i = runs.Next(t)) >= 0;) RunItem(x, res, y, i, splits, mine, &built);
   }
   return Status::Ok();
 }
 
-// Output positions per tile off the grid, for operand tiles of `operand_rows` rows: cache-sized,
-// but enough tiles to feed every thread, unless that would leave tiles narrower than 8 vectors
-// (each pass walks all the weights); then Execute splits the rows of W across threads instead
-// (SplitsRows).
+// Output positions per tile off the grid, for operand tiles of `operand_rows` rows: the whole
+// image for `one_tile` (OneTile); else cache-sized, but enough tiles to feed every thread, unless
+// that would leave tiles narrower than 8 vectors (each pass walks all the weights); then Execute
+// splits the rows of W across threads instead (SplitsRows).
 int64_t OperandTile(const dense::ConvParams& p, int64_t operand_rows, dense::SimdLevel level,
-                    int threads) {
+                    int threads, bool one_tile) {
   const int64_t out_hw = p.out_h * p.out_w, quantum = VectorWidth(level);
   // In steps of a wide pass. (Session 20 capped them at 64 columns with threads: AVX-512's
   // 128-column steps measured slower at 2 threads while partial passes off the grid kept their
@@ -390,6 +394,7 @@ int64_t OperandTile(const dense::ConvParams& p, int64_t operand_rows, dense::Sim
   // faster on resnet50 conv1x1_1024to256_14 at 2 threads and even on the other 1x1 layers; AMD
   // Zen 5.)
   int64_t tile = TileColumns(operand_rows, PassColumns(level, true), out_hw);
+  if (one_tile) return CeilDiv(out_hw, quantum) * quantum;
   if (threads > 1 && p.batch * p.groups * CeilDiv(out_hw, tile) < threads) {
     const int64_t per_thread = CeilDiv(out_hw * p.batch * p.groups, threads);
     const int64_t shrunk = std::max<int64_t>(quantum, CeilDiv(per_thread, quantum) * quantum);
@@ -397,6 +402,22 @@ int64_t OperandTile(const dense::ConvParams& p, int64_t operand_rows, dense::Sim
   }
   // Every thread a tile at least: even them out (the last tile of an image is often narrow).
   return BalancedTile(out_hw, p.batch * p.groups, threads, tile, quantum, 4 * quantum);
+}
+
+// Whether a pointwise layer whose image is at most two tiles wide (the 14x14 and 7x7 layers) runs
+// as one tile per image that threads share by splitting the rows of W, each thread reading or
+// copying the whole operand once, instead of a tile of columns per thread: for 2:4, and for CSR
+// and 4x1 blocks where W has at least as many rows as the operand (an expanding layer). At 2
+// threads (AMD Zen 5, AVX-512, fastest of 8 alternating rounds): resnet50 conv1x1_256to1024_14
+// CSR 90 % 1.16x, 95 % 1.47x, 4x1 1.26x, 2:4 2.1x faster; conv1x1_512to2048_7 CSR 1.33-1.36x,
+// 2:4 1.28x; conv1x1_1024to256_14 2:4 2.18x but CSR 0.91-0.94x (four times the operand per
+// thread), hence the rule.
+bool OneTile(const dense::ConvParams& p, SparseFormat format, int64_t operand_rows,
+             dense::SimdLevel level, int threads) {
+  if (threads <= 1 || !(p.kernel_h == 1 && p.kernel_w == 1)) return false;
+  const int64_t out_hw = p.out_h * p.out_w;
+  if (out_hw > 2 * TileColumns(operand_rows, PassColumns(level, true), out_hw)) return false;
+  return format == SparseFormat::kNm24 || p.out_channels / p.groups >= operand_rows;
 }
 
 // Whether Execute splits the rows of W across `threads` for tiles of `tile` positions off the
@@ -528,10 +549,13 @@ Result<std::unique_ptr<Kernel>> CreateSparseConv(const KernelRequest& req, Spars
   // measured 1.1-1.4x faster for CSR and 1.33-1.45x for 2:4 at 1 and 2 threads on ResNet-50's
   // 14x14 and 7x7 1x1 layers, 4x1 blocks within 5 % either way (AMD Zen 5). With AVX2 (32-byte
   // vectors, every other misaligned load splits) it gained nothing on the same machine.
+  const bool one_tile = k.pointwise_ && OneTile(p, format, k_g, k.level_, k.max_threads_);
   k.direct_ = k.pointwise_ &&
               (format == SparseFormat::kBlock4x1 || k.level_ != dense::SimdLevel::kAvx512 ||
                p.in_h * p.in_w % VectorWidth(k.level_) == 0 ||
-               SplitsRows(p, OperandTile(p, k_g, k.level_, k.max_threads_), k.max_threads_));
+               (!one_tile &&
+                SplitsRows(p, OperandTile(p, k_g, k.level_, k.max_threads_, false),
+                           k.max_threads_)));
   const float* w = req.input(1).constant.data<float>();
   int64_t max_operand_rows = 1;
   for (int64_t g = 0; g < p.groups; ++g) {
@@ -549,7 +573,8 @@ Result<std::unique_ptr<Kernel>> CreateSparseConv(const KernelRequest& req, Spars
     std::copy(b, b + p.out_channels, k.bias_.begin());
   }
   const int64_t quantum = VectorWidth(k.level_);
-  k.tile_ = OperandTile(p, k.pointwise_ ? k_g : max_operand_rows, k.level_, k.max_threads_);
+  k.tile_ =
+      OperandTile(p, k.pointwise_ ? k_g : max_operand_rows, k.level_, k.max_threads_, one_tile);
   k.region_bytes_ =
       k.direct_ ? 0 : RegionBytes(max_operand_rows * k.tile_ + quantum);  // + x_slack's vector
   // CSR on the input channels or an im2col tile: blocks of about kOperandBlockRows operand rows
