@@ -15,11 +15,20 @@ inline void ZeroFew(float* p, int64_t n) {
     return;
   }
   switch (n) {
-    case 4: p[3] = 0.f; [[fallthrough]];
-    case 3: p[2] = 0.f; [[fallthrough]];
-    case 2: p[1] = 0.f; [[fallthrough]];
-    case 1: p[0] = 0.f; [[fallthrough]];
-    default: break;
+    case 4:
+      p[3] = 0.f;
+      [[fallthrough]];
+    case 3:
+      p[2] = 0.f;
+      [[fallthrough]];
+    case 2:
+      p[1] = 0.f;
+      [[fallthrough]];
+    case 1:
+      p[0] = 0.f;
+      [[fallthrough]];
+    default:
+      break;
   }
 }
 

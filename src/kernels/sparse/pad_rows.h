@@ -7,9 +7,9 @@
 //
 // (0 <= lo, lo + n <= width; stride >= 1.) Whole runs of rows per call. Portable: a memcpy per row
 // (a loop for strides) and its few zeros inline. AVX-512, rows of at most one vector read at
-// stride 1 (the 14x14 and 7x7 layers' grids): one masked load and one masked store per row, 2.2-2.4x
-// faster than the memcpy per row (AMD Zen 5, 1024 x 14 and 4096 x 7 rows); wider rows measured
-// no faster with vector loads (the copy is bound by memory there), so they stay portable.
+// stride 1 (the grids of 14x14 and 7x7 layers): one masked load and one masked store per row,
+// 2.2-2.4x faster than a memcpy per row (AMD Zen 5, 1024 x 14 and 4096 x 7 rows). Wider rows
+// measured no faster with vector loads (their copy is bound by memory), so they stay portable.
 #pragma once
 
 #include <cstdint>

@@ -27,8 +27,8 @@ void PadRowsAvx512(const PadRowsArgs& a) {
   const auto store = static_cast<__mmask16>((1u << a.width) - 1);
   const uintptr_t back = static_cast<uintptr_t>(a.lo) * sizeof(float);
   for (int64_t r = 0; r < a.rows; ++r) {
-    const auto* in = reinterpret_cast<const float*>(
-        reinterpret_cast<uintptr_t>(a.src + r * a.ld_src) - back);
+    const auto* in =
+        reinterpret_cast<const float*>(reinterpret_cast<uintptr_t>(a.src + r * a.ld_src) - back);
     _mm512_mask_storeu_ps(a.dst + r * a.ld_dst, store, _mm512_maskz_loadu_ps(load, in));
   }
 }

@@ -43,8 +43,7 @@ int64_t WorkRuns::Next(int t) {
     std::atomic<uint64_t>& theirs = runs_[victim].span;
     s = theirs.load(std::memory_order_relaxed);
     while (Front(s) < Back(s)) {
-      if (theirs.compare_exchange_weak(s, Pack(Front(s), Back(s) - 1),
-                                       std::memory_order_relaxed)) {
+      if (theirs.compare_exchange_weak(s, Pack(Front(s), Back(s) - 1), std::memory_order_relaxed)) {
         return Back(s) - 1;
       }
     }
