@@ -57,6 +57,7 @@ const std::vector<Layer>& Layers() {
       {"bert.ffn1_128x768x3072", false, 128, 768, 3072, 0, 0, 0},
       {"bert.attn_out_128x768x768", false, 128, 768, 768, 0, 0, 0},
       {"resnet.fc_1x512x1000", false, 1, 512, 1000, 0, 0, 0},
+      {"resnet50.fc_1x2048x1000", false, 1, 2048, 1000, 0, 0, 0},
   };
   return layers;
 }
