@@ -46,7 +46,8 @@ TEST(WorkRuns, NoItemsAndMoreThreadsThanItems) {
   EXPECT_EQ(two.Next(3), -1);
 }
 
-// Threads of different speeds together take every item exactly once, and the fast ones more.
+// Threads of different speeds (thread 0 sleeps after each item) together take every item exactly
+// once.
 TEST(WorkRuns, ConcurrentThreadsTakeEveryItemOnce) {
   constexpr int kThreads = 4;
   constexpr int64_t kItems = 2000;

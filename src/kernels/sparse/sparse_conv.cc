@@ -393,8 +393,8 @@ int64_t OperandTile(const dense::ConvParams& p, int64_t operand_rows, dense::Sim
   // accumulators on the stack; since those load their last vector shifted, 128 measured 1.2-1.3x
   // faster on resnet50 conv1x1_1024to256_14 at 2 threads and even on the other 1x1 layers; AMD
   // Zen 5.)
-  int64_t tile = TileColumns(operand_rows, PassColumns(level, true), out_hw);
   if (one_tile) return CeilDiv(out_hw, quantum) * quantum;
+  int64_t tile = TileColumns(operand_rows, PassColumns(level, true), out_hw);
   if (threads > 1 && p.batch * p.groups * CeilDiv(out_hw, tile) < threads) {
     const int64_t per_thread = CeilDiv(out_hw * p.batch * p.groups, threads);
     const int64_t shrunk = std::max<int64_t>(quantum, CeilDiv(per_thread, quantum) * quantum);
@@ -549,12 +549,14 @@ Result<std::unique_ptr<Kernel>> CreateSparseConv(const KernelRequest& req, Spars
   // measured 1.1-1.4x faster for CSR and 1.33-1.45x for 2:4 at 1 and 2 threads on ResNet-50's
   // 14x14 and 7x7 1x1 layers, 4x1 blocks within 5 % either way (AMD Zen 5). With AVX2 (32-byte
   // vectors, every other misaligned load splits) it gained nothing on the same machine.
+  // A pointwise layer's operand rows are its input channels, known before packing.
   const bool one_tile = k.pointwise_ && OneTile(p, format, k_g, k.level_, k.max_threads_);
+  const int64_t pointwise_tile =
+      k.pointwise_ ? OperandTile(p, k_g, k.level_, k.max_threads_, one_tile) : 0;
   k.direct_ = k.pointwise_ &&
               (format == SparseFormat::kBlock4x1 || k.level_ != dense::SimdLevel::kAvx512 ||
                p.in_h * p.in_w % VectorWidth(k.level_) == 0 ||
-               (!one_tile && SplitsRows(p, OperandTile(p, k_g, k.level_, k.max_threads_, false),
-                                        k.max_threads_)));
+               (!one_tile && SplitsRows(p, pointwise_tile, k.max_threads_)));
   const float* w = req.input(1).constant.data<float>();
   int64_t max_operand_rows = 1;
   for (int64_t g = 0; g < p.groups; ++g) {
@@ -572,8 +574,8 @@ Result<std::unique_ptr<Kernel>> CreateSparseConv(const KernelRequest& req, Spars
     std::copy(b, b + p.out_channels, k.bias_.begin());
   }
   const int64_t quantum = VectorWidth(k.level_);
-  k.tile_ =
-      OperandTile(p, k.pointwise_ ? k_g : max_operand_rows, k.level_, k.max_threads_, one_tile);
+  k.tile_ = k.pointwise_ ? pointwise_tile
+                         : OperandTile(p, max_operand_rows, k.level_, k.max_threads_, false);
   k.region_bytes_ =
       k.direct_ ? 0 : RegionBytes(max_operand_rows * k.tile_ + quantum);  // + x_slack's vector
   // CSR on the input channels or an im2col tile: blocks of about kOperandBlockRows operand rows
