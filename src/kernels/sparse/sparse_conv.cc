@@ -553,10 +553,10 @@ Result<std::unique_ptr<Kernel>> CreateSparseConv(const KernelRequest& req, Spars
   const bool one_tile = k.pointwise_ && OneTile(p, format, k_g, k.level_, k.max_threads_);
   const int64_t pointwise_tile =
       k.pointwise_ ? OperandTile(p, k_g, k.level_, k.max_threads_, one_tile) : 0;
-  k.direct_ = k.pointwise_ &&
-              (format == SparseFormat::kBlock4x1 || k.level_ != dense::SimdLevel::kAvx512 ||
-               p.in_h * p.in_w % VectorWidth(k.level_) == 0 ||
-               (!one_tile && SplitsRows(p, pointwise_tile, k.max_threads_)));
+  k.direct_ =
+      k.pointwise_ && (format == SparseFormat::kBlock4x1 || k.level_ != dense::SimdLevel::kAvx512 ||
+                       p.in_h * p.in_w % VectorWidth(k.level_) == 0 ||
+                       (!one_tile && SplitsRows(p, pointwise_tile, k.max_threads_)));
   const float* w = req.input(1).constant.data<float>();
   int64_t max_operand_rows = 1;
   for (int64_t g = 0; g < p.groups; ++g) {
