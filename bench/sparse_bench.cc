@@ -50,6 +50,8 @@ const std::vector<Layer>& Layers() {
       {"resnet50.conv1x1_1024to256_14", true, 1024, 14, 14, 256, 1, 0},
       {"resnet50.conv1x1_256to1024_14", true, 256, 14, 14, 1024, 1, 0},
       {"resnet50.conv1x1_512to2048_7", true, 512, 7, 7, 2048, 1, 0},
+      {"resnet50.conv3x3s2_128_56", true, 128, 56, 56, 128, 3, 0, 2},
+      {"resnet50.conv1x1s2_256to512_56", true, 256, 56, 56, 512, 1, 0, 2},
       {"mobilenetv2.conv1x1_144to24_56", true, 144, 56, 56, 24, 1, 0},
       {"mobilenetv2.conv1x1_96to576_14", true, 96, 14, 14, 576, 1, 0},
       {"vit_s.qkv_197x384x1152", false, 197, 384, 1152, 0, 0, 0},

@@ -138,6 +138,8 @@ std::vector<Case> Cases() {
   const OpType mm = OpType::kMatMul, gemm = OpType::kGemm, conv = OpType::kConv;
   return {
       {"matmul_m1_tails", mm, {{{1, 37}}, {{37, 29}, true}}, {}, true},
+      // Dense rows of 53: two gathers, one more and a masked one (AVX-512; CsrColumn).
+      {"matmul_m1_long_rows", mm, {{{1, 53}}, {{53, 19}, true}}, {}, true},
       {"matmul_k1", mm, {{{5, 1}}, {{1, 7}, true}}, {}, true},
       {"matmul_tile_tails", mm, {{{70, 19}}, {{19, 130}, true}}, {}, true},
       {"matmul_operand_blocks", mm, {{{37, 150}}, {{150, 45}, true}}, {}, true},  // K > 64

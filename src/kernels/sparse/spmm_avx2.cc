@@ -57,6 +57,21 @@ struct Avx2Vec {
   static R add(R a, R b) { return _mm256_add_ps(a, b); }
   static R fma(R a, R b, R c) { return _mm256_fmadd_ps(a, b, c); }
   static R clamp(R v, R lo, R hi) { return _mm256_min_ps(hi, _mm256_max_ps(lo, v)); }
+  // CsrColumn (spmm_impl.h): x[idx[0 .. 8)], or of the first n with zeros after them.
+  static constexpr bool kGather = true;
+  static R gather(const float* x, const int32_t* idx) {
+    return _mm256_i32gather_ps(x, _mm256_loadu_si256(reinterpret_cast<const __m256i*>(idx)), 4);
+  }
+  static R gather_part(const float* x, const int32_t* idx, int n) {
+    const __m256i m = TailMask(n);
+    return _mm256_mask_i32gather_ps(_mm256_setzero_ps(), x, _mm256_maskload_epi32(idx, m),
+                                    _mm256_castsi256_ps(m), 4);
+  }
+  static float sum(R v) {
+    const __m128 h = _mm_add_ps(_mm256_castps256_ps128(v), _mm256_extractf128_ps(v, 1));
+    const __m128 q = _mm_add_ps(h, _mm_movehl_ps(h, h));
+    return _mm_cvtss_f32(_mm_add_ss(q, _mm_movehdup_ps(q)));
+  }
   // NmRows (nm_rows_impl.h)
   using I = __m256i;
   static constexpr int kNmRows = 4;

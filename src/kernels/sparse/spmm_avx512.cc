@@ -50,6 +50,21 @@ struct Avx512Vec {
   static R clamp(R v, R lo, R hi) {
     return _mm512_maskz_min_ps(0xFFFF, hi, _mm512_maskz_max_ps(0xFFFF, lo, v));
   }
+  // CsrColumn (spmm_impl.h): x[idx[0 .. 16)], or of the first n with zeros after them.
+  static constexpr bool kGather = true;
+  static R gather(const float* x, const int32_t* idx) {
+    return _mm512_mask_i32gather_ps(_mm512_setzero_ps(), 0xFFFF, _mm512_loadu_si512(idx), x, 4);
+  }
+  static R gather_part(const float* x, const int32_t* idx, int n) {
+    const __m512i i = _mm512_maskz_loadu_epi32(Mask(n), idx);
+    return _mm512_mask_i32gather_ps(_mm512_setzero_ps(), Mask(n), i, x, 4);
+  }
+  static float sum(R v) {  // masked shuffles: GCC 12 warns on the extracts and casts otherwise
+    v = _mm512_add_ps(v, _mm512_maskz_shuffle_f32x4(0xFFFF, v, v, 0x4E));
+    v = _mm512_add_ps(v, _mm512_maskz_shuffle_f32x4(0xFFFF, v, v, 0xB1));
+    v = _mm512_add_ps(v, _mm512_maskz_permute_ps(0xFFFF, v, 0x4E));
+    return _mm512_cvtss_f32(_mm512_add_ps(v, _mm512_maskz_permute_ps(0xFFFF, v, 0xB1)));
+  }
   // NmRows (nm_rows_impl.h)
   using I = __m512i;
   static constexpr int kNmRows = 4;

@@ -24,6 +24,7 @@ struct ScalarVec {
   static R add(R a, R b) { return a + b; }
   static R fma(R a, R b, R c) { return a * b + c; }
   static R clamp(R v, R lo, R hi) { return std::min(std::max(v, lo), hi); }
+  static constexpr bool kGather = false;  // CsrColumn
 };
 
 }  // namespace
