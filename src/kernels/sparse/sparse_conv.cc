@@ -426,9 +426,20 @@ bool SplitsRows(const dense::ConvParams& p, int64_t tile, int threads) {
   return threads > 1 && p.batch * p.groups * CeilDiv(p.out_h * p.out_w, tile) < threads;
 }
 
-// Operand-row blocks (SpmmArgs::kblocks) of about `rows_per_block` rows, their entry offsets per
-// group, and the partial-sum scratch they need per thread.
-void SetUpBlocks(SparseConvKernel& k, int64_t rows_per_block) {
+// Operand-row blocks (SpmmArgs::kblocks) of about `rows_per_block` operand rows, or more where W
+// is so sparse that a row would hold fewer than `row_entries` entries per block on average (each
+// block stores and reloads a row's partial sums; at 95 % a block of the 90 % size holds half the
+// entries for the same traffic). Their entry offsets per group, and the partial-sum scratch they
+// need per thread.
+void SetUpBlocks(SparseConvKernel& k, int64_t rows_per_block, double row_entries) {
+  double nnz = 0, cells = 0;
+  for (const PackedMatrix& w : k.groups_) {
+    nnz += static_cast<double>(w.ptr.empty() ? 0 : w.ptr.back());
+    cells += static_cast<double>(w.rows) * static_cast<double>(w.operand_rows());
+  }
+  if (nnz > 0 && row_entries * cells / nnz > static_cast<double>(rows_per_block)) {
+    rows_per_block = static_cast<int64_t>(std::min(row_entries * cells / nnz, 1e9));
+  }
   k.kblocks_ = OperandBlockCount(k.groups_[0], rows_per_block);
   k.kb_ptr_.clear();
   for (const PackedMatrix& w : k.groups_) k.kb_ptr_.push_back(OperandRowBlocks(w, k.kblocks_));
@@ -472,9 +483,11 @@ void SetUpGrid(SparseConvKernel& k) {
   // CSR: blocks of about kGridBlockRows operand rows, measured best on ResNet-18's 3x3 layers (64
   // and 256 channels; 128 to 576 and unblocked tried) on a 2-core Intel Xeon (AVX-512): the kw
   // rows of a (ic, kh) share cache lines here, so a block's slice of X is about a third of its
-  // rows' size. Computed before the indices become shifts below.
+  // rows' size. Computed before the indices become shifts below. At most 29 entries per row and
+  // block (288 rows at 90 %; 580 at 95 % measured 1.06-1.17x faster there, AMD Zen 5; larger
+  // blocks at 90 % and smaller ones at 70 % were no faster).
   constexpr int64_t kGridBlockRows = 288;
-  SetUpBlocks(k, kGridBlockRows);
+  SetUpBlocks(k, kGridBlockRows, 29);
   for (PackedMatrix& w : k.groups_) {
     for (int32_t& j : w.idx) {
       const int64_t col = w.col_map[j];
@@ -581,9 +594,11 @@ Result<std::unique_ptr<Kernel>> CreateSparseConv(const KernelRequest& req, Spars
   // CSR on the input channels or an im2col tile: blocks of about kOperandBlockRows operand rows
   // (distinct rows of X here), measured best on ResNet-50's 1x1 layers (resnet50 1024to256_14:
   // 1.2x; 64 to 256 and unblocked tried, Intel Xeon). The padded grid sets its own. (Sparse
-  // MatMul measured 1.0-1.6x slower with blocks of 64 to 256 rows and does not block.)
+  // MatMul measured 1.0-1.6x slower with blocks of 64 to 256 rows and does not block.) At most 40
+  // entries per row and block: 400 rows at 90 %, 800 at 95 % (resnet50 conv1x1_1024to256_14 95 %
+  // 1.17x faster at 1 thread and 1.27x at 2, conv1x1_512to2048_7 1.13-1.16x; AMD Zen 5).
   constexpr int64_t kOperandBlockRows = 256;
-  SetUpBlocks(k, kOperandBlockRows);
+  SetUpBlocks(k, kOperandBlockRows, 40);
   if (!k.pointwise_ && format != SparseFormat::kNm24 && !DisableGridForTesting()) SetUpGrid(k);
   return std::unique_ptr<Kernel>(std::move(kernel));
 }
