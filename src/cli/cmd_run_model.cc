@@ -61,7 +61,7 @@ void PrintProfile(const Plan& plan, const std::vector<double>& us, int64_t runs)
   for (size_t s = 0; s < us.size(); ++s) steps.push_back({us[s] / runs, s});
   std::sort(steps.rbegin(), steps.rend());
   std::printf("slowest steps:\n");
-  for (size_t i = 0; i < std::min<size_t>(getenv("PROFILE_ALL") ? 1000 : 10, steps.size()); ++i) {
+  for (size_t i = 0; i < std::min<size_t>(10, steps.size()); ++i) {
     const StepInfo& st = plan.steps()[steps[i].second];
     std::printf("  %9.3f ms  %s (%s) [%s]%s%s\n", steps[i].first / 1000, st.node.c_str(),
                 std::string(OpTypeName(st.op)).c_str(), st.kernel.c_str(),
