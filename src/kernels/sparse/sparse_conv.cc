@@ -426,21 +426,10 @@ bool SplitsRows(const dense::ConvParams& p, int64_t tile, int threads) {
   return threads > 1 && p.batch * p.groups * CeilDiv(p.out_h * p.out_w, tile) < threads;
 }
 
-// Operand-row blocks (SpmmArgs::kblocks) of about `rows_per_block` operand rows, or more where W
-// is so sparse that a row would hold fewer than `row_entries` entries per block on average (each
-// block stores and reloads a row's partial sums; at 95 % a block of the 90 % size holds half the
-// entries for the same traffic). Their entry offsets per group, and the partial-sum scratch they
-// need per thread.
+// Operand-row blocks (SpmmArgs::kblocks: OperandBlockCount), their entry offsets per group, and
+// the partial-sum scratch they need per thread.
 void SetUpBlocks(SparseConvKernel& k, int64_t rows_per_block, double row_entries) {
-  double nnz = 0, cells = 0;
-  for (const PackedMatrix& w : k.groups_) {
-    nnz += static_cast<double>(w.ptr.empty() ? 0 : w.ptr.back());
-    cells += static_cast<double>(w.rows) * static_cast<double>(w.operand_rows());
-  }
-  if (nnz > 0 && row_entries * cells / nnz > static_cast<double>(rows_per_block)) {
-    rows_per_block = static_cast<int64_t>(std::min(row_entries * cells / nnz, 1e9));
-  }
-  k.kblocks_ = OperandBlockCount(k.groups_[0], rows_per_block);
+  k.kblocks_ = OperandBlockCount(k.groups_[0], rows_per_block, row_entries);
   k.kb_ptr_.clear();
   for (const PackedMatrix& w : k.groups_) k.kb_ptr_.push_back(OperandRowBlocks(w, k.kblocks_));
   k.partial_bytes_ =
